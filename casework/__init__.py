@@ -1,0 +1,83 @@
+"""Casework: complaint and violation case management for a party control committee."""
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from casework import config as settings
+from casework.extensions import babel, csrf, db, login_manager, mail, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Config -> extensions -> blueprints -> CLI -> errors."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CASEWORK_INSTANCE_PATH") or None,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings.load(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["SECRET_KEY"] = settings.resolve_secret_key(app.config)
+    app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
+    logging.getLogger("casework").setLevel(app.config["CASEWORK_LOG_LEVEL"])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from casework.accounts.services import load_user_from_cookie_id
+    from casework.core import errors, i18n, public, security
+    from casework.core.db import configure_sqlite, is_sqlite
+    from casework.elections.queries import election_defaults
+
+    db.init_app(app)
+    if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
+        with app.app_context():
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone,
+                   default_translation_directories=str(PROJECT_ROOT / "casework" / "translations"))
+    i18n.set_election_defaults_provider(election_defaults)
+    i18n.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"
+    login_manager.user_loader(load_user_from_cookie_id)
+
+    public.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from casework.accounts.views import bp as accounts_bp
+    from casework.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    from casework.core import filters
+
+    filters.init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from casework.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Staff accounts: roles, region scopes, login, throttling, administration."""

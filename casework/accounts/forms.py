@@ -1,0 +1,40 @@
+"""Login and staff administration forms (shape only; rules live in services)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from casework.accounts.models import Role
+
+ROLE_LABELS = {
+    Role.OPERATOR: _l("Hotline operator"),
+    Role.REVIEWER: _l("Committee member (reviewer)"),
+    Role.SECRETARY: _l("Secretary"),
+    Role.CHAIR: _l("Chair"),
+    Role.ADMIN: _l("Administrator"),
+    Role.AUDITOR: _l("Auditor (read-only)"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    all_regions = BooleanField(_l("All regions"))
+    regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=True)
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=1024)])
+
+
+class DisableForm(FlaskForm):
+    pass

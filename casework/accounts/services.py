@@ -1,0 +1,176 @@
+"""Account operations: authentication with throttling, and staff administration.
+
+Functions flush and audit; the caller (view or CLI command) commits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from casework.accounts.models import LoginFailure, Role, User, new_session_token
+from casework.accounts.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password, needs_rehash
+from casework.core import audit
+from casework.core.db import utcnow
+from casework.elections.models import Region
+from casework.extensions import db
+
+
+class AccountError(ValueError):
+    """A business rule refused the change; the message is shown to the user."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@dataclass
+class LoginOutcome:
+    user: User | None = None
+    retry_after: int = 0  # seconds to wait when throttled
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def _recent_failures(account: str, now: datetime) -> list[datetime]:
+    window = timedelta(seconds=current_app.config["CASEWORK_LOGIN_WINDOW_SECONDS"])
+    return list(db.session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.account == account, LoginFailure.at > now - window)
+        .order_by(LoginFailure.at)
+    ))
+
+
+def authenticate(email: str, password: str, *, remote_addr: str | None = None,
+                 now: datetime | None = None) -> LoginOutcome:
+    """Check a login. Throttled per account name: other accounts are never affected."""
+    now = now or utcnow()
+    account = normalize_email(email)[:254]
+    config = current_app.config
+    failures = _recent_failures(account, now)
+    if len(failures) >= config["CASEWORK_LOGIN_MAX_FAILURES"]:
+        window = config["CASEWORK_LOGIN_WINDOW_SECONDS"]
+        oldest = failures[-config["CASEWORK_LOGIN_MAX_FAILURES"]]
+        wait = max(1, int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1)
+        audit.record("login.throttled", object_type="account", object_id=account,
+                     details={"remote_addr": remote_addr})
+        return LoginOutcome(retry_after=wait)
+
+    user = db.session.scalar(select(User).where(User.email == account))
+    if check_password(user.password_hash if user else None, password) and user.is_active:
+        user.last_login_at = now
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        db.session.execute(delete(LoginFailure).where(LoginFailure.account == account))
+        audit.record("login.succeeded", actor=user, object_type="user", object_id=user.id,
+                     details={"remote_addr": remote_addr})
+        return LoginOutcome(user=user)
+
+    db.session.add(LoginFailure(account=account, at=now))
+    reason = "disabled" if user is not None and not user.is_active else "bad_credentials"
+    audit.record("login.failed", object_type="account", object_id=account,
+                 details={"remote_addr": remote_addr, "reason": reason})
+    db.session.flush()
+    return LoginOutcome()
+
+
+def record_logout(user: User) -> None:
+    audit.record("logout", actor=user, object_type="user", object_id=user.id)
+
+
+def purge_old_login_failures(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["CASEWORK_LOGIN_WINDOW_SECONDS"])
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
+
+
+def _validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+
+
+def _resolve_regions(codes: list[str], election_id: int | None) -> list[Region]:
+    codes = sorted({c.strip().upper() for c in codes if c.strip()})
+    if not codes:
+        return []
+    query = select(Region).where(Region.code.in_(codes))
+    if election_id is not None:
+        query = query.where(Region.election_id == election_id)
+    regions = list(db.session.scalars(query))
+    missing = sorted(set(codes) - {r.code for r in regions})
+    if missing:
+        raise AccountError(_l("Unknown region code(s): %(codes)s", codes=", ".join(missing)))
+    return regions
+
+
+def _check_scope(role: Role, all_regions: bool, regions: list[Region]) -> None:
+    if not all_regions and not regions:
+        raise AccountError(_l("Give the account a scope: all regions or at least one region."))
+
+
+def create_user(*, actor: User | None, email: str, full_name: str, role: Role, password: str,
+                all_regions: bool = False, region_codes: list[str] | None = None,
+                election_id: int | None = None) -> User:
+    email = normalize_email(email)
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(_l("An account with the email %(email)s already exists.", email=email))
+    _validate_password(password)
+    regions = _resolve_regions(region_codes or [], election_id)
+    _check_scope(role, all_regions, regions)
+    user = User(email=email, full_name=full_name.strip(), role=role, all_regions=all_regions,
+                password_hash=hash_password(password), regions=regions)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, object_type="user", object_id=user.id,
+                 details={"email": email, "role": role.value, "scope": user.scope_label()})
+    return user
+
+
+def update_user(user: User, *, actor: User, full_name: str, role: Role, all_regions: bool,
+                region_codes: list[str], election_id: int | None = None,
+                new_password: str | None = None) -> User:
+    regions = _resolve_regions(region_codes, election_id)
+    _check_scope(role, all_regions, regions)
+    if user.id == actor.id and role != user.role:
+        raise AccountError(_l("You cannot change your own role."))
+    before = {"role": user.role.value, "scope": user.scope_label(), "name": user.full_name}
+    user.full_name, user.role, user.all_regions, user.regions = (
+        full_name.strip(), role, all_regions, regions)
+    changes = {"role": role.value, "scope": user.scope_label(), "name": user.full_name}
+    if new_password:
+        _validate_password(new_password)
+        user.password_hash = hash_password(new_password)
+        user.session_token = new_session_token()  # ends the account's other sessions
+        changes["password"] = "changed"
+    audit.record("user.updated", actor=actor, object_type="user", object_id=user.id,
+                 details={"before": before, "after": changes})
+    return user
+
+
+def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
+    if user.id == actor.id and disabled:
+        raise AccountError(_l("You cannot disable your own account."))
+    user.disabled_at = utcnow() if disabled else None
+    user.session_token = new_session_token()  # a disabled account is logged out at once
+    audit.record("user.disabled" if disabled else "user.enabled", actor=actor,
+                 object_type="user", object_id=user.id)
+    return user
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    user.preferred_locale = locale
+
+
+def load_user_from_cookie_id(cookie_id: str) -> User | None:
+    """Flask-Login loader: the id and the session token must both match, and the user be active."""
+    user_id, _, token = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_token != token:
+        return None
+    return user

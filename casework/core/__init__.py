@@ -1,0 +1,1 @@
+"""Shared mechanisms: database base, audit chain, security headers, i18n, errors."""

@@ -1,0 +1,119 @@
+"""The audit chain: an append-only table where every entry seals the one before it.
+
+Each entry stores the SHA-256 of (previous entry's hash + this entry's canonical JSON).
+Changing, removing or inserting a row breaks the chain at that row, which
+`flask --app casework audit verify` reports.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.core.db import utcnow
+from casework.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    # Ids are assigned by record(), one after another, so a gap means a removed entry.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_label: Mapped[str] = mapped_column(String(200), default="system")
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # unique: two entries can never claim the same predecessor, so the chain cannot fork.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def canonical(self) -> str:
+        payload = {
+            "id": self.id,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "details": self.details or {},
+        }
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Serialize appends on PostgreSQL; SQLite already allows one writer at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry in the caller's transaction (the caller commits)."""
+    _lock_chain()
+    last = db.session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    entry = AuditEntry(
+        id=(last.id + 1) if last else 1,
+        at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "system",
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details or {},
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    entry.hash = entry.compute_hash()
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_id: int | None = None
+    reason: str | None = None
+    head: str = GENESIS_HASH
+
+
+def verify(batch: int = 2000) -> VerifyResult:
+    """Walk the chain in order; name the first entry that does not fit."""
+    prev_hash, prev_id, checked = GENESIS_HASH, 0, 0
+    rows = db.session.execute(
+        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
+    ).scalars()
+    for entry in rows:
+        if entry.id != prev_id + 1:
+            return VerifyResult(False, checked, entry.id, f"gap before entry {entry.id}: "
+                                f"entry {prev_id + 1} was removed or renumbered", prev_hash)
+        if entry.prev_hash != prev_hash:
+            return VerifyResult(False, checked, entry.id, f"entry {entry.id} does not follow "
+                                f"entry {prev_id}: an entry was removed, inserted or altered",
+                                prev_hash)
+        if entry.compute_hash() != entry.hash:
+            return VerifyResult(False, checked, entry.id,
+                                f"entry {entry.id} was altered after it was written", prev_hash)
+        prev_hash, prev_id, checked = entry.hash, entry.id, checked + 1
+    return VerifyResult(True, checked, head=prev_hash)

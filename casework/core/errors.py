@@ -1,0 +1,45 @@
+"""Friendly error pages in the user's language, JSON for API clients."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. Check the address or go to the home page.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Too large"), _l("What you sent is larger than we accept. Send smaller or fewer files.")),
+    429: (_l("Too many requests"), _l("Please wait a little and try again.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. Nothing you sent has been lost; please try again in a few minutes.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(code: int, message: str | None = None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    text = message or str(default_message)
+    if _wants_json():
+        return jsonify(error=code, title=str(title), message=text), code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return render_error(400, str(_l("The form has expired or was sent from another page. "
+                                         "Please reload the page and try again.")))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code in MESSAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(InternalServerError)
+    def _server(_error):
+        return render_error(500)

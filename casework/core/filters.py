@@ -1,0 +1,18 @@
+"""Template filters: times in the election's zone, names in the page's language."""
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+
+
+def init_app(app: Flask) -> None:
+    @app.template_filter("local_dt")
+    def local_dt(value, fmt: str = "medium"):
+        return format_datetime(value, fmt) if value else "—"
+
+    @app.context_processor
+    def _endpoints():
+        return {"has_endpoint": lambda name: name in app.view_functions}
+
+    @app.template_filter("lname")
+    def localized_name(obj):
+        return obj.name(str(get_locale())) if obj is not None else "—"

@@ -1,0 +1,72 @@
+"""Language and time zone selection.
+
+Order: the language the user chose (saved on the staff account, or a cookie for
+everyone), then the browser's Accept-Language, then the current election's default.
+"""
+
+from collections.abc import Callable
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+LANGUAGES: dict[str, str] = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANG_COOKIE = "casework_lang"
+
+# Set by the elections area: returns (default locale, time zone) of the current election.
+_election_defaults: Callable[[], tuple[str, str] | None] = lambda: None  # noqa: E731
+
+
+def set_election_defaults_provider(provider: Callable[[], tuple[str, str] | None]) -> None:
+    global _election_defaults
+    _election_defaults = provider
+
+
+def _election() -> tuple[str, str] | None:
+    if "election_defaults" not in g:
+        try:
+            g.election_defaults = _election_defaults()
+        except Exception:  # noqa: BLE001 - a missing table must not break error pages
+            g.election_defaults = None
+    return g.election_defaults
+
+
+def chosen_locale() -> str | None:
+    user_choice = getattr(current_user, "preferred_locale", None)
+    if user_choice in LANGUAGES:
+        return user_choice
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGUAGES else None
+
+
+def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # CLI output is in English; mail uses force_locale
+        return "en"
+    chosen = chosen_locale()
+    if chosen:
+        return chosen
+    browser = request.accept_languages.best_match(list(LANGUAGES))
+    if browser:
+        return browser
+    defaults = _election()
+    if defaults and defaults[0] in LANGUAGES:
+        return defaults[0]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "UTC"
+    defaults = _election()
+    return defaults[1] if defaults else "UTC"
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _languages():
+        from flask_babel import get_locale
+
+        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}

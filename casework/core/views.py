@@ -1,0 +1,81 @@
+"""Public home, staff home, language switch, health check and the audit log."""
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from casework.accounts.models import Role
+from casework.accounts.queries import scope_region_ids
+from casework.accounts.services import set_preferred_locale
+from casework.core.audit import AuditEntry
+from casework.core.errors import render_error
+from casework.core.forms import LanguageForm
+from casework.core.i18n import LANG_COOKIE, LANGUAGES
+from casework.core.permissions import require_roles
+from casework.core.urls import safe_next
+from casework.elections.queries import current_election, region_overview
+from casework.extensions import db
+
+bp = Blueprint("core", __name__)
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html", election=current_election(),
+                           hotline=current_app.config["CASEWORK_HOTLINE_PHONE"],
+                           public_email=current_app.config["CASEWORK_PUBLIC_EMAIL"])
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    if form.lang.data not in LANGUAGES:
+        return render_error(400, _("Unknown language: %(lang)s. Choose one of: %(choices)s.",
+                                   lang=form.lang.data[:10], choices=", ".join(LANGUAGES.values())))
+    if current_user.is_authenticated:
+        set_preferred_locale(current_user, form.lang.data)
+        db.session.commit()
+    response = make_response(redirect(safe_next(form.next.data, "/")))
+    response.set_cookie(LANG_COOKIE, form.lang.data, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+@bp.get("/staff")
+def staff_home():
+    election = current_election()
+    overview = []
+    if election is not None:
+        overview = region_overview(election, _scope_list(election.id))
+    return render_template("core/staff_home.html", election=election, overview=overview,
+                           Role=Role)
+
+
+def _scope_list(election_id: int) -> list[int] | None:
+    ids = scope_region_ids(current_user, election_id)
+    return None if ids is None else sorted(ids)
+
+
+@bp.get("/audit")
+@require_roles(Role.AUDITOR, Role.ADMIN, Role.CHAIR)
+def audit_log():
+    before = request.args.get("before", type=int)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    entries = list(db.session.scalars(query))
+    more = len(entries) > AUDIT_PAGE_SIZE
+    entries = entries[:AUDIT_PAGE_SIZE]
+    return render_template("core/audit_log.html", entries=entries,
+                           next_before=entries[-1].id if more else None)

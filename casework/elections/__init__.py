@@ -1,0 +1,1 @@
+"""Election reference data: elections, regions, polling stations, candidates, results."""

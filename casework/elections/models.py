@@ -1,0 +1,177 @@
+"""Typed models of one primary's geography, candidates and results."""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.extensions import db
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=20, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Localized:
+    """Names in the three languages; `name(locale)` picks one with a fallback."""
+
+    name_kk: Mapped[str]
+    name_ru: Mapped[str]
+    name_en: Mapped[str]
+
+    def name(self, locale: str | None = None) -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_kk
+
+
+class Election(Localized, db.Model):
+    __tablename__ = "elections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Almaty")
+    default_locale: Mapped[str] = mapped_column(String(5), default="kk")
+    filing_opens_at: Mapped[datetime] = mapped_column(DateTime)
+    filing_closes_at: Mapped[datetime] = mapped_column(DateTime)
+    voting_starts_at: Mapped[datetime] = mapped_column(DateTime)
+    voting_ends_at: Mapped[datetime] = mapped_column(DateTime)
+    decision_deadline_at: Mapped[datetime] = mapped_column(DateTime)
+    results_certification_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("filing_opens_at <= filing_closes_at", name="filing_order"),
+        CheckConstraint("voting_starts_at <= voting_ends_at", name="voting_order"),
+        CheckConstraint("decision_deadline_at <= results_certification_at", name="decision_order"),
+    )
+
+    def calendar(self) -> list[tuple[str, datetime]]:
+        return [
+            ("filing_opens_at", self.filing_opens_at),
+            ("filing_closes_at", self.filing_closes_at),
+            ("voting_starts_at", self.voting_starts_at),
+            ("voting_ends_at", self.voting_ends_at),
+            ("decision_deadline_at", self.decision_deadline_at),
+            ("results_certification_at", self.results_certification_at),
+        ]
+
+
+class RegionKind(enum.StrEnum):
+    REGION = "region"
+    CITY = "city"  # a city of republican significance, or a city inside a region
+    DISTRICT = "district"
+
+
+class Region(Localized, db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[RegionKind] = mapped_column(_enum(RegionKind, "region_kind"))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    voters: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped[Optional["Region"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Region"]] = relationship(back_populates="parent", order_by="Region.code")
+    election: Mapped[Election] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("election_id", "code"),
+        CheckConstraint("voters IS NULL OR voters >= 0", name="voters_not_negative"),
+    )
+
+
+class StationKind(enum.StrEnum):
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+
+
+class PollingStation(db.Model):
+    __tablename__ = "polling_stations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    # Electronic voting is election-wide: its station belongs to no region.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[StationKind] = mapped_column(_enum(StationKind, "station_kind"))
+    address: Mapped[str] = mapped_column(String(400), default="")
+
+    region: Mapped[Region | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("election_id", "code"),
+        CheckConstraint("kind = 'electronic' OR region_id IS NOT NULL", name="paper_has_region"),
+    )
+
+
+class CandidateStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    DISQUALIFIED = "disqualified"  # removed from registration
+
+
+class Candidate(Localized, db.Model):
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    status: Mapped[CandidateStatus] = mapped_column(
+        _enum(CandidateStatus, "candidate_status"), default=CandidateStatus.REGISTERED
+    )
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What disqualified the candidate: the sanction, once sanctions exist (issue 6 adds the FK).
+    disqualified_by_sanction_id: Mapped[int | None] = mapped_column(Integer)
+
+    region: Mapped[Region] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("election_id", "code"),
+        CheckConstraint(
+            "status = 'registered' OR status_reason IS NOT NULL", name="disqualified_has_reason"
+        ),
+    )
+
+
+class Result(db.Model):
+    """Votes of one candidate at one station; electronic or paper follows the station."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("polling_stations.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    votes: Mapped[int] = mapped_column(Integer)
+    annulled: Mapped[bool] = mapped_column(Boolean, default=False)
+    annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    annulled_by_sanction_id: Mapped[int | None] = mapped_column(Integer)
+
+    station: Mapped[PollingStation] = relationship()
+    candidate: Mapped[Candidate] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("station_id", "candidate_id"),
+        CheckConstraint("votes >= 0", name="votes_not_negative"),
+    )
