@@ -1,8 +1,10 @@
 """Login, logout and staff administration."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from casework.accounts import services
 from casework.accounts.forms import ROLE_LABELS, DisableForm, LoginForm, LogoutForm, UserForm
@@ -66,7 +68,8 @@ def users():
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user) if user else UserForm()
     election = current_election()
-    form.regions.choices = [(r.code, f"{r.code} — {r.name()}") for r in regions_for_choices(election)]
+    form.regions.choices = [SelectChoice(r.code, f"{r.code} — {r.name(str(get_locale()))}")
+                          for r in regions_for_choices(election)]
     if user and request.method == "GET":
         form.role.data = user.role.value
         form.regions.data = [r.code for r in user.regions]

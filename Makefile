@@ -1,0 +1,58 @@
+# Casework: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+THREADS ?= 8
+export FLASK_APP := casework
+
+.PHONY: run test install translations secret migrate seed lint extract-messages update-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Catalogs are compiled by the set-up, never committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d casework/translations
+
+secret:
+	@$(BIN)/python -c "from casework.config import write_secret_key as w; import sys; \
+	  print('created instance/secret_key' if w('instance/secret_key') else 'instance/secret_key exists')"
+
+migrate: install secret
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask demo seed
+
+# Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
+run: seed
+	@echo "Casework demo on http://$(HOST):$(PORT)/  (accounts: see README.md)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) \
+	  --access-logfile - wsgi:app
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check casework tests migrations
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project Casework -o casework/translations/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -i casework/translations/messages.pot -d casework/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache
