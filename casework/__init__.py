@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)
+    public.init_app(app)  # before CSRF: anonymous requests are sent to login first
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
@@ -61,7 +62,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.user_loader(load_user_from_cookie_id)
 
-    public.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 

@@ -100,11 +100,18 @@ class VerifyResult:
 
 def verify(batch: int = 2000) -> VerifyResult:
     """Walk the chain in order; name the first entry that does not fit."""
-    prev_hash, prev_id, checked = GENESIS_HASH, 0, 0
-    rows = db.session.execute(
+    result = db.session.execute(
         select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
-    ).scalars()
-    for entry in rows:
+    )
+    try:
+        return _walk(result.scalars())
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: release it even on early return
+
+
+def _walk(entries) -> VerifyResult:
+    prev_hash, prev_id, checked = GENESIS_HASH, 0, 0
+    for entry in entries:
         if entry.id != prev_id + 1:
             return VerifyResult(False, checked, entry.id, f"gap before entry {entry.id}: "
                                 f"entry {prev_id + 1} was removed or renumbered", prev_hash)

@@ -79,10 +79,13 @@ def _count(row: Row, column: str, *, required: bool = True) -> int | None:
     return int(value)
 
 
-def _check_all(rows: list[Row], key_of: Callable[[Row], Any],
-               check: Callable[[Row], dict]) -> list[tuple[Row, Any, dict]]:
-    """Run the row check on every row, collecting every error and duplicate key."""
-    errors: list[RowError] = []
+def _check_all(rows: list[Row], key_of: Callable[[Row], Any], check: Callable[[Row], dict],
+               errors: list[RowError] | None = None) -> list[tuple[Row, Any, dict]]:
+    """Run the row check on every row, collecting every error and duplicate key.
+
+    Pass `errors` to add more checks on the valid rows before failing."""
+    collect = errors is not None
+    errors = errors if collect else []
     seen: dict[Any, int] = {}
     items = []
     for row in rows:
@@ -97,7 +100,7 @@ def _check_all(rows: list[Row], key_of: Callable[[Row], Any],
             continue
         seen[key] = row.line
         items.append((row, key, values))
-    if errors:
+    if errors and not collect:
         raise ImportFailed(errors)
     return items
 
@@ -168,8 +171,8 @@ def import_regions(rows: list[Row], election: Election, report: ImportReport) ->
         return {**_names(row), "kind": _choice(row, "kind", RegionKind),
                 "voters": _count(row, "voters", required=False), "_parent": parent}
 
-    items = _check_all(rows, lambda r: _code(r, "code"), check)
-    errors = []
+    errors: list[RowError] = []
+    items = _check_all(rows, lambda r: _code(r, "code"), check, errors)
     for row, code, values in items:
         parent = values["_parent"]
         if parent and parent not in parent_in_file and parent not in existing:

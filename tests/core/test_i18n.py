@@ -1,0 +1,104 @@
+"""Three languages: choice, Accept-Language, election default; complete catalogs."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from casework.accounts.models import User
+from casework.extensions import db
+from tests.conftest import csrf_from
+
+CATALOGS = Path(__file__).resolve().parents[2] / "casework" / "translations"
+TITLE = {"kk": "Партиялық бақылау комитеті", "ru": "Партийный контрольный комитет",
+         "en": "Party Control Committee"}
+
+
+def test_default_is_the_election_language(client, election):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="kk">' in html and TITLE["kk"] in html
+    election.default_locale = "ru"
+    db.session.commit()
+    html = client.get("/", headers={"Accept-Language": "de, fr"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html and TITLE["ru"] in html
+
+
+def test_accept_language_is_used(client, election):
+    html = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}).get_data(
+        as_text=True)
+    assert '<html lang="ru">' in html and TITLE["ru"] in html
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_switcher_choice_is_remembered_over_accept_language(client, lang):
+    token = csrf_from(client, "/")
+    response = client.post("/language", data={"lang": lang, "next": "/login",
+                                              "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    cookie = response.headers["Set-Cookie"]
+    assert f"casework_lang={lang}" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    html = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html and TITLE[lang] in html
+
+
+def test_unknown_language_is_refused_and_nothing_changes(client):
+    token = csrf_from(client, "/")
+    response = client.post("/language", data={"lang": "fr", "csrf_token": token})
+    assert response.status_code == 400
+    assert "fr" in response.get_data(as_text=True)
+    assert "casework_lang" not in response.headers.get("Set-Cookie", "")
+
+
+def test_switch_without_csrf_is_refused(client):
+    assert client.post("/language", data={"lang": "ru"}).status_code == 400
+
+
+def test_language_switch_does_not_redirect_off_site(client):
+    token = csrf_from(client, "/")
+    response = client.post("/language", data={"lang": "ru", "next": "https://evil.example/",
+                                              "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_staff_choice_is_saved_on_the_account(client, make_user, login):
+    user = make_user("reviewer")
+    login(client, user)
+    token = csrf_from(client, "/staff")
+    client.post("/language", data={"lang": "ru", "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.scalar(select(User.preferred_locale).where(User.id == user.id)) == "ru"
+    other_browser = client.application.test_client()
+    login(other_browser, user)
+    html = other_browser.get("/staff", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page"])
+def test_switcher_is_on_every_page(client, path):
+    html = client.get(path).get_data(as_text=True)
+    for code in ("kk", "ru", "en"):
+        assert f'data-lang="{code}"' in html
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_catalog_is_complete_with_matching_placeholders(lang):
+    catalog = read_po((CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb"))
+    template = read_po((CATALOGS / "messages.pot").open("rb"))
+    missing = [m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string)]
+    assert not missing, f"untranslated in {lang}: {missing[:5]}"
+    for message in catalog:
+        if not message.id:
+            continue
+        assert "fuzzy" not in message.flags, message.id
+        assert sorted(re.findall(r"%\(\w+\)[sd]", message.id)) == sorted(
+            re.findall(r"%\(\w+\)[sd]", message.string)), message.id
+    translated = [m for m in catalog if m.id and len(m.id) > 12]
+    same = [m.id for m in translated if m.string == m.id]
+    assert not same, f"{lang} copies English: {same[:3]}"
+
+
+def test_compiled_catalogs_are_used(client):
+    html = client.get("/login", headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    assert "Кіру" in html  # the kk translation of "Log in", not the English source
