@@ -1,7 +1,7 @@
 """foundation: elections, accounts, audit
 
 Revision ID: 552f0920df8b
-Revises: 
+Revises:
 Created: 2026-11-24 11:47:35.876373
 """
 

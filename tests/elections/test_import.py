@@ -69,9 +69,9 @@ KZ-B,KZ-A,district,B,B,B,
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
     (b"code,kind\n", "missing column"),
-    ("code,kind,name_kk,name_ru,name_en,colour\nA,region,a,a,a,red\n".encode(), "unknown column"),
-    ("code,kind,name_kk,name_ru,name_en\n".encode(), "no data rows"),
-    ("code,kind,name_kk,name_ru,name_en\nA,region,a\n".encode(), "expected 5 fields"),
+    (b"code,kind,name_kk,name_ru,name_en,colour\nA,region,a,a,a,red\n", "unknown column"),
+    (b"code,kind,name_kk,name_ru,name_en\n", "no data rows"),
+    (b"code,kind,name_kk,name_ru,name_en\nA,region,a\n", "expected 5 fields"),
     ("code,kind,name_kk,name_ru,name_en\nA,region,Қ,Қ,Q\n".encode("cp1251", errors="replace")
      + "B,region,Ә,Б,B\n".encode("koi8-r", errors="replace") + b"\xff\xfe", "not UTF-8"),
 ])
