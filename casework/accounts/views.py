@@ -76,25 +76,37 @@ def _user_form(user: User | None = None) -> UserForm:
     return form
 
 
+def _save(change, success: str) -> bool:
+    """Run one account service; commit and flash success, or roll back and flash its refusal."""
+    try:
+        change()
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return False
+    db.session.commit()
+    flash(success, "info")
+    return True
+
+
+def _election_id() -> int | None:
+    election = current_election()
+    return election.id if election else None
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @require_roles(Role.ADMIN)
 def user_new():
     form = _user_form()
-    if form.validate_on_submit():
-        election = current_election()
-        try:
-            user = services.create_user(
-                actor=current_user, email=form.email.data, full_name=form.full_name.data,
-                role=Role(form.role.data), password=form.password.data or "",
-                all_regions=form.all_regions.data, region_codes=form.regions.data,
-                election_id=election.id if election else None)
-        except services.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s created.", email=user.email), "info")
-            return redirect(url_for("accounts.users"))
+    if form.validate_on_submit() and _save(
+        lambda: services.create_user(
+            actor=current_user, email=form.email.data, full_name=form.full_name.data,
+            role=Role(form.role.data), password=form.password.data or "",
+            all_regions=form.all_regions.data, region_codes=form.regions.data,
+            election_id=_election_id()),
+        _("Account %(email)s created.", email=services.normalize_email(form.email.data)),
+    ):
+        return redirect(url_for("accounts.users"))
     return render_template("accounts/user_form.html", form=form, user=None)
 
 
@@ -104,21 +116,15 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     form.email.render_kw = {"readonly": True}
-    if form.validate_on_submit():
-        election = current_election()
-        try:
-            services.update_user(
-                user, actor=current_user, full_name=form.full_name.data,
-                role=Role(form.role.data), all_regions=form.all_regions.data,
-                region_codes=form.regions.data, new_password=form.password.data or None,
-                election_id=election.id if election else None)
-        except services.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s saved.", email=user.email), "info")
-            return redirect(url_for("accounts.users"))
+    if form.validate_on_submit() and _save(
+        lambda: services.update_user(
+            user, actor=current_user, full_name=form.full_name.data,
+            role=Role(form.role.data), all_regions=form.all_regions.data,
+            region_codes=form.regions.data, new_password=form.password.data or None,
+            election_id=_election_id()),
+        _("Account %(email)s saved.", email=user.email),
+    ):
+        return redirect(url_for("accounts.users"))
     return render_template("accounts/user_form.html", form=form, user=user,
                            disable_form=DisableForm())
 
@@ -129,13 +135,8 @@ def user_toggle(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if not DisableForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_disabled(user, actor=current_user, disabled=action == "disable")
-    except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Account %(email)s disabled.", email=user.email) if action == "disable"
-              else _("Account %(email)s enabled.", email=user.email), "info")
+    disable = action == "disable"
+    _save(lambda: services.set_disabled(user, actor=current_user, disabled=disable),
+          _("Account %(email)s disabled.", email=user.email) if disable
+          else _("Account %(email)s enabled.", email=user.email))
     return redirect(url_for("accounts.users"))

@@ -84,8 +84,10 @@ def test_switcher_is_on_every_page(client, path):
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_catalog_is_complete_with_matching_placeholders(lang):
-    catalog = read_po((CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb"))
-    template = read_po((CATALOGS / "messages.pot").open("rb"))
+    with (CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
+        catalog = read_po(po_file)
+    with (CATALOGS / "messages.pot").open("rb") as pot_file:
+        template = read_po(pot_file)
     missing = [m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string)]
     assert not missing, f"untranslated in {lang}: {missing[:5]}"
     for message in catalog:
