@@ -43,6 +43,7 @@ def test_admin_creates_a_scoped_reviewer(admin_client):
 
 
 def test_create_without_scope_or_with_short_password_is_refused(admin_client):
+    admin_client.set_cookie("casework_lang", "en")
     token = csrf_from(admin_client, "/admin/users/new")
     no_scope = admin_client.post("/admin/users/new", data={
         "csrf_token": token, "email": "a@test.kz", "full_name": "A", "role": "reviewer",

@@ -74,6 +74,7 @@ def test_sixth_failure_within_a_minute_is_refused_and_other_accounts_are_not(cli
                                                                              login):
     make_user("reviewer")
     make_user("chair")
+    client.set_cookie("casework_lang", "en")
     for _ in range(5):
         assert login(client, "reviewer@test.kz", password="bad password 1").status_code == 401
     sixth = login(client, "reviewer@test.kz", password=PASSWORD)  # even the right password
