@@ -1,0 +1,151 @@
+"""Cases, their per-election reference sequence, accused candidates and public messages."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.db import utcnow
+from casework.elections.models import Candidate, Election, PollingStation, Region
+from casework.extensions import db
+
+
+def db_enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=30, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Category(enum.StrEnum):
+    VOTE_BUYING = "vote_buying"
+    VOTER_COERCION = "voter_coercion"
+    MULTIPLE_VOTING = "multiple_voting"
+    EVOTING_IRREGULARITY = "evoting_irregularity"
+    PAPER_BALLOT_IRREGULARITY = "paper_ballot_irregularity"
+    CAMPAIGN_VIOLATION = "campaign_violation"
+    ABUSE_OF_OFFICE = "abuse_of_office"
+    DEFAMATION = "defamation"
+    OTHER = "other"
+
+
+class CaseState(enum.StrEnum):
+    RECEIVED = "received"
+    SCREENING = "screening"
+    INADMISSIBLE = "inadmissible"
+    INVESTIGATION = "investigation"
+    INFO_REQUESTED = "info_requested"
+    FINDINGS_READY = "findings_ready"
+    DECIDED = "decided"
+    CLOSED = "closed"
+    APPEALED = "appealed"
+    MERGED = "merged"
+
+
+class PublicStatus(enum.StrEnum):
+    """What a complainant sees; internal states collapse into these."""
+
+    RECEIVED = "received"
+    UNDER_REVIEW = "under_review"
+    INFO_REQUESTED = "info_requested"
+    DECIDED = "decided"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    MERGED = "merged"
+
+
+PUBLIC_STATUS = {
+    CaseState.RECEIVED: PublicStatus.RECEIVED,
+    CaseState.SCREENING: PublicStatus.UNDER_REVIEW,
+    CaseState.INVESTIGATION: PublicStatus.UNDER_REVIEW,
+    CaseState.FINDINGS_READY: PublicStatus.UNDER_REVIEW,
+    CaseState.APPEALED: PublicStatus.UNDER_REVIEW,
+    CaseState.INFO_REQUESTED: PublicStatus.INFO_REQUESTED,
+    CaseState.DECIDED: PublicStatus.DECIDED,
+    CaseState.CLOSED: PublicStatus.CLOSED,
+    CaseState.INADMISSIBLE: PublicStatus.REJECTED,
+    CaseState.MERGED: PublicStatus.MERGED,
+}
+
+
+case_candidates = Table(
+    "case_candidates",
+    db.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("candidate_id", ForeignKey("candidates.id"), primary_key=True, index=True),
+)
+
+
+class CaseSequence(db.Model):
+    """The last reference number used in an election; bumped with a row lock."""
+
+    __tablename__ = "case_sequences"
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("polling_stations.id"))
+    category: Mapped[Category] = mapped_column(db_enum(Category, "case_category"))
+    state: Mapped[CaseState] = mapped_column(db_enum(CaseState, "case_state"),
+                                             default=CaseState.RECEIVED)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    has_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    public_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    election: Mapped[Election] = relationship()
+    region: Mapped[Region] = relationship()
+    station: Mapped[PollingStation | None] = relationship()
+    accused: Mapped[list[Candidate]] = relationship(secondary=case_candidates,
+                                                    order_by=Candidate.code)
+
+    __table_args__ = (
+        Index("ix_cases_election_state_created", "election_id", "state", "created_at", "id"),
+        Index("ix_cases_region_created", "region_id", "created_at", "id"),
+    )
+
+    @property
+    def public_status(self) -> PublicStatus:
+        return PUBLIC_STATUS[self.state]
+
+
+class MessageAuthor(enum.StrEnum):
+    COMMITTEE = "committee"
+    COMPLAINANT = "complainant"
+
+
+class CaseMessage(db.Model):
+    """A message the complainant can see: from the committee, or the complainant's reply.
+
+    Internal notes are a different table (review workflow) and never reach the public side."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    author: Mapped[MessageAuthor] = mapped_column(db_enum(MessageAuthor, "message_author"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Evidence: files hashed at intake, stored content-addressed, never altered."""

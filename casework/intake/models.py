@@ -1,0 +1,61 @@
+"""A complaint: one submission from one channel, with the person (or anonymous)."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.cases.models import Case, Category, db_enum
+from casework.core.db import utcnow
+from casework.extensions import db
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    HOTLINE = "hotline"
+    EMAIL = "email"
+    SOCIAL = "social"
+    LETTER = "letter"
+    WALK_IN = "walk_in"
+
+
+class ComplainantRole(enum.StrEnum):
+    VOTER = "voter"
+    CANDIDATE = "candidate"
+    OBSERVER = "observer"
+    PARTY_MEMBER = "party_member"
+    OTHER = "other"
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(db_enum(Channel, "complaint_channel"))
+    # One key per filled-in form: a double click or a resent request finds the first complaint.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the tracking code; the code itself is shown once and never stored.
+    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    complainant_role: Mapped[ComplainantRole | None] = mapped_column(
+        db_enum(ComplainantRole, "complainant_role"))
+    consent_to_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(5), default="kk")
+    category: Mapped[Category] = mapped_column(db_enum(Category, "complaint_category"))
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("polling_stations.id"))
+    accused_other: Mapped[str | None] = mapped_column(String(500))
+    narrative: Mapped[str] = mapped_column(Text)
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    witnesses: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship()
