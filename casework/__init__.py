@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import casework.models  # noqa: F401 - every table on the metadata
     from casework.accounts.services import load_user_from_cookie_id
     from casework.core import errors, i18n, public, security
     from casework.core.db import configure_sqlite, is_sqlite

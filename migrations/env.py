@@ -6,9 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-import casework.accounts.models  # noqa: F401 - register every table on the metadata
-import casework.core.audit  # noqa: F401
-import casework.elections.models  # noqa: F401
+import casework.models  # noqa: F401 - register every table on the metadata
 
 config = context.config
 if config.config_file_name is not None:

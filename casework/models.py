@@ -1,0 +1,9 @@
+"""Imports every area's models so the metadata is complete (Alembic, create_all)."""
+
+import casework.accounts.models  # noqa: F401
+import casework.cases.models  # noqa: F401
+import casework.core.audit  # noqa: F401
+import casework.elections.models  # noqa: F401
+import casework.evidence.models  # noqa: F401
+import casework.intake.models  # noqa: F401
+import casework.notifications.models  # noqa: F401

@@ -1,0 +1,44 @@
+"""The outbox: every outgoing email is a row first, delivered later with retries."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.core.db import utcnow
+from casework.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a worker
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt; staff can retry
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Same key twice means the same message: enqueueing again is a no-op.
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    template: Mapped[str] = mapped_column(String(80))
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, name="outbox_status", native_enum=False, length=20,
+             create_constraint=True, values_callable=lambda e: [m.value for m in e]),
+        default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
