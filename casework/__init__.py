@@ -55,6 +55,10 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
                    default_translation_directories=str(PROJECT_ROOT / "casework" / "translations"))
+    from casework.core.ratelimit import limiter, on_breach
+
+    app.config.setdefault("RATELIMIT_ON_BREACH_CALLBACK", on_breach)
+    limiter.init_app(app)
     i18n.set_election_defaults_provider(election_defaults)
     i18n.init_app(app)
 
@@ -69,10 +73,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from casework.accounts.views import bp as accounts_bp
+    from casework.api.views import bp as api_bp
     from casework.core.views import bp as core_bp
+    from casework.intake.views import bp as intake_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     from casework.core import filters
 
     filters.init_app(app)

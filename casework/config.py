@@ -46,6 +46,8 @@ def load(instance_path: str) -> dict[str, Any]:
         raise ConfigError(f"CASEWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.db")
     secure = _bool("SECURE_COOKIES", False)
+    max_file = _int("EVIDENCE_MAX_FILE_SIZE", 25 * 2**20)
+    max_total = _int("EVIDENCE_MAX_TOTAL_SIZE", 100 * 2**20)
     return {
         "CASEWORK_ENV": env,
         "SECRET_KEY": _env("SECRET_KEY"),
@@ -69,7 +71,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_HOURS", 12) * 3600,
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT", 8 * 3600),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024),
+        # Room for every file at its limit plus the form fields.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", max_total + 2**20),
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CASEWORK_ELECTION": _env("ELECTION"),
@@ -81,6 +84,29 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "CASEWORK_ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
         "CASEWORK_LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "CASEWORK_PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "CASEWORK_NARRATIVE_MIN_LENGTH": _int("NARRATIVE_MIN_LENGTH", 30),
+        # Evidence: limits and storage (local folder outside static/, or S3-compatible).
+        "CASEWORK_EVIDENCE_MAX_FILES": _int("EVIDENCE_MAX_FILES", 10),
+        "CASEWORK_EVIDENCE_MAX_FILE_SIZE": max_file,
+        "CASEWORK_EVIDENCE_MAX_TOTAL_SIZE": max_total,
+        "CASEWORK_EVIDENCE_STORAGE": _env("EVIDENCE_STORAGE", "local"),
+        "CASEWORK_EVIDENCE_DIR": _env("EVIDENCE_DIR", str(Path(instance_path) / "evidence")),
+        "CASEWORK_S3_BUCKET": _env("S3_BUCKET"),
+        "CASEWORK_S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "CASEWORK_S3_REGION": _env("S3_REGION", "us-east-1"),
+        "CASEWORK_S3_ACCESS_KEY_ID": _env("S3_ACCESS_KEY_ID"),
+        "CASEWORK_S3_SECRET_ACCESS_KEY": _env("S3_SECRET_ACCESS_KEY"),
+        # Outbox delivery.
+        "CASEWORK_MAIL_DOMAIN": _env("MAIL_DOMAIN", "casework.local"),
+        "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),
+        "CASEWORK_OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 12),
+        # Rate limits (Flask-Limiter syntax); counters live in memory, or in Redis if set.
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "CASEWORK_LIMIT_SUBMIT": _env("LIMIT_SUBMIT", "5 per minute;30 per hour"),
+        "CASEWORK_LIMIT_TRACK": _env("LIMIT_TRACK", "10 per minute;60 per hour"),
+        "CASEWORK_LIMIT_TRACK_GLOBAL": _env("LIMIT_TRACK_GLOBAL", "600 per minute"),
     }
 
 

@@ -8,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from casework.core.db import Base
+from casework.core.ratelimit import limiter  # noqa: F401 - created with the others
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -23,6 +23,10 @@ def _wants_json() -> bool:
 def render_error(code: int, message: str | None = None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     text = message or str(default_message)
+    if request.path.startswith("/api/"):
+        from casework.api.problems import problem
+
+        return problem(code, str(title), detail=text)
     if _wants_json():
         return jsonify(error=code, title=str(title), message=text), code
     return render_template("errors/error.html", code=code, title=title, message=text), code
@@ -36,6 +40,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.response is not None:  # already rendered, e.g. by the rate limiter
+            return error.response
         if error.code in MESSAGES:
             return render_error(error.code)
         return error

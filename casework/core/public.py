@@ -10,12 +10,20 @@ PUBLIC_ENDPOINTS: set[str] = {
     "core.set_language",
     "core.health",
     "accounts.login",
+    "intake.new_complaint",
+    "intake.receipt",
+    "intake.track",
+    "intake.tracked_case",
+    "intake.tracked_reply",
+    "intake.forget",
 }
+# The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
+PUBLIC_BLUEPRINTS: set[str] = {"api"}
 
 
 def _require_login():
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS:
         return None  # unknown URLs fall through to a plain 404
     if current_user.is_authenticated:
         return None

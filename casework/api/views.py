@@ -1,0 +1,179 @@
+"""Public API v1: the current election, filing a complaint, and tracking it by code."""
+
+import json
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from casework.api import openapi
+from casework.api.problems import problem
+from casework.core.ratelimit import everyone, limiter
+from casework.elections.queries import current_election
+from casework.extensions import db
+from casework.intake import services
+from casework.intake.models import Channel
+from casework.intake.serializers import election_document, submission_document, tracking_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(HTTPException)
+def _http_problem(error: HTTPException):
+    if error.response is not None:
+        return error.response
+    return problem(error.code or 500, error.name, detail=error.description)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+@bp.get("/elections/current")
+def election_current():
+    election = current_election()
+    if election is None:
+        return problem(404, "No election", detail="No election has been set up yet.")
+    response = jsonify(election_document(election))
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
+
+
+def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
+    raw = request.form.get("complaint")
+    if raw is None and "complaint" in request.files:
+        raw = request.files["complaint"].read().decode("utf-8", errors="replace")
+    if raw is None:
+        raise services.IntakeError({"complaint": "a 'complaint' part with JSON is required"})
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise services.IntakeError({"complaint": "the 'complaint' part is not valid JSON"}) from None
+    if not isinstance(data, dict):
+        raise services.IntakeError({"complaint": "the 'complaint' part must be a JSON object"})
+    uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
+    return data, uploads
+
+
+def _draft(data: dict, election) -> services.ComplaintDraft:
+    errors: dict[str, object] = {}
+    for name in ("category", "region", "narrative"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            errors[name] = "required"
+    if not isinstance(data.get("anonymous"), bool):
+        errors["anonymous"] = "required: true or false"
+    occurred_at = None
+    if data.get("occurred_at"):
+        try:
+            moment = datetime.fromisoformat(str(data["occurred_at"]))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=ZoneInfo(election.timezone))
+            occurred_at = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        except ValueError:
+            errors["occurred_at"] = "not an ISO 8601 date and time"
+    contact = data.get("contact") or {}
+    accused = data.get("accused_candidates") or []
+    links = data.get("links") or []
+    if not isinstance(contact, dict):
+        errors["contact"] = "must be an object"
+    if not isinstance(accused, list) or not all(isinstance(c, str) for c in accused):
+        errors["accused_candidates"] = "must be a list of candidate codes"
+    if not isinstance(links, list) or not all(isinstance(c, str) for c in links):
+        errors["links"] = "must be a list of URLs"
+    if errors:
+        raise services.IntakeError(errors)
+    return services.ComplaintDraft(
+        election=election, category=data["category"], region_code=data["region"],
+        station_code=data.get("station") or None, narrative=data["narrative"],
+        anonymous=data["anonymous"], name=contact.get("name"), phone=contact.get("phone"),
+        email=contact.get("email"), complainant_role=contact.get("role"),
+        consent_to_contact=bool(contact.get("consent_to_contact")),
+        accused_codes=accused, accused_other=data.get("accused_other"), links=links,
+        witnesses=data.get("witnesses"), occurred_at=occurred_at,
+        language=data.get("language") or "kk",
+        submission_key=request.headers.get("Idempotency-Key") or secrets.token_urlsafe(24))
+
+
+def _submit_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_SUBMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK"]
+
+
+def _track_global_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
+
+
+@bp.post("/complaints")
+@limiter.limit(_submit_limit)
+def complaints_create():
+    election = current_election()
+    if election is None:
+        return problem(404, "No election", detail="No election has been set up yet.")
+    try:
+        data, uploads = _parse_complaint_part()
+        draft = _draft(data, election)
+        submission = services.submit_complaint(draft, uploads, channel=Channel.API)
+        db.session.commit()
+    except services.IntakeError as error:
+        db.session.rollback()
+        return problem(422, "The complaint was not accepted", errors=error.errors,
+                       detail="Correct the fields named in 'errors' and send it again.")
+    except IntegrityError:  # the same Idempotency-Key sent twice at once
+        db.session.rollback()
+        complaint = services.find_submission(draft.submission_key)
+        submission = services.replay(complaint, draft.submission_key)
+    status = 200 if submission.replayed else 201
+    return jsonify(submission_document(submission)), status
+
+
+def _tracked(code: str):
+    complaint = services.find_by_tracking_code(code)
+    if complaint is None:
+        return None, problem(404, "Unknown tracking code",
+                             detail="No complaint has this code; check it and try again.")
+    return complaint, None
+
+
+@bp.get("/track/<code>")
+@limiter.limit(_track_limit)
+@limiter.limit(_track_global_limit, key_func=everyone, scope="track-all")
+def track(code: str):
+    complaint, error = _tracked(code)
+    if error:
+        return error
+    return jsonify(tracking_document(complaint, services.public_messages(complaint)))
+
+
+@bp.post("/track/<code>/messages")
+@limiter.limit(_track_limit)
+@limiter.limit(_track_global_limit, key_func=everyone, scope="track-all")
+def track_message(code: str):
+    complaint, error = _tracked(code)
+    if error:
+        return error
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        body = payload.get("body") if isinstance(payload, dict) else None
+        uploads = []
+    else:
+        body = request.form.get("body")
+        uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
+    if body is not None and not isinstance(body, str):
+        return problem(422, "The message was not accepted", errors={"body": "must be text"})
+    try:
+        services.add_reply(complaint, body or "", uploads)
+        db.session.commit()
+    except services.IntakeError as error:
+        db.session.rollback()
+        return problem(422, "The message was not accepted", errors=error.errors)
+    return jsonify(tracking_document(complaint, services.public_messages(complaint))), 201
+
+

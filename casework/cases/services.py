@@ -1,0 +1,52 @@
+"""Opening cases: the per-election reference sequence and the new case itself."""
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from casework.cases.models import Case, CaseSequence, CaseState, Category
+from casework.core.db import utcnow
+from casework.elections.models import Candidate, Election, PollingStation, Region
+from casework.extensions import db
+
+
+def next_case_number(election: Election) -> int:
+    """Bump the election's counter with one UPDATE ... RETURNING.
+
+    On PostgreSQL the row lock serialises concurrent submissions until commit, so a
+    number is never handed out twice; on SQLite writers are serialised anyway."""
+    bump = (update(CaseSequence).where(CaseSequence.election_id == election.id)
+            .values(last_value=CaseSequence.last_value + 1)
+            .returning(CaseSequence.last_value))
+    value = db.session.execute(bump).scalar()
+    if value is None:  # the election's first case: create the counter, then bump it
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(CaseSequence).values(election_id=election.id, last_value=0)
+                           .on_conflict_do_nothing())
+        value = db.session.execute(bump).scalar()
+    return value
+
+
+def top_region(region: Region) -> Region:
+    while region.parent is not None:
+        region = region.parent
+    return region
+
+
+def reference_for(election: Election, region: Region, number: int) -> str:
+    """<ELECTION>-<REGION>-<NNNNN>, e.g. DEMO2020-KAR-00042."""
+    code = top_region(region).code
+    short = code[3:] if code.startswith("KZ-") else code
+    return f"{election.code}-{short}-{number:05d}"
+
+
+def open_case(*, election: Election, region: Region, category: Category,
+              station: PollingStation | None, accused: list[Candidate]) -> Case:
+    now = utcnow()
+    case = Case(election_id=election.id, region=region, region_id=region.id, category=category,
+                station=station, state=CaseState.RECEIVED, created_at=now, state_changed_at=now,
+                reference=reference_for(election, region, next_case_number(election)),
+                accused=list(accused))
+    db.session.add(case)
+    db.session.flush()
+    return case

@@ -1,0 +1,145 @@
+"""Evidence operations: store an upload, attach it to a case, read it back verified, serve it.
+
+Bytes are durable in storage before the caller's transaction commits, so a committed
+EvidenceItem row always points at an object that exists. Nothing here commits.
+"""
+
+import hashlib
+import logging
+import tempfile
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from flask import Response, abort, send_file
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import Conflict
+
+from casework.core import audit
+from casework.evidence.models import EvidenceItem
+from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
+from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
+from casework.extensions import db
+
+log = logging.getLogger("casework.evidence")
+
+
+@dataclass
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+    label: str
+    kind: str
+
+
+class EvidenceCorrupted(Exception):
+    """The stored bytes no longer match the hash recorded at intake (or are gone)."""
+
+
+def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
+                 allow_email: bool = False) -> StoredFile:
+    """Validate and durably store one uploaded file; EvidenceRejected if we refuse it.
+
+    The stream is read once, in chunks, and never further than the limit allows."""
+    label = safe_label(filename)
+    digest, size, head = hashlib.sha256(), 0, b""
+    with tempfile.NamedTemporaryFile(prefix="casework-upload-") as tmp:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_file_size:
+                raise too_large(label, max_file_size)
+            if len(head) < HEAD_SIZE:
+                head += chunk[:HEAD_SIZE - len(head)]
+            digest.update(chunk)
+            tmp.write(chunk)
+        tmp.flush()
+        detected = check_file(label, head, size, max_file_size=max_file_size,
+                              allow_email=allow_email)
+        sha256 = digest.hexdigest()
+        get_storage().put_file(sha256, tmp.name)
+    return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
+                      kind=detected.kind)
+
+
+def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
+           actor: Any = None) -> EvidenceItem:
+    """Record a stored file as evidence on a case (the caller commits)."""
+    if complaint is not None and complaint.id is None:
+        db.session.flush()
+    item = EvidenceItem(
+        case=case, complaint_id=complaint.id if complaint is not None else None,
+        sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+        label=stored.label, source=source, added_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(item)
+    case.has_evidence = True
+    db.session.flush()
+    audit.record("evidence.added", actor=actor, object_type="case", object_id=case.reference,
+                 details={"evidence_id": item.id, "sha256": stored.sha256, "size": stored.size,
+                          "label": stored.label, "source": source})
+    return item
+
+
+def _integrity_failed(item: EvidenceItem, actor: Any, actual: str | None, size: int) -> None:
+    problem = "missing" if actual is None else "hash_mismatch"
+    log.error("evidence %s of case %s failed its integrity check (%s): expected %s, got %s "
+              "(%d bytes)", item.id, item.case.reference, problem, item.sha256, actual, size)
+    audit.record("evidence.integrity_failed", actor=actor, object_type="case",
+                 object_id=item.case.reference,
+                 details={"evidence_id": item.id, "problem": problem, "expected": item.sha256,
+                          "actual": actual, "size": size, "expected_size": item.size})
+
+
+def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:
+    """The item's bytes, re-hashed on the way; EvidenceCorrupted (audited) if they differ.
+
+    The bytes are copied first and checked in full, so what is returned is exactly what
+    was verified, whatever happens to the stored object meanwhile."""
+    try:
+        source = get_storage().open(item.sha256)
+    except FileNotFoundError:
+        _integrity_failed(item, actor, None, 0)
+        raise EvidenceCorrupted(item.sha256) from None
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
+    digest, size = hashlib.sha256(), 0
+    try:
+        with source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    if digest.hexdigest() != item.sha256:
+        spool.close()
+        _integrity_failed(item, actor, digest.hexdigest(), size)
+        raise EvidenceCorrupted(item.sha256)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
+
+
+def download_response(item: EvidenceItem, user: Any) -> Response:
+    """THE way staff get evidence bytes: permission, verification, audit, safe headers.
+
+    A failed integrity check gives a 409 *response* rather than an exception, so the view
+    still commits and the evidence.integrity_failed audit entry is kept."""
+    if not (user.is_authenticated and user.can_see_region(item.case.region)):
+        abort(403)
+    try:
+        stream = open_verified(item, actor=user)
+    except EvidenceCorrupted:
+        response = Conflict(description=str(_l(
+            "This file failed its integrity check: the stored copy no longer matches the one "
+            "received. It has not been served, and the failure has been recorded."))).get_response()
+    else:
+        audit.record("evidence.downloaded", actor=user, object_type="case",
+                     object_id=item.case.reference,
+                     details={"evidence_id": item.id, "sha256": item.sha256, "label": item.label})
+        response = send_file(stream, mimetype=item.content_type, as_attachment=True,
+                             download_name=item.label, max_age=0, etag=False)
+        response.content_length = item.size
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response

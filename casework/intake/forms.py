@@ -1,0 +1,83 @@
+"""The public complaint form and the tracking forms (shape only; rules are in services)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from casework.cases.models import Category
+from casework.intake.models import ComplainantRole
+
+CATEGORY_LABELS = {
+    Category.VOTE_BUYING: _l("Vote buying"),
+    Category.VOTER_COERCION: _l("Pressure or threats against voters"),
+    Category.MULTIPLE_VOTING: _l("Voting more than once, or for someone else"),
+    Category.EVOTING_IRREGULARITY: _l("Irregularity in electronic voting"),
+    Category.PAPER_BALLOT_IRREGULARITY: _l("Irregularity in paper-ballot voting"),
+    Category.CAMPAIGN_VIOLATION: _l("Breach of campaign rules"),
+    Category.ABUSE_OF_OFFICE: _l("Abuse of office or public resources"),
+    Category.DEFAMATION: _l("Defamation or false information"),
+    Category.OTHER: _l("Other violation"),
+}
+
+ROLE_LABELS = {
+    ComplainantRole.VOTER: _l("Voter"),
+    ComplainantRole.CANDIDATE: _l("Candidate"),
+    ComplainantRole.OBSERVER: _l("Observer"),
+    ComplainantRole.PARTY_MEMBER: _l("Party member"),
+    ComplainantRole.OTHER: _l("Other"),
+}
+
+
+class ComplaintForm(FlaskForm):
+    identity = RadioField(_l("Who is complaining"), default="anonymous", choices=[
+        SelectChoice("anonymous", _l("Anonymously")),
+        SelectChoice("named", _l("With my name and contact details")),
+    ])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    complainant_role = SelectField(_l("You are"), default="voter", choices=[
+        SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    consent_to_contact = BooleanField(_l("The committee may contact me about this complaint"))
+    category = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
+        SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+    occurred_on = DateField(_l("Date"), validators=[Optional()])
+    occurred_time = TimeField(_l("Time"), validators=[Optional()])
+    region = SelectField(_l("Region, city or district"), validators=[DataRequired()],
+                         validate_choice=False)
+    station = SelectField(_l("Polling station"), validate_choice=False)
+    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
+    accused_other = StringField(_l("Another person (describe)"),
+                                validators=[Optional(), Length(max=500)])
+    narrative = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=20000)])
+    links = TextAreaField(_l("Links (one per line)"), validators=[Optional(), Length(max=11000)])
+    witnesses = TextAreaField(_l("Witnesses"), validators=[Optional(), Length(max=5000)])
+    evidence = MultipleFileField(_l("Files: photos, videos, audio, documents"))
+    confirm_no_evidence = BooleanField(_l("I understand, send without evidence"))
+    submission_key = HiddenField()
+    # A field people never see; bots fill it in.
+    website = StringField(_l("Leave this field empty"))
+
+
+class TrackForm(FlaskForm):
+    code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(max=60)])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your message"), validators=[Optional(), Length(max=10000)])
+    evidence = MultipleFileField(_l("Add files"))

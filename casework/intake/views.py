@@ -1,0 +1,186 @@
+"""The public side: the complaint form, its receipt, and tracking a complaint by its code."""
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from casework.core.ratelimit import everyone, limiter
+from casework.elections.queries import current_election
+from casework.extensions import db
+from casework.intake import services, tracking
+from casework.intake.choices import candidate_choices, region_choices, station_choices
+from casework.intake.forms import ComplaintForm, ReplyForm, TrackForm
+from casework.intake.models import Channel, Complaint
+
+bp = Blueprint("intake", __name__)
+TRACK_SESSION_MINUTES = 30
+
+
+def _submit_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_SUBMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK"]
+
+
+def _track_global_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
+
+
+def _election_or_404():
+    election = current_election()
+    if election is None:
+        abort(404)
+    return election
+
+
+def _complaint_form(election) -> ComplaintForm:
+    form = ComplaintForm()
+    form.region.choices = region_choices(election)
+    form.station.choices = station_choices(election)
+    form.accused.choices = candidate_choices(election)
+    if not form.submission_key.data:
+        form.submission_key.data = secrets.token_urlsafe(24)
+    return form
+
+
+def uploads_from(files) -> list[services.Upload]:
+    return [services.Upload(f.stream, f.filename) for f in files if f and f.filename]
+
+
+def occurred_at_utc(election, day, moment) -> datetime | None:
+    if day is None:
+        return None
+    local = datetime.combine(day, moment or datetime.min.time()).replace(
+        tzinfo=ZoneInfo(election.timezone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:
+    return services.ComplaintDraft(
+        election=election, category=form.category.data or "", region_code=form.region.data or "",
+        station_code=form.station.data or None, narrative=form.narrative.data or "",
+        anonymous=form.identity.data != "named", name=form.name.data, phone=form.phone.data,
+        email=form.email.data, complainant_role=form.complainant_role.data,
+        consent_to_contact=form.consent_to_contact.data, accused_codes=form.accused.data or [],
+        accused_other=form.accused_other.data, witnesses=form.witnesses.data,
+        links=(form.links.data or "").splitlines(), language=str(_locale()),
+        occurred_at=occurred_at_utc(election, form.occurred_on.data, form.occurred_time.data),
+        submission_key=form.submission_key.data or "")
+
+
+def _locale():
+    from flask_babel import get_locale
+
+    return get_locale()
+
+
+def show_errors(form, errors: dict) -> None:
+    for name, message in errors.items():
+        field = getattr(form, {"contact": "phone", "occurred_at": "occurred_on"}.get(name, name),
+                        None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def new_complaint():
+    election = _election_or_404()
+    form = _complaint_form(election)
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("intake/new.html", form=form), 200 if request.method == "GET" else 422
+    if form.website.data:  # the honeypot: a person never sees this field
+        abort(400)
+    uploads = uploads_from(form.evidence.data or [])
+    if not uploads and not form.confirm_no_evidence.data:
+        return render_template("intake/new.html", form=form, ask_no_evidence=True), 422
+    try:
+        submission = services.submit_complaint(draft_from(form, election), uploads,
+                                               channel=Channel.WEB)
+        db.session.commit()
+    except services.IntakeError as error:
+        db.session.rollback()
+        show_errors(form, error.errors)
+        return render_template("intake/new.html", form=form), 422
+    except IntegrityError:  # the same form sent twice at once: the first one won
+        db.session.rollback()
+    session["receipt"] = form.submission_key.data
+    return redirect(url_for("intake.receipt"))
+
+
+@bp.get("/complaints/receipt")
+def receipt():
+    key = session.get("receipt")
+    complaint = services.find_submission(key) if key else None
+    if complaint is None:
+        return redirect(url_for("intake.track"))
+    submission = services.replay(complaint, key)
+    return render_template("intake/receipt.html", submission=submission,
+                           code=tracking.grouped(submission.tracking_code))
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+@limiter.limit(_track_global_limit, methods=["POST"], key_func=everyone, scope="track-all")
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        complaint = services.find_by_tracking_code(form.code.data)
+        if complaint is not None:
+            session["track"] = {"id": complaint.id, "h": complaint.tracking_hash,
+                                "t": datetime.now().timestamp()}
+            return redirect(url_for("intake.tracked_case"))
+        form.code.errors = [_("No complaint has this code. Check it and try again: the last "
+                              "character is a check that catches most typing mistakes.")]
+        return render_template("intake/track.html", form=form), 404
+    return render_template("intake/track.html", form=form)
+
+
+def _tracked_complaint() -> Complaint:
+    info = session.get("track") or {}
+    fresh = datetime.now().timestamp() - info.get("t", 0) < TRACK_SESSION_MINUTES * 60
+    complaint = db.session.get(Complaint, info.get("id", 0)) if fresh else None
+    if complaint is None or complaint.tracking_hash != info.get("h"):
+        session.pop("track", None)
+        abort(redirect(url_for("intake.track")))
+    return complaint
+
+
+@bp.get("/track/case")
+def tracked_case():
+    complaint = _tracked_complaint()
+    return render_template("intake/tracked.html", complaint=complaint, case=complaint.case,
+                           messages=services.public_messages(complaint), form=ReplyForm())
+
+
+@bp.post("/track/case/reply")
+@limiter.limit(_submit_limit)
+def tracked_reply():
+    complaint = _tracked_complaint()
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            services.add_reply(complaint, form.body.data, uploads_from(form.evidence.data or []))
+            db.session.commit()
+        except services.IntakeError as error:
+            db.session.rollback()
+            for message in error.errors.values():
+                flash(str(message), "error")
+        else:
+            flash(_("Thank you. The committee has received your message."), "info")
+    return redirect(url_for("intake.tracked_case"))
+
+
+@bp.post("/track/forget")
+def forget():
+    session.pop("track", None)
+    session.pop("receipt", None)
+    return redirect(url_for("core.home"))

@@ -1,0 +1,78 @@
+"""Putting messages in the outbox: rendered now, in the recipient's language, sent later.
+
+An outgoing email is a row written in the caller's transaction, so it exists exactly
+when the change that caused it was committed; the worker (delivery.py) sends it.
+"""
+
+from email.utils import make_msgid
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from casework.core.i18n import LANGUAGES
+from casework.extensions import db
+from casework.notifications.models import OutboxMessage, OutboxStatus
+
+FALLBACK_LANGUAGE = "kk"
+SUBJECT_MAX = 300
+DEFAULT_MAIL_DOMAIN = "casework.local"
+
+
+def message_language(language: str | None) -> str:
+    """One of the three interface languages; anything else gets Kazakh."""
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def render_email(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of templates/emails/<template>.subject.txt and .txt in `language`.
+
+    Needs an app context only: force_locale works without a request (Flask-Babel 4
+    keeps the locale on `g`), so the CLI and workers can render too.
+    """
+    with force_locale(message_language(language)):
+        subject = render_template(f"emails/{template}.subject.txt", **context)
+        body = render_template(f"emails/{template}.txt", **context)
+    # One header line: no newline can reach the Subject header.
+    subject = " ".join(subject.split())[:SUBJECT_MAX]
+    return subject, body.strip() + "\n"
+
+
+def enqueue_email(
+    *,
+    template: str,
+    recipient: str,
+    language: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    case_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add one outgoing email to the caller's transaction; None if `dedupe_key` was used.
+
+    Flushes, never commits: the message is stored if and only if the caller commits
+    the change that caused it. Two concurrent transactions enqueueing the same key
+    are stopped by the unique constraint on commit (the second one rolls back).
+    """
+    exists = db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key).limit(1))
+    if exists is not None:
+        return None
+    language = message_language(language)
+    subject, body = render_email(template, language, context)
+    domain = current_app.config.get("CASEWORK_MAIL_DOMAIN") or DEFAULT_MAIL_DOMAIN
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        template=template,
+        recipient=recipient.strip(),
+        language=language,
+        subject=subject,
+        body_text=body,
+        message_id=make_msgid(domain=domain),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        case_id=case_id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

@@ -1,0 +1,187 @@
+"""intake: cases, complaints, evidence, outbox
+
+Revision ID: 342f65415f5d
+Revises: 552f0920df8b
+Created: 2026-11-24 12:03:29.910731
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '342f65415f5d'
+down_revision = '552f0920df8b'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=False),
+    sa.Column('template', sa.String(length=80), nullable=False),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('message_id', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outbox_status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_outbox_messages_message_id'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_sequences',
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_case_sequences_election_id_elections')),
+    sa.PrimaryKeyConstraint('election_id', name=op.f('pk_case_sequences'))
+    )
+    op.create_table('cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=40), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('category', sa.Enum('vote_buying', 'voter_coercion', 'multiple_voting', 'evoting_irregularity', 'paper_ballot_irregularity', 'campaign_violation', 'abuse_of_office', 'defamation', 'other', name='case_category', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='case_state', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('state_changed_at', sa.DateTime(), nullable=False),
+    sa.Column('has_evidence', sa.Boolean(), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=True),
+    sa.Column('public_reason', sa.Text(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_cases_election_id_elections')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['cases.id'], name=op.f('fk_cases_merged_into_id_cases')),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_cases_region_id_regions')),
+    sa.ForeignKeyConstraint(['station_id'], ['polling_stations.id'], name=op.f('fk_cases_station_id_polling_stations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('reference', name=op.f('uq_cases_reference'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_election_state_created', ['election_id', 'state', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_region_created', ['region_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('case_candidates',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_case_candidates_candidate_id_candidates')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_candidates_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'candidate_id', name=op.f('pk_case_candidates'))
+    )
+    with op.batch_alter_table('case_candidates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_candidates_candidate_id'), ['candidate_id'], unique=False)
+
+    op.create_table('complaints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.Enum('web', 'api', 'hotline', 'email', 'social', 'letter', 'walk_in', name='complaint_channel', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('submission_key', sa.String(length=64), nullable=False),
+    sa.Column('tracking_hash', sa.String(length=64), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('complainant_role', sa.Enum('voter', 'candidate', 'observer', 'party_member', 'other', name='complainant_role', native_enum=False, create_constraint=True, length=30), nullable=True),
+    sa.Column('consent_to_contact', sa.Boolean(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('category', sa.Enum('vote_buying', 'voter_coercion', 'multiple_voting', 'evoting_irregularity', 'paper_ballot_irregularity', 'campaign_violation', 'abuse_of_office', 'defamation', 'other', name='complaint_category', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(), nullable=True),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('accused_other', sa.String(length=500), nullable=True),
+    sa.Column('narrative', sa.Text(), nullable=False),
+    sa.Column('links', sa.JSON(), nullable=False),
+    sa.Column('witnesses', sa.Text(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_complaints_case_id_cases')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_complaints_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_complaints_region_id_regions')),
+    sa.ForeignKeyConstraint(['station_id'], ['polling_stations.id'], name=op.f('fk_complaints_station_id_polling_stations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints')),
+    sa.UniqueConstraint('submission_key', name=op.f('uq_complaints_submission_key')),
+    sa.UniqueConstraint('tracking_hash', name=op.f('uq_complaints_tracking_hash'))
+    )
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaints_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.Column('author', sa.Enum('committee', 'complainant', name='message_author', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('author_user_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_user_id'], ['users.id'], name=op.f('fk_case_messages_author_user_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_messages_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_case_messages_complaint_id_complaints')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_messages'))
+    )
+    with op.batch_alter_table('case_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_messages_case_id'), ['case_id'], unique=False)
+
+    op.create_table('evidence_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('label', sa.String(length=255), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_evidence_items_added_by_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_evidence_items_case_id_cases')),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_evidence_items_complaint_id_complaints')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_items'))
+    )
+    with op.batch_alter_table('evidence_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_items_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evidence_items_complaint_id'), ['complaint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evidence_items_sha256'), ['sha256'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('evidence_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_items_sha256'))
+        batch_op.drop_index(batch_op.f('ix_evidence_items_complaint_id'))
+        batch_op.drop_index(batch_op.f('ix_evidence_items_case_id'))
+
+    op.drop_table('evidence_items')
+    with op.batch_alter_table('case_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_messages_case_id'))
+
+    op.drop_table('case_messages')
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_case_id'))
+
+    op.drop_table('complaints')
+    with op.batch_alter_table('case_candidates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_candidates_candidate_id'))
+
+    op.drop_table('case_candidates')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_region_created')
+        batch_op.drop_index('ix_cases_election_state_created')
+
+    op.drop_table('cases')
+    op.drop_table('case_sequences')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_case_id'))
+        batch_op.drop_index('ix_outbox_due')
+
+    op.drop_table('outbox_messages')

@@ -1,0 +1,119 @@
+// The complaint form, improved when JavaScript runs: it works without this file.
+(function () {
+  "use strict";
+  var form = document.getElementById("complaint-form");
+  if (!form || !window.FormData || !window.XMLHttpRequest) { return; }
+
+  // Named or anonymous: show the contact fields only when needed.
+  var namedOnly = form.querySelector(".named-only");
+  function syncIdentity() {
+    var named = form.querySelector("input[name=identity]:checked");
+    namedOnly.hidden = !(named && named.value === "named");
+  }
+  form.querySelectorAll("input[name=identity]").forEach(function (r) { r.addEventListener("change", syncIdentity); });
+  syncIdentity();
+
+  // Region -> polling stations of that region (and electronic voting).
+  var region = document.getElementById("region");
+  var station = document.getElementById("station");
+  function syncStations() {
+    var chosen = region.value;
+    var option = region.options[region.selectedIndex];
+    var top = option && option.dataset.parent ? option.dataset.parent : chosen;
+    Array.prototype.forEach.call(station.querySelectorAll("option"), function (o) {
+      if (!o.value || o.dataset.kind === "electronic") { o.hidden = false; return; }
+      var match = !chosen || o.dataset.top === top && (chosen === top || o.dataset.region === chosen);
+      o.hidden = !match;
+      if (!match && o.selected) { station.value = ""; }
+    });
+    Array.prototype.forEach.call(station.querySelectorAll("optgroup"), function (g) {
+      g.hidden = !g.querySelector("option:not([hidden])");
+    });
+  }
+  region.addEventListener("change", syncStations);
+  syncStations();
+
+  // Search candidates as you type, in Kazakh, Russian or Latin letters.
+  var searchBox = form.querySelector(".candidate-search");
+  var filter = document.getElementById("candidate-filter");
+  var accused = document.getElementById("accused");
+  searchBox.hidden = false;
+  filter.addEventListener("input", function () {
+    var words = filter.value.toLowerCase().trim().split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(accused.options, function (o) {
+      var text = o.dataset.search || o.text.toLowerCase();
+      o.hidden = !o.selected && !words.every(function (w) { return text.indexOf(w) >= 0; });
+    });
+  });
+
+  // Files: keep a list the person can add to and remove from before sending.
+  var input = document.getElementById("evidence");
+  var list = document.getElementById("file-list");
+  var files = [];
+  function formatSize(n) {
+    return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
+  }
+  function render() {
+    list.textContent = "";
+    files.forEach(function (file, index) {
+      var item = document.createElement("li");
+      var label = document.createElement("span");
+      label.textContent = file.name + " (" + formatSize(file.size) + ")";
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "small";
+      remove.textContent = form.dataset.remove;
+      remove.setAttribute("aria-label", form.dataset.remove + ": " + file.name);
+      remove.addEventListener("click", function () { files.splice(index, 1); render(); });
+      item.appendChild(label);
+      item.appendChild(remove);
+      list.appendChild(item);
+    });
+  }
+  input.addEventListener("change", function () {
+    Array.prototype.forEach.call(input.files, function (f) { files.push(f); });
+    input.value = "";
+    render();
+  });
+
+  // Send with a progress bar; the server's answer replaces the page.
+  var progress = document.getElementById("upload-progress");
+  var bar = progress.querySelector("progress");
+  var label = progress.querySelector(".progress-label");
+  var confirmBox = document.getElementById("confirm_no_evidence");
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!files.length && !confirmBox.checked) {
+      if (!window.confirm(form.dataset.confirmNoEvidence)) { return; }
+      confirmBox.checked = true;
+    }
+    var data = new FormData(form);
+    data.delete("evidence");
+    files.forEach(function (f) { data.append("evidence", f, f.name); });
+    var request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) { return; }
+      var percent = Math.round(100 * e.loaded / e.total);
+      bar.value = percent;
+      label.textContent = form.dataset.uploading + " " + percent + "%";
+    });
+    request.addEventListener("load", function () {
+      if (/\/complaints\/receipt$/.test(request.responseURL)) {
+        window.location.assign(request.responseURL);
+        return;
+      }
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    });
+    request.addEventListener("error", function () {
+      progress.hidden = true;
+      form.querySelector("button[type=submit]").disabled = false;
+      window.alert(form.dataset.networkError);
+    });
+    progress.hidden = false;
+    form.querySelector("button[type=submit]").disabled = true;
+    request.send(data);
+  });
+})();

@@ -1,0 +1,1 @@
+from tests.intake.conftest import demo, fresh_limits  # noqa: F401 - shared fixtures

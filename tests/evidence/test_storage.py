@@ -1,0 +1,172 @@
+"""Storage backends: content-addressed, durable, write-once; S3 against a real HTTP server."""
+
+import base64
+import hashlib
+import os
+import stat
+
+import boto3
+import pytest
+from flask import current_app
+from moto.server import ThreadedMotoServer
+
+from casework.config import ConfigError
+from casework.evidence.storage import LocalStorage, S3Storage, get_storage
+
+BAD_HASHES = ["../" * 21 + "a", "A" * 64, "a" * 63, "a" * 65, "g" * 64, "a" * 64 + "\n", "", None]
+
+
+def write(tmp_path, data: bytes, name="upload") -> tuple[str, str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest(), str(path)
+
+
+def test_local_put_is_content_addressed_and_read_only(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    sha, path = write(tmp_path, b"evidence bytes")
+    storage.put_file(sha, path)
+
+    target = tmp_path / "store" / sha[:2] / sha[2:4] / sha
+    assert target.read_bytes() == b"evidence bytes"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o440
+    for folder in (tmp_path / "store", target.parent.parent, target.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert storage.exists(sha) and storage.size(sha) == 14
+    with storage.open(sha) as stream:
+        assert stream.read() == b"evidence bytes"
+    assert os.listdir(target.parent) == [sha]  # no temporary file left behind
+
+
+def test_local_put_is_idempotent(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    sha, path = write(tmp_path, b"same content")
+    storage.put_file(sha, path)
+    before = os.stat(storage.path(sha))
+    storage.put_file(sha, path)
+    after = os.stat(storage.path(sha))
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_local_refuses_bytes_that_do_not_match_the_hash(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    sha, _ = write(tmp_path, b"what was received")
+    _, other = write(tmp_path, b"something else", name="other")
+    with pytest.raises(ValueError, match="does not hash"):
+        storage.put_file(sha, other)
+    assert not storage.exists(sha)
+    assert os.listdir(os.path.dirname(storage.path(sha))) == []
+
+
+@pytest.mark.parametrize("bad", BAD_HASHES)
+def test_local_rejects_anything_but_a_hex_digest(tmp_path, bad):
+    storage = LocalStorage(str(tmp_path / "store"))
+    _, path = write(tmp_path, b"x")
+    for call in (lambda: storage.put_file(bad, path), lambda: storage.open(bad),
+                 lambda: storage.exists(bad), lambda: storage.size(bad)):
+        with pytest.raises(ValueError, match="SHA-256"):
+            call()
+    assert not (tmp_path / "store").exists()
+
+
+def test_local_missing_object(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    assert not storage.exists("0" * 64)
+    with pytest.raises(FileNotFoundError):
+        storage.open("0" * 64)
+
+
+def test_get_storage_local_is_configured_and_cached(evidence_dir):
+    storage = get_storage()
+    assert isinstance(storage, LocalStorage) and storage.root == str(evidence_dir)
+    assert get_storage() is storage
+
+
+def test_get_storage_refuses_bad_settings():
+    current_app.config["CASEWORK_EVIDENCE_STORAGE"] = "ftp"
+    with pytest.raises(ConfigError, match="local or s3"):
+        get_storage()
+    current_app.config["CASEWORK_EVIDENCE_STORAGE"] = "s3"
+    current_app.config["CASEWORK_S3_BUCKET"] = None
+    with pytest.raises(ConfigError, match="CASEWORK_S3_BUCKET"):
+        get_storage()
+
+
+# moto is the S3-compatible server that runs here (real HTTP, real boto3 requests);
+# no real object store can run in the test environment.
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, request):
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    bucket = "evidence-" + request.node.name.replace("_", "-")[:40].lower()
+    client.create_bucket(Bucket=bucket)
+    yield bucket, client
+    client.close()
+
+
+def test_s3_round_trip(tmp_path, s3_bucket):
+    bucket, client = s3_bucket
+    storage = S3Storage(bucket, client)
+    data = os.urandom(200_000)
+    sha, path = write(tmp_path, data)
+    assert not storage.exists(sha)
+    storage.put_file(sha, path)
+    storage.put_file(sha, path)  # already there: nothing to do
+    assert storage.exists(sha) and storage.size(sha) == len(data)
+    with storage.open(sha) as stream:
+        assert stream.read() == data
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == [f"evidence/{sha[:2]}/{sha}"]
+
+
+def test_s3_sends_the_sha256_for_the_server_to_verify(tmp_path, s3_bucket):
+    bucket, client = s3_bucket
+    storage = S3Storage(bucket, client)
+    sha, path = write(tmp_path, b"what was received")
+    storage.put_file(sha, path)
+    # Real S3 refuses a body that does not match; moto only records the checksum it got.
+    head = client.head_object(Bucket=bucket, Key=storage.key(sha), ChecksumMode="ENABLED")
+    assert base64.b64decode(head["ChecksumSHA256"]) == bytes.fromhex(sha)
+
+
+def test_s3_refuses_bytes_that_do_not_match_the_hash(tmp_path, s3_bucket):
+    storage = S3Storage(*s3_bucket)
+    sha, _ = write(tmp_path, b"what was received")
+    _, other = write(tmp_path, b"something else", name="other")
+    with pytest.raises(ValueError, match="does not hash"):
+        storage.put_file(sha, other)
+    assert not storage.exists(sha)
+
+
+def test_s3_missing_object_and_bad_hash(s3_bucket):
+    storage = S3Storage(*s3_bucket)
+    with pytest.raises(FileNotFoundError):
+        storage.open("0" * 64)
+    with pytest.raises(FileNotFoundError):
+        storage.size("0" * 64)
+    with pytest.raises(ValueError):
+        storage.exists("../" + "a" * 61)
+
+
+def test_get_storage_s3_from_config(tmp_path, s3_endpoint, s3_bucket):
+    bucket, _ = s3_bucket
+    current_app.config.update({
+        "CASEWORK_EVIDENCE_STORAGE": "s3", "CASEWORK_S3_BUCKET": bucket,
+        "CASEWORK_S3_ENDPOINT_URL": s3_endpoint, "CASEWORK_S3_REGION": "us-east-1",
+        "CASEWORK_S3_ACCESS_KEY_ID": "testing", "CASEWORK_S3_SECRET_ACCESS_KEY": "testing",
+    })
+    storage = get_storage()
+    assert isinstance(storage, S3Storage)
+    sha, path = write(tmp_path, b"via settings")
+    storage.put_file(sha, path)
+    with storage.open(sha) as stream:
+        assert stream.read() == b"via settings"
