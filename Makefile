@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,19 @@ seed: migrate
 	$(BIN)/flask demo seed
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
+# The mail worker runs beside the web server and stops with it.
+# No access log: it would record the addresses of anonymous complainants.
 run: seed
 	@echo "Casework demo on http://$(HOST):$(PORT)/  (accounts: see README.md)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) \
-	  --access-logfile - wsgi:app
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load test of the intake API through gunicorn (never part of `make test`).
+bench-intake: install
+	$(BIN)/python bench/intake.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

@@ -101,6 +101,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_MAIL_DOMAIN": _env("MAIL_DOMAIN", "casework.local"),
         "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),
         "CASEWORK_OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 12),
+        "CASEWORK_SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
         # Rate limits (Flask-Limiter syntax); counters live in memory, or in Redis if set.
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
