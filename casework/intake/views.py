@@ -103,8 +103,7 @@ def new_complaint():
     if not uploads and not form.confirm_no_evidence.data:
         return render_template("intake/new.html", form=form, ask_no_evidence=True), 422
     try:
-        submission = services.submit_complaint(draft_from(form, election), uploads,
-                                               channel=Channel.WEB)
+        services.submit_complaint(draft_from(form, election), uploads, channel=Channel.WEB)
         db.session.commit()
     except services.IntakeError as error:
         db.session.rollback()
