@@ -180,7 +180,7 @@ def test_download_of_a_tampered_file_is_a_recorded_409(app, case, make_user):
     item = add_png(case)
     reviewer = make_user("reviewer", email="kar@test.kz", regions=["KZ-KAR"])
     tamper(item)
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         response = download_response(item, reviewer)
         assert response.status_code == 409
         assert b"integrity check" in read_body(response)
