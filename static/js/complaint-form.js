@@ -49,7 +49,9 @@
   // Files: keep a list the person can add to and remove from before sending.
   var input = document.getElementById("evidence");
   var list = document.getElementById("file-list");
-  var files = [];
+  // Files picked before the server sent the form back (a field to correct) are kept.
+  var files = window.caseworkPendingFiles || [];
+  window.caseworkPendingFiles = null;
   function formatSize(n) {
     return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
   }
@@ -75,6 +77,7 @@
     input.value = "";
     render();
   });
+  render();
 
   // Send with a progress bar; the server's answer replaces the page.
   var progress = document.getElementById("upload-progress");
@@ -103,6 +106,7 @@
         window.location.assign(request.responseURL);
         return;
       }
+      window.caseworkPendingFiles = files;  // the page below runs this script again
       document.open();
       document.write(request.responseText);
       document.close();
