@@ -121,3 +121,4 @@ def email_catalogs(app, tmp_path: Path):
     finally:
         directories.remove(str(tmp_path))
         babel.domain_instance.cache.clear()
+from tests.intake.conftest import demo, fresh_limits  # noqa: E402,F401 - shared intake fixtures
