@@ -5,5 +5,7 @@ import casework.cases.models  # noqa: F401
 import casework.core.audit  # noqa: F401
 import casework.elections.models  # noqa: F401
 import casework.evidence.models  # noqa: F401
+import casework.hotline.models  # noqa: F401
 import casework.intake.models  # noqa: F401
+import casework.mailin.models  # noqa: F401
 import casework.notifications.models  # noqa: F401

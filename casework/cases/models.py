@@ -101,7 +101,8 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # None until screening when the channel could not tell (some email).
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("polling_stations.id"))
     category: Mapped[Category] = mapped_column(db_enum(Category, "case_category"))
     state: Mapped[CaseState] = mapped_column(db_enum(CaseState, "case_state"),
@@ -114,7 +115,7 @@ class Case(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     election: Mapped[Election] = relationship()
-    region: Mapped[Region] = relationship()
+    region: Mapped[Region | None] = relationship()
     station: Mapped[PollingStation | None] = relationship()
     accused: Mapped[list[Candidate]] = relationship(secondary=case_candidates,
                                                     order_by=Candidate.code)

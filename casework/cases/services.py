@@ -33,17 +33,22 @@ def top_region(region: Region) -> Region:
     return region
 
 
-def reference_for(election: Election, region: Region, number: int) -> str:
-    """<ELECTION>-<REGION>-<NNNNN>, e.g. DEMO2020-KAR-00042."""
+UNKNOWN_REGION = "GEN"
+
+
+def reference_for(election: Election, region: Region | None, number: int) -> str:
+    """<ELECTION>-<REGION>-<NNNNN>, e.g. DEMO2020-KAR-00042; GEN while the region is unknown."""
+    if region is None:
+        return f"{election.code}-{UNKNOWN_REGION}-{number:05d}"
     code = top_region(region).code
     short = code[3:] if code.startswith("KZ-") else code
     return f"{election.code}-{short}-{number:05d}"
 
 
-def open_case(*, election: Election, region: Region, category: Category,
+def open_case(*, election: Election, region: Region | None, category: Category,
               station: PollingStation | None, accused: list[Candidate]) -> Case:
     now = utcnow()
-    case = Case(election_id=election.id, region=region, region_id=region.id, category=category,
+    case = Case(election_id=election.id, region=region, category=category,
                 station=station, state=CaseState.RECEIVED, created_at=now, state_changed_at=now,
                 reference=reference_for(election, region, next_case_number(election)),
                 accused=list(accused))

@@ -16,7 +16,7 @@ class Channel(enum.StrEnum):
     API = "api"
     HOTLINE = "hotline"
     EMAIL = "email"
-    SOCIAL = "social"
+    SOCIAL_MEDIA = "social_media"  # also the press: published elsewhere, recorded by staff
     LETTER = "letter"
     WALK_IN = "walk_in"
 
@@ -49,7 +49,8 @@ class Complaint(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="kk")
     category: Mapped[Category] = mapped_column(db_enum(Category, "complaint_category"))
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime)
-    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # Unknown for some mail: the committee sets it at screening.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("polling_stations.id"))
     accused_other: Mapped[str | None] = mapped_column(String(500))
     narrative: Mapped[str] = mapped_column(Text)
@@ -57,5 +58,9 @@ class Complaint(db.Model):
     witnesses: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Where a complaint published elsewhere (social media, press) appeared.
+    source_platform: Mapped[str | None] = mapped_column(String(100))
+    source_author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship()

@@ -66,6 +66,12 @@ class ComplaintDraft:
     witnesses: str | None = None
     language: str = "kk"
     submission_key: str = ""
+    # Mail and other free-form channels: region and category may be unknown until screening,
+    # and a short text is accepted when files carry the facts.
+    relaxed: bool = False
+    source_platform: str | None = None
+    source_author: str | None = None
+    published_at: datetime | None = None
 
 
 @dataclass
@@ -100,10 +106,12 @@ def _resolve(draft: ComplaintDraft) -> dict:
         values["category"] = Category(draft.category)
     except ValueError:
         errors["category"] = _l("Choose what happened.")
-    region = db.session.scalar(select(Region).where(
-        Region.election_id == election.id, Region.code == (draft.region_code or "").upper()))
-    if region is None:
-        errors["region"] = _l("Choose the region where it happened.")
+    region = None
+    if draft.region_code or not draft.relaxed:
+        region = db.session.scalar(select(Region).where(
+            Region.election_id == election.id, Region.code == (draft.region_code or "").upper()))
+        if region is None:
+            errors["region"] = _l("Choose the region where it happened.")
     values["region"] = region
     station = None
     if draft.station_code:
@@ -112,10 +120,13 @@ def _resolve(draft: ComplaintDraft) -> dict:
             PollingStation.code == draft.station_code.upper()))
         if station is None:
             errors["station"] = _l("This polling station is not in the list.")
-        elif station.kind is StationKind.PAPER and region is not None and not _within(
+        elif station.kind is StationKind.PAPER and region is None:
+            region = station.region
+        elif station.kind is StationKind.PAPER and not _within(
                 station.region, region):
             errors["station"] = _l("This polling station is not in the chosen region.")
     values["station"] = station
+    values["region"] = region  # a relaxed draft may have learnt it from the station
     codes = sorted({c.upper() for c in draft.accused_codes if c})
     accused = list(db.session.scalars(select(Candidate).where(
         Candidate.election_id == election.id, Candidate.code.in_(codes)))) if codes else []
@@ -123,7 +134,7 @@ def _resolve(draft: ComplaintDraft) -> dict:
         errors["accused"] = _l("One of the chosen candidates is not in the registry.")
     values["accused"] = accused
     narrative = (draft.narrative or "").strip()
-    minimum = config["CASEWORK_NARRATIVE_MIN_LENGTH"]
+    minimum = 1 if draft.relaxed else config["CASEWORK_NARRATIVE_MIN_LENGTH"]
     if len(narrative) < minimum:
         errors["narrative"] = _l("Describe what happened in at least %(n)d characters: what, "
                                  "where, when and who.", n=minimum)
@@ -210,7 +221,11 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         consent_to_contact=named and draft.consent_to_contact,
         language=draft.language if draft.language in ("kk", "ru", "en") else "kk",
         category=values["category"], occurred_at=draft.occurred_at,
-        region_id=values["region"].id, station_id=values["station"].id if values["station"] else None,
+        region_id=values["region"].id if values["region"] else None,
+        station_id=values["station"].id if values["station"] else None,
+        source_platform=(draft.source_platform or "").strip()[:100] or None,
+        source_author=(draft.source_author or "").strip()[:200] or None,
+        published_at=draft.published_at,
         accused_other=(draft.accused_other or "").strip()[:500] or None,
         narrative=values["narrative"], links=values["links"],
         witnesses=(draft.witnesses or "").strip()[:5000] or None,

@@ -1,14 +1,14 @@
-"""intake: cases, complaints, evidence, outbox
+"""intake: cases, complaints, evidence, outbox, hotline, inbound mail
 
-Revision ID: 342f65415f5d
+Revision ID: 68d36fc52f9b
 Revises: 552f0920df8b
-Created: 2026-11-24 12:03:29.910731
+Created: 2026-11-24 12:19:38.256266
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '342f65415f5d'
+revision = '68d36fc52f9b'
 down_revision = '552f0920df8b'
 branch_labels = None
 depends_on = None
@@ -50,7 +50,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('election_id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=40), nullable=False),
-    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('station_id', sa.Integer(), nullable=True),
     sa.Column('category', sa.Enum('vote_buying', 'voter_coercion', 'multiple_voting', 'evoting_irregularity', 'paper_ballot_irregularity', 'campaign_violation', 'abuse_of_office', 'defamation', 'other', name='case_category', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='case_state', native_enum=False, create_constraint=True, length=30), nullable=False),
@@ -84,7 +84,7 @@ def upgrade():
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.Enum('web', 'api', 'hotline', 'email', 'social', 'letter', 'walk_in', name='complaint_channel', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('channel', sa.Enum('web', 'api', 'hotline', 'email', 'social_media', 'letter', 'walk_in', name='complaint_channel', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('submission_key', sa.String(length=64), nullable=False),
     sa.Column('tracking_hash', sa.String(length=64), nullable=False),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
@@ -96,7 +96,7 @@ def upgrade():
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('category', sa.Enum('vote_buying', 'voter_coercion', 'multiple_voting', 'evoting_irregularity', 'paper_ballot_irregularity', 'campaign_violation', 'abuse_of_office', 'defamation', 'other', name='complaint_category', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('occurred_at', sa.DateTime(), nullable=True),
-    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('station_id', sa.Integer(), nullable=True),
     sa.Column('accused_other', sa.String(length=500), nullable=True),
     sa.Column('narrative', sa.Text(), nullable=False),
@@ -104,6 +104,9 @@ def upgrade():
     sa.Column('witnesses', sa.Text(), nullable=True),
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('source_platform', sa.String(length=100), nullable=True),
+    sa.Column('source_author', sa.String(length=200), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_complaints_case_id_cases')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_complaints_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_complaints_region_id_regions')),
@@ -153,9 +156,68 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_evidence_items_complaint_id'), ['complaint_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_items_sha256'), ['sha256'], unique=False)
 
+    op.create_table('hotline_calls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operator_id', sa.Integer(), nullable=False),
+    sa.Column('caller_number', sa.String(length=32), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('purpose', sa.Enum('complaint', 'follow_up', 'voting_question', 'evoting_problem', 'other', name='call_purpose', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_hotline_calls_case_id_cases')),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_hotline_calls_complaint_id_complaints')),
+    sa.ForeignKeyConstraint(['operator_id'], ['users.id'], name=op.f('fk_hotline_calls_operator_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hotline_calls'))
+    )
+    with op.batch_alter_table('hotline_calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hotline_calls_caller_number'), ['caller_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_hotline_calls_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_hotline_calls_operator_started', ['operator_id', 'started_at'], unique=False)
+        batch_op.create_index('ix_hotline_calls_started', ['started_at'], unique=False)
+
+    op.create_table('inbound_mail',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_key', sa.String(length=500), nullable=False),
+    sa.Column('raw_sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sender', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.Enum('complaint', 'follow_up', 'auto_reply', 'quarantined', 'released', 'discarded', name='inbound_status', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('handled_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_inbound_mail_case_id_cases')),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_inbound_mail_complaint_id_complaints')),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['users.id'], name=op.f('fk_inbound_mail_handled_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_mail')),
+    sa.UniqueConstraint('message_key', name=op.f('uq_inbound_mail_message_key'))
+    )
+    with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_mail_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_inbound_mail_status_received', ['status', 'received_at'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_mail_status_received')
+        batch_op.drop_index(batch_op.f('ix_inbound_mail_case_id'))
+
+    op.drop_table('inbound_mail')
+    with op.batch_alter_table('hotline_calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_hotline_calls_started')
+        batch_op.drop_index('ix_hotline_calls_operator_started')
+        batch_op.drop_index(batch_op.f('ix_hotline_calls_case_id'))
+        batch_op.drop_index(batch_op.f('ix_hotline_calls_caller_number'))
+
+    op.drop_table('hotline_calls')
     with op.batch_alter_table('evidence_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_items_sha256'))
         batch_op.drop_index(batch_op.f('ix_evidence_items_complaint_id'))

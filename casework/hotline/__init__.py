@@ -1,0 +1,1 @@
+"""The hotline console: operators log calls and record complaints for callers."""

@@ -1,0 +1,47 @@
+"""A hotline call: who called, when, why, and what came of it."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.accounts.models import User
+from casework.cases.models import Case, db_enum
+from casework.extensions import db
+
+
+class CallPurpose(enum.StrEnum):
+    COMPLAINT = "complaint"
+    FOLLOW_UP = "follow_up"
+    VOTING_QUESTION = "voting_question"
+    EVOTING_PROBLEM = "evoting_problem"  # a technical problem with electronic voting
+    OTHER = "other"
+
+
+class Call(db.Model):
+    __tablename__ = "hotline_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # E.164 (+77011234567), normalised with phonenumbers; None when the number was withheld.
+    caller_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str] = mapped_column(String(5), default="kk")
+    purpose: Mapped[CallPurpose] = mapped_column(db_enum(CallPurpose, "call_purpose"))
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+
+    operator: Mapped[User] = relationship()
+    case: Mapped[Case | None] = relationship()
+
+    __table_args__ = (Index("ix_hotline_calls_operator_started", "operator_id", "started_at"),
+                      Index("ix_hotline_calls_started", "started_at"))
+
+    @property
+    def handling_seconds(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return max(0, int((self.ended_at - self.started_at).total_seconds()))

@@ -1,0 +1,1 @@
+"""Email intake: messages piped from the mail server or fetched over IMAP."""
