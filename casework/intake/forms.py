@@ -81,3 +81,28 @@ class TrackForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your message"), validators=[Optional(), Length(max=10000)])
     evidence = MultipleFileField(_l("Add files"))
+
+
+PLATFORMS = ["Facebook", "Instagram", "Telegram", "TikTok", "YouTube", "VK", "X (Twitter)",
+             "WhatsApp"]
+
+
+class PublishedComplaintForm(FlaskForm):
+    """Staff record a complaint published elsewhere: social media or the press."""
+
+    platform = SelectField(_l("Where it was published"), choices=[
+        *[SelectChoice(p, p) for p in PLATFORMS],
+        SelectChoice("press", _l("Newspaper or news site")),
+        SelectChoice("other", _l("Other"))])
+    link = StringField(_l("Link to the publication"), validators=[DataRequired(), Length(max=1000)])
+    author = StringField(_l("Author (name or account)"), validators=[DataRequired(), Length(max=200)])
+    published_on = DateField(_l("Published on"), validators=[DataRequired()])
+    published_time = TimeField(_l("Time"), validators=[Optional()])
+    category = SelectField(_l("What is alleged"), choices=[
+        SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+    region = SelectField(_l("Region, city or district"), validate_choice=False)
+    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
+    narrative = TextAreaField(_l("What the publication says"),
+                              validators=[DataRequired(), Length(max=20000)])
+    evidence = MultipleFileField(_l("Screenshots and saved copies"))
+    submission_key = HiddenField()
