@@ -102,6 +102,17 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),
         "CASEWORK_OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 12),
         "CASEWORK_SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
+        "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
+        "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),
+        "CASEWORK_IMAP_PORT": _int("IMAP_PORT", 0),  # 0: 993 for ssl, 143 otherwise
+        "CASEWORK_IMAP_USER": _env("IMAP_USER"),
+        "CASEWORK_IMAP_PASSWORD": _env("IMAP_PASSWORD"),
+        "CASEWORK_IMAP_FOLDER": _env("IMAP_FOLDER", "INBOX"),
+        "CASEWORK_IMAP_PROCESSED_FOLDER": _env("IMAP_PROCESSED_FOLDER", ""),
+        "CASEWORK_IMAP_SECURITY": _env("IMAP_SECURITY", "ssl"),
+        "CASEWORK_IMAP_CA_FILE": _env("IMAP_CA_FILE"),
+        "CASEWORK_IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 60),
         # Rate limits (Flask-Limiter syntax); counters live in memory, or in Redis if set.
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

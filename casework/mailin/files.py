@@ -1,0 +1,155 @@
+"""The bytes of inbound mail: the raw message and its attachments in evidence storage.
+
+The raw message is always kept, whatever it holds: through the evidence validation when it
+looks like an email, and stored as it is otherwise (quarantine must keep the bytes). Each
+attachment goes through the same validation as a file uploaded on the web form.
+"""
+
+import hashlib
+import io
+import mimetypes
+import tempfile
+from typing import Any, BinaryIO
+
+from flask import Response, abort, current_app, send_file
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import Conflict
+
+from casework.core import audit
+from casework.evidence.services import StoredFile, store_upload
+from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
+from casework.evidence.validation import EvidenceRejected
+from casework.mailin.access import can_view
+from casework.mailin.headers import header_text
+from casework.mailin.models import InboundMail
+from casework.mailin.parse import HEADER_PEEK, Attachment, header_section
+
+RAW_LABEL = "email-message.eml"
+RAW_TYPE = "message/rfc822"
+DEFAULT_MAX_FILE_SIZE = 25 * 2**20
+
+
+class RawMessageMissing(Exception):
+    """The stored raw message is gone or no longer matches its hash."""
+
+
+def store_raw(raw: bytes) -> StoredFile:
+    """Durably store the raw message; returns before the caller commits. OSError if the
+    storage fails: the caller must not acknowledge the message then."""
+    try:
+        return store_upload(io.BytesIO(raw), RAW_LABEL, max_file_size=max(len(raw), 1),
+                            allow_email=True)
+    except EvidenceRejected:
+        pass  # not recognisably an email (garbage, empty, unusual first header): keep it anyway
+    sha256 = hashlib.sha256(raw).hexdigest()
+    with tempfile.NamedTemporaryFile(prefix="casework-mail-") as tmp:
+        tmp.write(raw)
+        tmp.flush()
+        get_storage().put_file(sha256, tmp.name)
+    return StoredFile(sha256=sha256, size=len(raw), content_type=RAW_TYPE, label=RAW_LABEL,
+                      kind="email")
+
+
+def raw_stored_file(mail: InboundMail) -> StoredFile:
+    return StoredFile(sha256=mail.raw_sha256, size=mail.size, content_type=RAW_TYPE,
+                      label=RAW_LABEL, kind="email")
+
+
+def _name(attachment: Attachment) -> str:
+    is_mail = attachment.content_type == RAW_TYPE
+    name = attachment.filename or ("forwarded-message" if is_mail else "attachment") + (
+        mimetypes.guess_extension(attachment.content_type) or "")
+    if is_mail and not name.lower().endswith(".eml"):
+        name += ".eml"
+    return name
+
+
+def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], list[str]]:
+    """(files accepted and stored, one reason per file refused). Forwarded messages
+    (message/rfc822) are accepted as emails; everything else as on the web form."""
+    limit = int(current_app.config.get("CASEWORK_EVIDENCE_MAX_FILE_SIZE") or DEFAULT_MAX_FILE_SIZE)
+    accepted: list[StoredFile] = []
+    refused: list[str] = []
+    for attachment in attachments:
+        try:
+            stored = store_upload(io.BytesIO(attachment.data), _name(attachment),
+                                  max_file_size=limit,
+                                  allow_email=attachment.content_type == RAW_TYPE)
+        except EvidenceRejected as rejected:
+            with force_locale("en"):
+                refused.append(str(rejected))
+            continue
+        if all(stored.sha256 != f.sha256 for f in accepted):  # the same logo twice: once
+            accepted.append(stored)
+    return accepted, refused
+
+
+def open_raw(mail: InboundMail, *, actor: Any = None) -> BinaryIO:
+    """The raw message, checked in full against its hash; RawMessageMissing (audited) if not."""
+    try:
+        source = get_storage().open(mail.raw_sha256)
+    except FileNotFoundError:
+        source = None
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
+    digest = hashlib.sha256()
+    if source is not None:
+        with source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                spool.write(chunk)
+    if source is None or digest.hexdigest() != mail.raw_sha256:
+        spool.close()
+        audit.record("mail.integrity_failed", actor=actor, object_type="inbound_mail",
+                     object_id=mail.id, details={"expected": mail.raw_sha256,
+                                                 "problem": "missing" if source is None
+                                                 else "hash_mismatch"})
+        raise RawMessageMissing(mail.raw_sha256)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
+
+
+def read_raw(mail: InboundMail, *, actor: Any = None) -> bytes:
+    with open_raw(mail, actor=actor) as stream:
+        return stream.read()
+
+
+def raw_download_response(mail: InboundMail, user: Any) -> Response:
+    """Staff download the raw message: permission, verification, audit, safe headers."""
+    if not (user.is_authenticated and can_view(user, mail)):
+        abort(403)
+    try:
+        stream = open_raw(mail, actor=user)
+    except RawMessageMissing:
+        response = Conflict(description=str(_l(
+            "The stored message failed its integrity check: it is missing or no longer matches "
+            "the one received. It has not been served, and the failure has been recorded."))
+        ).get_response()
+    else:
+        audit.record("mail.raw_downloaded", actor=user, object_type="inbound_mail",
+                     object_id=mail.id, details={"sha256": mail.raw_sha256, "size": mail.size})
+        response = send_file(stream, mimetype=RAW_TYPE, as_attachment=True,
+                             download_name=f"inbound-{mail.id}.eml", max_age=0, etag=False)
+        response.content_length = mail.size
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+SHOWN_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Date", "Subject", "Message-ID",
+                 "In-Reply-To", "References", "Return-Path", "Auto-Submitted", "Precedence",
+                 "Content-Type")
+
+
+def header_summary(mail: InboundMail) -> list[tuple[str, str]]:
+    """The main header fields of the stored message, decoded, for the staff page."""
+    try:
+        with get_storage().open(mail.raw_sha256) as stream:
+            head = stream.read(HEADER_PEEK)
+    except (FileNotFoundError, OSError):
+        return []
+    msg = header_section(head)
+    if msg is None:
+        return []
+    return [(name, value[:1000]) for name in SHOWN_HEADERS if (value := header_text(msg, name))]

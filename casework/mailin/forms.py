@@ -1,0 +1,27 @@
+"""Forms of the quarantine page (shape only; the rules are in services)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from casework.mailin.models import InboundStatus
+
+STATUS_LABELS = {
+    InboundStatus.COMPLAINT: _l("New complaint"),
+    InboundStatus.FOLLOW_UP: _l("Follow-up"),
+    InboundStatus.AUTO_REPLY: _l("Auto-reply or bounce"),
+    InboundStatus.QUARANTINED: _l("In quarantine"),
+    InboundStatus.RELEASED: _l("Released"),
+    InboundStatus.DISCARDED: _l("Discarded"),
+}
+
+
+class ReleaseForm(FlaskForm):
+    pass
+
+
+class DiscardForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this message not a complaint?"),
+                           validators=[DataRequired(_l("Give the reason for discarding the message.")),
+                                       Length(max=400)])

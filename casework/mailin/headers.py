@@ -1,0 +1,114 @@
+"""Reading header fields of inbound mail: encoded words, raw 8-bit, addresses, dates,
+and the signs of an auto-reply or a bounce. Never raises on bad input."""
+
+import re
+from datetime import UTC, datetime
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from casework.mailin.charsets import clean_text, decode_bytes, fix_surrogates
+
+_MSGID = re.compile(r"<[^<>\s]{1,400}>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def raw_values(msg: Message, name: str) -> list[str]:
+    name = name.lower()
+    try:
+        return [_FOLD.sub("", str(v)) for k, v in msg.raw_items() if k.lower() == name]
+    except Exception:
+        return []
+
+
+def decode_header_value(value: str) -> str:
+    """RFC 2047 encoded words (any charset, even wrong ones) and raw 8-bit bytes as text."""
+    value = fix_surrogates(_FOLD.sub("", value))
+    try:
+        parts = decode_header(value)
+    except Exception:
+        return clean_text(value, single_line=True)
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:
+            out.append(chunk.decode("raw-unicode-escape", errors="replace"))
+        else:
+            out.append(decode_bytes(chunk, charset))
+    return clean_text("".join(out), single_line=True)
+
+
+def header_text(msg: Message, name: str) -> str:
+    values = raw_values(msg, name)
+    return decode_header_value(values[0]) if values else ""
+
+
+def address(msg: Message, name: str) -> tuple[str, str]:
+    """(display name, address) of the first address in a header; ("", "") if none."""
+    for raw in raw_values(msg, name):
+        try:
+            pairs = getaddresses([fix_surrogates(raw)])
+        except Exception:
+            pairs = []
+        for display, addr in pairs:
+            addr = clean_text(addr, single_line=True).strip("<> ")
+            if addr:
+                return decode_header_value(display).strip('" '), addr
+    return "", ""
+
+
+def message_ids(msg: Message, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        for raw in raw_values(msg, name):
+            for found_id in _MSGID.findall(fix_surrogates(raw)):
+                if found_id not in found:
+                    found.append(found_id)
+    return found[:100]
+
+
+def message_id(msg: Message) -> str | None:
+    ids = message_ids(msg, "Message-ID")
+    if ids:
+        return clean_text(ids[0], single_line=True) or None
+    values = raw_values(msg, "Message-ID")
+    value = clean_text(values[0], single_line=True)[:400] if values else ""
+    return value or None
+
+
+def date(msg: Message) -> datetime | None:
+    values = raw_values(msg, "Date")
+    if not values:
+        return None
+    try:
+        moment = parsedate_to_datetime(clean_text(values[0], single_line=True))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def auto_reply_reason(msg: Message, sender: str) -> str | None:
+    auto = header_text(msg, "Auto-Submitted").lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {auto[:60]}"
+    precedence = header_text(msg, "Precedence").lower().strip()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+        if raw_values(msg, name):
+            return f"{name} header"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery or read report (multipart/report)"
+    return_path = raw_values(msg, "Return-Path")
+    if return_path and return_path[0].strip() in ("<>", ""):
+        return "empty Return-Path (a bounce)"
+    for addr in (sender, address(msg, "Return-Path")[1]):
+        local = addr.rsplit("@", 1)[0].lower()
+        if local in ("mailer-daemon", "postmaster"):
+            return f"sent by {local}"
+    if raw_values(msg, "List-Id"):
+        return "mailing list (List-Id)"
+    return None
