@@ -17,7 +17,8 @@ from casework.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
-LANDING = {Role.ADMIN: "accounts.users", Role.AUDITOR: "core.audit_log"}
+LANDING = {Role.ADMIN: "accounts.users", Role.AUDITOR: "core.audit_log",
+           Role.OPERATOR: "hotline.console"}
 
 
 def landing_url(user: User) -> str:

@@ -41,7 +41,7 @@ class Complaint(db.Model):
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)  # hotline look-ups
     email: Mapped[str | None] = mapped_column(String(254))
     complainant_role: Mapped[ComplainantRole | None] = mapped_column(
         db_enum(ComplainantRole, "complainant_role"))

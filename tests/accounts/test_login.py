@@ -19,7 +19,7 @@ def test_password_is_hashed_with_argon2id(make_user):
 
 
 def test_login_lands_each_role_on_its_page(client, make_user, login):
-    expected = {"operator": "/staff", "reviewer": "/staff", "secretary": "/staff",
+    expected = {"operator": "/hotline/", "reviewer": "/staff", "secretary": "/staff",
                 "chair": "/staff", "admin": "/admin/users", "auditor": "/audit"}
     for role, landing in expected.items():
         user = make_user(role)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 TITLES = {"kk": "Партиялық бақылау комитеті", "ru": "Партийный контрольный комитет",
           "en": "Party Control Committee"}
-LANDING = {"operator": "/staff", "reviewer": "/staff", "secretary": "/staff", "chair": "/staff",
+LANDING = {"operator": "/hotline/", "reviewer": "/staff", "secretary": "/staff", "chair": "/staff",
            "admin": "/admin/users", "auditor": "/audit"}
 
 

@@ -1,0 +1,72 @@
+"""Hotline console forms (shape only; the rules are in services)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Form,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from casework.hotline.models import CallPurpose
+
+LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+PURPOSE_LABELS = {
+    CallPurpose.COMPLAINT: _l("Complaint"),
+    CallPurpose.FOLLOW_UP: _l("Follow-up on a case"),
+    CallPurpose.VOTING_QUESTION: _l("Question about voting"),
+    CallPurpose.EVOTING_PROBLEM: _l("E-voting technical problem"),
+    CallPurpose.OTHER: _l("Other"),
+}
+# Alt+key (Chromium, Firefox: Alt+Shift+key) chooses the purpose; shown next to each label.
+PURPOSE_KEYS = {
+    CallPurpose.COMPLAINT: "c",
+    CallPurpose.FOLLOW_UP: "u",
+    CallPurpose.VOTING_QUESTION: "q",
+    CallPurpose.EVOTING_PROBLEM: "e",
+    CallPurpose.OTHER: "o",
+}
+
+
+def purpose_choices() -> list[SelectChoice]:
+    return [SelectChoice(p.value, label) for p, label in PURPOSE_LABELS.items()]
+
+
+class StartCallForm(FlaskForm):
+    number = TelField(_l("Caller's number"), validators=[Optional(), Length(max=40)])
+    language = RadioField(_l("Language"), default="kk", choices=[
+        SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()])
+
+
+class FinishCallForm(FlaskForm):
+    purpose = RadioField(_l("The call was about"), choices=purpose_choices(),
+                         validate_choice=False)
+    note = StringField(_l("Short note"), validators=[Optional(), Length(max=1000)])
+
+
+class FollowUpForm(FlaskForm):
+    q = StringField(_l("Tracking code, case reference or phone number"),
+                    validators=[Optional(), Length(max=60)])
+    target = RadioField(_l("Case"), validate_choice=False)
+    message = TextAreaField(_l("What the caller said (added to the case)"),
+                            validators=[Optional(), Length(max=10000)])
+    # Enter in the search box presses the first button: "find".
+    find = SubmitField(_l("Find"))
+    add = SubmitField(_l("Add to the case"))
+
+
+class CallLogFilters(Form):
+    """Read from the query string: a GET form, no CSRF."""
+
+    operator = SelectField(_l("Operator"), validate_choice=False)
+    purpose = SelectField(_l("Purpose"), validate_choice=False)
+    date = DateField(_l("Date"), validators=[Optional()])
+    number = StringField(_l("Number"), validators=[Optional(), Length(max=40)])

@@ -1,0 +1,301 @@
+"""The hotline console: one screen per call, keyboard first; the call log with each operator's day."""
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
+
+from casework.accounts.models import Role, User
+from casework.cases.models import Case
+from casework.core.db import utcnow
+from casework.core.permissions import require_roles
+from casework.elections.queries import current_election
+from casework.extensions import db
+from casework.hotline import services
+from casework.hotline.forms import (
+    LANGUAGE_LABELS,
+    PURPOSE_KEYS,
+    PURPOSE_LABELS,
+    CallLogFilters,
+    FinishCallForm,
+    FollowUpForm,
+    StartCallForm,
+    purpose_choices,
+)
+from casework.hotline.models import Call, CallPurpose
+from casework.intake import tracking
+from casework.intake.choices import candidate_choices, region_choices, station_choices
+from casework.intake.forms import ComplaintForm
+from casework.intake.models import Complaint
+from casework.intake.services import IntakeError, find_submission, tracking_code_for
+
+# The public form's request-to-draft helpers, so both forms stay one form.
+from casework.intake.views import draft_from, show_errors, uploads_from
+
+bp = Blueprint("hotline", __name__, url_prefix="/hotline")
+
+CONSOLE_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.CHAIR, Role.ADMIN)
+LOG_ROLES = (*CONSOLE_ROLES, Role.AUDITOR)
+RECEIPT_KEY = "hotline_receipt"
+
+
+@bp.app_template_filter("hotline_duration")
+def duration(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("hotline_phone")
+def phone(number) -> str:
+    return services.display_number(number)
+
+
+def _tz() -> str:
+    return str(get_timezone())
+
+
+def _today():
+    return datetime.now(ZoneInfo(_tz())).date()
+
+
+def _call_or_404(call_id: int) -> Call:
+    call = db.get_or_404(Call, call_id)
+    if not services.can_handle(call, current_user):
+        abort(403)
+    return call
+
+
+def _open_call_or_back(call_id: int) -> Call:
+    call = _call_or_404(call_id)
+    if call.ended_at is not None:
+        flash(_("This call is already finished. Start a new call."), "error")
+        abort(redirect(url_for("hotline.console")))
+    return call
+
+
+def _errors_to(form, errors: dict) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+
+
+def _console(start: StartCallForm | None = None, finish: FinishCallForm | None = None,
+             status: int = 200):
+    call = services.open_call(current_user)
+    start = start or StartCallForm(language=str(get_locale()))
+    if finish is None:
+        finish = FinishCallForm()
+        if call is not None and call.complaint_id is not None:
+            finish.purpose.data = CallPurpose.COMPLAINT.value
+        elif call is not None and call.case_id is not None:
+            finish.purpose.data = CallPurpose.FOLLOW_UP.value
+    elapsed = int((utcnow() - call.started_at).total_seconds()) if call else 0
+    return render_template(
+        "hotline/console.html", call=call, start=start, finish=finish, elapsed=max(0, elapsed),
+        stats=services.operator_day(current_user, _today(), _tz()),
+        languages=LANGUAGE_LABELS, purpose_keys=PURPOSE_KEYS), status
+
+
+@bp.get("/")
+@require_roles(*CONSOLE_ROLES)
+def console():
+    return _console()
+
+
+@bp.post("/calls")
+@require_roles(*CONSOLE_ROLES)
+def start():
+    form = StartCallForm()
+    if not form.validate_on_submit():
+        return _console(start=form, status=422)
+    try:
+        services.start_call(current_user, number=form.number.data, language=form.language.data)
+    except services.HotlineError as error:
+        db.session.rollback()
+        _errors_to(form, error.errors)
+        return _console(start=form, status=422)
+    db.session.commit()
+    return redirect(url_for("hotline.console"))
+
+
+@bp.post("/calls/<int:call_id>/finish")
+@require_roles(*CONSOLE_ROLES)
+def finish(call_id: int):
+    call = _open_call_or_back(call_id)
+    form = FinishCallForm()
+    if not form.validate_on_submit():
+        return _console(finish=form, status=422)
+    try:
+        services.finish_call(call, current_user, purpose=form.purpose.data, note=form.note.data)
+    except services.HotlineError as error:
+        db.session.rollback()
+        _errors_to(form, error.errors)
+        return _console(finish=form, status=422)
+    db.session.commit()
+    session.pop(RECEIPT_KEY, None)
+    flash(_("Call logged: %(purpose)s, %(time)s.", purpose=PURPOSE_LABELS[call.purpose],
+            time=duration(call.handling_seconds)), "info")
+    return redirect(url_for("hotline.console"))
+
+
+def _complaint_form(election, call: Call) -> ComplaintForm:
+    form = ComplaintForm()
+    form.region.choices = region_choices(election)
+    form.station.choices = station_choices(election)
+    form.accused.choices = candidate_choices(election)
+    if request.method == "GET":  # the caller is the complainant unless they ask otherwise
+        form.identity.data = "named"
+        form.phone.data = services.display_number(call.caller_number)
+    if not form.submission_key.data:
+        form.submission_key.data = secrets.token_urlsafe(24)
+    return form
+
+
+def _render_complaint(call: Call, form: ComplaintForm, status: int = 200):
+    elapsed = int((utcnow() - call.started_at).total_seconds())
+    return render_template("hotline/complaint.html", call=call, form=form,
+                           elapsed=max(0, elapsed), languages=LANGUAGE_LABELS), status
+
+
+@bp.route("/calls/<int:call_id>/complaint", methods=["GET", "POST"])
+@require_roles(*CONSOLE_ROLES)
+def complaint(call_id: int):
+    call = _open_call_or_back(call_id)
+    election = current_election()
+    if election is None:
+        abort(404)
+    form = _complaint_form(election, call)
+    if request.method == "GET" or not form.validate_on_submit():
+        return _render_complaint(call, form, 200 if request.method == "GET" else 422)
+    uploads = uploads_from(form.evidence.data or [])
+    if not uploads and not form.confirm_no_evidence.data:
+        form.confirm_no_evidence.errors = [_("Attach the files the caller sent, or tick that "
+                                             "there is no evidence.")]
+        return _render_complaint(call, form, 422)
+    try:
+        services.record_complaint(call, current_user, draft_from(form, election), uploads)
+        db.session.commit()
+    except (IntakeError, services.HotlineError) as error:
+        db.session.rollback()
+        show_errors(form, error.errors)
+        return _render_complaint(call, form, 422)
+    except IntegrityError:  # the same form sent twice at once: the first one won
+        db.session.rollback()
+    session[RECEIPT_KEY] = {"call": call.id, "key": form.submission_key.data}
+    return redirect(url_for("hotline.complaint_done", call_id=call.id))
+
+
+@bp.get("/calls/<int:call_id>/complaint/done")
+@require_roles(*CONSOLE_ROLES)
+def complaint_done(call_id: int):
+    call = _call_or_404(call_id)
+    info = session.get(RECEIPT_KEY) or {}
+    key = info.get("key") if info.get("call") == call.id else None
+    complaint = find_submission(key) if key else None
+    if complaint is None or complaint.id != call.complaint_id:
+        return redirect(url_for("hotline.console"))
+    code = tracking_code_for(key)
+    languages = [call.language] + [lang for lang in LANGUAGE_LABELS if lang != call.language]
+    spoken = {lang: _groups(services.spoken_code(code, lang)) for lang in languages}
+    return render_template("hotline/complaint_done.html", call=call, complaint=complaint,
+                           reference=complaint.case.reference, code=tracking.grouped(code),
+                           spoken=spoken, languages=languages, labels=LANGUAGE_LABELS)
+
+
+def _groups(spoken: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    groups: list[list[tuple[str, str]]] = [[]]
+    for char, word in spoken:
+        if char == "-":
+            groups.append([])
+        else:
+            groups[-1].append((char, word))
+    return groups
+
+
+@bp.route("/calls/<int:call_id>/follow-up", methods=["GET", "POST"])
+@require_roles(*CONSOLE_ROLES)
+def follow_up(call_id: int):
+    call = _open_call_or_back(call_id)
+    form = FollowUpForm()
+    if request.method == "GET":
+        form.q.data = services.display_number(call.caller_number)
+    elif not form.validate_on_submit():
+        return _render_follow_up(call, form, [], 422)
+    matches = services.find_cases(form.q.data or "", current_user)
+    form.target.choices = [SelectChoice(m.key, m.reference) for m in matches]
+    if request.method == "POST" and form.add.data:
+        chosen = next((m for m in matches if m.key == form.target.data), None)
+        if chosen is None:
+            form.target.errors = [_("Find the caller's case and choose it first.")]
+            return _render_follow_up(call, form, matches, 422)
+        case = db.session.get(Case, chosen.case_id)
+        complaint = db.session.get(Complaint, chosen.complaint_id) if chosen.complaint_id else None
+        try:
+            services.log_follow_up(call, current_user, case, form.message.data or "",
+                                   complaint=complaint)
+        except services.HotlineError as error:
+            db.session.rollback()
+            _errors_to(form, error.errors)
+            return _render_follow_up(call, form, matches, 422)
+        db.session.commit()
+        flash(_("The call was added to case %(reference)s.", reference=chosen.reference), "info")
+        return redirect(url_for("hotline.console"))
+    if matches and form.target.data not in {m.key for m in matches}:
+        form.target.data = matches[0].key
+    return _render_follow_up(call, form, matches)
+
+
+def _render_follow_up(call: Call, form: FollowUpForm, matches: list, status: int = 200):
+    elapsed = int((utcnow() - call.started_at).total_seconds())
+    return render_template("hotline/follow_up.html", call=call, form=form, matches=matches,
+                           searched=bool((form.q.data or "").strip()), elapsed=max(0, elapsed),
+                           languages=LANGUAGE_LABELS), status
+
+
+@bp.get("/log")
+@require_roles(*LOG_ROLES)
+def call_log():
+    filters = CallLogFilters(request.args)
+    staff = db.session.scalars(select(User).where(User.role.in_(CONSOLE_ROLES))
+                               .order_by(User.full_name))
+    filters.operator.choices = [SelectChoice("", _("All operators"))] + [
+        SelectChoice(str(u.id), u.full_name) for u in staff]
+    filters.purpose.choices = [SelectChoice("", _("All purposes")), *purpose_choices()]
+    if "date" not in request.args:
+        filters.date.data = _today()
+    filters.validate()
+    day = filters.date.data if not filters.date.errors else None
+    query = services.LogFilters(
+        operator_id=int(filters.operator.data) if (filters.operator.data or "").isdigit() else None,
+        purpose=CallPurpose(filters.purpose.data) if filters.purpose.data in set(CallPurpose)
+        else None, day=day, tz=_tz(), before_id=request.args.get("before", type=int),
+        limit=services.LOG_PAGE_SIZE)
+    calls: list[Call] = []
+    try:
+        query.number = services.normalize_number(filters.number.data)
+    except services.HotlineError as error:
+        filters.number.errors = [*filters.number.errors, str(error.errors["number"])]
+    else:
+        calls = services.call_log(query)
+    more = len(calls) > query.limit
+    calls = calls[:query.limit]
+    args = {k: v for k, v in request.args.items() if k != "before"}
+    next_url = url_for("hotline.call_log", **args, before=calls[-1].id) if more else None
+    stats_day = day or _today()
+    return render_template("hotline/log.html", filters=filters, calls=calls, next_url=next_url,
+                           day=stats_day, operators=services.operators_day(stats_day, _tz()),
+                           purposes=PURPOSE_LABELS, languages=LANGUAGE_LABELS)
