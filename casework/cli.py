@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from casework.accounts.cli import users_cli
+from casework.cases.cli import cases_cli
 from casework.elections.cli import demo_cli, import_cli
 from casework.mailin.cli import mail_cli
 from casework.notifications.cli import worker_command
@@ -29,5 +30,6 @@ def audit_verify() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command):
+    for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command,
+                  cases_cli):
         app.cli.add_command(group)

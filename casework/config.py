@@ -102,6 +102,11 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),
         "CASEWORK_OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 12),
         "CASEWORK_SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        # Review deadlines; the decision is due by the election's decision deadline.
+        "CASEWORK_DEADLINE_SCREENING_HOURS": _int("DEADLINE_SCREENING_HOURS", 24),
+        "CASEWORK_DEADLINE_INVESTIGATION_HOURS": _int("DEADLINE_INVESTIGATION_HOURS", 72),
+        "CASEWORK_DEADLINE_APPEAL_HOURS": _int("DEADLINE_APPEAL_HOURS", 72),
+        "CASEWORK_DUE_SOON_HOURS": _int("DUE_SOON_HOURS", 12),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

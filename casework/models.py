@@ -2,6 +2,7 @@
 
 import casework.accounts.models  # noqa: F401
 import casework.cases.models  # noqa: F401
+import casework.cases.review_models  # noqa: F401
 import casework.core.audit  # noqa: F401
 import casework.elections.models  # noqa: F401
 import casework.evidence.models  # noqa: F401

@@ -22,6 +22,7 @@ from casework.cases.models import (
     MessageAuthor,
     PublicStatus,
 )
+from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.extensions import db
@@ -283,6 +284,8 @@ def log_follow_up(call: Call, operator: User, case: Case, message: str, *,
                             author=MessageAuthor.COMPLAINANT, author_user_id=operator.id,
                             channel=Channel.HOTLINE.value, body=body)
         db.session.add(entry)
+        db.session.flush()
+        complainant_replied(case)
     call.case_id = case.id
     if call.complaint_id is None:
         call.purpose = CallPurpose.FOLLOW_UP

@@ -292,6 +292,9 @@ def add_reply(complaint: Complaint, body: str, uploads: list[Upload]) -> CaseMes
     db.session.flush()
     audit.record("complaint.follow_up", object_type="case", object_id=case.reference,
                  details={"message": bool(body), "evidence": len(stored)})
+    from casework.cases.transitions import complainant_replied
+
+    complainant_replied(case)
     return message
 
 

@@ -127,3 +127,28 @@ def test_no_ip_address_is_stored(client, demo):
     rows = [str(r) for r in db.session.execute(select(AuditEntry.details)).all()]
     assert not any("127.0.0.1" in row for row in rows)
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_answer_on_the_tracking_page_resumes_a_case_waiting_for_information(client, demo,
+                                                                            make_user):
+    from casework.cases.transitions import apply, save_checklist
+
+    code = file_complaint(client)
+    case = db.session.scalar(select(Case))
+    chair = make_user("chair", email="chair@test.kz")
+    apply(case, "start_screening", actor=chair)
+    from casework.cases.workflow import CHECKLIST_NAMES
+
+    save_checklist(case, actor=chair, **dict.fromkeys(CHECKLIST_NAMES, True))
+    apply(case, "admit", actor=chair)
+    apply(case, "request_info", actor=chair, question="Which polling station was it?")
+    db.session.commit()
+    assert case.state is CaseState.INFO_REQUESTED
+    browser = client.application.test_client()
+    track(browser, code)
+    html = browser.get("/track/case").get_data(as_text=True)
+    assert "Which polling station was it?" in html
+    token = csrf_from(browser, "/track/case")
+    browser.post("/track/case/reply", data={"csrf_token": token, "body": "KAR-BAL-018."})
+    db.session.expire_all()
+    assert case.state is CaseState.INVESTIGATION

@@ -1,14 +1,14 @@
-"""intake: cases, complaints, evidence, outbox, hotline, inbound mail
+"""intake, hotline, inbound mail and review workflow
 
-Revision ID: 68d36fc52f9b
+Revision ID: 4fc67724a731
 Revises: 552f0920df8b
-Created: 2026-11-24 12:19:38.256266
+Created: 2026-11-24 12:47:01.657059
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '68d36fc52f9b'
+revision = '4fc67724a731'
 down_revision = '552f0920df8b'
 branch_labels = None
 depends_on = None
@@ -81,6 +81,38 @@ def upgrade():
     with op.batch_alter_table('case_candidates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_candidates_candidate_id'), ['candidate_id'], unique=False)
 
+    op.create_table('case_deadlines',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='deadline_state', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_seconds', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_deadlines_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_deadlines'))
+    )
+    with op.batch_alter_table('case_deadlines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_deadlines_due_at'), ['due_at'], unique=False)
+
+    op.create_table('case_transitions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('from_state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='transition_from_state', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('to_state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='transition_to_state', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('reason_code', sa.Enum('outside_remit', 'outside_filing_window', 'no_specific_facts', 'no_evidence_or_source', 'duplicate', 'withdrawn', name='inadmissible_reason', native_enum=False, create_constraint=True, length=30), nullable=True),
+    sa.Column('outcome', sa.Enum('confirmed', 'partly_confirmed', 'not_confirmed', name='transition_outcome', native_enum=False, create_constraint=True, length=30), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_case_transitions_actor_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_transitions_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_transitions'))
+    )
+    with op.batch_alter_table('case_transitions', schema=None) as batch_op:
+        batch_op.create_index('ix_case_transitions_case_at', ['case_id', 'at', 'id'], unique=False)
+
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -117,7 +149,23 @@ def upgrade():
     )
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaints_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_phone'), ['phone'], unique=False)
 
+    op.create_table('screening_checklists',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('within_remit', sa.Boolean(), nullable=True),
+    sa.Column('within_filing_window', sa.Boolean(), nullable=True),
+    sa.Column('specific_facts', sa.Boolean(), nullable=True),
+    sa.Column('evidence_or_source', sa.Boolean(), nullable=True),
+    sa.Column('accused_identified', sa.Boolean(), nullable=True),
+    sa.Column('not_duplicate', sa.Boolean(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('checked_by_id', sa.Integer(), nullable=True),
+    sa.Column('checked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_screening_checklists_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['checked_by_id'], ['users.id'], name=op.f('fk_screening_checklists_checked_by_id_users')),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_screening_checklists'))
+    )
     op.create_table('case_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -228,10 +276,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_case_messages_case_id'))
 
     op.drop_table('case_messages')
+    op.drop_table('screening_checklists')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_phone'))
         batch_op.drop_index(batch_op.f('ix_complaints_case_id'))
 
     op.drop_table('complaints')
+    with op.batch_alter_table('case_transitions', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_transitions_case_at')
+
+    op.drop_table('case_transitions')
+    with op.batch_alter_table('case_deadlines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_deadlines_due_at'))
+
+    op.drop_table('case_deadlines')
     with op.batch_alter_table('case_candidates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_candidates_candidate_id'))
 

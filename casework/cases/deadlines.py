@@ -1,0 +1,193 @@
+"""Deadlines per state, from the settings and the election calendar; the daily digest.
+
+- received, screening: screened within CASEWORK_DEADLINE_SCREENING_HOURS of receipt;
+- investigation: within CASEWORK_DEADLINE_INVESTIGATION_HOURS of its start, and never after
+  the decision deadline while that is still ahead; the clock stands still while information
+  is requested from the complainant, and resuming moves the due time by the pause;
+- findings ready: decided by the election's decision deadline (never after certification);
+- appealed: examined within CASEWORK_DEADLINE_APPEAL_HOURS, and before the results are
+  certified while that is still ahead;
+- decided, closed, inadmissible, merged: no deadline.
+
+A case that has never moved has no CaseDeadline row: it is `received`, due `created_at` +
+the screening time, and the queries below count it so. Times are naive UTC.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from casework.accounts.models import Role, User
+from casework.cases.models import Case, CaseState
+from casework.cases.review_models import CaseDeadline, CaseTransition
+from casework.cases.workflow import STATE_LABELS
+from casework.core.db import utcnow
+from casework.elections.models import Election, Region
+from casework.extensions import db
+from casework.notifications.services import enqueue_email, message_language
+
+DEFAULTS = {
+    "CASEWORK_DEADLINE_SCREENING_HOURS": 24,
+    "CASEWORK_DEADLINE_INVESTIGATION_HOURS": 72,
+    "CASEWORK_DEADLINE_APPEAL_HOURS": 72,
+    "CASEWORK_DUE_SOON_HOURS": 12,
+}
+
+
+def hours(name: str) -> timedelta:
+    value = current_app.config.get(name)
+    return timedelta(hours=DEFAULTS[name] if value is None else int(value))
+
+
+def decision_due(election: Election) -> datetime:
+    return min(election.decision_deadline_at, election.results_certification_at)
+
+
+def _capped(due: datetime, cap: datetime, now: datetime) -> datetime:
+    """`due`, but not after `cap` while `cap` is still ahead (a passed cap would make the
+    new clock overdue at once; the calendar date is shown on the case instead)."""
+    return min(due, cap) if cap > now else due
+
+
+def deadline_for(case: Case, state: CaseState, now: datetime) -> datetime | None:
+    """When a case that enters `state` at `now` is due to leave it; None: no deadline.
+
+    info_requested has no deadline of its own: the investigation's clock is paused."""
+    election = case.election
+    if state in (CaseState.RECEIVED, CaseState.SCREENING):
+        return case.created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+    if state is CaseState.INVESTIGATION:
+        return _capped(now + hours("CASEWORK_DEADLINE_INVESTIGATION_HOURS"),
+                       decision_due(election), now)
+    if state is CaseState.FINDINGS_READY:
+        return decision_due(election)
+    if state is CaseState.APPEALED:
+        return _capped(now + hours("CASEWORK_DEADLINE_APPEAL_HOURS"),
+                       election.results_certification_at, now)
+    return None
+
+
+def on_transition(case: Case, transition: CaseTransition, now: datetime) -> CaseDeadline:
+    """Set the clock for the state the case has just entered (called by transitions.apply)."""
+    row = db.session.get(CaseDeadline, case.id)
+    if row is None:
+        row = CaseDeadline(case_id=case.id, state=transition.from_state, started_at=now,
+                           due_at=deadline_for(case, transition.from_state, now),
+                           paused_seconds=0)
+        db.session.add(row)
+    target = transition.to_state
+    if target is CaseState.INFO_REQUESTED:
+        row.state, row.paused_at = target, now  # due_at stays: it moves on resuming
+    elif (target is CaseState.INVESTIGATION and transition.from_state is CaseState.INFO_REQUESTED
+          and row.paused_at is not None):
+        paused = now - row.paused_at
+        row.paused_seconds = (row.paused_seconds or 0) + int(paused.total_seconds())
+        row.due_at = row.due_at + paused if row.due_at else deadline_for(case, target, now)
+        row.state, row.paused_at = target, None
+    else:
+        row.state, row.started_at, row.paused_at, row.paused_seconds = target, now, None, 0
+        row.due_at = deadline_for(case, target, now)
+    db.session.flush()
+    return row
+
+
+def due_at(case: Case, deadline: CaseDeadline | None) -> datetime | None:
+    """The due time to show for a case and its (possibly missing) deadline row."""
+    if deadline is None:
+        return deadline_for(case, case.state, case.created_at) \
+            if case.state is CaseState.RECEIVED else None
+    return deadline.due_at
+
+
+def is_paused(deadline: CaseDeadline | None) -> bool:
+    return deadline is not None and deadline.paused_at is not None
+
+
+def is_overdue(deadline: CaseDeadline | None, now: datetime) -> bool:
+    return (deadline is not None and deadline.due_at is not None
+            and deadline.paused_at is None and deadline.due_at <= now)
+
+
+def is_due_soon(deadline: CaseDeadline | None, now: datetime) -> bool:
+    return (deadline is not None and deadline.due_at is not None
+            and deadline.paused_at is None
+            and now < deadline.due_at <= now + hours("CASEWORK_DUE_SOON_HOURS"))
+
+
+@dataclass(frozen=True)
+class Due:
+    case: Case
+    due_at: datetime
+
+
+def overdue_and_due_soon(election: Election, now: datetime) -> tuple[list[Due], list[Due]]:
+    """(overdue, due soon) cases of the election, each sorted by due time; paused clocks
+    count as neither. One query, with the regions loaded for scope checks."""
+    horizon = now + hours("CASEWORK_DUE_SOON_HOURS")
+    screening = hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+    rows = db.session.execute(
+        select(Case, CaseDeadline.due_at)
+        .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
+        .where(Case.election_id == election.id, or_(
+            and_(CaseDeadline.state == Case.state, CaseDeadline.paused_at.is_(None),
+                 CaseDeadline.due_at <= horizon),
+            and_(CaseDeadline.case_id.is_(None), Case.state == CaseState.RECEIVED,
+                 Case.created_at <= horizon - screening)))
+        .options(selectinload(Case.region).selectinload(Region.parent))
+        .order_by(Case.id)).all()
+    overdue, soon = [], []
+    for case, due in rows:
+        due = due if due is not None else case.created_at + screening
+        (overdue if due <= now else soon).append(Due(case, due))
+    overdue.sort(key=lambda d: (d.due_at, d.case.id))
+    soon.sort(key=lambda d: (d.due_at, d.case.id))
+    return overdue, soon
+
+
+def local_time(value: datetime, election: Election, language: str) -> str:
+    """A naive UTC time as the election's local time, in `language`."""
+    return format_datetime(value.replace(tzinfo=UTC), "d MMM y, HH:mm",
+                           tzinfo=ZoneInfo(election.timezone), locale=language)
+
+
+def _lines(items: list[Due], election: Election, language: str) -> list[dict[str, object]]:
+    return [{"reference": d.case.reference, "state": STATE_LABELS[d.case.state],
+             "region": d.case.region.name(language) if d.case.region else "—",
+             "due": local_time(d.due_at, election, language)} for d in items]
+
+
+def send_daily_digest(election: Election, now: datetime | None = None) -> int:
+    """Put one email per active secretary in the outbox, listing the overdue and due-soon
+    cases in their scope; nothing for a secretary with nothing to list. Once per local day:
+    the dedupe key carries the election's date. Returns how many emails were enqueued."""
+    now = now or utcnow()
+    overdue, soon = overdue_and_due_soon(election, now)
+    if not overdue and not soon:
+        return 0
+    zone = ZoneInfo(election.timezone)
+    today = now.replace(tzinfo=UTC).astimezone(zone).date().isoformat()
+    secretaries = db.session.scalars(
+        select(User).options(selectinload(User.regions))
+        .where(User.role == Role.SECRETARY, User.disabled_at.is_(None)).order_by(User.id))
+    sent = 0
+    for user in secretaries:
+        mine = [d for d in overdue if user.can_see_region(d.case.region)]
+        mine_soon = [d for d in soon if user.can_see_region(d.case.region)]
+        if not mine and not mine_soon:
+            continue
+        language = message_language(user.preferred_locale or election.default_locale)
+        message = enqueue_email(
+            template="cases/digest", recipient=user.email, language=language,
+            dedupe_key=f"digest:{election.id}:{user.id}:{today}",
+            context={"election": election.name(language), "date": today,
+                     "as_of": local_time(now, election, language), "timezone": election.timezone,
+                     "soon_hours": int(hours("CASEWORK_DUE_SOON_HOURS").total_seconds() // 3600),
+                     "overdue": _lines(mine, election, language),
+                     "due_soon": _lines(mine_soon, election, language)})
+        sent += message is not None
+    return sent

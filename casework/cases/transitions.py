@@ -1,0 +1,326 @@
+"""Moving a case through the workflow: `apply` is the one function that changes Case.state.
+
+It looks the move up in casework.cases.workflow.TRANSITIONS, checks the state, the actor's
+role and region scope and what the move requires, changes the row only if nobody else has
+moved it meanwhile, and records the timeline entry, the deadline, the audit entry, the
+complainants' emails and the signal — in the caller's transaction: it flushes, never commits.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from blinker import Namespace
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from casework.accounts.models import User
+from casework.cases import deadlines
+from casework.cases.models import PUBLIC_STATUS, Case, CaseMessage, CaseState, MessageAuthor
+from casework.cases.review_models import CaseTransition, ScreeningChecklist
+from casework.cases.workflow import (
+    CHECKLIST,
+    CHECKLIST_NAMES,
+    PUBLIC_STATUS_LABELS,
+    REASON_ITEMS,
+    STATE_LABELS,
+    InadmissibleReason,
+    Outcome,
+    Transition,
+    find,
+    may_take,
+)
+from casework.core import audit
+from casework.core.db import utcnow
+from casework.extensions import db
+from casework.intake.models import Complaint
+from casework.notifications.services import enqueue_email
+
+TEXT_MAX = 10000
+
+signals = Namespace()
+# Sent after every transition, with the case as sender: transition=CaseTransition, actor=User|None.
+case_transitioned = signals.signal("case-transitioned")
+
+
+class TransitionError(ValueError):
+    """A move refused. `code`: not_allowed (not from this state), forbidden (role or region
+    scope), missing (a required field, named in `field`), invalid (a field's value is not
+    acceptable), conflict (someone else moved the case meanwhile: reload and retry)."""
+
+    def __init__(self, code: str, message: LazyString | str, *, field: str | None = None):
+        super().__init__(code, field)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+MISSING = {
+    "reason_code": _l("Choose why the complaint is inadmissible."),
+    "public_reason": _l("Explain the decision to the complainant."),
+    "into": _l("Choose the case to merge this one into."),
+    "question": _l("Write the question for the complainant."),
+    "outcome": _l("Choose the outcome."),
+    "reasons": _l("Give the reasons for the decision."),
+    "reason": _l("Give the grounds of the appeal."),
+    CHECKLIST: _l("Complete the admissibility checklist first."),
+}
+TEXT_FIELDS = ("public_reason", "question", "reasons", "reason")
+
+
+def _forbidden() -> TransitionError:
+    return TransitionError("forbidden", _l("You may not do this on this case."))
+
+
+def _may_act(transition: Transition, case: Case, actor: User | None) -> bool:
+    if actor is None:
+        return may_take(transition, None)
+    return (actor.is_active and may_take(transition, actor.role)
+            and actor.can_see_region(case.region))
+
+
+@dataclass
+class _Move:
+    """What a transition changes besides the state, worked out before anything is written."""
+
+    case_values: dict[str, Any] = field(default_factory=dict)
+    reason_code: InadmissibleReason | None = None
+    outcome: Outcome | None = None
+    text: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    public_message: LazyString | str | None = None  # for the complainants' email
+
+
+def _text(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name)
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        raise TransitionError("missing", MISSING[name], field=name)
+    if len(value) > TEXT_MAX:
+        raise TransitionError("invalid", _l("The text is too long (at most %(n)d characters).",
+                                            n=TEXT_MAX), field=name)
+    return value
+
+
+def _choice(payload: dict[str, Any], name: str, kind: type):
+    value = payload.get(name)
+    if value is None or value == "":
+        raise TransitionError("missing", MISSING[name], field=name)
+    try:
+        return kind(value)
+    except ValueError:
+        raise TransitionError("invalid", MISSING[name], field=name) from None
+
+
+def _checklist(case: Case) -> ScreeningChecklist | None:
+    return db.session.get(ScreeningChecklist, case.id)
+
+
+def _admit(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    checklist = _checklist(case)
+    if checklist is None or not checklist.complete:
+        raise TransitionError("missing", MISSING[CHECKLIST], field=CHECKLIST)
+    if not checklist.passed:
+        raise TransitionError("invalid", _l("An item of the admissibility checklist failed: "
+                                            "the complaint cannot be admitted."), field=CHECKLIST)
+    return _Move(details={"checklist": checklist.items()})
+
+
+def _reject(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    reason = _choice(payload, "reason_code", InadmissibleReason)
+    explanation = _text(payload, "public_reason")
+    checklist = _checklist(case)
+    supporting = REASON_ITEMS[reason]
+    if supporting:
+        if checklist is None:
+            raise TransitionError("missing", MISSING[CHECKLIST], field=CHECKLIST)
+        if not any(getattr(checklist, item) is False for item in supporting):
+            raise TransitionError("invalid", _l("The admissibility checklist does not show a "
+                                                "failed item for this reason."), field=CHECKLIST)
+    return _Move(case_values={"public_reason": explanation, "outcome": None},
+                 reason_code=reason, text=explanation,
+                 details={"checklist": checklist.items()} if checklist else {},
+                 public_message=_l("Reason: %(reason)s.\n\n%(explanation)s",
+                                   reason=reason.label, explanation=explanation))
+
+
+CLOSED_TO_MERGE = frozenset({CaseState.MERGED, CaseState.CLOSED, CaseState.INADMISSIBLE})
+
+
+def _merge(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    target = payload.get("into")
+    if target is None:
+        raise TransitionError("missing", MISSING["into"], field="into")
+    if not isinstance(target, Case):
+        raise TypeError("merge: `into` must be a Case")
+    if target.id == case.id or target.election_id != case.election_id:
+        raise TransitionError("invalid", _l("A case can be merged only into another case of "
+                                            "the same election."), field="into")
+    if actor is not None and not actor.can_see_region(target.region):
+        raise _forbidden()
+    # The target's state as committed now, locked on PostgreSQL until our commit, so it
+    # cannot be merged away or closed while this case joins it.
+    current = db.session.scalar(select(Case.state).where(Case.id == target.id)
+                                .with_for_update())
+    if current in CLOSED_TO_MERGE:
+        raise TransitionError("invalid", _l("The case to merge into is no longer open."),
+                              field="into")
+    return _Move(case_values={"merged_into_id": target.id},
+                 details={"merged_into": target.reference, "merged_into_id": target.id})
+
+
+def _request_info(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    question = _text(payload, "question")
+    return _Move(text=question, public_message=question)
+
+
+def _decide(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    outcome = _choice(payload, "outcome", Outcome)
+    reasons = _text(payload, "reasons")
+    return _Move(case_values={"outcome": outcome.value, "public_reason": reasons},
+                 outcome=outcome, text=reasons,
+                 public_message=_l("Decision: %(outcome)s.\n\n%(reasons)s",
+                                   outcome=outcome.label, reasons=reasons))
+
+
+def _appeal(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    return _Move(text=_text(payload, "reason"))
+
+
+def _reopen(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    # The decision (or rejection) under appeal no longer stands: the case is examined again.
+    return _Move(case_values={"outcome": None, "public_reason": None})
+
+
+def _nothing(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    return _Move()
+
+
+PREPARE = {
+    "start_screening": _nothing, "admit": _admit, "reject": _reject, "merge": _merge,
+    "request_info": _request_info, "info_received": _nothing, "ready_findings": _nothing,
+    "decide": _decide, "close": _nothing, "appeal": _appeal, "reopen": _reopen,
+    "redecide": _decide,
+}
+
+
+def apply(case: Case, action: str, *, actor: User | None, now: datetime | None = None,
+          **payload: Any) -> CaseTransition:
+    """Take `action` on `case` as `actor` (None: the system, where the table allows it).
+
+    Payload by action: reject(reason_code, public_reason), merge(into=Case),
+    request_info(question), decide/redecide(outcome, reasons), appeal(reason).
+    Raises TransitionError and changes nothing when the move is refused."""
+    try:
+        transition = find(action)
+    except KeyError:
+        raise TransitionError("not_allowed", _l("This action does not exist.")) from None
+    unexpected = set(payload) - transition.payload_fields
+    if unexpected:
+        raise TypeError(f"{action} takes no {', '.join(sorted(unexpected))}")
+    now = now or utcnow()
+    source = case.state
+    if source not in transition.sources:
+        raise TransitionError("not_allowed", _l(
+            "“%(action)s” is not possible while the case is in the state “%(state)s”.",
+            action=transition.label, state=STATE_LABELS[source]))
+    if not _may_act(transition, case, actor):
+        raise _forbidden()
+    move = PREPARE[action](case, payload, actor)
+
+    # Optimistic concurrency: the row changes only if it is still in the state we saw.
+    values = {"state": transition.target, "state_changed_at": now, **move.case_values}
+    result = db.session.execute(
+        update(Case).where(Case.id == case.id, Case.state == source).values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise TransitionError("conflict", _l("Someone else has changed this case meanwhile. "
+                                             "Reload it and try again."))
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+
+    record = CaseTransition(case_id=case.id, action=action, from_state=source,
+                            to_state=transition.target, actor_id=getattr(actor, "id", None),
+                            at=now, reason_code=move.reason_code, outcome=move.outcome,
+                            text=move.text, details=move.details)
+    db.session.add(record)
+    if action == "request_info":
+        db.session.add(CaseMessage(case_id=case.id, author=MessageAuthor.COMMITTEE,
+                                   author_user_id=getattr(actor, "id", None), body=move.text,
+                                   created_at=now))
+    db.session.flush()
+    deadlines.on_transition(case, record, now)
+    audit.record(f"case.{action}", actor=actor, object_type="case", object_id=case.reference,
+                 details={"from": source.value, "to": transition.target.value,
+                          "reason_code": move.reason_code.value if move.reason_code else None,
+                          "outcome": move.outcome.value if move.outcome else None,
+                          "transition_id": record.id,
+                          **({"merged_into": move.details["merged_into"]}
+                             if "merged_into" in move.details else {})})
+    if PUBLIC_STATUS[source] != PUBLIC_STATUS[transition.target]:
+        notify_complainants(case, record, move.public_message)
+    case_transitioned.send(case, transition=record, actor=actor)
+    return record
+
+
+def notify_complainants(case: Case, record: CaseTransition,
+                        message: LazyString | str | None) -> int:
+    """One status email per complaint with an address, in that complainant's language.
+
+    Labels are lazy strings: enqueue_email renders them inside its forced locale."""
+    status = PUBLIC_STATUS[record.to_state]
+    track_url = current_app.config["CASEWORK_PUBLIC_URL"].rstrip("/") + "/track"
+    complaints = db.session.scalars(select(Complaint).where(
+        Complaint.case_id == case.id, Complaint.email.is_not(None)).order_by(Complaint.id))
+    sent = 0
+    for complaint in complaints:
+        queued = enqueue_email(
+            template="cases/status_changed", recipient=complaint.email,
+            language=complaint.language, case_id=case.id,
+            dedupe_key=f"status:{case.id}:{record.id}:{complaint.id}",
+            context={"reference": case.reference, "status_label": PUBLIC_STATUS_LABELS[status],
+                     "message": message, "track_url": track_url, "committee": True})
+        sent += queued is not None
+    return sent
+
+
+def save_checklist(case: Case, *, actor: User, now: datetime | None = None,
+                   notes: str | None = None, **items: bool | None) -> ScreeningChecklist:
+    """Record admissibility checklist items (True passes, False fails, None unchecked) while
+    the case is in screening; items not given keep their value. Admit and reject read it."""
+    unknown = set(items) - set(CHECKLIST_NAMES)
+    if unknown:
+        raise TypeError(f"unknown checklist items: {', '.join(sorted(unknown))}")
+    if case.state is not CaseState.SCREENING:
+        raise TransitionError("not_allowed", _l("The checklist is filled in during screening."))
+    if not (_may_act(find("admit"), case, actor) or _may_act(find("reject"), case, actor)):
+        raise _forbidden()
+    checklist = _checklist(case)
+    if checklist is None:
+        checklist = ScreeningChecklist(case_id=case.id)
+        db.session.add(checklist)
+    for name, value in items.items():
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"checklist item {name} must be True, False or None")
+        setattr(checklist, name, value)
+    if notes is not None:
+        checklist.notes = notes.strip()[:TEXT_MAX] or None
+    checklist.checked_by_id = actor.id
+    checklist.checked_at = now or utcnow()
+    db.session.flush()
+    audit.record("case.checklist", actor=actor, object_type="case", object_id=case.reference,
+                 details={"items": checklist.items()})
+    return checklist
+
+
+def complainant_replied(case: Case, *, now: datetime | None = None) -> CaseTransition | None:
+    """A complainant's answer (web, mail or hotline) resumes a case waiting for information."""
+    if case.state is not CaseState.INFO_REQUESTED:
+        return None
+    return apply(case, "info_received", actor=None, now=now)
