@@ -113,6 +113,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(30))
     public_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The committee member examining the case, chosen by the secretary.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     election: Mapped[Election] = relationship()
     region: Mapped[Region | None] = relationship()
