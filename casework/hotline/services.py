@@ -25,6 +25,7 @@ from casework.cases.models import (
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.phones import to_e164
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
@@ -64,15 +65,12 @@ def normalize_number(text: str | None) -> str | None:
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        number = phonenumbers.parse(text, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    e164 = to_e164(text)
+    if e164 is None:
         raise HotlineError({"number": _l("This is not a valid phone number. Type it as the "
                                          "caller says it, e.g. 8 701 123 45 67 or "
                                          "+7 701 123 45 67, or leave it empty if withheld.")})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def display_number(e164: str | None) -> str:

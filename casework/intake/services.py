@@ -19,6 +19,7 @@ from casework.cases.models import Case, CaseMessage, Category, MessageAuthor
 from casework.cases.services import open_case
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.phones import to_e164
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, attach, store_upload
@@ -153,7 +154,7 @@ def _resolve(draft: ComplaintDraft) -> dict:
         if not (draft.phone or draft.email):
             errors["contact"] = _l("Give a phone number or an email address so that we can "
                                    "reach you.")
-        if draft.phone and not PHONE_RE.match(draft.phone.strip()):
+        if draft.phone and (not PHONE_RE.match(draft.phone.strip()) or not to_e164(draft.phone)):
             errors["phone"] = _l("The phone number does not look right.")
         if draft.email and not EMAIL_RE.match(draft.email.strip()):
             errors["email"] = _l("The email address does not look right.")
@@ -215,7 +216,7 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         case_id=case.id, channel=channel, submission_key=submission_key_hash(key),
         tracking_hash=tracking.code_hash(code), anonymous=not named,
         name=(draft.name or "").strip()[:200] if named else None,
-        phone=(draft.phone or "").strip()[:40] or None if named else None,
+        phone=to_e164(draft.phone) if named else None,  # one form, so look-ups match
         email=(draft.email or "").strip().lower()[:254] or None if named else None,
         complainant_role=values.get("role") if named else None,
         consent_to_contact=named and draft.consent_to_contact,

@@ -183,3 +183,13 @@ def test_form_needs_csrf(client, demo):
     data.pop("csrf_token")
     assert client.post("/complaints/new", data=data).status_code == 400
     assert count(Complaint) == 0
+
+
+def test_phone_numbers_are_stored_in_one_form(client, demo):
+    data = form_data(client, identity="named", name="Ерлан", phone="8 (701) 123-45-67",
+                     confirm_no_evidence="y")
+    assert client.post("/complaints/new", data=data).status_code == 302
+    assert db.session.scalar(select(Complaint.phone)) == "+77011234567"
+    bad = form_data(client, identity="named", name="Ерлан", phone="12345",
+                    confirm_no_evidence="y")
+    assert client.post("/complaints/new", data=bad).status_code == 422
