@@ -107,6 +107,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_DEADLINE_INVESTIGATION_HOURS": _int("DEADLINE_INVESTIGATION_HOURS", 72),
         "CASEWORK_DEADLINE_APPEAL_HOURS": _int("DEADLINE_APPEAL_HOURS", 72),
         "CASEWORK_DUE_SOON_HOURS": _int("DUE_SOON_HOURS", 12),
+        "CASEWORK_DECISION_QUORUM": _int("DECISION_QUORUM", 3),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

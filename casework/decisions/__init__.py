@@ -1,0 +1,1 @@
+"""Findings on a case's allegations and the committee's decisions on the case."""

@@ -1,0 +1,425 @@
+"""Findings and committee decisions: the business rules. Nothing here commits or reads
+the request; every change is flushed and audited in the caller's transaction.
+
+A decision moves the case only through `casework.cases.transitions.apply` ("decide" from
+findings_ready, "redecide" from appealed), so the workflow stays the one place that changes
+a case's state. The rules a decision must meet, in the order they are checked:
+
+- the case is in a state that can be decided, and the actor may take that transition;
+- the outcome, the reasons and the meeting time are given (the meeting not in the future);
+- everyone present is a committee member for the case (an active reviewer, secretary or
+  chair whose scope covers the case's region), and everyone with a vote is present;
+- no member with a declared conflict of interest in the case votes;
+- a quorum (CASEWORK_DECISION_QUORUM, default 3) of members present without a conflict;
+- every such member has a vote: for, against or abstain;
+- more votes for than against (abstentions do not count; a tie is not a majority);
+- the outcome agrees with the findings: confirmed needs a confirmed finding, partly
+  confirmed a confirmed or partly confirmed one, not confirmed no such finding at all.
+"""
+
+import importlib.util
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from casework.accounts.models import Role, User
+from casework.cases import transitions
+from casework.cases.models import Case, CaseState
+from casework.cases.workflow import Outcome, find, may_take
+from casework.core import audit
+from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
+from casework.decisions.models import (
+    ALLEGATION_MAX,
+    TEXT_MAX,
+    Decision,
+    DecisionKind,
+    DecisionMember,
+    Finding,
+    Vote,
+)
+from casework.evidence.models import EvidenceItem
+from casework.extensions import db
+from casework.intake.models import Complaint
+
+MEMBER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
+FINDING_ROLES = MEMBER_ROLES
+FINDING_STATES = frozenset({CaseState.INVESTIGATION, CaseState.FINDINGS_READY})
+# The state a case is decided from -> (workflow action, kind of decision).
+DECIDABLE = {
+    CaseState.FINDINGS_READY: ("decide", DecisionKind.DECISION),
+    CaseState.APPEALED: ("redecide", DecisionKind.REDECISION),
+}
+DEFAULT_QUORUM = 3
+# A meeting time entered to the minute may be a little ahead of the server's clock.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class DecisionError(ValueError):
+    """A finding or decision refused. `code`: not_allowed (the case's state), forbidden
+    (role or scope), missing / invalid (a field, named in `field`), conflict_of_interest,
+    quorum, no_majority, inconsistent (outcome vs findings), conflict (changed meanwhile)."""
+
+    def __init__(self, code: str, message: LazyString | str, *, field: str | None = None):
+        super().__init__(code, field)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _forbidden() -> DecisionError:
+    return DecisionError("forbidden", _l("You may not do this on this case."))
+
+
+# -- what the staff area provides (imported lazily: it may not be installed yet) ---------
+
+def _staff_services():
+    if importlib.util.find_spec("casework.cases.staff_services") is None:
+        return None
+    return importlib.import_module("casework.cases.staff_services")
+
+
+def _conflicted(user: User, case: Case) -> bool:
+    """Whether `user` declared a conflict of interest with an accused candidate of `case`.
+
+    Delegates to casework.cases.staff_services.has_conflict; until that module exists no
+    conflict can be declared, so nobody is conflicted."""
+    staff = _staff_services()
+    return bool(staff.has_conflict(user, case)) if staff is not None else False
+
+
+def load_case(user: User, reference: str) -> Case | None:
+    """The case with this reference if `user` may see it, else None (the view's 404).
+
+    Delegates to casework.cases.staff_services.load_case_for; until that exists, the
+    user's region scope decides."""
+    staff = _staff_services()
+    if staff is not None:
+        return staff.load_case_for(user, reference)
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is None or not user.is_active or not user.can_see_region(case.region):
+        return None
+    return case
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def committee_members(case: Case) -> list[User]:
+    """Who sits on the committee for this case: active reviewers, secretaries and chairs
+    whose scope covers the case's region, by name."""
+    users = db.session.scalars(
+        select(User).options(selectinload(User.regions))
+        .where(User.role.in_(MEMBER_ROLES), User.disabled_at.is_(None))
+        .order_by(User.full_name, User.id))
+    return [user for user in users if user.can_see_region(case.region)]
+
+
+def conflicted_ids(case: Case, members: Iterable[User]) -> set[int]:
+    return {member.id for member in members if _conflicted(member, case)}
+
+
+def case_language(case: Case) -> str:
+    """The case's language: its first complaint's, else the election's default."""
+    language = db.session.scalar(select(Complaint.language).where(Complaint.case_id == case.id)
+                                 .order_by(Complaint.received_at, Complaint.id).limit(1))
+    if language in LANGUAGES:
+        return language
+    default = case.election.default_locale if case.election else None
+    return default if default in LANGUAGES else "kk"
+
+
+def case_evidence(case: Case) -> list[EvidenceItem]:
+    return list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
+                                   .order_by(EvidenceItem.id)))
+
+
+def findings_of(case: Case) -> list[Finding]:
+    return list(db.session.scalars(
+        select(Finding).options(selectinload(Finding.evidence), selectinload(Finding.author))
+        .where(Finding.case_id == case.id).order_by(Finding.id)))
+
+
+def decisions_of(case: Case) -> list[Decision]:
+    return list(db.session.scalars(
+        select(Decision).options(selectinload(Decision.members).selectinload(DecisionMember.user))
+        .where(Decision.case_id == case.id).order_by(Decision.id)))
+
+
+def decision_action(case: Case) -> tuple[str, DecisionKind] | None:
+    """("decide" or "redecide", kind) if the case can be decided in its state, else None."""
+    return DECIDABLE.get(case.state)
+
+
+def may_write_findings(case: Case, user: User) -> bool:
+    return (user.is_active and user.role in FINDING_ROLES and user.can_see_region(case.region)
+            and case.state in FINDING_STATES)
+
+
+def may_decide(case: Case, user: User) -> bool:
+    move = decision_action(case)
+    return (move is not None and user.is_active and may_take(find(move[0]), user.role)
+            and user.can_see_region(case.region))
+
+
+# -- findings --------------------------------------------------------------------------
+
+def _text(value: Any, name: str, missing: LazyString, limit: int) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise DecisionError("missing", missing, field=name)
+    if len(text) > limit:
+        raise DecisionError("invalid", _l("The text is too long (at most %(n)d characters).",
+                                          n=limit), field=name)
+    return text
+
+
+def _outcome(value: Any, name: str) -> Outcome:
+    if value is None or value == "":
+        raise DecisionError("missing", _l("Choose the outcome."), field=name)
+    try:
+        return Outcome(value)
+    except ValueError:
+        raise DecisionError("invalid", _l("Choose the outcome."), field=name) from None
+
+
+def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
+    ids: list[int] = []
+    for value in values or ():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise DecisionError("invalid", _l("Unknown selection."), field=name) from None
+        if number not in ids:
+            ids.append(number)
+    return ids
+
+
+def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
+                    conclusion: Outcome) -> list[EvidenceItem]:
+    ids = _ids(evidence_ids, "evidence_ids")
+    items = list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids))
+                                    .order_by(EvidenceItem.id))) if ids else []
+    if len(items) != len(ids) or any(item.case_id != case.id for item in items):
+        raise DecisionError("invalid", _l("A finding can cite only the evidence of its own case."),
+                            field="evidence_ids")
+    if not items and conclusion is not Outcome.NOT_CONFIRMED:
+        raise DecisionError("missing", _l("A confirmed or partly confirmed finding must cite the "
+                                          "evidence it rests on."), field="evidence_ids")
+    return items
+
+
+def _check_finding_access(case: Case, actor: User) -> None:
+    if not (actor.is_active and actor.role in FINDING_ROLES
+            and actor.can_see_region(case.region)):
+        raise _forbidden()
+    if case.state not in FINDING_STATES:
+        raise DecisionError("not_allowed", _l("Findings are recorded while the case is under "
+                                              "investigation or its findings are ready."))
+
+
+def _finding_values(case: Case, allegation: Any, conclusion: Any, reasoning: Any,
+                    evidence_ids: Iterable[Any] | None) -> dict[str, Any]:
+    allegation = _text(allegation, "allegation", _l("State what was alleged."), ALLEGATION_MAX)
+    outcome = _outcome(conclusion, "conclusion")
+    reasoning = _text(reasoning, "reasoning", _l("Give the reasoning of the finding."), TEXT_MAX)
+    return {"allegation": allegation, "conclusion": outcome, "reasoning": reasoning,
+            "evidence": _cited_evidence(case, evidence_ids, outcome)}
+
+
+def add_finding(case: Case, actor: User, *, allegation: str, conclusion: Outcome | str,
+                reasoning: str, evidence_ids: Iterable[int] = (),
+                now: datetime | None = None) -> Finding:
+    """Record the committee's conclusion on one allegation, citing the case's evidence."""
+    _check_finding_access(case, actor)
+    values = _finding_values(case, allegation, conclusion, reasoning, evidence_ids)
+    now = now or utcnow()
+    finding = Finding(case_id=case.id, author_id=actor.id, created_at=now, updated_at=now,
+                      **values)
+    db.session.add(finding)
+    db.session.flush()
+    audit.record("finding.added", actor=actor, object_type="case", object_id=case.reference,
+                 details={"finding_id": finding.id, "conclusion": finding.conclusion.value,
+                          "evidence_ids": [item.id for item in finding.evidence]})
+    return finding
+
+
+def update_finding(finding: Finding, actor: User, *, allegation: str,
+                   conclusion: Outcome | str, reasoning: str, evidence_ids: Iterable[int] = (),
+                   now: datetime | None = None) -> Finding:
+    """Replace a finding's allegation, conclusion, reasoning and cited evidence; its id stays."""
+    case = finding.case
+    _check_finding_access(case, actor)
+    values = _finding_values(case, allegation, conclusion, reasoning, evidence_ids)
+    before = {"conclusion": finding.conclusion.value,
+              "evidence_ids": [item.id for item in finding.evidence]}
+    for key, value in values.items():
+        setattr(finding, key, value)
+    finding.updated_at = now or utcnow()
+    db.session.flush()
+    audit.record("finding.updated", actor=actor, object_type="case", object_id=case.reference,
+                 details={"finding_id": finding.id, "before": before,
+                          "conclusion": finding.conclusion.value,
+                          "evidence_ids": [item.id for item in finding.evidence]})
+    return finding
+
+
+# -- decisions -------------------------------------------------------------------------
+
+def quorum() -> int:
+    return int(current_app.config.get("CASEWORK_DECISION_QUORUM", DEFAULT_QUORUM))
+
+
+def _meeting_time(meeting_at: Any, now: datetime) -> datetime:
+    if not isinstance(meeting_at, datetime):
+        raise DecisionError("missing", _l("Give the date and time of the meeting."),
+                            field="meeting_at")
+    if meeting_at.tzinfo is not None:
+        meeting_at = meeting_at.astimezone(UTC).replace(tzinfo=None)
+    if meeting_at > now + FUTURE_TOLERANCE:
+        raise DecisionError("invalid", _l("The meeting cannot be in the future."),
+                            field="meeting_at")
+    return meeting_at
+
+
+def _votes(votes: Mapping[Any, Any] | None) -> dict[int, Vote]:
+    parsed: dict[int, Vote] = {}
+    for key, value in (votes or {}).items():
+        if value is None or value == "":
+            continue  # no vote recorded for this member
+        try:
+            parsed[int(key)] = Vote(value)
+        except (TypeError, ValueError):
+            raise DecisionError("invalid", _l("A vote is for, against or abstain."),
+                                field="votes") from None
+    return parsed
+
+
+def _consistent(outcome: Outcome, findings: list[Finding]) -> None:
+    conclusions = {finding.conclusion for finding in findings}
+    if outcome is Outcome.CONFIRMED and Outcome.CONFIRMED not in conclusions:
+        raise DecisionError("inconsistent", _l(
+            "The outcome “confirmed” needs at least one confirmed finding."), field="outcome")
+    if outcome is Outcome.PARTLY_CONFIRMED and not conclusions & {
+            Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED}:
+        raise DecisionError("inconsistent", _l(
+            "The outcome “partly confirmed” needs at least one confirmed or partly confirmed "
+            "finding."), field="outcome")
+    if outcome is Outcome.NOT_CONFIRMED and conclusions - {Outcome.NOT_CONFIRMED}:
+        raise DecisionError("inconsistent", _l(
+            "The outcome “not confirmed” contradicts a confirmed or partly confirmed finding."),
+            field="outcome")
+
+
+def _chair(chair_id: Any, present: set[int], members: dict[int, User],
+           conflicted: set[int]) -> int | None:
+    if chair_id not in (None, ""):
+        try:
+            chosen = int(chair_id)
+        except (TypeError, ValueError):
+            raise DecisionError("invalid", _l("Unknown selection."), field="chair_id") from None
+        if chosen not in present:
+            raise DecisionError("invalid", _l("The member who chaired the meeting must be among "
+                                              "the members present."), field="chair_id")
+        return chosen
+    chairs = [uid for uid in present if members[uid].role is Role.CHAIR]
+    preferred = [uid for uid in chairs if uid not in conflicted] or chairs
+    return min(preferred) if preferred else None
+
+
+def record_decision(case: Case, actor: User, *, meeting_at: datetime,
+                    present_ids: Iterable[int], votes: Mapping[int, Vote | str],
+                    outcome: Outcome | str, reasons: str, chair_id: int | None = None,
+                    now: datetime | None = None) -> Decision:
+    """Record the committee's decision on `case` and move the case to decided.
+
+    `meeting_at` is UTC (naive, or aware and converted); `votes` maps a member's user id to
+    for / against / abstain (a member without an entry has no vote). Raises DecisionError
+    and changes nothing when a rule is not met."""
+    now = now or utcnow()
+    move = decision_action(case)
+    if move is None:
+        raise DecisionError("not_allowed", _l(
+            "A decision is taken when the findings are ready, or on an appeal."))
+    action, kind = move
+    if not may_decide(case, actor):
+        raise _forbidden()
+    chosen = _outcome(outcome, "outcome")
+    reasons = _text(reasons, "reasons", _l("Give the reasons for the decision."), TEXT_MAX)
+    meeting_at = _meeting_time(meeting_at, now)
+
+    members = {member.id: member for member in committee_members(case)}
+    present = set(_ids(present_ids, "present_ids"))
+    if present - members.keys():
+        raise DecisionError("invalid", _l("Only committee members who may examine this case can "
+                                          "be recorded as present."), field="present_ids")
+    cast = _votes(votes)
+    absent = sorted(cast.keys() - present)
+    if absent:
+        member = members.get(absent[0])
+        if member is None:
+            raise DecisionError("invalid", _l("Only committee members who may examine this case "
+                                              "can vote."), field="votes")
+        raise DecisionError("invalid", _l("%(name)s is not marked present and cannot vote.",
+                                          name=member.full_name), field="votes")
+    conflicted = conflicted_ids(case, members.values())
+    barred = sorted(cast.keys() & conflicted)
+    if barred:
+        raise DecisionError("conflict_of_interest", _l(
+            "%(name)s declared a conflict of interest in this case and cannot vote.",
+            name=members[barred[0]].full_name), field="votes")
+    voters = present - conflicted
+    needed = quorum()
+    if len(voters) < needed:
+        raise DecisionError("quorum", _l(
+            "No quorum: %(present)d members without a conflict of interest are present, "
+            "%(needed)d are needed.", present=len(voters), needed=needed), field="present_ids")
+    silent = sorted(voters - cast.keys(), key=lambda uid: (members[uid].full_name, uid))
+    if silent:
+        raise DecisionError("missing", _l(
+            "%(name)s is present but has no vote: record for, against or abstain.",
+            name=members[silent[0]].full_name), field="votes")
+    tally = {vote.value: sum(1 for v in cast.values() if v is vote) for vote in Vote}
+    if tally["for"] == tally["against"]:
+        raise DecisionError("no_majority", _l(
+            "The vote is tied (%(votes_for)d for, %(votes_against)d against): the outcome is "
+            "not adopted.", votes_for=tally["for"], votes_against=tally["against"]), field="votes")
+    if tally["for"] < tally["against"]:
+        raise DecisionError("no_majority", _l(
+            "The outcome is not adopted: %(votes_for)d for, %(votes_against)d against.",
+            votes_for=tally["for"], votes_against=tally["against"]), field="votes")
+    _consistent(chosen, findings_of(case))
+    chair = _chair(chair_id, present, members, conflicted)
+
+    try:
+        record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
+                                   reasons=reasons)
+    except transitions.TransitionError as error:
+        raise DecisionError(error.code, error.message, field=error.field) from error
+    zone = ZoneInfo(case.election.timezone)
+    decision = Decision(
+        case_id=case.id, kind=kind, meeting_at=meeting_at,
+        decided_on=meeting_at.replace(tzinfo=UTC).astimezone(zone).date(),
+        outcome=chosen, reasons=reasons, language=case_language(case), chair_id=chair,
+        recorded_by_id=actor.id, transition_id=record.id, created_at=now,
+        members=[DecisionMember(user_id=uid, present=uid in present, conflict=uid in conflicted,
+                                vote=cast.get(uid)) for uid in sorted(members)])
+    db.session.add(decision)
+    db.session.flush()
+    audit.record("decision.recorded", actor=actor, object_type="case", object_id=case.reference,
+                 details={"decision_id": decision.id, "kind": kind.value, "action": action,
+                          "outcome": chosen.value, "meeting_at": meeting_at.isoformat(),
+                          "quorum": needed, "present": sorted(present),
+                          "conflicted": sorted(conflicted & present), "chair_id": chair,
+                          "votes": {str(uid): cast[uid].value for uid in sorted(cast)},
+                          "tally": tally, "transition_id": record.id})
+    return decision

@@ -1,0 +1,128 @@
+"""Decision fixtures: a committee (chair, secretary, three reviewers), a case with evidence
+and a complaint in a given language, declared conflicts of interest."""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+import casework.cases.staff_models  # noqa: F401 - conflict declarations: known before create_all
+from casework.accounts.models import Role
+from casework.accounts.services import create_user
+from casework.cases import staff_services
+from casework.cases.models import Case, CaseState, Category
+from casework.cases.services import open_case
+from casework.core.db import utcnow
+from casework.decisions import services
+from casework.elections.models import Candidate, Region
+from casework.evidence.models import EvidenceItem
+from casework.extensions import db
+from casework.intake.models import Channel, Complaint
+from tests import factories
+
+NARRATIVE = ("At polling station BAL-001 in Balkhash a man offered voters 5000 tenge to vote "
+             "for a candidate; I saw it at 10:30 near the entrance.")
+
+
+def region(election, code: str) -> Region:
+    return db.session.scalar(select(Region).where(Region.election_id == election.id,
+                                                  Region.code == code))
+
+
+def member(election, role: str, name: str, regions: list[str] | None = None):
+    user = create_user(actor=None, email=f"{name.lower().replace(' ', '.')}@test.kz",
+                       full_name=name, role=Role(role), password=factories.PASSWORD,
+                       all_regions=regions is None, region_codes=regions or [],
+                       election_id=election.id)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English, so the checks hold once the catalogs are translated."""
+    client.set_cookie("casework_lang", "en")
+
+
+@pytest.fixture
+def committee(election):
+    """Five members who may examine a Balkhash case, by short name."""
+    return {
+        "chair": member(election, "chair", "Aigerim Chair"),
+        "secretary": member(election, "secretary", "Bolat Secretary"),
+        "r1": member(election, "reviewer", "Dana Reviewer"),
+        "r2": member(election, "reviewer", "Erlan Reviewer"),
+        "r3": member(election, "reviewer", "Gulnar Reviewer", regions=["KZ-KAR"]),
+    }
+
+
+@pytest.fixture
+def outsider(election):
+    """A reviewer of another region (Almaty): cannot see Balkhash cases."""
+    return member(election, "reviewer", "Olzhas Almaty", regions=["KZ-ALA"])
+
+
+@pytest.fixture
+def make_case(election):
+    def make(state: CaseState = CaseState.FINDINGS_READY, *, language: str = "kk",
+             evidence: int = 2, region_code: str = "KZ-KAR-BAL", accused: str = "C01") -> Case:
+        candidate = db.session.scalar(select(Candidate).where(
+            Candidate.election_id == election.id, Candidate.code == accused))
+        if candidate is None:
+            candidate = Candidate(election_id=election.id, code=accused, name_kk="Асан Үсенов",
+                                  name_ru="Асан Усенов", name_en="Asan Usenov",
+                                  region_id=region(election, "KZ-KAR").id)
+            db.session.add(candidate)
+        case = open_case(election=election, region=region(election, region_code),
+                         category=Category.VOTE_BUYING, station=None, accused=[candidate])
+        case.state = state  # test set-up only: a case in a given state
+        case.created_at = utcnow() - timedelta(days=2)
+        db.session.add(Complaint(case_id=case.id, channel=Channel.WEB,
+                                 submission_key=secrets.token_hex(16),
+                                 tracking_hash=secrets.token_hex(32), anonymous=True,
+                                 language=language, category=case.category, narrative=NARRATIVE,
+                                 links=[]))
+        for n in range(evidence):
+            db.session.add(EvidenceItem(case_id=case.id, sha256=secrets.token_hex(32), size=100,
+                                        content_type="image/png", label=f"photo-{n + 1}.png",
+                                        source="web"))
+        db.session.commit()
+        return case
+
+    return make
+
+
+@pytest.fixture
+def case(make_case):
+    return make_case()
+
+
+def evidence_ids(case: Case) -> list[int]:
+    return list(db.session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case.id)
+                                   .order_by(EvidenceItem.id)))
+
+
+@pytest.fixture
+def declare_conflict():
+    """declare_conflict(user, case): the member declares, through the staff area, a conflict
+    of interest with the case's (first) accused candidate."""
+    def declare(user, case):
+        staff_services.declare_conflict(user, case.accused[0], "My brother runs the campaign.")
+        db.session.commit()
+
+    return declare
+
+
+@pytest.fixture
+def finding(committee):
+    """finding(case, conclusion="confirmed"): a finding citing the case's first evidence."""
+    def make(case: Case, conclusion: str = "confirmed"):
+        ids = evidence_ids(case)[:1] if conclusion != "not_confirmed" else []
+        made = services.add_finding(case, committee["r1"], allegation="Money was offered.",
+                                    conclusion=conclusion, reasoning="Two witnesses agree.",
+                                    evidence_ids=ids)
+        db.session.commit()
+        return made
+
+    return make
