@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake bench-queue install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: install
 # Load test of the intake API through gunicorn (never part of `make test`).
 bench-intake: install
 	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+
+# The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
+# BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
+bench-queue: install
+	$(BIN)/python bench/queue.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

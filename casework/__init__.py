@@ -74,19 +74,25 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from casework.accounts.views import bp as accounts_bp
     from casework.api.views import bp as api_bp
+    from casework.cases.queue_views import bp as queue_bp
+    from casework.cases.views import bp as cases_bp
     from casework.core.views import bp as core_bp
+    from casework.decisions.views import bp as decisions_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
     from casework.mailin.views import bp as mailin_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(queue_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(intake_staff_bp)
     app.register_blueprint(mailin_bp)
     app.register_blueprint(hotline_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(decisions_bp)
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     from casework.core import filters
 

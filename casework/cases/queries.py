@@ -1,0 +1,458 @@
+"""Read-side queries of the staff queue: filters, keyset pages, counts per state, similar cases.
+
+Every query is limited to the user's region scope (`QueueScope`): a reviewer of one region
+never gets a case of another through a list, a count, a search or a suggestion, and cases
+whose region is not set yet are seen only by staff of all regions.
+
+A page is one statement: the keyset-limited ids in an inner query (index-ordered, LIMIT n+1),
+joined back to the region, deadline and assignee the rows show; the accused come in one
+selectinload. Counts per state come from the maintained counters (case_state_counts), for
+the filters they can answer (region and category); under other filters the page shows no
+counts rather than count a large share of a million rows on every page.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import contains_eager, load_only, selectinload
+
+from casework.accounts.models import Role, User
+from casework.accounts.queries import scope_region_ids
+from casework.cases import search
+from casework.cases.deadlines import hours
+from casework.cases.models import Case, CaseState, Category, case_candidates
+from casework.cases.review_models import CaseDeadline
+from casework.cases.search_models import NO_REGION as NO_REGION_KEY
+from casework.cases.search_models import CaseStateCount
+from casework.core.db import utcnow
+from casework.elections.models import Candidate, Election, Region, StationKind
+from casework.extensions import db
+from casework.intake.models import Channel, Complaint
+
+SORTS = ("newest", "oldest", "due", "updated")
+NO_REGION = "none"  # the region filter's value for "region not set yet"
+PAGE_SIZE = 50
+PAGE_MAX = 200
+OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
+                         CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY,
+                         CaseState.APPEALED})
+MEMBER_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR)
+
+
+@dataclass
+class QueueFilters:
+    state: CaseState | None = None
+    region_code: str | None = None  # a region and everything below it; NO_REGION: not set
+    category: Category | None = None
+    channel: Channel | None = None  # a complaint of the case came by this channel
+    candidate_code: str | None = None  # accused
+    assignee_id: int | str | None = None  # a user id, "me" or "none"
+    overdue: bool | None = None
+    has_evidence: bool | None = None
+    q: str = ""
+    sort: str = "newest"
+
+    def counted(self) -> bool:
+        """No filter but state, region, category and sort: the counters can answer."""
+        return all(getattr(self, f.name) in (None, "") for f in fields(self)
+                   if f.name not in ("state", "region_code", "category", "sort", "q")) \
+            and not search.terms(self.q)
+
+
+# -- scope --------------------------------------------------------------------------------------
+
+@dataclass
+class QueueScope:
+    """The user's regions in one election (None: all regions, and the cases with none) and the
+    election's regions, loaded once per page (two queries at most)."""
+
+    user: User
+    election: Election
+    region_ids: set[int] | None
+    regions: list[Region] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, user: User, election: Election) -> "QueueScope":
+        regions = list(db.session.scalars(select(Region).where(
+            Region.election_id == election.id).order_by(Region.code)))
+        return cls(user, election, scope_region_ids(user, election.id), regions)
+
+    def visible_regions(self) -> list[Region]:
+        return [r for r in self.regions if self.region_ids is None or r.id in self.region_ids]
+
+    def selection(self, region_code: str | None) -> set[int] | None:
+        """Region keys a query may return (NO_REGION_KEY: the cases with no region);
+        None: every case of the election."""
+        if region_code == NO_REGION:
+            return {NO_REGION_KEY} if self.region_ids is None else set()
+        if not region_code:
+            return None if self.region_ids is None else set(self.region_ids)
+        children: dict[int | None, list[int]] = {}
+        for region in self.regions:
+            children.setdefault(region.parent_id, []).append(region.id)
+        stack = [r.id for r in self.regions if r.code == region_code]
+        chosen: set[int] = set()
+        while stack:
+            region_id = stack.pop()
+            if region_id not in chosen:
+                chosen.add(region_id)
+                stack.extend(children.get(region_id, []))
+        return chosen if self.region_ids is None else chosen & self.region_ids
+
+
+def region_condition(selection: set[int] | None) -> ColumnElement[bool] | None:
+    if selection is None:
+        return None
+    ids = sorted(selection - {NO_REGION_KEY})
+    parts = ([Case.region_id.in_(ids)] if ids else []) + (
+        [Case.region_id.is_(None)] if NO_REGION_KEY in selection else [])
+    return or_(*parts) if parts else false()
+
+
+def scope_condition(user: User, election_id: int) -> ColumnElement[bool] | None:
+    """The scope as a WHERE condition on Case (None: no limit), for other lists and the API."""
+    ids = scope_region_ids(user, election_id)
+    return region_condition(None if ids is None else set(ids))
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """Overdue as casework.cases.deadlines counts it: a running clock of the current state past
+    its due time, or a case still `received` (no clock row) past the screening time."""
+    deadline = CaseDeadline
+    return or_(
+        exists().where(deadline.case_id == Case.id, deadline.state == Case.state,
+                       deadline.paused_at.is_(None), deadline.due_at <= now),
+        and_(Case.state == CaseState.RECEIVED,
+             Case.created_at <= now - hours("CASEWORK_DEADLINE_SCREENING_HOURS"),
+             ~exists().where(deadline.case_id == Case.id)))
+
+
+def _conditions(scope: QueueScope, filters: QueueFilters,
+                now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Case.election_id == scope.election.id]
+    regions = region_condition(scope.selection(filters.region_code))
+    if regions is not None:
+        conditions.append(regions)
+    if filters.state is not None:
+        conditions.append(Case.state == filters.state)
+    if filters.category is not None:
+        conditions.append(Case.category == filters.category)
+    if filters.channel is not None:
+        conditions.append(exists().where(Complaint.case_id == Case.id,
+                                         Complaint.channel == filters.channel))
+    if filters.candidate_code:
+        conditions.append(exists().where(
+            case_candidates.c.case_id == Case.id, case_candidates.c.candidate_id == Candidate.id,
+            Candidate.election_id == scope.election.id, Candidate.code == filters.candidate_code))
+    if filters.assignee_id == "none":
+        conditions.append(Case.assignee_id.is_(None))
+    elif filters.assignee_id == "me":
+        conditions.append(Case.assignee_id == scope.user.id)
+    elif filters.assignee_id not in (None, ""):
+        conditions.append(Case.assignee_id == int(filters.assignee_id))
+    if filters.overdue is not None:
+        overdue = overdue_condition(now)
+        conditions.append(overdue if filters.overdue else not_(overdue))
+    if filters.has_evidence is not None:
+        conditions.append(Case.has_evidence.is_(filters.has_evidence))
+    matching = search.matching_case_ids(filters.q)
+    if matching is not None:
+        conditions.append(Case.id.in_(matching))
+    return conditions
+
+
+# -- cursors ------------------------------------------------------------------------------------
+
+def encode_cursor(sort: str, phase: int, key: datetime | None, case_id: int) -> str:
+    raw = json.dumps([sort, phase, key.isoformat() if key else None, case_id],
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, sort: str) -> tuple[int, datetime | None, int] | None:
+    """(phase, key, id) of a cursor made for `sort`; None for no cursor or a foreign one."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, phase, key, case_id = json.loads(raw)
+        if made_for != sort or phase not in (0, 1) or not isinstance(case_id, int):
+            return None
+        return phase, datetime.fromisoformat(key) if key else None, case_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    assignee: User | None
+    due_at: datetime | None
+    overdue: bool
+    paused: bool
+
+
+@dataclass
+class Page:
+    rows: list[QueueRow]
+    next_cursor: str | None
+
+
+# sort -> (key column, descending)
+_KEYS = {"newest": (Case.created_at, True), "oldest": (Case.created_at, False),
+         "updated": (Case.state_changed_at, True)}
+
+
+def _row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
+         now: datetime) -> QueueRow:
+    if deadline is None:
+        due = (case.created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+               if case.state is CaseState.RECEIVED else None)
+        paused, current = False, True
+    else:
+        due, paused = deadline.due_at, deadline.paused_at is not None
+        current = deadline.state == case.state
+    return QueueRow(case, assignee, due, bool(due and current and not paused and due <= now),
+                    paused)
+
+
+def _load(ids_or_page, order_by: list) -> Select:
+    """The rows the page shows, for an id subquery (joined) or a list of ids."""
+    names = (Region.code, Region.parent_id, Region.name_kk, Region.name_ru, Region.name_en)
+    statement = (select(Case, CaseDeadline, User)
+                 .outerjoin(Case.region)
+                 .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
+                 .outerjoin(User, User.id == Case.assignee_id)
+                 .options(contains_eager(Case.region).load_only(*names),
+                          selectinload(Case.accused).load_only(
+                              Candidate.code, Candidate.name_kk, Candidate.name_ru,
+                              Candidate.name_en),
+                          load_only(User.id, User.full_name)))
+    if isinstance(ids_or_page, list):
+        return statement.where(Case.id.in_(ids_or_page))
+    return statement.join(ids_or_page, ids_or_page.c.id == Case.id).order_by(*order_by)
+
+
+def queue_page(user: User, election: Election, filters: QueueFilters, after: str | None = None,
+               limit: int = PAGE_SIZE, *, scope: QueueScope | None = None,
+               now: datetime | None = None) -> Page:
+    """One page of the queue after the cursor `after` (None or unusable: the first page)."""
+    scope = scope or QueueScope.load(user, election)
+    now = now or utcnow()
+    limit = max(1, min(limit, PAGE_MAX))
+    sort = filters.sort if filters.sort in SORTS else "newest"
+    conditions = _conditions(scope, filters, now)
+    cursor = decode_cursor(after, sort)
+    if sort == "due":
+        return _due_page(conditions, cursor, limit, now)
+    column, descending = _KEYS[sort]
+    if cursor is not None and cursor[1] is not None:
+        position = tuple_(column, Case.id)
+        conditions.append(position < tuple_(cursor[1], cursor[2]) if descending
+                          else position > tuple_(cursor[1], cursor[2]))
+    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    page = (select(Case.id.label("id"), column.label("k")).where(*conditions)
+            .order_by(*order).limit(limit + 1).subquery("page"))
+    outer = ([page.c.k.desc(), page.c.id.desc()] if descending
+             else [page.c.k.asc(), page.c.id.asc()])
+    rows = [_row(case, deadline, assignee, now)
+            for case, deadline, assignee in db.session.execute(_load(page, outer))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].case if rows else None
+    next_cursor = (encode_cursor(sort, 0, getattr(last, column.key), last.id)
+                   if more and last is not None else None)
+    return Page(rows, next_cursor)
+
+
+def _due_page(conditions: list, cursor, limit: int, now: datetime) -> Page:
+    """Soonest due first: cases with a clock (their deadline row's due time, or `received`
+    with no row yet: created + the screening time), then the cases with none, newest first.
+
+    Three index-ordered branches, each LIMIT n+1, in one statement; merged here (the
+    screening offset is added in Python, the same on PostgreSQL and SQLite)."""
+    deadline = CaseDeadline
+    screening = hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+    no_row = ~exists().where(deadline.case_id == Case.id)
+    fresh = and_(Case.state == CaseState.RECEIVED, no_row)
+    phase, key, after_id = cursor if cursor is not None and (cursor[0] == 1 or cursor[1]) \
+        else (0, None, None)
+    branches = []
+    if phase == 0:
+        clocked = (select(literal(0).label("p"), deadline.due_at.label("k"), Case.id.label("id"))
+                   .join(deadline, deadline.case_id == Case.id)
+                   .where(*conditions, deadline.due_at.is_not(None)))
+        waiting = (select(literal(1).label("p"), Case.created_at.label("k"), Case.id.label("id"))
+                   .where(*conditions, fresh))
+        if key is not None:
+            clocked = clocked.where(tuple_(deadline.due_at, Case.id) > tuple_(key, after_id))
+            waiting = waiting.where(tuple_(Case.created_at, Case.id)
+                                    > tuple_(key - screening, after_id))
+        branches += [clocked.order_by(deadline.due_at, Case.id).limit(limit + 1),
+                     waiting.order_by(Case.created_at, Case.id).limit(limit + 1)]
+    rest = (select(literal(2).label("p"), Case.created_at.label("k"), Case.id.label("id"))
+            .where(*conditions, ~exists().where(deadline.case_id == Case.id,
+                                                deadline.due_at.is_not(None)), ~fresh))
+    if phase == 1:
+        rest = rest.where(Case.id < after_id)
+    branches.append(rest.order_by(Case.id.desc()).limit(limit + 1))
+    subqueries = [b.subquery() for b in branches]
+    found = db.session.execute(union_all(*[select(s.c.p, s.c.k, s.c.id) for s in subqueries]))
+    timed, untimed = [], []
+    for branch, value, case_id in found:
+        if branch == 2:
+            untimed.append(case_id)
+        else:
+            timed.append((value + screening if branch == 1 else value, case_id))
+    ordered = [(0, due, case_id) for due, case_id in sorted(timed)] + \
+              [(1, None, case_id) for case_id in sorted(untimed, reverse=True)]
+    ordered = ordered[:limit + 1]
+    ids = [case_id for _, _, case_id in ordered[:limit]]
+    loaded = {case.id: _row(case, d, assignee, now)
+              for case, d, assignee in db.session.execute(_load(ids, []))} if ids else {}
+    rows = [loaded[i] for i in ids if i in loaded]
+    next_cursor = None
+    if len(ordered) > limit:
+        phase_last, due_last, id_last = ordered[limit - 1]
+        next_cursor = encode_cursor("due", phase_last, due_last, id_last)
+    return Page(rows, next_cursor)
+
+
+# -- counts per state ---------------------------------------------------------------------------
+
+def state_counts(user: User, election: Election, filters: QueueFilters, *,
+                 scope: QueueScope | None = None) -> dict[CaseState, int] | None:
+    """Cases per state (every state) in the user's scope under the region and category
+    filters, from the counters: one query summing a few hundred rows at most. None when
+    other filters are set: counting those would read every matching case, and a filter
+    matching a large share of a million cases would cost more than the page itself."""
+    if not filters.counted():
+        return None
+    scope = scope or QueueScope.load(user, election)
+    counts = dict.fromkeys(CaseState, 0)
+    selection = scope.selection(filters.region_code)
+    statement = (select(CaseStateCount.state, func.sum(CaseStateCount.n))
+                 .where(CaseStateCount.election_id == election.id)
+                 .group_by(CaseStateCount.state))
+    if selection is not None:
+        statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
+    if filters.category is not None:
+        statement = statement.where(CaseStateCount.category == filters.category)
+    for state, n in db.session.execute(statement):
+        counts[state] = int(n or 0)
+    return counts
+
+
+# -- choices for the filter form ----------------------------------------------------------------
+
+def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, str]]:
+    """(code, name in `locale`) of the election's candidates, by code."""
+    rows = db.session.execute(select(Candidate.code, Candidate.name_kk, Candidate.name_ru,
+                                     Candidate.name_en)
+                              .where(Candidate.election_id == election.id)
+                              .order_by(Candidate.code))
+    index = {"kk": 1, "ru": 2, "en": 3}.get(locale, 1)
+    return [(row[0], row[index] or row[1]) for row in rows]
+
+
+def assignees_for_filter() -> list[tuple[int, str]]:
+    """(id, name) of the active committee members a case can be assigned to."""
+    return [tuple(row) for row in db.session.execute(
+        select(User.id, User.full_name).where(User.role.in_(MEMBER_ROLES),
+                                              User.disabled_at.is_(None))
+        .order_by(User.full_name, User.id))]
+
+
+# -- similar open cases (duplicates, at screening) ----------------------------------------------
+
+SIMILAR_REASONS = {
+    "candidate": _l("Same accused candidate"),
+    "station": _l("Same polling station"),
+    "region_category": _l("Same region and category"),
+    "no_region": _l("Same category, region not set yet"),
+    "text": _l("Similar text"),
+}
+SIMILAR_TEXT = 0.3  # pg_trgm's default threshold: from here on the texts count as similar
+PER_REASON = 100  # the most recent open cases looked at per reason
+
+
+@dataclass(frozen=True)
+class Similar:
+    case: Case
+    score: float  # text similarity, 0..1
+    reasons: tuple[str, ...]  # keys of SIMILAR_REASONS
+
+    @property
+    def labels(self) -> list:
+        return [SIMILAR_REASONS[r] for r in self.reasons]
+
+
+def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
+    """Open cases of the same election, in the user's scope, that may be the same facts: the
+    same accused candidate, or the same paper polling station, or the same region and
+    category (or the same category while one of the two has no region) — ranked by the
+    similarity of their narratives (pg_trgm on PostgreSQL, the same measure on SQLite).
+    Three queries: the candidates, their similarity, the cases shown."""
+    base = [Case.election_id == case.election_id, Case.state.in_(OPEN_STATES), Case.id != case.id]
+    scope = scope_condition(user, case.election_id)
+    if scope is not None:
+        base.append(scope)
+    reasons: list[tuple[str, ColumnElement[bool]]] = []
+    branches = []
+    accused = [c.id for c in case.accused]
+    if accused:  # driven by case_candidates (candidate_id, case_id): ids grow with time
+        branches.append(select(literal("candidate").label("reason"), Case.id.label("id"))
+                        .join(case_candidates, case_candidates.c.case_id == Case.id)
+                        .where(*base, case_candidates.c.candidate_id.in_(accused))
+                        .order_by(Case.id.desc()).limit(PER_REASON).subquery())
+    if case.station_id is not None and case.station.kind is StationKind.PAPER:
+        reasons.append(("station", Case.station_id == case.station_id))
+    if case.region_id is not None:
+        reasons.append(("region_category", and_(Case.region_id == case.region_id,
+                                                Case.category == case.category)))
+        reasons.append(("no_region", and_(Case.region_id.is_(None),
+                                          Case.category == case.category)))
+    else:
+        reasons.append(("no_region", Case.category == case.category))
+    branches += [select(literal(name).label("reason"), Case.id.label("id"))
+                 .where(*base, condition).order_by(Case.created_at.desc(), Case.id.desc())
+                 .limit(PER_REASON).subquery() for name, condition in reasons]
+    found: dict[int, list[str]] = {}
+    for name, case_id in db.session.execute(union_all(*[select(b.c.reason, b.c.id)
+                                                        for b in branches])):
+        if name not in found.setdefault(case_id, []):
+            found[case_id].append(name)
+    if not found:
+        return []
+    scores = search.similarities(search.narratives_of(case), list(found))
+    for case_id, score in scores.items():
+        if score >= SIMILAR_TEXT:
+            found[case_id].append("text")
+    ranked = sorted(found, key=lambda i: (-scores.get(i, 0.0), -len(found[i]), -i))[:limit]
+    cases = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_(ranked))
+        .options(selectinload(Case.region), selectinload(Case.accused)))}
+    return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
+            for i in ranked if i in cases]

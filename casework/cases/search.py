@@ -1,0 +1,203 @@
+"""The cases' search documents: keeping them up to date, and matching words against them.
+
+Whoever adds text to a case (a complaint, a public message, an internal note, a merge that
+moves complaints) calls `index_case(case)` in the same transaction; `reindex_all()` rebuilds
+every document in one statement (after a migration, an import, or for the benchmark).
+
+Search matches every word of the query, each also as a prefix ("сайлау" finds "сайлаудың"):
+the `simple` configuration has no stemming, and Kazakh and Russian words take endings.
+PostgreSQL: the stored tsvector through its GIN index. SQLite: the FTS5 table.
+Similarity of texts (duplicates) is pg_trgm's similarity() on PostgreSQL and the same
+measure computed in Python on SQLite (`trigram_similarity`).
+"""
+
+import re
+
+from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from casework.cases.models import Case, CaseMessage
+from casework.cases.search_models import FTS_TABLE, SEARCH_CONFIG, CaseSearchDocument
+from casework.core.db import utcnow
+from casework.extensions import db
+from casework.intake.models import Complaint
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, as pg_trgm and FTS5 see words
+MAX_TERMS = 12
+MAX_QUERY = 200
+PREFIX_MIN = 3  # shorter words match whole words only
+SIMILARITY_CHARS = 2000  # texts are compared on their beginning: enough for a duplicate
+
+
+def terms(query: str | None) -> list[str]:
+    """The distinct lower-cased words of a search query, at most MAX_TERMS."""
+    words = WORD.findall((query or "")[:MAX_QUERY].lower())
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def _notes_model():
+    """The internal notes' model, if the notes feature is installed."""
+    try:
+        from casework.cases.staff_models import CaseNote
+    except ImportError:  # pragma: no cover - only before notes exist
+        return None
+    return CaseNote
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _config() -> ColumnElement:
+    return literal_column(f"'{SEARCH_CONFIG}'::regconfig")
+
+
+def matching_case_ids(query: str | None) -> Select | None:
+    """SELECT of the ids of the cases whose document has every word of `query`; None when the
+    query has no words. Use it as `Case.id.in_(...)`, inside a query limited to a scope."""
+    words = terms(query)
+    if not words:
+        return None
+    if _dialect() == "postgresql":
+        # Words as prefixes, OR the query as PostgreSQL's own parser reads it (it keeps
+        # "-007" of "BAL-007" as one token, which word prefixes would miss).
+        prefixes = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
+        either = func.to_tsquery(_config(), prefixes).op("||")(
+            func.plainto_tsquery(_config(), query[:MAX_QUERY]))
+        return select(CaseSearchDocument.case_id).where(CaseSearchDocument.tsv.op("@@")(either))
+    # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes.
+    match = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
+    return (select(literal_column("rowid")).select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match)))
+
+
+# -- keeping documents up to date -------------------------------------------------------------
+
+def _texts(case_id: int) -> tuple[str, str]:
+    """(narratives, body) of a case, from its complaints, messages and internal notes."""
+    narratives = list(db.session.scalars(select(Complaint.narrative).where(
+        Complaint.case_id == case_id).order_by(Complaint.id)))
+    parts = narratives + list(db.session.scalars(select(CaseMessage.body).where(
+        CaseMessage.case_id == case_id).order_by(CaseMessage.created_at, CaseMessage.id)))
+    note = _notes_model()
+    if note is not None:
+        parts += list(db.session.scalars(select(note.body).where(note.case_id == case_id)
+                                         .order_by(note.created_at, note.id)))
+    return "\n".join(n for n in narratives if n), "\n".join(p for p in parts if p)
+
+
+def index_case(case: Case | int) -> None:
+    """Rebuild one case's search document from its current texts (flushes pending rows
+    first; never commits). Call it whenever a case gains or loses text."""
+    if isinstance(case, Case):
+        case_id, election_id = case.id, case.election_id
+    else:
+        case_id = case
+        election_id = db.session.scalar(select(Case.election_id).where(Case.id == case_id))
+        if election_id is None:
+            return
+    narratives, body = _texts(case_id)
+    postgresql = _dialect() == "postgresql"
+    statement = (pg_insert if postgresql else sqlite_insert)(CaseSearchDocument).values(
+        case_id=case_id, election_id=election_id, narratives=narratives, body=body,
+        tsv=func.to_tsvector(_config(), body) if postgresql else None, updated_at=utcnow())
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[CaseSearchDocument.case_id],
+        set_={"narratives": statement.excluded.narratives, "body": statement.excluded.body,
+              "tsv": statement.excluded.tsv, "updated_at": statement.excluded.updated_at}))
+
+
+_REINDEX = """
+INSERT INTO case_search_documents (case_id, election_id, narratives, body, tsv, updated_at)
+SELECT id, election_id, narratives, body, {tsv}, :now FROM (
+    SELECT c.id, c.election_id, coalesce(n.t, '') AS narratives,
+           trim(coalesce(n.t, '') || :nl || coalesce(m.t, '') || :nl || coalesce(o.t, ''),
+                :nl) AS body
+    FROM cases c
+    LEFT JOIN ({narratives}) n ON n.case_id = c.id
+    LEFT JOIN ({messages}) m ON m.case_id = c.id
+    LEFT JOIN ({notes}) o ON o.case_id = c.id
+    {where}) AS documents
+WHERE true
+ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = excluded.body,
+    tsv = excluded.tsv, updated_at = excluded.updated_at"""
+
+
+def _aggregate(dialect: str, table: str, column: str, order: str) -> str:
+    if dialect == "postgresql":
+        return (f"SELECT case_id, string_agg({column}, :nl ORDER BY {order}) AS t "  # noqa: S608
+                f"FROM {table} GROUP BY case_id")  # names: constants of this module
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: it follows the subquery's order.
+    return (f"SELECT case_id, group_concat({column}, :nl) AS t FROM "  # noqa: S608
+            f"(SELECT case_id, {column} FROM {table} ORDER BY case_id, {order}) GROUP BY case_id")
+
+
+def reindex_all(election_id: int | None = None, *, connection: Connection | None = None) -> int:
+    """Rebuild the search documents of every case (of one election) in one statement, in the
+    session's transaction or on `connection` (a migration: `reindex_all(connection=op.get_bind())`).
+    Returns how many documents were written."""
+    bind = connection or db.session.connection()
+    dialect = bind.dialect.name
+    note = _notes_model()  # and its table, which a migration may not have made yet
+    notes = (_aggregate(dialect, note.__tablename__, "body", "created_at, id")
+             if note is not None and inspect(bind).has_table(note.__tablename__)
+             else "SELECT CAST(NULL AS INTEGER) AS case_id, CAST(NULL AS TEXT) AS t WHERE 1 = 0")
+    sql = _REINDEX.format(
+        narratives=_aggregate(dialect, "complaints", "narrative", "id"),
+        messages=_aggregate(dialect, "case_messages", "body", "created_at, id"),
+        notes=notes,
+        tsv=f"to_tsvector('{SEARCH_CONFIG}'::regconfig, body)" if dialect == "postgresql"
+        else "NULL",
+        # (The outer WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
+        where="WHERE c.election_id = :election" if election_id is not None else "")
+    params = {"nl": "\n", "now": utcnow()}
+    if election_id is not None:
+        params["election"] = election_id
+    return bind.execute(text(sql), params).rowcount
+
+
+# -- similarity of texts ----------------------------------------------------------------------
+
+def trigrams(value: str) -> set[str]:
+    """pg_trgm's trigrams: per lower-cased word, padded with two spaces before, one after."""
+    grams: set[str] = set()
+    for word in WORD.findall(value.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(a, b): shared trigrams / all trigrams of both."""
+    first, second = trigrams(a[:SIMILARITY_CHARS]), trigrams(b[:SIMILARITY_CHARS])
+    if not first or not second:
+        return 0.0
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
+
+
+def similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
+    """Similarity of `text_value` to the narratives of each case (0 for cases with no
+    document): one query."""
+    if not case_ids:
+        return {}
+    document = CaseSearchDocument
+    if _dialect() == "postgresql":
+        rows = db.session.execute(select(
+            document.case_id,
+            func.similarity(func.left(document.narratives, SIMILARITY_CHARS),
+                            text_value[:SIMILARITY_CHARS]))
+            .where(document.case_id.in_(case_ids)))
+        return {case_id: float(score) for case_id, score in rows}
+    rows = db.session.execute(select(document.case_id, document.narratives)
+                              .where(document.case_id.in_(case_ids)))
+    return {case_id: trigram_similarity(text_value, value or "") for case_id, value in rows}
+
+
+def narratives_of(case: Case) -> str:
+    """The text a case is compared on: its document's narratives (built if missing)."""
+    value = db.session.scalar(select(CaseSearchDocument.narratives).where(
+        CaseSearchDocument.case_id == case.id))
+    return value if value is not None else _texts(case.id)[0]
