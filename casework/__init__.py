@@ -26,6 +26,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["SECRET_KEY"] = settings.resolve_secret_key(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Custom plans per query: generic prepared plans were 4x slower on scoped queue pages.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"prepare_threshold": None})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
     logging.getLogger("casework").setLevel(app.config["CASEWORK_LOG_LEVEL"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -47,8 +52,10 @@ def _init_extensions(app: Flask) -> None:
     if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
         with app.app_context():
             configure_sqlite(db.engine)
+    from casework.cases.search_models import include_name
+
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, include_name=include_name)
     mail.init_app(app)
     public.init_app(app)  # before CSRF: anonymous requests are sent to login first
     csrf.init_app(app)

@@ -30,6 +30,7 @@ from casework.cases.models import (
     case_candidates,
 )
 from casework.cases.review_models import CaseDeadline, CaseTransition, ScreeningChecklist
+from casework.cases.search import index_case
 from casework.cases.staff_models import (
     METHOD_LABELS,
     REASON_MAX,
@@ -177,6 +178,7 @@ def add_note(case: Case, actor: User, body: str) -> CaseNote:
     # The audit chain is read by auditors: it records that a note exists, not what it says.
     audit.record("case.note_added", actor=actor, object_type="case", object_id=case.reference,
                  details={"note_id": note.id, "length": len(note.body)})
+    index_case(case)
     return note
 
 
@@ -211,6 +213,7 @@ def send_message(case: Case, actor: User, body: str) -> CaseMessage:
         sent += queued is not None
     audit.record("case.message_sent", actor=actor, object_type="case", object_id=case.reference,
                  details={"message_id": message.id, "emails": sent})
+    index_case(case)
     return message
 
 
@@ -422,6 +425,8 @@ def merge_cases(case: Case, target: Case, actor: User | None) -> dict[str, int]:
                           "evidence": counts["evidence_items"],
                           "messages": counts["case_messages"]})
     _tell_merge(case, target, moved_ids, staying_ids)
+    index_case(case)
+    index_case(target)
     return counts
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.accounts.models import User
-from casework.cases import deadlines
+from casework.cases import deadlines, search
 from casework.cases.models import PUBLIC_STATUS, Case, CaseMessage, CaseState, MessageAuthor
 from casework.cases.review_models import CaseTransition, ScreeningChecklist
 from casework.cases.workflow import (
@@ -255,6 +255,8 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
                                    author_user_id=getattr(actor, "id", None), body=move.text,
                                    created_at=now))
     db.session.flush()
+    if action == "request_info":
+        search.index_case(case)
     deadlines.on_transition(case, record, now)
     audit.record(f"case.{action}", actor=actor, object_type="case", object_id=case.reference,
                  details={"from": source.value, "to": transition.target.value,

@@ -22,6 +22,7 @@ from casework.cases.models import (
     MessageAuthor,
     PublicStatus,
 )
+from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
@@ -283,6 +284,7 @@ def log_follow_up(call: Call, operator: User, case: Case, message: str, *,
                             channel=Channel.HOTLINE.value, body=body)
         db.session.add(entry)
         db.session.flush()
+        index_case(case)
         complainant_replied(case)
     call.case_id = case.id
     if call.complaint_id is None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from casework.cases.models import Case, CaseMessage, Category, MessageAuthor
+from casework.cases.search import index_case
 from casework.cases.services import open_case
 from casework.core import audit
 from casework.core.db import utcnow
@@ -236,6 +237,7 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     db.session.flush()
     evidence = [attach(case, f, complaint=complaint, source=channel.value, actor=recorded_by)
                 for f in stored]
+    index_case(case)
     audit.record("complaint.received", actor=recorded_by, object_type="case",
                  object_id=case.reference,
                  details={"channel": channel.value, "evidence": len(evidence),
@@ -295,6 +297,7 @@ def add_reply(complaint: Complaint, body: str, uploads: list[Upload]) -> CaseMes
                  details={"message": bool(body), "evidence": len(stored)})
     from casework.cases.transitions import complainant_replied
 
+    index_case(case)
     complainant_replied(case)
     return message
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casework.cases.models import Case, CaseMessage, MessageAuthor
+from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
@@ -202,6 +203,7 @@ def _follow_up(mail: InboundMail, target: Target, text: str, evidence: list[Stor
                  details={"channel": "email", "via": target.via, "message": bool(body),
                           "evidence": len(evidence), "inbound_id": mail.id})
     mail.case_id, mail.complaint_id = target.case.id, complaint_id
+    index_case(target.case)
     complainant_replied(target.case)
 
 

@@ -1,14 +1,17 @@
-"""intake, hotline, inbound mail and review workflow
+"""intake, hotline, mail, review workflow, queue and decisions
 
-Revision ID: 4fc67724a731
+Revision ID: 575d46438ce8
 Revises: 552f0920df8b
-Created: 2026-11-24 12:47:01.657059
+Created: 2026-11-24 13:48:56.922362
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '4fc67724a731'
+from casework.cases.search import reindex_all
+from casework.cases.search_models import drop_search_schema, ensure_search_schema
+from sqlalchemy.dialects import postgresql
+revision = '575d46438ce8'
 down_revision = '552f0920df8b'
 branch_labels = None
 depends_on = None
@@ -46,6 +49,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_case_sequences_election_id_elections')),
     sa.PrimaryKeyConstraint('election_id', name=op.f('pk_case_sequences'))
     )
+    op.create_table('case_state_counts',
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('region_key', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('category', sa.Enum('vote_buying', 'voter_coercion', 'multiple_voting', 'evoting_irregularity', 'paper_ballot_irregularity', 'campaign_violation', 'abuse_of_office', 'defamation', 'other', name='count_category', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('state', sa.Enum('received', 'screening', 'inadmissible', 'investigation', 'info_requested', 'findings_ready', 'decided', 'closed', 'appealed', 'merged', name='count_state', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_case_state_counts_election_id_elections')),
+    sa.PrimaryKeyConstraint('election_id', 'region_key', 'category', 'state', name=op.f('pk_case_state_counts'))
+    )
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('election_id', sa.Integer(), nullable=False),
@@ -60,6 +72,8 @@ def upgrade():
     sa.Column('outcome', sa.String(length=30), nullable=True),
     sa.Column('public_reason', sa.Text(), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_cases_assignee_id_users')),
     sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_cases_election_id_elections')),
     sa.ForeignKeyConstraint(['merged_into_id'], ['cases.id'], name=op.f('fk_cases_merged_into_id_cases')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_cases_region_id_regions')),
@@ -68,8 +82,44 @@ def upgrade():
     sa.UniqueConstraint('reference', name=op.f('uq_cases_reference'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_election_state_created', ['election_id', 'state', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_cases_region_created', ['region_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_assignee_created', ['assignee_id', 'created_at', 'id'], unique=False, postgresql_include=['region_id', 'state'])
+        batch_op.create_index('ix_cases_election_changed', ['election_id', 'state_changed_at', 'id'], unique=False, postgresql_include=['region_id', 'state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.create_index('ix_cases_election_created', ['election_id', 'created_at', 'id'], unique=False, postgresql_include=['region_id', 'state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.create_index('ix_cases_election_state_created', ['election_id', 'state', 'created_at', 'id'], unique=False, postgresql_include=['region_id', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.create_index('ix_cases_region_created', ['region_id', 'created_at', 'id'], unique=False, postgresql_include=['state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.create_index('ix_cases_station_created', ['station_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('conflict_declarations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('declared_at', sa.DateTime(), nullable=False),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_conflict_declarations_candidate_id_candidates')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_conflict_declarations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conflict_declarations')),
+    sa.UniqueConstraint('user_id', 'candidate_id', name=op.f('uq_conflict_declarations_user_id_candidate_id'))
+    )
+    with op.batch_alter_table('conflict_declarations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conflict_declarations_candidate_id'), ['candidate_id'], unique=False)
+
+    op.create_table('accused_notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('notified_at', sa.DateTime(), nullable=False),
+    sa.Column('notified_by_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.Enum('letter', 'email', 'phone', 'in_person', name='notice_method', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('reply_text', sa.Text(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_accused_notices_candidate_id_candidates')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_accused_notices_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['notified_by_id'], ['users.id'], name=op.f('fk_accused_notices_notified_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accused_notices'))
+    )
+    with op.batch_alter_table('accused_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_accused_notices_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_accused_notices_case_id'), ['case_id'], unique=False)
 
     op.create_table('case_candidates',
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -79,7 +129,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('case_id', 'candidate_id', name=op.f('pk_case_candidates'))
     )
     with op.batch_alter_table('case_candidates', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_candidates_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index('ix_case_candidates_candidate_case', ['candidate_id', 'case_id'], unique=False)
 
     op.create_table('case_deadlines',
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -93,6 +143,33 @@ def upgrade():
     )
     with op.batch_alter_table('case_deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_deadlines_due_at'), ['due_at'], unique=False)
+
+    op.create_table('case_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_case_notes_author_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_notes_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_notes'))
+    )
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.create_index('ix_case_notes_case_created', ['case_id', 'created_at'], unique=False)
+
+    op.create_table('case_search_documents',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('narratives', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_search_documents_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_case_search_documents_election_id_elections')),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_search_documents'))
+    )
+    with op.batch_alter_table('case_search_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_case_search_documents_tsv', ['tsv'], unique=False, postgresql_using='gin')
 
     op.create_table('case_transitions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -151,6 +228,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_complaints_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_phone'), ['phone'], unique=False)
 
+    op.create_table('findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('allegation', sa.Text(), nullable=False),
+    sa.Column('conclusion', sa.Enum('confirmed', 'partly_confirmed', 'not_confirmed', name='finding_conclusion', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('reasoning', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_findings_author_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_findings_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_findings')),
+    sa.UniqueConstraint('id', 'case_id', name=op.f('uq_findings_id_case_id'))
+    )
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.create_index('ix_findings_case_id', ['case_id', 'id'], unique=False)
+
     op.create_table('screening_checklists',
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('within_remit', sa.Boolean(), nullable=True),
@@ -182,6 +276,28 @@ def upgrade():
     )
     with op.batch_alter_table('case_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_messages_case_id'), ['case_id'], unique=False)
+
+    op.create_table('decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('decision', 'redecision', name='decision_kind', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('decided_on', sa.Date(), nullable=False),
+    sa.Column('meeting_at', sa.DateTime(), nullable=False),
+    sa.Column('outcome', sa.Enum('confirmed', 'partly_confirmed', 'not_confirmed', name='decision_outcome', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('reasons', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('chair_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('transition_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_decisions_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['chair_id'], ['users.id'], name=op.f('fk_decisions_chair_id_users')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_decisions_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['transition_id'], ['case_transitions.id'], name=op.f('fk_decisions_transition_id_case_transitions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions'))
+    )
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index('ix_decisions_case_id', ['case_id', 'id'], unique=False)
 
     op.create_table('evidence_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -251,9 +367,47 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_inbound_mail_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_inbound_mail_status_received', ['status', 'received_at'], unique=False)
 
+    op.create_table('decision_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('present', sa.Boolean(), nullable=False),
+    sa.Column('conflict', sa.Boolean(), nullable=False),
+    sa.Column('vote', sa.Enum('for', 'against', 'abstain', name='decision_vote', native_enum=False, create_constraint=True, length=30), nullable=True),
+    sa.CheckConstraint('vote IS NULL OR (present AND NOT conflict)', name=op.f('ck_decision_members_vote_allowed')),
+    sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], name=op.f('fk_decision_members_decision_id_decisions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_decision_members_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decision_members')),
+    sa.UniqueConstraint('decision_id', 'user_id', name=op.f('uq_decision_members_decision_id_user_id'))
+    )
+    with op.batch_alter_table('decision_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decision_members_user_id'), ['user_id'], unique=False)
 
+    op.create_table('finding_evidence',
+    sa.Column('finding_id', sa.Integer(), nullable=False),
+    sa.Column('evidence_item_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['evidence_item_id'], ['evidence_items.id'], name=op.f('fk_finding_evidence_evidence_item_id_evidence_items')),
+    sa.ForeignKeyConstraint(['finding_id'], ['findings.id'], name=op.f('fk_finding_evidence_finding_id_findings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('finding_id', 'evidence_item_id', name=op.f('pk_finding_evidence'))
+    )
+    with op.batch_alter_table('finding_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_finding_evidence_evidence_item_id'), ['evidence_item_id'], unique=False)
+
+
+    # What metadata cannot describe: pg_trgm, the FTS5 table and the counter triggers.
+    ensure_search_schema(op.get_bind())
+    reindex_all(connection=op.get_bind())
 
 def downgrade():
+    drop_search_schema(op.get_bind())
+    with op.batch_alter_table('finding_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_finding_evidence_evidence_item_id'))
+
+    op.drop_table('finding_evidence')
+    with op.batch_alter_table('decision_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decision_members_user_id'))
+
+    op.drop_table('decision_members')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_mail_status_received')
         batch_op.drop_index(batch_op.f('ix_inbound_mail_case_id'))
@@ -272,11 +426,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evidence_items_case_id'))
 
     op.drop_table('evidence_items')
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_decisions_case_id')
+
+    op.drop_table('decisions')
     with op.batch_alter_table('case_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_messages_case_id'))
 
     op.drop_table('case_messages')
     op.drop_table('screening_checklists')
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.drop_index('ix_findings_case_id')
+
+    op.drop_table('findings')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaints_phone'))
         batch_op.drop_index(batch_op.f('ix_complaints_case_id'))
@@ -286,19 +448,41 @@ def downgrade():
         batch_op.drop_index('ix_case_transitions_case_at')
 
     op.drop_table('case_transitions')
+    with op.batch_alter_table('case_search_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_search_documents_tsv', postgresql_using='gin')
+
+    op.drop_table('case_search_documents')
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_notes_case_created')
+
+    op.drop_table('case_notes')
     with op.batch_alter_table('case_deadlines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_deadlines_due_at'))
 
     op.drop_table('case_deadlines')
     with op.batch_alter_table('case_candidates', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_candidates_candidate_id'))
+        batch_op.drop_index('ix_case_candidates_candidate_case')
 
     op.drop_table('case_candidates')
+    with op.batch_alter_table('accused_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_accused_notices_case_id'))
+        batch_op.drop_index(batch_op.f('ix_accused_notices_candidate_id'))
+
+    op.drop_table('accused_notices')
+    with op.batch_alter_table('conflict_declarations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conflict_declarations_candidate_id'))
+
+    op.drop_table('conflict_declarations')
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_region_created')
-        batch_op.drop_index('ix_cases_election_state_created')
+        batch_op.drop_index('ix_cases_station_created')
+        batch_op.drop_index('ix_cases_region_created', postgresql_include=['state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.drop_index('ix_cases_election_state_created', postgresql_include=['region_id', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.drop_index('ix_cases_election_created', postgresql_include=['region_id', 'state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.drop_index('ix_cases_election_changed', postgresql_include=['region_id', 'state', 'category', 'assignee_id', 'has_evidence'])
+        batch_op.drop_index('ix_cases_assignee_created', postgresql_include=['region_id', 'state'])
 
     op.drop_table('cases')
+    op.drop_table('case_state_counts')
     op.drop_table('case_sequences')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_case_id'))
