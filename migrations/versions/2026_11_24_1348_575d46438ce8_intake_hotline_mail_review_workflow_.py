@@ -7,10 +7,11 @@ Created: 2026-11-24 13:48:56.922362
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from casework.cases.search import reindex_all
 from casework.cases.search_models import drop_search_schema, ensure_search_schema
-from sqlalchemy.dialects import postgresql
+
 revision = '575d46438ce8'
 down_revision = '552f0920df8b'
 branch_labels = None
