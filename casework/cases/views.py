@@ -24,7 +24,8 @@ from casework.cases.forms import (
     NotifyAccusedForm,
     action_form,
 )
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseState
+from casework.cases.queries import similar_cases
 from casework.cases.staff_models import AccusedNotice
 from casework.cases.staff_services import LEAD_ROLES, MEMBER_ROLES, VIEW_ROLES, StaffError
 from casework.cases.transitions import TransitionError, save_checklist
@@ -105,12 +106,16 @@ def _forms(page: services.CasePage, given: dict) -> dict:
 
 def _render(case: Case, status: int = 200, **given):
     page = services.case_page(case, current_user, _locale())
+    # Possible duplicates are suggested while the case is being screened.
+    similar = (similar_cases(case, user=current_user)
+               if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else [])
     return render_template(
         "cases/case.html", page=page, case=case, forms=_forms(page, given),
         state_labels=STATE_LABELS, category_labels=CATEGORY_LABELS,
         reason_labels=INADMISSIBLE_LABELS, outcome_labels=OUTCOME_LABELS,
         source_labels=services.SOURCE_LABELS, method_labels=services.METHOD_LABELS,
-        decisions_page=_decisions_page(), decision_actions=DECISION_ACTIONS), status
+        decisions_page=_decisions_page(), decision_actions=DECISION_ACTIONS,
+        similar=similar), status
 
 
 def _refused(case: Case, error: TransitionError | StaffError, key: str, form):

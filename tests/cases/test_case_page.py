@@ -651,3 +651,27 @@ def test_load_case_for_hides_existence_outside_the_scope(people, file_complaint)
     assert staff_services.load_case_for(people["reviewer"], "x" * 500) is None
     people["reviewer"].disabled_at = utcnow()
     assert staff_services.load_case_for(people["reviewer"], case.reference) is None
+
+
+def test_possible_duplicates_are_suggested_at_screening(client, login, make_user):
+    """Two open complaints about the same candidate: each page points to the other."""
+    from sqlalchemy import select as _select
+
+    from casework.cases.models import Case as _Case
+    from casework.elections.demo import seed
+    from casework.elections.queries import current_election
+    from casework.intake.models import Channel as _Channel
+    from casework.intake.services import ComplaintDraft, submit_complaint
+
+    seed()
+    election = current_election()
+    for key in ("dup-1", "dup-2"):
+        submit_complaint(ComplaintDraft(
+            election=election, category="vote_buying", region_code="KZ-KAR",
+            narrative="Money was handed out to voters near polling station in Temirtau.",
+            accused_codes=["C-007"], submission_key=key), [], channel=_Channel.WEB)
+    db.session.commit()
+    first, second = db.session.scalars(_select(_Case).order_by(_Case.id)).all()
+    login(client, make_user("secretary", email="sec-dup@test.kz"))
+    page = client.get(f"/cases/{first.reference}").get_data(as_text=True)
+    assert 'id="similar-title"' in page and second.reference in page
