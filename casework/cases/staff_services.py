@@ -53,6 +53,7 @@ from casework.cases.workflow import (
 )
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.elections.models import Candidate, Election, Region
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import attach
@@ -98,18 +99,9 @@ SOURCE_LABELS = {
 }
 
 
-class StaffError(ValueError):
+class StaffError(Refusal):
     """An operation refused. `code` as TransitionError's: not_allowed, forbidden, missing,
     invalid, conflict; `field` names the form field at fault, if one is."""
-
-    def __init__(self, code: str, message: LazyString | str, *, field: str | None = None):
-        super().__init__(code, field)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def _forbidden() -> StaffError:

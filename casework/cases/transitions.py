@@ -35,6 +35,7 @@ from casework.cases.workflow import (
 )
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.extensions import db
 from casework.intake.models import Complaint
 from casework.notifications.services import enqueue_email
@@ -46,19 +47,10 @@ signals = Namespace()
 case_transitioned = signals.signal("case-transitioned")
 
 
-class TransitionError(ValueError):
+class TransitionError(Refusal):
     """A move refused. `code`: not_allowed (not from this state), forbidden (role or region
     scope), missing (a required field, named in `field`), invalid (a field's value is not
     acceptable), conflict (someone else moved the case meanwhile: reload and retry)."""
-
-    def __init__(self, code: str, message: LazyString | str, *, field: str | None = None):
-        super().__init__(code, field)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 MISSING = {

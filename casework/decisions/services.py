@@ -17,7 +17,6 @@ a case's state. The rules a decision must meet, in the order they are checked:
   confirmed a confirmed or partly confirmed one, not confirmed no such finding at all.
 """
 
-import importlib.util
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,10 +31,12 @@ from sqlalchemy.orm import selectinload
 from casework.accounts.models import Role, User
 from casework.cases import transitions
 from casework.cases.models import Case, CaseState
+from casework.cases.staff_services import has_conflict, load_case_for
 from casework.cases.workflow import Outcome, find, may_take
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
+from casework.core.refusal import Refusal
 from casework.decisions.models import (
     ALLEGATION_MAX,
     TEXT_MAX,
@@ -62,54 +63,26 @@ DEFAULT_QUORUM = 3
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-class DecisionError(ValueError):
+class DecisionError(Refusal):
     """A finding or decision refused. `code`: not_allowed (the case's state), forbidden
     (role or scope), missing / invalid (a field, named in `field`), conflict_of_interest,
     quorum, no_majority, inconsistent (outcome vs findings), conflict (changed meanwhile)."""
-
-    def __init__(self, code: str, message: LazyString | str, *, field: str | None = None):
-        super().__init__(code, field)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def _forbidden() -> DecisionError:
     return DecisionError("forbidden", _l("You may not do this on this case."))
 
 
-# -- what the staff area provides (imported lazily: it may not be installed yet) ---------
-
-def _staff_services():
-    if importlib.util.find_spec("casework.cases.staff_services") is None:
-        return None
-    return importlib.import_module("casework.cases.staff_services")
-
+# -- the staff area's rules, used here ------------------------------------------------
 
 def _conflicted(user: User, case: Case) -> bool:
-    """Whether `user` declared a conflict of interest with an accused candidate of `case`.
-
-    Delegates to casework.cases.staff_services.has_conflict; until that module exists no
-    conflict can be declared, so nobody is conflicted."""
-    staff = _staff_services()
-    return bool(staff.has_conflict(user, case)) if staff is not None else False
+    """Whether `user` declared a conflict of interest with an accused candidate of `case`."""
+    return has_conflict(user, case)
 
 
 def load_case(user: User, reference: str) -> Case | None:
-    """The case with this reference if `user` may see it, else None (the view's 404).
-
-    Delegates to casework.cases.staff_services.load_case_for; until that exists, the
-    user's region scope decides."""
-    staff = _staff_services()
-    if staff is not None:
-        return staff.load_case_for(user, reference)
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
-    if case is None or not user.is_active or not user.can_see_region(case.region):
-        return None
-    return case
+    """The case with this reference if `user` may see it, else None (the view's 404)."""
+    return load_case_for(user, reference)
 
 
 # -- reading ---------------------------------------------------------------------------
