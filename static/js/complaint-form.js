@@ -13,39 +13,6 @@
   form.querySelectorAll("input[name=identity]").forEach(function (r) { r.addEventListener("change", syncIdentity); });
   syncIdentity();
 
-  // Region -> polling stations of that region (and electronic voting).
-  var region = document.getElementById("region");
-  var station = document.getElementById("station");
-  function syncStations() {
-    var chosen = region.value;
-    var option = region.options[region.selectedIndex];
-    var top = option && option.dataset.parent ? option.dataset.parent : chosen;
-    Array.prototype.forEach.call(station.querySelectorAll("option"), function (o) {
-      if (!o.value || o.dataset.kind === "electronic") { o.hidden = false; return; }
-      var match = !chosen || o.dataset.top === top && (chosen === top || o.dataset.region === chosen);
-      o.hidden = !match;
-      if (!match && o.selected) { station.value = ""; }
-    });
-    Array.prototype.forEach.call(station.querySelectorAll("optgroup"), function (g) {
-      g.hidden = !g.querySelector("option:not([hidden])");
-    });
-  }
-  region.addEventListener("change", syncStations);
-  syncStations();
-
-  // Search candidates as you type, in Kazakh, Russian or Latin letters.
-  var searchBox = form.querySelector(".candidate-search");
-  var filter = document.getElementById("candidate-filter");
-  var accused = document.getElementById("accused");
-  searchBox.hidden = false;
-  filter.addEventListener("input", function () {
-    var words = filter.value.toLowerCase().trim().split(/\s+/).filter(Boolean);
-    Array.prototype.forEach.call(accused.options, function (o) {
-      var text = o.dataset.search || o.text.toLowerCase();
-      o.hidden = !o.selected && !words.every(function (w) { return text.indexOf(w) >= 0; });
-    });
-  });
-
   // Files: keep a list the person can add to and remove from before sending.
   var input = document.getElementById("evidence");
   var list = document.getElementById("file-list");

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.intake.conftest import demo, fresh_limits  # noqa: F401 - the seeded demo, reset limits
+
 CHROMIUM = os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("CASEWORK_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

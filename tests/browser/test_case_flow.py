@@ -9,8 +9,6 @@ from sqlalchemy import select
 
 from casework.accounts.models import Role, User
 from casework.cases.models import Case, CaseState
-from casework.core.ratelimit import limiter
-from casework.elections.demo import seed
 from casework.elections.models import Election
 from casework.extensions import db
 from tests import factories
@@ -20,21 +18,6 @@ pytestmark = pytest.mark.browser
 
 QUESTION = "Which entrance of the school was it, and at what time exactly?"
 ANSWER = "The main entrance on Abai street, at 10:30."
-
-
-@pytest.fixture
-def demo(app, tmp_path):
-    app.config["CASEWORK_EVIDENCE_DIR"] = str(tmp_path / "evidence")
-    app.extensions.pop("casework_storage", None)
-    seed()
-    db.session.commit()
-    yield
-    app.extensions.pop("casework_storage", None)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    limiter.reset()
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.cases.models import Case
-from casework.core.ratelimit import limiter
-from casework.elections.demo import seed
 from casework.elections.models import Candidate
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
@@ -56,21 +54,6 @@ def big_png(width: int = 1024, height: int = 1000) -> bytes:
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1))
             + chunk(b"IEND", b""))
-
-
-@pytest.fixture
-def demo(app, tmp_path):
-    app.config["CASEWORK_EVIDENCE_DIR"] = str(tmp_path / "evidence")
-    app.extensions.pop("casework_storage", None)
-    seed()
-    db.session.commit()
-    yield
-    app.extensions.pop("casework_storage", None)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    limiter.reset()
 
 
 def count(model) -> int:

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from casework.elections.demo import DEMO_ACCOUNTS, seed
-from casework.extensions import db
+from casework.elections.demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.browser
 
@@ -13,12 +12,6 @@ TITLES = {"kk": "Партиялық бақылау комитеті", "ru": "П�
           "en": "Party Control Committee"}
 LANDING = {"operator": "/hotline/", "reviewer": "/staff", "secretary": "/staff", "chair": "/staff",
            "admin": "/admin/users", "auditor": "/audit"}
-
-
-@pytest.fixture
-def demo():
-    seed()
-    db.session.commit()
 
 
 def test_home_page_in_each_language(page, live_server, demo):
