@@ -5,13 +5,13 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
 from casework.api.problems import problem
-from casework.core.ratelimit import everyone, limiter
+from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services
@@ -99,20 +99,8 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
         submission_key=request.headers.get("Idempotency-Key") or secrets.token_urlsafe(24))
 
 
-def _submit_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_SUBMIT"]
-
-
-def _track_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_TRACK"]
-
-
-def _track_global_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
-
-
 @bp.post("/complaints")
-@limiter.limit(_submit_limit)
+@limiter.limit(submit_limit)
 def complaints_create():
     election = current_election()
     if election is None:
@@ -143,8 +131,8 @@ def _tracked(code: str):
 
 
 @bp.get("/track/<code>")
-@limiter.limit(_track_limit)
-@limiter.limit(_track_global_limit, key_func=everyone, scope="track-all")
+@limiter.limit(track_limit)
+@limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track(code: str):
     complaint, error = _tracked(code)
     if error:
@@ -153,8 +141,8 @@ def track(code: str):
 
 
 @bp.post("/track/<code>/messages")
-@limiter.limit(_track_limit)
-@limiter.limit(_track_global_limit, key_func=everyone, scope="track-all")
+@limiter.limit(track_limit)
+@limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track_message(code: str):
     complaint, error = _tracked(code)
     if error:

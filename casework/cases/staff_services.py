@@ -53,12 +53,12 @@ from casework.cases.workflow import (
 )
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.core.refusal import Refusal
+from casework.core.refusal import Refusal, required_text
 from casework.elections.models import Candidate, Election, Region
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import attach
 from casework.extensions import db
-from casework.hotline.models import Call, CallPurpose
+from casework.hotline.models import PURPOSE_LABELS, Call
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import IntakeError, Upload, store_files
 from casework.mailin.models import InboundMail
@@ -85,13 +85,6 @@ CHANNEL_LABELS = {
     Channel.LETTER: _l("letter"),
     Channel.WALK_IN: _l("a visit in person"),
 }
-PURPOSE_LABELS = {
-    CallPurpose.COMPLAINT: _l("Complaint"),
-    CallPurpose.FOLLOW_UP: _l("Follow-up on a case"),
-    CallPurpose.VOTING_QUESTION: _l("Question about voting"),
-    CallPurpose.EVOTING_PROBLEM: _l("E-voting technical problem"),
-    CallPurpose.OTHER: _l("Other"),
-}
 SOURCE_LABELS = {
     **{channel.value: label for channel, label in CHANNEL_LABELS.items()},
     "tracking": _l("the complainant, on the tracking page"),
@@ -109,13 +102,7 @@ def _forbidden() -> StaffError:
 
 
 def _text(value: str | None, name: str, missing: LazyString, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise StaffError("missing", missing, field=name)
-    if len(value) > limit:
-        raise StaffError("invalid", _l("The text is too long (at most %(n)d characters).",
-                                       n=limit), field=name)
-    return value
+    return required_text(value, name, missing, limit, StaffError)
 
 
 # -- scope and permissions ----------------------------------------------------------------

@@ -22,6 +22,19 @@ def everyone() -> str:
 limiter = Limiter(key_func=client_key, strategy="moving-window")
 
 
+# Limits read from the settings on each request (so tests and deployments can change them).
+def submit_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_SUBMIT"]
+
+
+def track_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK"]
+
+
+def track_global_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
+
+
 def on_breach(_limit: RequestLimit):
     from flask import make_response
 

@@ -1,5 +1,6 @@
 """One shape for a business rule's refusal: a code, a translated message, the field at fault."""
 
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 
@@ -14,3 +15,15 @@ class Refusal(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+def required_text(value: object, field: str, missing: LazyString | str, limit: int,
+                  error: type[Refusal] = Refusal) -> str:
+    """The stripped text, or `error` "missing" when empty and "invalid" when too long."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise error("missing", missing, field=field)
+    if len(text) > limit:
+        raise error("invalid", _l("The text is too long (at most %(n)d characters).", n=limit),
+                    field=field)
+    return text

@@ -36,7 +36,7 @@ from casework.cases.workflow import Outcome, find, may_take
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
-from casework.core.refusal import Refusal
+from casework.core.refusal import Refusal, required_text
 from casework.decisions.models import (
     ALLEGATION_MAX,
     TEXT_MAX,
@@ -147,13 +147,7 @@ def may_decide(case: Case, user: User) -> bool:
 # -- findings --------------------------------------------------------------------------
 
 def _text(value: Any, name: str, missing: LazyString, limit: int) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise DecisionError("missing", missing, field=name)
-    if len(text) > limit:
-        raise DecisionError("invalid", _l("The text is too long (at most %(n)d characters).",
-                                          n=limit), field=name)
-    return text
+    return required_text(value, name, missing, limit, DecisionError)
 
 
 def _outcome(value: Any, name: str) -> Outcome:

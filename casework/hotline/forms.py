@@ -15,17 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from casework.hotline.models import CallPurpose
+from casework.hotline.models import PURPOSE_LABELS, CallPurpose
 
 LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
-PURPOSE_LABELS = {
-    CallPurpose.COMPLAINT: _l("Complaint"),
-    CallPurpose.FOLLOW_UP: _l("Follow-up on a case"),
-    CallPurpose.VOTING_QUESTION: _l("Question about voting"),
-    CallPurpose.EVOTING_PROBLEM: _l("E-voting technical problem"),
-    CallPurpose.OTHER: _l("Other"),
-}
 # Alt+key (Chromium, Firefox: Alt+Shift+key) chooses the purpose; shown next to each label.
 PURPOSE_KEYS = {
     CallPurpose.COMPLAINT: "c",

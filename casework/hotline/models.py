@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,15 @@ class CallPurpose(enum.StrEnum):
     VOTING_QUESTION = "voting_question"
     EVOTING_PROBLEM = "evoting_problem"  # a technical problem with electronic voting
     OTHER = "other"
+
+
+PURPOSE_LABELS = {
+    CallPurpose.COMPLAINT: _l("Complaint"),
+    CallPurpose.FOLLOW_UP: _l("Follow-up on a case"),
+    CallPurpose.VOTING_QUESTION: _l("Question about voting"),
+    CallPurpose.EVOTING_PROBLEM: _l("E-voting technical problem"),
+    CallPurpose.OTHER: _l("Other"),
+}
 
 
 class Call(db.Model):

@@ -4,11 +4,11 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from casework.core.ratelimit import everyone, limiter
+from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services, tracking
@@ -18,18 +18,6 @@ from casework.intake.models import Channel, Complaint
 
 bp = Blueprint("intake", __name__)
 TRACK_SESSION_MINUTES = 30
-
-
-def _submit_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_SUBMIT"]
-
-
-def _track_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_TRACK"]
-
-
-def _track_global_limit() -> str:
-    return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
 
 
 def _election_or_404():
@@ -91,7 +79,7 @@ def show_errors(form, errors: dict) -> None:
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.limit(submit_limit, methods=["POST"])
 def new_complaint():
     election = _election_or_404()
     form = _complaint_form(election)
@@ -127,8 +115,8 @@ def receipt():
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_track_limit, methods=["POST"])
-@limiter.limit(_track_global_limit, methods=["POST"], key_func=everyone, scope="track-all")
+@limiter.limit(track_limit, methods=["POST"])
+@limiter.limit(track_global_limit, methods=["POST"], key_func=everyone, scope="track-all")
 def track():
     form = TrackForm()
     if form.validate_on_submit():
@@ -161,7 +149,7 @@ def tracked_case():
 
 
 @bp.post("/track/case/reply")
-@limiter.limit(_submit_limit)
+@limiter.limit(submit_limit)
 def tracked_reply():
     complaint = _tracked_complaint()
     form = ReplyForm()
