@@ -90,16 +90,16 @@ def _integrity_failed(item: EvidenceItem, actor: Any, actual: str | None, size: 
                           "actual": actual, "size": size, "expected_size": item.size})
 
 
-def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:
-    """The item's bytes, re-hashed on the way; EvidenceCorrupted (audited) if they differ.
+def copy_verified(sha256: str) -> tuple[BinaryIO | None, str | None, int]:
+    """Copy a stored object into a spool while re-hashing it.
 
-    The bytes are copied first and checked in full, so what is returned is exactly what
-    was verified, whatever happens to the stored object meanwhile."""
+    Returns (spool, sha256, size) when the bytes match, (None, actual hash, size) when they
+    do not, and (None, None, 0) when the object is missing. The bytes are copied and checked
+    in full first, so what a caller serves is exactly what was verified."""
     try:
-        source = get_storage().open(item.sha256)
+        source = get_storage().open(sha256)
     except FileNotFoundError:
-        _integrity_failed(item, actor, None, 0)
-        raise EvidenceCorrupted(item.sha256) from None
+        return None, None, 0
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
     digest, size = hashlib.sha256(), 0
     try:
@@ -111,12 +111,20 @@ def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:
     except BaseException:
         spool.close()
         raise
-    if digest.hexdigest() != item.sha256:
+    if digest.hexdigest() != sha256:
         spool.close()
-        _integrity_failed(item, actor, digest.hexdigest(), size)
-        raise EvidenceCorrupted(item.sha256)
+        return None, digest.hexdigest(), size
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool, sha256, size  # type: ignore[return-value]
+
+
+def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:
+    """The item's bytes, re-hashed on the way; EvidenceCorrupted (audited) if they differ."""
+    spool, actual, size = copy_verified(item.sha256)
+    if spool is None:
+        _integrity_failed(item, actor, actual, size)
+        raise EvidenceCorrupted(item.sha256)
+    return spool
 
 
 def download_response(item: EvidenceItem, user: Any) -> Response:
@@ -136,10 +144,22 @@ def download_response(item: EvidenceItem, user: Any) -> Response:
         audit.record("evidence.downloaded", actor=user, object_type="case",
                      object_id=item.case.reference,
                      details={"evidence_id": item.id, "sha256": item.sha256, "label": item.label})
-        response = send_file(stream, mimetype=item.content_type, as_attachment=True,
-                             download_name=item.label, max_age=0, etag=False)
-        response.content_length = item.size
-        response.headers["Cache-Control"] = "private, no-store"
+        response = attachment_response(stream, mimetype=item.content_type, name=item.label,
+                              size=item.size)
+    return harden(response)
+
+
+def attachment_response(stream: BinaryIO, *, mimetype: str, name: str, size: int) -> Response:
+    """A file to save, never to show: no caching, the user's name only as a label."""
+    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name,
+                         max_age=0, etag=False)
+    response.content_length = size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def harden(response: Response) -> Response:
+    """Downloads (and their refusals) are never sniffed or run as a page."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response

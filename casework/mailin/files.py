@@ -11,14 +11,20 @@ import mimetypes
 import tempfile
 from typing import Any, BinaryIO
 
-from flask import Response, abort, current_app, send_file
+from flask import Response, abort, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict
 
 from casework.core import audit
-from casework.evidence.services import StoredFile, store_upload
-from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
+from casework.evidence.services import (
+    StoredFile,
+    attachment_response,
+    copy_verified,
+    harden,
+    store_upload,
+)
+from casework.evidence.storage import get_storage
 from casework.evidence.validation import EvidenceRejected
 from casework.mailin.access import can_view
 from casework.mailin.headers import header_text
@@ -87,26 +93,14 @@ def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], 
 
 def open_raw(mail: InboundMail, *, actor: Any = None) -> BinaryIO:
     """The raw message, checked in full against its hash; RawMessageMissing (audited) if not."""
-    try:
-        source = get_storage().open(mail.raw_sha256)
-    except FileNotFoundError:
-        source = None
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
-    digest = hashlib.sha256()
-    if source is not None:
-        with source:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                spool.write(chunk)
-    if source is None or digest.hexdigest() != mail.raw_sha256:
-        spool.close()
+    spool, actual, _size = copy_verified(mail.raw_sha256)
+    if spool is None:
         audit.record("mail.integrity_failed", actor=actor, object_type="inbound_mail",
                      object_id=mail.id, details={"expected": mail.raw_sha256,
-                                                 "problem": "missing" if source is None
+                                                 "problem": "missing" if actual is None
                                                  else "hash_mismatch"})
         raise RawMessageMissing(mail.raw_sha256)
-    spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def read_raw(mail: InboundMail, *, actor: Any = None) -> bytes:
@@ -128,13 +122,10 @@ def raw_download_response(mail: InboundMail, user: Any) -> Response:
     else:
         audit.record("mail.raw_downloaded", actor=user, object_type="inbound_mail",
                      object_id=mail.id, details={"sha256": mail.raw_sha256, "size": mail.size})
-        response = send_file(stream, mimetype=RAW_TYPE, as_attachment=True,
-                             download_name=f"inbound-{mail.id}.eml", max_age=0, etag=False)
-        response.content_length = mail.size
-        response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+        response = attachment_response(stream, mimetype=RAW_TYPE,
+                                       name=f"inbound-{mail.id}.eml",
+                              size=mail.size)
+    return harden(response)
 
 
 SHOWN_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Date", "Subject", "Message-ID",
