@@ -123,8 +123,7 @@ def raw_download_response(mail: InboundMail, user: Any) -> Response:
         audit.record("mail.raw_downloaded", actor=user, object_type="inbound_mail",
                      object_id=mail.id, details={"sha256": mail.raw_sha256, "size": mail.size})
         response = attachment_response(stream, mimetype=RAW_TYPE,
-                                       name=f"inbound-{mail.id}.eml",
-                              size=mail.size)
+                                       name=f"inbound-{mail.id}.eml", size=mail.size)
     return harden(response)
 
 
