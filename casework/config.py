@@ -108,6 +108,11 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_DEADLINE_APPEAL_HOURS": _int("DEADLINE_APPEAL_HOURS", 72),
         "CASEWORK_DUE_SOON_HOURS": _int("DUE_SOON_HOURS", 12),
         "CASEWORK_DECISION_QUORUM": _int("DECISION_QUORUM", 3),
+        # Sanctions: the days a sanctioned candidate has to appeal after enforcement, the
+        # hours the committee has to decide the appeal, and the winning places per region.
+        "CASEWORK_SANCTION_APPEAL_DAYS": _int("SANCTION_APPEAL_DAYS", 3),
+        "CASEWORK_SANCTION_APPEAL_DECISION_HOURS": _int("SANCTION_APPEAL_DECISION_HOURS", 72),
+        "CASEWORK_DEFAULT_SEATS": _int("DEFAULT_SEATS", 1),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

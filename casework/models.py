@@ -7,6 +7,7 @@ import casework.cases.search_models  # noqa: F401
 import casework.cases.staff_models  # noqa: F401
 import casework.core.audit  # noqa: F401
 import casework.decisions.models  # noqa: F401
+import casework.decisions.sanction_models  # noqa: F401
 import casework.elections.models  # noqa: F401
 import casework.evidence.models  # noqa: F401
 import casework.hotline.models  # noqa: F401

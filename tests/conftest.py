@@ -81,6 +81,8 @@ def _wipe() -> None:
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # Candidates and sanctions point at each other: check the keys once all are gone.
+        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
     db.session.commit()

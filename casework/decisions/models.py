@@ -68,6 +68,8 @@ class Finding(db.Model):
 
     __table_args__ = (
         UniqueConstraint("id", "case_id"),
+        # Sanctions cite (id, case_id, conclusion): a cited finding keeps its conclusion.
+        UniqueConstraint("id", "case_id", "conclusion"),
         Index("ix_findings_case_id", "case_id", "id"),
     )
 
@@ -130,7 +132,11 @@ class Decision(db.Model):
     members: Mapped[list["DecisionMember"]] = relationship(
         back_populates="decision", cascade="all, delete-orphan", order_by="DecisionMember.id")
 
-    __table_args__ = (Index("ix_decisions_case_id", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_decisions_case_id", "case_id", "id"),
+        # What a sanction's composite key points at: a decision of its case, with its outcome.
+        UniqueConstraint("id", "case_id", "outcome"),
+    )
 
     @property
     def present(self) -> list["DecisionMember"]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,6 +88,8 @@ class Region(Localized, db.Model):
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     voters: Mapped[int | None] = mapped_column(Integer)
+    # Winning places in the region's standings; None: CASEWORK_DEFAULT_SEATS.
+    seats: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Optional["Region"]] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Region"]] = relationship(back_populates="parent", order_by="Region.code")
@@ -95,6 +98,7 @@ class Region(Localized, db.Model):
     __table_args__ = (
         UniqueConstraint("election_id", "code"),
         CheckConstraint("voters IS NULL OR voters >= 0", name="voters_not_negative"),
+        CheckConstraint("seats IS NULL OR seats > 0", name="seats_positive"),
     )
 
 
@@ -142,8 +146,9 @@ class Candidate(Localized, db.Model):
     )
     status_reason: Mapped[str | None] = mapped_column(String(1000))
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # What disqualified the candidate: the sanction, once sanctions exist (issue 6 adds the FK).
-    disqualified_by_sanction_id: Mapped[int | None] = mapped_column(Integer)
+    # The enforced sanction that removed the candidate from registration.
+    disqualified_by_sanction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sanctions.id", use_alter=True))
 
     region: Mapped[Region] = relationship()
 
@@ -166,7 +171,8 @@ class Result(db.Model):
     votes: Mapped[int] = mapped_column(Integer)
     annulled: Mapped[bool] = mapped_column(Boolean, default=False)
     annulled_at: Mapped[datetime | None] = mapped_column(DateTime)
-    annulled_by_sanction_id: Mapped[int | None] = mapped_column(Integer)
+    annulled_by_sanction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sanctions.id", use_alter=True), index=True)
 
     station: Mapped[PollingStation] = relationship()
     candidate: Mapped[Candidate] = relationship()
@@ -175,3 +181,20 @@ class Result(db.Model):
         UniqueConstraint("station_id", "candidate_id"),
         CheckConstraint("votes >= 0", name="votes_not_negative"),
     )
+
+
+class RegionCertification(db.Model):
+    """A region's results marked certified, by whom, and the override reason if open cases
+    that could still annul votes or disqualify a candidate there were overridden."""
+
+    __tablename__ = "region_certifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), unique=True)
+    certified_at: Mapped[datetime] = mapped_column(DateTime)
+    certified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    # The references of the open cases the override went past, comma-separated.
+    overridden_cases: Mapped[str | None] = mapped_column(Text)
+
+    region: Mapped[Region] = relationship()

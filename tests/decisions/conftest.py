@@ -15,7 +15,7 @@ from casework.cases.models import Case, CaseState, Category
 from casework.cases.services import open_case
 from casework.core.db import utcnow
 from casework.decisions import services
-from casework.elections.models import Candidate, Region
+from casework.elections.models import Candidate, PollingStation, Region, Result, StationKind
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
@@ -124,5 +124,68 @@ def finding(committee):
                                     evidence_ids=ids)
         db.session.commit()
         return made
+
+    return make
+
+
+# -- sanctions: a small world of results with known votes, and a decided case -------------
+
+def station(election, code: str) -> PollingStation:
+    return db.session.scalar(select(PollingStation).where(PollingStation.election_id == election.id,
+                                                          PollingStation.code == code))
+
+
+# Karaganda (one seat): votes per candidate per station. C01 leads by 10 votes, most of
+# them at BAL-001, the station of the case.
+VOTES = {
+    "C01": {"BAL-001": 60, "KAR-001": 40, "E-VOTE": 30},   # 130
+    "C02": {"BAL-001": 20, "KAR-001": 50, "E-VOTE": 50},   # 120
+    "C03": {"BAL-001": 10, "KAR-001": 30, "E-VOTE": 20},   # 60
+    "A01": {"ALA-001": 70, "E-VOTE": 30},                  # Almaty, untouched
+}
+
+
+@pytest.fixture
+def results_world(election):
+    """Candidates C01-C03 of Karaganda and A01 of Almaty, stations BAL-001 (Balkhash),
+    KAR-001 (Karaganda), ALA-001 (Almaty) and E-VOTE, and the results in VOTES."""
+    kar, bal, ala = (region(election, code) for code in ("KZ-KAR", "KZ-KAR-BAL", "KZ-ALA"))
+    db.session.add_all([
+        PollingStation(election_id=election.id, code="KAR-001", kind=StationKind.PAPER,
+                       region_id=kar.id),
+        PollingStation(election_id=election.id, code="ALA-001", kind=StationKind.PAPER,
+                       region_id=ala.id),
+    ])
+    names = {"C01": "Asan Usenov", "C02": "Berik Saparov", "C03": "Dina Ospan",
+             "A01": "Murat Almaty"}
+    for code, name in names.items():
+        db.session.add(Candidate(election_id=election.id, code=code, name_kk=name, name_ru=name,
+                                 name_en=name, region_id=(ala if code == "A01" else kar).id))
+    db.session.flush()
+    candidates = {c.code: c for c in db.session.scalars(select(Candidate).where(
+        Candidate.election_id == election.id))}
+    for code, votes in VOTES.items():
+        for station_code, count in votes.items():
+            db.session.add(Result(station_id=station(election, station_code).id,
+                                  candidate_id=candidates[code].id, votes=count))
+    db.session.commit()
+    return candidates
+
+
+@pytest.fixture
+def decided_case(make_case, committee, results_world, finding):
+    """decided_case(outcome="confirmed"): a Balkhash case accusing C01, at BAL-001, with a
+    finding and a decision of that outcome (the finding's conclusion follows it)."""
+    def make(outcome: str = "confirmed", *, accused: str = "C01") -> Case:
+        case = make_case(accused=accused)
+        case.station_id = station(case.election, "BAL-001").id
+        finding(case, "confirmed" if outcome == "confirmed" else outcome)
+        services.record_decision(
+            case, committee["secretary"], meeting_at=utcnow() - timedelta(hours=1),
+            present_ids=[committee[n].id for n in ("chair", "r1", "r2")],
+            votes={committee[n].id: "for" for n in ("chair", "r1", "r2")},
+            outcome=outcome, reasons="The video and two witnesses show money offered.")
+        db.session.commit()
+        return case
 
     return make

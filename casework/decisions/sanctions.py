@@ -1,0 +1,468 @@
+"""Sanctions: proposal, four-eyes approval, effects, appeal and reversal. Nothing here
+commits or reads the request; every step is flushed and audited in the caller's transaction.
+
+The life of a sanction:
+- proposed by a reviewer, the secretary or a chair on a case decided confirmed or partly
+  confirmed, citing at least one confirmed or partly confirmed finding of that case;
+- approved by a chair who is not the proposer, after entering their password again, and
+  then enforced at once: a disqualification removes the candidate from registration, an
+  annulment marks every result in its scope annulled by it; or rejected with a reason;
+- appealed (recorded by staff for the sanctioned candidate within the appeal window) and the
+  appeal decided by a chair who did not record it: upheld, or reversed, which undoes exactly
+  what the sanction did and leaves its record in place.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from casework.accounts.models import Role, User
+from casework.accounts.passwords import check_password
+from casework.cases.models import Case, CaseState
+from casework.cases.staff_services import has_conflict
+from casework.cases.workflow import Outcome
+from casework.core import audit
+from casework.core.db import utcnow
+from casework.core.refusal import Refusal, required_text
+from casework.decisions.models import TEXT_MAX, Decision, Finding
+from casework.decisions.sanction_models import (
+    CANDIDATE_TYPES,
+    SUMMARY_MAX,
+    AppealOutcome,
+    Sanction,
+    SanctionAppeal,
+    SanctionFinding,
+    SanctionResult,
+    SanctionStatus,
+    SanctionType,
+)
+from casework.decisions.scope import case_area, scope_results, within
+from casework.elections.models import (
+    Candidate,
+    CandidateStatus,
+    PollingStation,
+    Region,
+    StationKind,
+)
+from casework.extensions import db
+
+PROPOSER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
+APPROVER_ROLES = frozenset({Role.CHAIR})
+APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
+APPEAL_DECIDER_ROLES = frozenset({Role.CHAIR})
+SANCTIONING = frozenset({Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED})
+SANCTIONABLE_STATES = frozenset({CaseState.DECIDED, CaseState.CLOSED})
+REFERRAL_MAX = 300
+
+
+class SanctionError(Refusal):
+    """A sanction step refused. `code`: forbidden, not_allowed (state), missing / invalid (a
+    field), self_approval, password (re-entry failed), conflict (changed meanwhile)."""
+
+
+def _forbidden() -> SanctionError:
+    return SanctionError("forbidden", _l("You may not do this on this case."))
+
+
+def _may_act(user: User, case: Case, roles: frozenset[Role]) -> bool:
+    return (user.is_active and user.role in roles and user.can_see_region(case.region)
+            and not has_conflict(user, case))
+
+
+# -- reading -----------------------------------------------------------------------------
+
+def sanctioning_decision(case: Case) -> Decision | None:
+    """The decision a sanction on `case` rests on: its latest, if confirmed or partly."""
+    if case.state not in SANCTIONABLE_STATES:
+        return None
+    latest = db.session.scalar(select(Decision).where(Decision.case_id == case.id)
+                               .order_by(Decision.id.desc()).limit(1))
+    return latest if latest is not None and latest.outcome in SANCTIONING else None
+
+
+def sanctioning_findings(case: Case) -> list[Finding]:
+    return list(db.session.scalars(select(Finding).where(
+        Finding.case_id == case.id, Finding.conclusion.in_(SANCTIONING)).order_by(Finding.id)))
+
+
+def sanctions_of(case: Case) -> list[Sanction]:
+    return list(db.session.scalars(select(Sanction).where(Sanction.case_id == case.id)
+                                   .order_by(Sanction.id)))
+
+
+def may_propose(case: Case, user: User) -> bool:
+    return _may_act(user, case, PROPOSER_ROLES) and sanctioning_decision(case) is not None
+
+
+def may_review(sanction: Sanction, user: User) -> bool:
+    return (sanction.status is SanctionStatus.PROPOSED and user.id != sanction.proposed_by_id
+            and _may_act(user, sanction.case, APPROVER_ROLES))
+
+
+def appeal_deadline(sanction: Sanction) -> datetime | None:
+    if sanction.enforced_at is None:
+        return None
+    days = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DAYS", 3))
+    return sanction.enforced_at + timedelta(days=days)
+
+
+def may_record_appeal(sanction: Sanction, user: User) -> bool:
+    return (sanction.status is SanctionStatus.ENFORCED and sanction.appeal is None
+            and _may_act(user, sanction.case, APPEAL_RECORDER_ROLES))
+
+
+def may_decide_appeal(sanction: Sanction, user: User) -> bool:
+    appeal = sanction.appeal
+    return (appeal is not None and appeal.outcome is None and user.id != appeal.recorded_by_id
+            and _may_act(user, sanction.case, APPEAL_DECIDER_ROLES))
+
+
+# -- proposing ---------------------------------------------------------------------------
+
+def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
+    ids: list[int] = []
+    for value in values or ():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise SanctionError("invalid", _l("Unknown selection."), field=name) from None
+        if number not in ids:
+            ids.append(number)
+    return ids
+
+
+def _kind(value: Any) -> SanctionType:
+    try:
+        return SanctionType(value)
+    except ValueError:
+        raise SanctionError("missing", _l("Choose the type of sanction."), field="kind") from None
+
+
+def _cited(case: Case, finding_ids: Iterable[Any] | None) -> list[Finding]:
+    ids = _ids(finding_ids, "finding_ids")
+    if not ids:
+        raise SanctionError("missing", _l("A sanction must cite the confirmed finding(s) it "
+                                          "rests on."), field="finding_ids")
+    findings = {finding.id: finding for finding in sanctioning_findings(case)}
+    if any(number not in findings for number in ids):
+        raise SanctionError("invalid", _l("A sanction can cite only confirmed or partly "
+                                          "confirmed findings of its own case."),
+                            field="finding_ids")
+    return [findings[number] for number in ids]
+
+
+def _accused(case: Case, candidate_id: Any, required: bool) -> Candidate | None:
+    if candidate_id in (None, ""):
+        if required:
+            raise SanctionError("missing", _l("Choose the candidate."), field="candidate_id")
+        return None
+    candidate = next((c for c in case.accused if str(c.id) == str(candidate_id)), None)
+    if candidate is None:
+        raise SanctionError("invalid", _l("The candidate must be one accused in this case."),
+                            field="candidate_id")
+    return candidate
+
+
+def _annulment_scope(sanction: Sanction, case: Case, station_ids: Iterable[Any] | None,
+                     region_id: Any, electronic: bool, all_candidates: bool,
+                     candidate_ids: Iterable[Any] | None) -> None:
+    area = case_area(case)
+    stations = []
+    ids = _ids(station_ids, "station_ids")
+    if ids:
+        stations = list(db.session.scalars(select(PollingStation).where(
+            PollingStation.id.in_(ids), PollingStation.election_id == case.election_id)))
+        if len(stations) != len(ids) or any(
+                s.kind is StationKind.PAPER and not within(s.region, area) for s in stations):
+            raise SanctionError("invalid", _l("Choose polling stations of the case's region."),
+                                field="station_ids")
+    region = None
+    if region_id not in (None, ""):
+        region = db.session.get(Region, _ids([region_id], "annul_region_id")[0])
+        if region is None or region.election_id != case.election_id or not within(region, area):
+            raise SanctionError("invalid", _l("Choose the case's region or a district of it."),
+                                field="annul_region_id")
+    if not stations and region is None and not electronic:
+        raise SanctionError("missing", _l("Choose where the votes are annulled: polling "
+                                          "stations, a whole region or the electronic vote."),
+                            field="station_ids")
+    named = []
+    if not all_candidates:
+        ids = _ids(candidate_ids, "candidate_ids")
+        named = list(db.session.scalars(select(Candidate).where(
+            Candidate.id.in_(ids), Candidate.election_id == case.election_id)))
+        if not ids or len(named) != len(ids):
+            raise SanctionError("missing", _l("Name the candidates whose votes are annulled, "
+                                              "or choose all candidates."),
+                                field="candidate_ids")
+    sanction.stations = stations
+    sanction.annul_region = region
+    sanction.annul_electronic = bool(electronic)
+    sanction.annul_all_candidates = bool(all_candidates)
+    sanction.named_candidates = named
+    if not scope_results(sanction, area):
+        raise SanctionError("invalid", _l("No voting results fall within this scope."),
+                            field="station_ids")
+
+
+def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
+                     finding_ids: Iterable[Any], summary: str, candidate_id: Any = None,
+                     referred_to: str | None = None, station_ids: Iterable[Any] = (),
+                     annul_region_id: Any = None, annul_electronic: bool = False,
+                     annul_all_candidates: bool = True, candidate_ids: Iterable[Any] = (),
+                     now: datetime | None = None) -> Sanction:
+    """Propose a sanction on a decided case; it waits for a chair's approval."""
+    if not _may_act(actor, case, PROPOSER_ROLES):
+        raise _forbidden()
+    decision = sanctioning_decision(case)
+    if decision is None:
+        raise SanctionError("not_allowed", _l("A sanction can be proposed only on a case "
+                                              "decided “confirmed” or “partly confirmed”."))
+    kind = _kind(kind)
+    findings = _cited(case, finding_ids)
+    candidate = _accused(case, candidate_id, kind in CANDIDATE_TYPES)
+    summary = required_text(summary, "summary", _l("Summarise the reasons for the register."),
+                            SUMMARY_MAX, SanctionError)
+    now = now or utcnow()
+    sanction = Sanction(case=case, decision_id=decision.id,
+                        decision_outcome=decision.outcome, kind=kind,
+                        status=SanctionStatus.PROPOSED, candidate=candidate, summary=summary,
+                        proposed_by_id=actor.id, proposed_at=now)
+    if kind is SanctionType.REFERRAL:
+        sanction.referred_to = required_text(
+            referred_to, "referred_to", _l("Name the body the case is referred to."),
+            REFERRAL_MAX, SanctionError)
+    if kind is SanctionType.CANDIDATE_DISQUALIFICATION:
+        _check_can_disqualify(candidate, exclude=None)
+    if kind is SanctionType.VOTE_ANNULMENT:
+        _annulment_scope(sanction, case, station_ids, annul_region_id, annul_electronic,
+                         annul_all_candidates, candidate_ids)
+    sanction.citations = [SanctionFinding(finding_id=f.id, case_id=case.id,
+                                          finding_conclusion=f.conclusion) for f in findings]
+    db.session.add(sanction)
+    db.session.flush()
+    audit.record("sanction.proposed", actor=actor, object_type="case", object_id=case.reference,
+                 details={"sanction_id": sanction.id, "kind": kind.value,
+                          "decision_id": decision.id, "finding_ids": [f.id for f in findings],
+                          "candidate_id": candidate.id if candidate else None})
+    return sanction
+
+
+def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> None:
+    if candidate is None:
+        return
+    if candidate.status is CandidateStatus.DISQUALIFIED:
+        raise SanctionError("invalid", _l("This candidate is already removed from "
+                                          "registration."), field="candidate_id")
+    other = db.session.scalar(select(Sanction.id).where(
+        Sanction.candidate_id == candidate.id,
+        Sanction.kind == SanctionType.CANDIDATE_DISQUALIFICATION,
+        Sanction.status == SanctionStatus.PROPOSED,
+        Sanction.id != (exclude or 0)).limit(1))
+    if other is not None:
+        raise SanctionError("invalid", _l("A removal of this candidate is already proposed."),
+                            field="candidate_id")
+
+
+# -- reviewing: four eyes ----------------------------------------------------------------
+
+def _check_password(actor: User, password: str | None) -> None:
+    if not password or not check_password(actor.password_hash, password):
+        raise SanctionError("password", _l("Enter your password again to confirm."),
+                            field="password")
+
+
+def _claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) -> None:
+    """Move the sanction out of `expected` unless someone else did it first."""
+    moved = db.session.execute(update(Sanction).where(
+        Sanction.id == sanction.id, Sanction.status == expected).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise SanctionError("conflict", _l("Someone else has just changed this sanction."))
+    db.session.refresh(sanction)
+
+
+def _check_review(sanction: Sanction, actor: User, password: str | None) -> None:
+    if sanction.status is not SanctionStatus.PROPOSED:
+        raise SanctionError("not_allowed", _l("Only a proposed sanction can be approved or "
+                                              "rejected."))
+    if actor.id == sanction.proposed_by_id:
+        raise SanctionError("self_approval", _l("A sanction is approved or rejected by someone "
+                                                "other than who proposed it."))
+    if not _may_act(actor, sanction.case, APPROVER_ROLES):
+        raise _forbidden()
+    _check_password(actor, password)
+
+
+def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
+                     now: datetime | None = None) -> Sanction:
+    """The chair's approval: the sanction is enforced at once and its effects applied."""
+    _check_review(sanction, actor, password)
+    decision = sanctioning_decision(sanction.case)
+    if decision is None or decision.id != sanction.decision_id:
+        raise SanctionError("not_allowed", _l("The decision this sanction rests on is no longer "
+                                              "the case's decision."))
+    if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
+        _check_can_disqualify(sanction.candidate, exclude=sanction.id)
+    now = now or utcnow()
+    _claim(sanction, SanctionStatus.PROPOSED, {
+        "status": SanctionStatus.ENFORCED, "reviewed_by_id": actor.id, "reviewed_at": now,
+        "enforced_at": now})
+    effects = _apply_effects(sanction, now)
+    audit.record("sanction.enforced", actor=actor, object_type="case",
+                 object_id=sanction.case.reference,
+                 details={"sanction_id": sanction.id, "kind": sanction.kind.value,
+                          "proposed_by": sanction.proposed_by_id, **effects})
+    return sanction
+
+
+def reject_sanction(sanction: Sanction, actor: User, *, reason: str, password: str | None,
+                    now: datetime | None = None) -> Sanction:
+    reason = required_text(reason, "reason", _l("Give the reason for the rejection."),
+                           TEXT_MAX, SanctionError)
+    _check_review(sanction, actor, password)
+    now = now or utcnow()
+    _claim(sanction, SanctionStatus.PROPOSED, {
+        "status": SanctionStatus.REJECTED, "reviewed_by_id": actor.id, "reviewed_at": now,
+        "rejection_reason": reason})
+    audit.record("sanction.rejected", actor=actor, object_type="case",
+                 object_id=sanction.case.reference,
+                 details={"sanction_id": sanction.id, "proposed_by": sanction.proposed_by_id})
+    return sanction
+
+
+# -- effects -----------------------------------------------------------------------------
+
+def _apply_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:
+    if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
+        candidate = sanction.candidate
+        candidate.status = CandidateStatus.DISQUALIFIED
+        candidate.status_reason = sanction.summary
+        candidate.status_changed_at = now
+        candidate.disqualified_by_sanction_id = sanction.id
+        db.session.flush()
+        return {"disqualified": candidate.code}
+    if sanction.kind is SanctionType.VOTE_ANNULMENT:
+        annulled = votes = 0
+        for result in scope_results(sanction, case_area(sanction.case)):
+            fresh = not result.annulled
+            db.session.add(SanctionResult(sanction_id=sanction.id, result_id=result.id,
+                                          votes=result.votes, newly_annulled=fresh))
+            if fresh:
+                result.annulled, result.annulled_at = True, now
+                result.annulled_by_sanction_id = sanction.id
+                annulled += 1
+                votes += result.votes
+        db.session.flush()
+        return {"results_annulled": annulled, "votes_annulled": votes}
+    return {}
+
+
+def _reverse_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:
+    if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
+        candidate = sanction.candidate
+        if candidate.disqualified_by_sanction_id != sanction.id:
+            return {}
+        candidate.status = CandidateStatus.REGISTERED
+        candidate.status_reason = None
+        candidate.status_changed_at = now
+        candidate.disqualified_by_sanction_id = None
+        db.session.flush()
+        return {"reinstated": candidate.code}
+    if sanction.kind is SanctionType.VOTE_ANNULMENT:
+        restored = handed_over = 0
+        rows = db.session.scalars(select(SanctionResult).where(
+            SanctionResult.sanction_id == sanction.id))
+        for row in rows:
+            result = row.result
+            if result.annulled_by_sanction_id != sanction.id:
+                continue
+            # Another enforced annulment covering the same result keeps it annulled.
+            other = db.session.scalar(
+                select(Sanction.id).join(SanctionResult, SanctionResult.sanction_id == Sanction.id)
+                .where(SanctionResult.result_id == result.id, Sanction.id != sanction.id,
+                       Sanction.status == SanctionStatus.ENFORCED)
+                .order_by(Sanction.enforced_at, Sanction.id).limit(1))
+            if other is not None:
+                result.annulled_by_sanction_id = other
+                handed_over += 1
+            else:
+                result.annulled, result.annulled_at = False, None
+                result.annulled_by_sanction_id = None
+                restored += 1
+        db.session.flush()
+        return {"results_restored": restored, "results_still_annulled": handed_over}
+    return {}
+
+
+# -- appeals -----------------------------------------------------------------------------
+
+def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, grounds: str,
+                  now: datetime | None = None) -> SanctionAppeal:
+    """Record the sanctioned candidate's appeal, filed at `filed_at` (UTC)."""
+    if not _may_act(actor, sanction.case, APPEAL_RECORDER_ROLES):
+        raise _forbidden()
+    if sanction.status is not SanctionStatus.ENFORCED or sanction.appeal is not None:
+        raise SanctionError("not_allowed", _l("Only an enforced sanction can be appealed, "
+                                              "once."))
+    grounds = required_text(grounds, "grounds", _l("Give the grounds of the appeal."),
+                            TEXT_MAX, SanctionError)
+    now = now or utcnow()
+    if not isinstance(filed_at, datetime):
+        raise SanctionError("missing", _l("Give the date and time the appeal was filed."),
+                            field="filed_at")
+    if filed_at > now + timedelta(minutes=5) or filed_at < sanction.enforced_at:
+        raise SanctionError("invalid", _l("The appeal is filed after the sanction was enforced "
+                                          "and not in the future."), field="filed_at")
+    if filed_at > appeal_deadline(sanction):
+        raise SanctionError("invalid", _l("The time to appeal this sanction ran out."),
+                            field="filed_at")
+    hours = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DECISION_HOURS", 72))
+    appeal = SanctionAppeal(sanction=sanction, filed_at=filed_at, grounds=grounds,
+                            recorded_by_id=actor.id, recorded_at=now,
+                            due_at=filed_at + timedelta(hours=hours))
+    db.session.add(appeal)
+    db.session.flush()
+    audit.record("sanction.appealed", actor=actor, object_type="case",
+                 object_id=sanction.case.reference,
+                 details={"sanction_id": sanction.id, "appeal_id": appeal.id,
+                          "filed_at": filed_at.isoformat()})
+    return appeal
+
+
+def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | str,
+                  reasons: str, password: str | None,
+                  now: datetime | None = None) -> SanctionAppeal:
+    """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
+    appeal = sanction.appeal
+    if appeal is None or appeal.outcome is not None:
+        raise SanctionError("not_allowed", _l("There is no appeal waiting for a decision."))
+    if actor.id == appeal.recorded_by_id:
+        raise SanctionError("self_approval", _l("The appeal is decided by someone other than "
+                                                "who recorded it."))
+    if not _may_act(actor, sanction.case, APPEAL_DECIDER_ROLES):
+        raise _forbidden()
+    try:
+        chosen = AppealOutcome(outcome)
+    except ValueError:
+        raise SanctionError("missing", _l("Choose: uphold or reverse."), field="outcome") from None
+    reasons = required_text(reasons, "reasons", _l("Give the reasons for the decision on the "
+                                                   "appeal."), TEXT_MAX, SanctionError)
+    _check_password(actor, password)
+    now = now or utcnow()
+    appeal.outcome, appeal.reasons = chosen, reasons
+    appeal.decided_by_id, appeal.decided_at = actor.id, now
+    effects: dict[str, Any] = {}
+    if chosen is AppealOutcome.REVERSED:
+        _claim(sanction, SanctionStatus.ENFORCED, {"status": SanctionStatus.REVERSED,
+                                                   "reversed_at": now})
+        effects = _reverse_effects(sanction, now)
+    db.session.flush()
+    audit.record(f"sanction.appeal_{chosen.value}", actor=actor, object_type="case",
+                 object_id=sanction.case.reference,
+                 details={"sanction_id": sanction.id, "appeal_id": appeal.id, **effects})
+    return appeal

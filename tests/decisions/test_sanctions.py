@@ -1,0 +1,396 @@
+"""Sanctions as rules: what may be proposed, four eyes, effects, scope arithmetic, standings
+before and after, appeals that reverse exactly, and the constraints the database holds."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from casework.cases.models import CaseState
+from casework.core.audit import AuditEntry
+from casework.core.db import utcnow
+from casework.decisions import impact
+from casework.decisions.models import Finding
+from casework.decisions.sanction_models import (
+    Sanction,
+    SanctionFinding,
+    SanctionResult,
+    SanctionStatus,
+)
+from casework.decisions.sanctions import (
+    SanctionError,
+    approve_sanction,
+    decide_appeal,
+    propose_sanction,
+    record_appeal,
+    reject_sanction,
+)
+from casework.decisions.standings import standings
+from casework.elections.models import CandidateStatus, Result
+from casework.extensions import db
+from tests import factories
+from tests.decisions.conftest import VOTES, region, station
+
+PASSWORD = factories.PASSWORD
+
+
+def cited(case) -> list[int]:
+    return list(db.session.scalars(select(Finding.id).where(Finding.case_id == case.id)))
+
+
+def propose(case, committee, kind="candidate_disqualification", actor="secretary", **kwargs):
+    kwargs.setdefault("finding_ids", cited(case))
+    kwargs.setdefault("summary", "Vote buying at BAL-001 confirmed by video and witnesses.")
+    if kind in ("candidate_disqualification", "warning", "reprimand"):
+        kwargs.setdefault("candidate_id", case.accused[0].id)
+    sanction = propose_sanction(case, committee[actor], kind=kind, **kwargs)
+    db.session.commit()
+    return sanction
+
+
+def approve(sanction, committee, actor="chair", password=PASSWORD):
+    approve_sanction(sanction, committee[actor], password=password)
+    db.session.commit()
+    return sanction
+
+
+def snapshot(election):
+    """Every result's (annulled, annulled_by) and every candidate's status, for comparisons."""
+    results = {r.id: (r.annulled, r.annulled_by_sanction_id, r.annulled_at is None)
+               for r in db.session.scalars(select(Result))}
+    return results
+
+
+def votes_of(election, code="KZ-KAR"):
+    table = standings(region(election, code))
+    return {row.candidate.code: (row.votes, row.annulled_votes, row.rank) for row in table.rows}
+
+
+# -- what may be proposed ------------------------------------------------------------------
+
+@pytest.mark.parametrize("outcome", ["not_confirmed"])
+def test_no_sanction_without_a_confirmed_decision(decided_case, committee, outcome):
+    case = decided_case(outcome)
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, finding_ids=[])
+    assert caught.value.code == "not_allowed"
+    assert db.session.scalar(select(Sanction.id)) is None
+
+
+def test_no_sanction_before_the_decision(make_case, committee, results_world, finding):
+    case = make_case(CaseState.FINDINGS_READY)
+    finding(case)
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee)
+    assert caught.value.code == "not_allowed"
+
+
+def test_a_sanction_must_cite_a_finding(decided_case, committee):
+    case = decided_case()
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, finding_ids=[])
+    assert (caught.value.code, caught.value.field) == ("missing", "finding_ids")
+
+
+def test_a_sanction_cannot_cite_another_cases_finding(decided_case, committee):
+    case, other = decided_case(), decided_case()
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, finding_ids=cited(other))
+    assert caught.value.field == "finding_ids"
+
+
+def test_partly_confirmed_decision_allows_a_sanction(decided_case, committee):
+    case = decided_case("partly_confirmed")
+    sanction = propose(case, committee, kind="warning")
+    assert sanction.status is SanctionStatus.PROPOSED
+    assert [f.id for f in sanction.findings] == cited(case)
+
+
+def test_disqualification_needs_an_accused_candidate(decided_case, committee, results_world):
+    case = decided_case()
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, candidate_id=results_world["C02"].id)
+    assert caught.value.field == "candidate_id"
+
+
+def test_referral_names_the_body(decided_case, committee):
+    case = decided_case()
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, kind="referral")
+    assert caught.value.field == "referred_to"
+    sanction = propose(case, committee, kind="referral", referred_to="Prosecutor's office")
+    assert sanction.referred_to == "Prosecutor's office"
+
+
+def test_outsider_and_conflicted_member_cannot_propose(decided_case, committee, outsider,
+                                                       declare_conflict):
+    case = decided_case()
+    committee["outsider"] = outsider
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, actor="outsider")
+    assert caught.value.code == "forbidden"
+    declare_conflict(committee["r1"], case)
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, actor="r1")
+    assert caught.value.code == "forbidden"
+
+
+# -- four eyes -----------------------------------------------------------------------------
+
+def test_no_self_approval(decided_case, committee):
+    case = decided_case()
+    sanction = propose(case, committee, actor="chair")
+    with pytest.raises(SanctionError) as caught:
+        approve(sanction, committee, actor="chair")
+    assert caught.value.code == "self_approval"
+    db.session.rollback()
+    assert sanction.status is SanctionStatus.PROPOSED
+
+
+def test_database_refuses_self_review(decided_case, committee):
+    case = decided_case()
+    sanction = propose(case, committee)
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Sanction).where(Sanction.id == sanction.id).values(
+            reviewed_by_id=sanction.proposed_by_id))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_only_a_chair_approves_and_only_with_the_password(decided_case, committee):
+    case = decided_case()
+    sanction = propose(case, committee)
+    with pytest.raises(SanctionError) as caught:
+        approve(sanction, committee, actor="r1")
+    assert caught.value.code == "forbidden"
+    with pytest.raises(SanctionError) as caught:
+        approve(sanction, committee, password="wrong password")
+    assert (caught.value.code, caught.value.field) == ("password", "password")
+    db.session.rollback()
+    assert sanction.candidate.status is CandidateStatus.REGISTERED
+
+
+def test_rejection_needs_a_reason_and_changes_nothing(decided_case, committee, election):
+    case = decided_case()
+    sanction = propose(case, committee, kind="vote_annulment",
+                       station_ids=[station(election, "BAL-001").id])
+    before = snapshot(election)
+    with pytest.raises(SanctionError) as caught:
+        reject_sanction(sanction, committee["chair"], reason=" ", password=PASSWORD)
+    assert caught.value.field == "reason"
+    reject_sanction(sanction, committee["chair"], reason="Disproportionate.", password=PASSWORD)
+    db.session.commit()
+    assert sanction.status is SanctionStatus.REJECTED
+    assert snapshot(election) == before
+    with pytest.raises(SanctionError):
+        approve(sanction, committee)
+
+
+def test_every_step_is_audited(decided_case, committee):
+    case = decided_case()
+    sanction = propose(case, committee)
+    approve(sanction, committee)
+    record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Not me.")
+    decide_appeal(sanction, committee["chair"], outcome="upheld", reasons="Video is clear.",
+                  password=PASSWORD)
+    db.session.commit()
+    actions = list(db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("sanction.%")).order_by(AuditEntry.id)))
+    assert actions == ["sanction.proposed", "sanction.enforced", "sanction.appealed",
+                       "sanction.appeal_upheld"]
+
+
+# -- effects -------------------------------------------------------------------------------
+
+def test_disqualification_removes_the_candidate_from_the_standings(decided_case, committee,
+                                                                   election):
+    case = decided_case()
+    assert votes_of(election)["C01"] == (130, 0, 1)
+    sanction = approve(propose(case, committee), committee)
+    candidate = sanction.candidate
+    assert candidate.status is CandidateStatus.DISQUALIFIED
+    assert candidate.disqualified_by_sanction_id == sanction.id
+    assert candidate.status_reason == sanction.summary
+    assert candidate.status_changed_at is not None
+    table = votes_of(election)
+    assert table["C01"] == (130, 0, None)
+    assert table["C02"] == (120, 0, 1)
+    with pytest.raises(SanctionError):
+        propose(case, committee)  # already removed
+
+
+def test_annulment_scope_arithmetic(decided_case, committee, election, results_world):
+    case = decided_case()
+    bal, kar, evote = (station(election, c).id for c in ("BAL-001", "KAR-001", "E-VOTE"))
+    # One station, all candidates: three results at BAL-001.
+    one = propose(case, committee, kind="vote_annulment", station_ids=[bal])
+    assert {r.id for r in impact.preview(one).results} == set(db.session.scalars(
+        select(Result.id).where(Result.station_id == bal)))
+    # A whole region (Karaganda with Balkhash), named candidates only.
+    named = propose(case, committee, kind="vote_annulment",
+                    annul_region_id=region(election, "KZ-KAR").id, annul_all_candidates=False,
+                    candidate_ids=[results_world["C01"].id])
+    assert impact.preview(named).votes == VOTES["C01"]["BAL-001"] + VOTES["C01"]["KAR-001"]
+    # The electronic vote, all candidates: Karaganda's only, never Almaty's.
+    electronic = propose(case, committee, kind="vote_annulment", annul_electronic=True)
+    assert impact.preview(electronic).votes == sum(VOTES[c]["E-VOTE"] for c in
+                                                   ("C01", "C02", "C03"))
+    # Several stations together with the electronic vote.
+    several = propose(case, committee, kind="vote_annulment", station_ids=[bal, kar],
+                      annul_electronic=True)
+    assert impact.preview(several).votes == sum(sum(VOTES[c].values()) for c in
+                                                ("C01", "C02", "C03"))
+
+
+def test_annulment_outside_the_case_region_is_refused(decided_case, committee, election):
+    case = decided_case()
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, kind="vote_annulment",
+                station_ids=[station(election, "ALA-001").id])
+    assert caught.value.field == "station_ids"
+    with pytest.raises(SanctionError) as caught:
+        propose(case, committee, kind="vote_annulment")
+    assert caught.value.code == "missing"
+
+
+def test_standings_before_and_after_an_annulment(decided_case, committee, election):
+    case = decided_case()
+    sanction = propose(case, committee, kind="vote_annulment",
+                       station_ids=[station(election, "BAL-001").id])
+    preview = impact.preview(sanction)
+    [comparison] = preview.comparisons
+    assert comparison.region.code == "KZ-KAR"
+    assert [r.candidate.code for r in comparison.before.ranked] == ["C01", "C02", "C03"]
+    assert [r.candidate.code for r in comparison.after.ranked] == ["C02", "C01", "C03"]
+    assert comparison.before.margin == 10  # 130 - 120
+    assert comparison.after.margin == 30  # 100 - 70
+    assert [c.code for c in comparison.moved_in] == ["C02"]
+    assert [c.code for c in comparison.moved_out] == ["C01"]
+    assert preview.votes == 90
+    assert votes_of(election)["C01"] == (130, 0, 1)  # a preview writes nothing
+    approve(sanction, committee)
+    table = votes_of(election)
+    assert table["C01"] == (70, 60, 2)
+    assert table["C02"] == (100, 20, 1)
+    assert table["C03"] == (50, 10, 3)
+    assert votes_of(election, "KZ-ALA")["A01"] == (100, 0, 1)
+
+
+def test_impact_lists_other_open_cases(decided_case, make_case, committee, election):
+    case = decided_case()
+    other = make_case(CaseState.INVESTIGATION)  # accuses C01 too
+    closed = make_case(CaseState.CLOSED)
+    sanction = propose(case, committee)
+    refs = [c.reference for c in impact.preview(sanction).open_cases]
+    assert other.reference in refs and closed.reference not in refs
+    assert case.reference not in refs
+
+
+# -- appeals -------------------------------------------------------------------------------
+
+def test_reversal_restores_exactly(decided_case, committee, election):
+    case = decided_case()
+    before = snapshot(election)
+    standing_before = votes_of(election)
+    annulment = approve(propose(case, committee, kind="vote_annulment",
+                                station_ids=[station(election, "BAL-001").id]), committee)
+    assert snapshot(election) != before
+    record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="Observers.")
+    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="Recount clean.",
+                  password=PASSWORD)
+    db.session.commit()
+    assert annulment.status is SanctionStatus.REVERSED and annulment.reversed_at is not None
+    assert snapshot(election) == before
+    assert votes_of(election) == standing_before
+    # The history stays: the sanction, its appeal and what it had covered.
+    assert annulment.appeal.outcome.value == "reversed"
+    assert db.session.scalar(select(SanctionResult).where(
+        SanctionResult.sanction_id == annulment.id)) is not None
+
+
+def test_reversal_keeps_results_another_annulment_covers(decided_case, committee, election):
+    case = decided_case()
+    bal = station(election, "BAL-001").id
+    first = approve(propose(case, committee, kind="vote_annulment", station_ids=[bal]),
+                    committee)
+    second = approve(propose(case, committee, kind="vote_annulment",
+                             annul_region_id=region(election, "KZ-KAR-BAL").id), committee)
+    assert impact.effect(second).results == []  # it found them annulled already
+    record_appeal(first, committee["secretary"], filed_at=utcnow(), grounds="x")
+    decide_appeal(first, committee["chair"], outcome="reversed", reasons="y", password=PASSWORD)
+    db.session.commit()
+    at_bal = list(db.session.scalars(select(Result).where(Result.station_id == bal)))
+    assert all(r.annulled and r.annulled_by_sanction_id == second.id for r in at_bal)
+
+
+def test_reversed_disqualification_reinstates(decided_case, committee, election):
+    case = decided_case()
+    sanction = approve(propose(case, committee), committee)
+    record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="x")
+    with pytest.raises(SanctionError) as caught:  # who recorded it does not decide it
+        decide_appeal(sanction, committee["secretary"], outcome="reversed", reasons="y",
+                      password=PASSWORD)
+    assert caught.value.code == "self_approval"
+    decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="y",
+                  password=PASSWORD)
+    db.session.commit()
+    assert sanction.candidate.status is CandidateStatus.REGISTERED
+    assert sanction.candidate.disqualified_by_sanction_id is None
+    assert votes_of(election)["C01"] == (130, 0, 1)
+
+
+def test_appeal_window_and_once_only(decided_case, committee, app):
+    case = decided_case()
+    sanction = approve(propose(case, committee, kind="reprimand"), committee)
+    days = app.config["CASEWORK_SANCTION_APPEAL_DAYS"]
+    with pytest.raises(SanctionError) as caught:
+        record_appeal(sanction, committee["secretary"],
+                      filed_at=sanction.enforced_at + timedelta(days=days, minutes=1),
+                      grounds="Late.", now=sanction.enforced_at + timedelta(days=days + 1))
+    assert caught.value.field == "filed_at"
+    appeal = record_appeal(sanction, committee["secretary"], filed_at=sanction.enforced_at,
+                           grounds="In time.")
+    assert appeal.due_at > appeal.filed_at
+    db.session.commit()
+    with pytest.raises(SanctionError):
+        record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Again.")
+
+
+def test_a_proposed_sanction_cannot_be_appealed(decided_case, committee):
+    sanction = propose(decided_case(), committee)
+    with pytest.raises(SanctionError) as caught:
+        record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="x")
+    assert caught.value.code == "not_allowed"
+
+
+# -- what the database holds ----------------------------------------------------------------
+
+def test_database_refuses_a_citation_of_another_case(decided_case, committee):
+    case, other = decided_case(), decided_case()
+    sanction = propose(case, committee, kind="warning")
+    db.session.add(SanctionFinding(sanction_id=sanction.id, finding_id=cited(other)[0],
+                                   case_id=case.id, finding_conclusion="confirmed"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_database_refuses_changing_a_cited_findings_conclusion(decided_case, committee):
+    case = decided_case()
+    propose(case, committee, kind="warning")
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Finding).where(Finding.case_id == case.id)
+                           .values(conclusion="not_confirmed"))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_database_refuses_a_sanction_on_a_not_confirmed_decision(decided_case, committee):
+    case = decided_case()
+    sanction = propose(case, committee, kind="warning")
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Sanction).where(Sanction.id == sanction.id)
+                           .values(decision_outcome="not_confirmed"))
+        db.session.flush()
+    db.session.rollback()
