@@ -84,6 +84,9 @@ def _register_blueprints(app: Flask) -> None:
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
     from casework.core.views import bp as core_bp
+    from casework.decisions.register_views import bp as register_bp
+    from casework.decisions.results_views import bp as results_bp
+    from casework.decisions.sanction_views import bp as sanctions_bp
     from casework.decisions.views import bp as decisions_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
@@ -100,6 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(decisions_bp)
+    app.register_blueprint(sanctions_bp)
+    app.register_blueprint(register_bp)
+    app.register_blueprint(results_bp)
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     from casework.core import filters
 
