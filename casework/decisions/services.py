@@ -220,6 +220,18 @@ def add_finding(case: Case, actor: User, *, allegation: str, conclusion: Outcome
     return finding
 
 
+def _check_not_cited(finding: Finding) -> None:
+    """A sanction rests on the finding's conclusion (the database holds it too)."""
+    from casework.decisions.sanction_models import SanctionFinding
+
+    cited_by = db.session.scalar(select(SanctionFinding.sanction_id).where(
+        SanctionFinding.finding_id == finding.id).limit(1))
+    if cited_by is not None:
+        raise DecisionError("invalid", _l(
+            "Sanction %(n)d rests on this finding: its conclusion cannot change.", n=cited_by),
+            field="conclusion")
+
+
 def update_finding(finding: Finding, actor: User, *, allegation: str,
                    conclusion: Outcome | str, reasoning: str, evidence_ids: Iterable[int] = (),
                    now: datetime | None = None) -> Finding:
@@ -227,6 +239,8 @@ def update_finding(finding: Finding, actor: User, *, allegation: str,
     case = finding.case
     _check_finding_access(case, actor)
     values = _finding_values(case, allegation, conclusion, reasoning, evidence_ids)
+    if values["conclusion"] is not finding.conclusion:
+        _check_not_cited(finding)
     before = {"conclusion": finding.conclusion.value,
               "evidence_ids": [item.id for item in finding.evidence]}
     for key, value in values.items():

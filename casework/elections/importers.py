@@ -21,6 +21,7 @@ from casework.elections.models import (
     Election,
     PollingStation,
     Region,
+    RegionCertification,
     RegionKind,
     Result,
     StationKind,
@@ -158,6 +159,13 @@ def import_elections(rows: list[Row], election: Election | None, report: ImportR
         _upsert(report, existing.get(code), values, lambda c=code: Election(code=c))
 
 
+def _seats(row: Row) -> int | None:
+    seats = _count(row, "seats", required=False)
+    if seats == 0:
+        raise RowProblem("seats must be at least 1 when given")
+    return seats
+
+
 def import_regions(rows: list[Row], election: Election, report: ImportReport) -> None:
     existing = {r.code: r for r in db.session.scalars(
         select(Region).where(Region.election_id == election.id))}
@@ -169,7 +177,8 @@ def import_regions(rows: list[Row], election: Election, report: ImportReport) ->
             raise RowProblem("a region cannot be its own parent")
         parent_in_file[code] = parent
         return {**_names(row), "kind": _choice(row, "kind", RegionKind),
-                "voters": _count(row, "voters", required=False), "_parent": parent}
+                "voters": _count(row, "voters", required=False),
+                "seats": _seats(row), "_parent": parent}
 
     errors: list[RowError] = []
     items = _check_all(rows, lambda r: _code(r, "code"), check, errors)
@@ -256,12 +265,21 @@ def _within(region: Region | None, ancestor_id: int) -> bool:
     return False
 
 
+def _top(region: Region) -> Region:
+    while region.parent is not None:
+        region = region.parent
+    return region
+
+
 def import_results(rows: list[Row], election: Election, report: ImportReport) -> None:
     stations = {s.code: s for s in db.session.scalars(
         select(PollingStation).where(PollingStation.election_id == election.id))}
     candidates = {c.code: c for c in db.session.scalars(
         select(Candidate).where(Candidate.election_id == election.id))}
     _regions_by_code(election)  # loads the region tree once for _within()
+    certified = set(db.session.scalars(select(RegionCertification.region_id).join(
+        Region, Region.id == RegionCertification.region_id).where(
+        Region.election_id == election.id)))
     existing = {(r.station_id, r.candidate_id): r for r in db.session.scalars(
         select(Result).join(Result.station).where(PollingStation.election_id == election.id))}
 
@@ -282,6 +300,9 @@ def import_results(rows: list[Row], election: Election, report: ImportReport) ->
         current = existing.get((station.id, candidate.id))
         if current is not None and current.annulled and current.votes != votes:
             raise RowProblem("this result is annulled; its votes cannot be changed by import")
+        if (current is None or current.votes != votes) and _top(candidate.region).id in certified:
+            raise RowProblem(f"the results of {_top(candidate.region).code} are certified; "
+                             "they cannot be changed by import")
         return {"votes": votes, "_ids": (station.id, candidate.id)}
 
     items = _check_all(rows, key, check)
@@ -293,7 +314,7 @@ def import_results(rows: list[Row], election: Election, report: ImportReport) ->
 
 IMPORTERS = {
     "elections": (import_elections, ["code", *NAMES, *CALENDAR], ["timezone", "default_locale"]),
-    "regions": (import_regions, ["code", "kind", *NAMES], ["parent_code", "voters"]),
+    "regions": (import_regions, ["code", "kind", *NAMES], ["parent_code", "voters", "seats"]),
     "stations": (import_stations, ["code", "kind"], ["region_code", "address"]),
     "candidates": (import_candidates, ["code", "region_code", *NAMES], []),
     "results": (import_results, ["station_code", "candidate_code", "votes"], []),

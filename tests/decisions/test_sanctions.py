@@ -394,3 +394,21 @@ def test_database_refuses_a_sanction_on_a_not_confirmed_decision(decided_case, c
                            .values(decision_outcome="not_confirmed"))
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_cited_findings_conclusion_cannot_be_changed_on_reopening(decided_case, committee):
+    from casework.cases.transitions import apply
+    from casework.decisions.services import DecisionError, update_finding
+
+    case = decided_case()
+    sanction = propose(case, committee, kind="warning")
+    apply(case, "appeal", actor=committee["secretary"], reason="New witness.")
+    apply(case, "reopen", actor=committee["secretary"])
+    finding = sanction.findings[0]
+    with pytest.raises(DecisionError) as caught:
+        update_finding(finding, committee["r1"], allegation=finding.allegation,
+                       conclusion="not_confirmed", reasoning="The witness retracted.")
+    assert caught.value.field == "conclusion"
+    update_finding(finding, committee["r1"], allegation=finding.allegation,
+                   conclusion="confirmed", reasoning="Still holds.",
+                   evidence_ids=[item.id for item in finding.evidence])  # same: fine

@@ -129,6 +129,38 @@ def test_annulled_result_votes_cannot_be_changed_by_import(election):
     assert same.unchanged == 1
 
 
+def test_certified_region_results_cannot_be_changed_by_import(election, make_user):
+    from casework.core.db import utcnow
+    from casework.elections.models import RegionCertification
+
+    run_import("candidates", "code,region_code,name_kk,name_ru,name_en\n"
+               "C-1,KZ-KAR-BAL,А,А,A\nA-1,KZ-ALA,Б,Б,B\n".encode(), election=election)
+    run_import("results", b"station_code,candidate_code,votes\nE-VOTE,C-1,100\n",
+               election=election)
+    kar = db.session.scalar(select(Region).where(Region.code == "KZ-KAR"))
+    db.session.add(RegionCertification(region_id=kar.id, certified_at=utcnow(),
+                                       certified_by_id=make_user("chair").id))
+    db.session.commit()
+    for change in (b"E-VOTE,C-1,150\n", b"BAL-001,C-1,5\n"):  # a district's candidate too
+        with pytest.raises(ImportFailed) as failed:
+            run_import("results", b"station_code,candidate_code,votes\n" + change,
+                       election=election)
+        assert "KZ-KAR are certified" in str(failed.value.errors[0])
+    assert db.session.scalar(select(Result.votes)) == 100
+    other = run_import("results", b"station_code,candidate_code,votes\nE-VOTE,C-1,100\n"
+                       b"E-VOTE,A-1,7\n", election=election)
+    assert (other.unchanged, other.created) == (1, 1)  # Almaty is not certified
+
+
+def test_regions_seats_column(election):
+    run_import("regions", "code,kind,name_kk,name_ru,name_en,seats\n"
+               "KZ-KAR,region,Қ,К,K,3\n".encode(), election=election)
+    assert db.session.scalar(select(Region.seats).where(Region.code == "KZ-KAR")) == 3
+    with pytest.raises(ImportFailed):
+        run_import("regions", "code,kind,name_kk,name_ru,name_en,seats\n"
+                   "KZ-KAR,region,Қ,К,K,0\n".encode(), election=election)
+
+
 def test_candidate_status_is_not_touched_by_import(election):
     from casework.elections.models import CandidateStatus
 
