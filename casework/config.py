@@ -113,6 +113,11 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_SANCTION_APPEAL_DAYS": _int("SANCTION_APPEAL_DAYS", 3),
         "CASEWORK_SANCTION_APPEAL_DECISION_HOURS": _int("SANCTION_APPEAL_DECISION_HOURS", 72),
         "CASEWORK_DEFAULT_SEATS": _int("DEFAULT_SEATS", 1),
+        # Reports: how old the dashboard's rollup may get before the worker refreshes it,
+        # the XLSX export's row cap (CSV streams any size), a personal API token's lifetime.
+        "CASEWORK_REPORTS_REFRESH_SECONDS": _int("REPORTS_REFRESH_SECONDS", 60),
+        "CASEWORK_EXPORT_XLSX_MAX_ROWS": _int("EXPORT_XLSX_MAX_ROWS", 100000),
+        "CASEWORK_API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 90),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),
