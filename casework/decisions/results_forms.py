@@ -1,0 +1,22 @@
+"""Forms of the staff results pages: the shape of what is sent; the rules are in services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from casework.decisions.models import TEXT_MAX
+
+
+class CertifyForm(FlaskForm):
+    # Required only while blockers remain: that rule is certification.certify()'s.
+    override_reason = TextAreaField(_l("Reason for the override"),
+                                    validators=[Optional(), Length(max=TEXT_MAX)],
+                                    render_kw={"rows": 4})
+
+
+class ResultsImportForm(FlaskForm):
+    file = FileField(_l("Results file (CSV)"),
+                     validators=[FileRequired(_l("Choose the CSV file to import."))],
+                     render_kw={"accept": ".csv,text/csv"})
