@@ -1,0 +1,107 @@
+"""Forms for sanctions: the proposal, the chair's review, the appeal and its decision. Only the
+shape of what is sent: every rule (which findings, which candidate, which scope) is in
+casework.decisions.sanctions."""
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from casework.decisions.forms import CheckboxesField
+from casework.decisions.models import TEXT_MAX
+from casework.decisions.sanction_models import APPEAL_LABELS, SUMMARY_MAX, TYPE_LABELS
+from casework.elections.models import Candidate, PollingStation, Region
+
+REFERRAL_MAX = 300
+ALL_CANDIDATES = "all"
+NAMED_CANDIDATES = "named"
+
+
+def type_choices() -> list[SelectChoice]:
+    return [SelectChoice(kind.value, label) for kind, label in TYPE_LABELS.items()]
+
+
+def appeal_choices() -> list[SelectChoice]:
+    return [SelectChoice(outcome.value, label) for outcome, label in APPEAL_LABELS.items()]
+
+
+def candidate_choices(candidates: Iterable[Candidate], locale: str) -> list[SelectChoice]:
+    return [SelectChoice(str(c.id), f"{c.code} · {c.name(locale)}") for c in candidates]
+
+
+def station_choices(stations: Iterable[PollingStation]) -> list[SelectChoice]:
+    return [SelectChoice(str(s.id), f"{s.code} · {s.address}" if s.address else s.code)
+            for s in stations]
+
+
+def region_choices(regions: Iterable[Region], locale: str) -> list[SelectChoice]:
+    return [SelectChoice("", _l("No whole region")),
+            *(SelectChoice(str(r.id), r.name(locale)) for r in regions)]
+
+
+class ProposeForm(FlaskForm):
+    kind = RadioField(_l("Type of sanction"), choices=type_choices(), validate_choice=False)
+    finding_ids = CheckboxesField(_l("Findings it rests on"), choices=[])
+    candidate_id = SelectField(_l("Candidate"), choices=[], validators=[Optional()])
+    referred_to = StringField(_l("Body the case is referred to"),
+                              validators=[Optional(), Length(max=REFERRAL_MAX)])
+    summary = TextAreaField(_l("Public summary"),
+                            description=_l("Shown in the public register; no personal data of "
+                                           "the complainant."),
+                            validators=[Length(max=SUMMARY_MAX)])
+    station_ids = CheckboxesField(_l("Polling stations"), choices=[])
+    annul_region_id = SelectField(_l("A whole region (its paper polling stations)"),
+                                  choices=[], validators=[Optional()])
+    annul_electronic = BooleanField(_l("The electronic vote"))
+    candidates = RadioField(_l("Whose votes"), default=ALL_CANDIDATES, choices=[
+        SelectChoice(ALL_CANDIDATES, _l("All candidates")),
+        SelectChoice(NAMED_CANDIDATES, _l("Only the candidates named below"))])
+    candidate_ids = CheckboxesField(_l("Candidates named"), choices=[])
+
+
+def propose_form(*, findings, accused, stations, regions, candidates,
+                 locale: str) -> ProposeForm:
+    """A ProposeForm whose choices are this case's findings, accused, stations and regions."""
+    form = ProposeForm()
+    form.finding_ids.choices = [SelectChoice(str(f.id), str(f.id)) for f in findings]
+    form.candidate_id.choices = [SelectChoice("", _l("Choose…")),
+                                 *candidate_choices(accused, locale)]
+    form.station_ids.choices = station_choices(stations)
+    form.annul_region_id.choices = region_choices(regions, locale)
+    form.candidate_ids.choices = candidate_choices(candidates, locale)
+    return form
+
+
+class ApproveForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the rejection"),
+                           validators=[InputRequired(), Length(max=TEXT_MAX)])
+    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])
+
+
+class AppealForm(FlaskForm):
+    filed_at = DateTimeLocalField(_l("Filed at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                  validators=[InputRequired()])
+    grounds = TextAreaField(_l("Grounds of the appeal"),
+                            validators=[InputRequired(), Length(max=TEXT_MAX)])
+
+
+class DecideAppealForm(FlaskForm):
+    outcome = RadioField(_l("Decision on the appeal"), choices=appeal_choices(),
+                         validators=[InputRequired()])
+    reasons = TextAreaField(_l("Reasons"), validators=[InputRequired(), Length(max=TEXT_MAX)])
+    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])
