@@ -415,7 +415,9 @@ def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, ground
     if not isinstance(filed_at, datetime):
         raise SanctionError("missing", _l("Give the date and time the appeal was filed."),
                             field="filed_at")
-    if filed_at > now + timedelta(minutes=5) or filed_at < sanction.enforced_at:
+    # Forms give the minute: an appeal filed in the minute of enforcement is not "before" it.
+    enforced_minute = sanction.enforced_at.replace(second=0, microsecond=0)
+    if filed_at > now + timedelta(minutes=5) or filed_at < enforced_minute:
         raise SanctionError("invalid", _l("The appeal is filed after the sanction was enforced "
                                           "and not in the future."), field="filed_at")
     if filed_at > appeal_deadline(sanction):

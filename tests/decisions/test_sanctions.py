@@ -412,3 +412,11 @@ def test_a_cited_findings_conclusion_cannot_be_changed_on_reopening(decided_case
     update_finding(finding, committee["r1"], allegation=finding.allegation,
                    conclusion="confirmed", reasoning="Still holds.",
                    evidence_ids=[item.id for item in finding.evidence])  # same: fine
+
+
+def test_an_appeal_filed_in_the_minute_of_enforcement_is_accepted(decided_case, committee):
+    sanction = approve(propose(decided_case(), committee, kind="warning"), committee)
+    minute = sanction.enforced_at.replace(second=0, microsecond=0)
+    assert record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="x")
+    with pytest.raises(SanctionError):
+        record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="again")
