@@ -224,7 +224,9 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
                                               "decided “confirmed” or “partly confirmed”."))
     kind = _kind(kind)
     findings = _cited(case, finding_ids)
-    candidate = _accused(case, candidate_id, kind in CANDIDATE_TYPES)
+    # An annulment names its candidates in its scope, not here.
+    candidate = None if kind is SanctionType.VOTE_ANNULMENT else _accused(
+        case, candidate_id, kind in CANDIDATE_TYPES)
     summary = required_text(summary, "summary", _l("Summarise the reasons for the register."),
                             SUMMARY_MAX, SanctionError)
     now = now or utcnow()
