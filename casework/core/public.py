@@ -16,6 +16,12 @@ PUBLIC_ENDPOINTS: set[str] = {
     "intake.tracked_case",
     "intake.tracked_reply",
     "intake.forget",
+    "register.index",
+    "register.entry",
+    "register.feed",
+    "register.json_index",
+    "register.standings_index",
+    "register.standings",
 }
 # The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
 PUBLIC_BLUEPRINTS: set[str] = {"api"}

@@ -10,12 +10,12 @@ from casework.accounts.queries import scope_region_ids
 from casework.accounts.services import set_preferred_locale
 from casework.core.audit import AuditEntry
 from casework.core.errors import render_error
-from casework.core.forms import LanguageForm
+from casework.core.forms import LanguageForm, switch_allowed
 from casework.core.i18n import LANG_COOKIE, LANGUAGES
 from casework.core.permissions import require_roles
 from casework.core.urls import safe_next
 from casework.elections.queries import current_election, region_overview
-from casework.extensions import db
+from casework.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
 
@@ -30,13 +30,14 @@ def home():
 
 
 @bp.post("/language")
+@csrf.exempt  # checked by switch_allowed: the token for staff, the site for visitors
 def set_language():
     form = LanguageForm()
-    if not form.validate_on_submit():
+    if not switch_allowed(request, current_user.is_authenticated):
         return render_error(400)
     if form.lang.data not in LANGUAGES:
         return render_error(400, _("Unknown language: %(lang)s. Choose one of: %(choices)s.",
-                                   lang=form.lang.data[:10], choices=", ".join(LANGUAGES.values())))
+                                   lang=(form.lang.data or "")[:10], choices=", ".join(LANGUAGES.values())))
     if current_user.is_authenticated:
         set_preferred_locale(current_user, form.lang.data)
         db.session.commit()

@@ -33,9 +33,8 @@ def test_accept_language_is_used(client, election):
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_switcher_choice_is_remembered_over_accept_language(client, lang):
-    token = csrf_from(client, "/")
-    response = client.post("/language", data={"lang": lang, "next": "/login",
-                                              "csrf_token": token})
+    response = client.post("/language", data={"lang": lang, "next": "/login"},
+                           headers={"Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     cookie = response.headers["Set-Cookie"]
     assert f"casework_lang={lang}" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -44,21 +43,40 @@ def test_switcher_choice_is_remembered_over_accept_language(client, lang):
 
 
 def test_unknown_language_is_refused_and_nothing_changes(client):
-    token = csrf_from(client, "/")
-    response = client.post("/language", data={"lang": "fr", "csrf_token": token})
+    response = client.post("/language", data={"lang": "fr"})
     assert response.status_code == 400
     assert "fr" in response.get_data(as_text=True)
     assert "casework_lang" not in response.headers.get("Set-Cookie", "")
 
 
-def test_switch_without_csrf_is_refused(client):
-    assert client.post("/language", data={"lang": "ru"}).status_code == 400
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site"},
+                                     {"Origin": "https://evil.example"}])
+def test_cross_site_switch_is_refused(client, headers):
+    response = client.post("/language", data={"lang": "ru"}, headers=headers)
+    assert response.status_code == 400
+    assert "casework_lang" not in response.headers.get("Set-Cookie", "")
+
+
+def test_visitor_switch_needs_no_session(client):
+    """Public pages put nothing in the session, so anyone's cache may share them."""
+    response = client.get("/")
+    assert 'name="csrf_token"' not in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+    switched = client.post("/language", data={"lang": "ru"},
+                           headers={"Origin": "http://localhost"})
+    assert switched.status_code == 302 and "casework_lang=ru" in switched.headers["Set-Cookie"]
+
+
+def test_staff_switch_without_csrf_is_refused(client, make_user, login):
+    login(client, make_user("reviewer"))
+    response = client.post("/language", data={"lang": "ru"},
+                           headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 400
 
 
 def test_language_switch_does_not_redirect_off_site(client):
-    token = csrf_from(client, "/")
-    response = client.post("/language", data={"lang": "ru", "next": "https://evil.example/",
-                                              "csrf_token": token})
+    response = client.post("/language", data={"lang": "ru", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
 
 

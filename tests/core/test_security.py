@@ -167,5 +167,6 @@ def test_health_is_public(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_csrf_token_present_in_language_forms(client):
-    assert csrf_from(client, "/")
+def test_csrf_token_present_in_staff_language_forms(client, make_user, login):
+    login(client, make_user("reviewer"))
+    assert csrf_from(client, "/staff")
