@@ -11,6 +11,7 @@ from casework.cases.cli import cases_cli
 from casework.elections.cli import demo_cli, import_cli
 from casework.mailin.cli import mail_cli
 from casework.notifications.cli import worker_command
+from casework.reports.cli import reports_cli
 
 audit_cli = AppGroup("audit", help="The audit chain.")
 
@@ -31,5 +32,5 @@ def audit_verify() -> None:
 
 def register(app: Flask) -> None:
     for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command,
-                  cases_cli):
+                  cases_cli, reports_cli):
         app.cli.add_command(group)

@@ -1,4 +1,5 @@
-"""`flask --app casework worker`: deliver the outbox, through RQ or by an embedded loop."""
+"""`flask --app casework worker`: deliver the outbox, through RQ or by an embedded loop, and
+keep the reports' rollup fresh (casework.reports.jobs) between rounds."""
 
 import logging
 import signal
@@ -11,6 +12,7 @@ from flask.cli import with_appcontext
 
 from casework.extensions import db
 from casework.notifications import delivery
+from casework.reports.jobs import refresh_reports_if_due
 
 log = logging.getLogger("casework.notifications")
 
@@ -48,6 +50,7 @@ def _schedule(app: Flask, connection, interval: float, stop: threading.Event) ->
                 count = 0
             if count:
                 click.echo(f"outbox: enqueued={count}")
+            refresh_reports_if_due()
             stop.wait(interval)
 
 
@@ -63,6 +66,7 @@ def run_rq_worker(redis_url: str, *, burst: bool, interval: float) -> None:
 
     connection = Redis.from_url(redis_url)
     if burst:
+        refresh_reports_if_due()
         click.echo(f"outbox: enqueued={delivery.enqueue_due_with_rq(connection)}")
         SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
         return
@@ -98,6 +102,7 @@ def worker_command(burst: bool, interval: float) -> None:
         _echo_round(counts)
 
     with _stop_on_signals(stop):
-        delivery.run_loop(burst=burst, interval=interval, stop=stop, on_round=on_round)
+        delivery.run_loop(burst=burst, interval=interval, stop=stop, on_round=on_round,
+                          periodic=refresh_reports_if_due)
     if burst and not rounds:
         click.echo("outbox: nothing due")

@@ -188,11 +188,15 @@ def deliver_due(limit: int = 50, stop: threading.Event | None = None) -> dict[st
 
 
 def run_loop(*, burst: bool, interval: float = 2.0, stop: threading.Event | None = None,
-             on_round: Callable[[dict[str, int]], None] | None = None) -> None:
+             on_round: Callable[[dict[str, int]], None] | None = None,
+             periodic: Callable[[], object] | None = None) -> None:
     """The embedded worker. With `burst`, return once nothing is due; otherwise wait
-    `interval` seconds after a round with nothing to do, until `stop` is set."""
+    `interval` seconds after a round with nothing to do, until `stop` is set. `periodic`
+    runs before every round (it decides itself whether anything is due)."""
     stop = stop or threading.Event()
     while not stop.is_set():
+        if periodic is not None:
+            periodic()
         try:
             counts = deliver_due(stop=stop)
         except Exception:  # the database is away: wait and try again, nothing is lost

@@ -1,0 +1,1 @@
+"""Reports: the staff dashboard, the public statistics and the exports."""

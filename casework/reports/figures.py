@@ -1,0 +1,305 @@
+"""The figures of the staff dashboard and the public statistics, for a scope of regions.
+
+`dashboard(election, region_ids, now)` runs a fixed handful of queries whatever the number of
+cases, each on a small or indexed table:
+1. the election's regions (a few dozen rows);
+2. case_state_counts of the scope (cases by region, category and state: counters kept by
+   triggers, at most regions x categories x states rows);
+3. the rollup's refresh time (one row);
+4. the rollup's figures of the scope summed per (metric, key) in the database (a range of
+   the report_figures primary key; a few hundred rows come back);
+5. sanctions by type and status, joined to their cases for the scope (a small table).
+Figures from the rollup (casework.reports.rollups: cases per hour and day, channels,
+outcomes, reasons, times to screening and decision, calls, and the overdue and due-soon
+counts) are None until it has been computed once (the page says they are being prepared);
+they are never computed in a request.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, literal, select
+
+from casework.cases.models import Case, CaseState, Category
+from casework.cases.search_models import NO_REGION, CaseStateCount
+from casework.cases.workflow import InadmissibleReason, Outcome
+from casework.decisions.sanction_models import Sanction, SanctionStatus, SanctionType
+from casework.elections.models import Election, Region
+from casework.extensions import db
+from casework.intake.models import Channel
+from casework.reports import rollups
+from casework.reports.models import ReportFigure, ReportRefresh
+
+OPEN_STATES = (CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
+               CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY, CaseState.APPEALED)
+LANGS = ("kk", "ru", "en")
+
+
+@dataclass
+class RegionFigure:
+    """Cases of a region and everything below it (code None: the cases with no region yet)."""
+
+    code: str | None
+    names: dict[str, str]
+    cases: int
+    voters: int | None
+
+    @property
+    def per_10k(self) -> float | None:
+        """Cases per 10,000 voters; None without a voter count."""
+        if not self.voters:
+            return None
+        return self.cases * 10000 / self.voters
+
+    def name(self, locale: str) -> str:
+        return self.names.get(locale) or self.names.get("kk", "")
+
+
+@dataclass(frozen=True)
+class Median:
+    """The bucket (minutes, `high` None: open-ended) holding the median of `count` cases."""
+
+    low: int
+    high: int | None
+    count: int
+
+
+@dataclass
+class Dashboard:
+    election_id: int
+    election_code: str
+    timezone: str
+    generated_at: datetime
+    all_regions: bool
+    total: int
+    open: int
+    by_state: dict[str, int]
+    by_category: dict[str, int]
+    by_region: list[RegionFigure]
+    sanctions: dict[str, int]  # enforced, by type
+    sanctions_proposed: dict[str, int]  # awaiting the chair's review (staff only)
+    # From the rollup: None until its first refresh.
+    as_of: datetime | None = None
+    overdue: int | None = None
+    due_soon: int | None = None
+    created_hour: list[tuple[str, int]] | None = None  # UTC hour, last 14 days
+    created_day: list[tuple[str, int]] | None = None  # date in the election's time zone
+    channels: dict[str, int] | None = None  # complaints by channel
+    outcomes: dict[str, int] | None = None
+    inadmissible: dict[str, int] | None = None
+    screening_minutes: dict[int, int] | None = None
+    decision_minutes: dict[int, int] | None = None
+    screening_median: Median | None = None
+    decision_median: Median | None = None
+    calls_hour: list[tuple[str, int]] | None = None
+
+    @property
+    def prepared(self) -> bool:
+        return self.as_of is not None
+
+    def to_dict(self, public: bool = False) -> dict:
+        """Plain JSON types; `public` leaves out what only staff see (sanction proposals)."""
+        def when(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return value.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
+
+        def median(value: Median | None) -> dict | None:
+            return None if value is None else asdict(value)
+
+        def hist(value: dict[int, int] | None) -> list[dict] | None:
+            if value is None:
+                return None
+            return [{"from_minutes": low, "to_minutes": high, "cases": value.get(low, 0)}
+                    for low, high in rollups.bucket_bounds()]
+
+        def series(value, name):
+            return None if value is None else [{name: k, "count": n} for k, n in value]
+
+        data = {
+            "election": self.election_code,
+            "timezone": self.timezone,
+            "generated_at": when(self.generated_at),
+            "as_of": when(self.as_of),
+            "prepared": self.prepared,
+            "all_regions": self.all_regions,
+            "cases": {"total": self.total, "open": self.open, "overdue": self.overdue,
+                      "due_soon": self.due_soon},
+            "by_state": self.by_state,
+            "by_category": self.by_category,
+            "by_region": [{"code": r.code, "names": r.names if r.code else None,
+                           "cases": r.cases, "voters": r.voters,
+                           "per_10k_voters": None if r.per_10k is None else round(r.per_10k, 2)}
+                          for r in self.by_region],
+            "sanctions_enforced": self.sanctions,
+            "complaints_by_channel": self.channels,
+            "outcomes": self.outcomes,
+            "inadmissible_by_reason": self.inadmissible,
+            "screening_minutes": {"median": median(self.screening_median),
+                                  "histogram": hist(self.screening_minutes)},
+            "decision_minutes": {"median": median(self.decision_median),
+                                 "histogram": hist(self.decision_minutes)},
+            "created_per_hour": series(self.created_hour, "hour"),
+            "created_per_day": series(self.created_day, "date"),
+            "calls_per_hour": series(self.calls_hour, "hour"),
+        }
+        if not public:
+            data["sanctions_proposed"] = self.sanctions_proposed
+        return data
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def median_of(histogram: dict[int, int]) -> Median | None:
+    """The bucket of the lower median (the ceil(n/2)-th smallest value); None for no case."""
+    count = sum(histogram.values())
+    if not count:
+        return None
+    target, seen = (count + 1) // 2, 0
+    uppers = dict(rollups.bucket_bounds())
+    for low in sorted(histogram):
+        seen += histogram[low]
+        if seen >= target:
+            return Median(low, uppers.get(low), count)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _hours(values: dict[str, int], last: datetime) -> list[tuple[str, int]]:
+    start = rollups.first_hour(last)
+    keys = [rollups.hour_key(start + timedelta(hours=n)) for n in range(rollups.HOURS_KEPT)]
+    return [(key, values.get(key, 0)) for key in keys]
+
+
+def _days(values: dict[str, int]) -> list[tuple[str, int]]:
+    if not values:
+        return []
+    first, last = date.fromisoformat(min(values)), date.fromisoformat(max(values))
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [(d.isoformat(), values.get(d.isoformat(), 0)) for d in days]
+
+
+def _roots(regions: list, region_ids: set[int] | None) -> tuple[list, dict[int, int]]:
+    """The scope's top regions (a region in scope whose parent is not) and, for every region
+    in scope, the root it rolls up to."""
+    visible = {r.id: r for r in regions if region_ids is None or r.id in region_ids}
+    root_of: dict[int, int] = {}
+    for region_id in visible:
+        current = visible[region_id]
+        while current.parent_id in visible:
+            current = visible[current.parent_id]
+        root_of[region_id] = current.id
+    roots = sorted((visible[i] for i in set(root_of.values())), key=lambda r: r.code)
+    return roots, root_of
+
+
+# -- the queries ------------------------------------------------------------------------------
+
+def _regions(election: Election) -> list:
+    return list(db.session.execute(
+        select(Region.id, Region.parent_id, Region.code, Region.name_kk, Region.name_ru,
+               Region.name_en, Region.voters).where(Region.election_id == election.id)))
+
+
+def _counts(election: Election, keys: list[int] | None) -> list:
+    query = select(CaseStateCount.region_key, CaseStateCount.category, CaseStateCount.state,
+                   CaseStateCount.n).where(CaseStateCount.election_id == election.id,
+                                           CaseStateCount.n != 0)
+    if keys is not None:
+        query = query.where(CaseStateCount.region_key.in_(keys))
+    return list(db.session.execute(query))
+
+
+def _rollup(election: Election, keys: list[int] | None) -> dict[str, dict[str, int]]:
+    query = (select(ReportFigure.metric, ReportFigure.key, func.sum(ReportFigure.value))
+             .where(ReportFigure.election_id == election.id)
+             .group_by(ReportFigure.metric, ReportFigure.key))
+    if keys is not None:
+        query = query.where(ReportFigure.region_key.in_(keys))
+    figures: dict[str, dict[str, int]] = defaultdict(dict)
+    for metric, key, value in db.session.execute(query):
+        figures[metric][key] = int(value)
+    return figures
+
+
+def _region_filter(keys: list[int] | None):
+    if keys is None:
+        return []
+    return [Case.region_id.in_(keys)] if keys else [literal(False)]
+
+
+def _sanctions(election: Election, keys: list[int] | None) -> dict[str, dict[str, int]]:
+    rows = db.session.execute(
+        select(Sanction.status, Sanction.kind, func.count())
+        .join(Case, Case.id == Sanction.case_id)
+        .where(Case.election_id == election.id,
+               Sanction.status.in_([SanctionStatus.ENFORCED, SanctionStatus.PROPOSED]),
+               *_region_filter(keys))
+        .group_by(Sanction.status, Sanction.kind))
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for status, kind, count in rows:
+        found[SanctionStatus(status).value][SanctionType(kind).value] = count
+    return found
+
+
+# -- the dashboard ----------------------------------------------------------------------------
+
+def dashboard(election: Election, region_ids: set[int] | None, now: datetime) -> Dashboard:
+    """Every figure for the regions `region_ids` (with what lies below them: pass
+    casework.accounts.queries.scope_region_ids) or, for None, the whole election including
+    the cases whose region is not set yet."""
+    keys = None if region_ids is None else sorted(region_ids)
+    regions = _regions(election)
+    roots, root_of = _roots(regions, region_ids)
+
+    by_state = {s.value: 0 for s in CaseState}
+    by_category = {c.value: 0 for c in Category}
+    per_root: dict[int, int] = defaultdict(int)
+    no_region = 0
+    for region_key, category, state, n in _counts(election, keys):
+        by_state[CaseState(state).value] += n
+        by_category[Category(category).value] += n
+        if region_key == NO_REGION:
+            no_region += n
+        elif region_key in root_of:
+            per_root[root_of[region_key]] += n
+    by_region = [RegionFigure(r.code, {lang: getattr(r, f"name_{lang}") for lang in LANGS},
+                              per_root.get(r.id, 0), r.voters) for r in roots]
+    if region_ids is None:
+        by_region.append(RegionFigure(None, {}, no_region, None))
+
+    sanctions = _sanctions(election, keys)
+    data = Dashboard(
+        election_id=election.id, election_code=election.code, timezone=election.timezone,
+        generated_at=now, all_regions=region_ids is None,
+        total=sum(by_state.values()),
+        open=sum(by_state[s.value] for s in OPEN_STATES),
+        by_state=by_state, by_category=by_category, by_region=by_region,
+        sanctions={t.value: sanctions[SanctionStatus.ENFORCED.value].get(t.value, 0)
+                   for t in SanctionType},
+        sanctions_proposed={t.value: sanctions[SanctionStatus.PROPOSED.value].get(t.value, 0)
+                            for t in SanctionType})
+
+    as_of = db.session.scalar(select(ReportRefresh.refreshed_at).where(
+        ReportRefresh.election_id == election.id))
+    if as_of is None:
+        return data
+    figures = _rollup(election, keys)
+    data.as_of = as_of
+    data.overdue = figures[rollups.DEADLINE].get(rollups.OVERDUE, 0)
+    data.due_soon = figures[rollups.DEADLINE].get(rollups.DUE_SOON, 0)
+    data.created_hour = _hours(figures[rollups.CREATED_HOUR], as_of)
+    data.created_day = _days(figures[rollups.CREATED_DAY])
+    data.calls_hour = _hours(figures[rollups.CALLS_HOUR], as_of)
+    data.channels = {c.value: figures[rollups.CHANNEL].get(c.value, 0) for c in Channel}
+    data.outcomes = {o.value: figures[rollups.OUTCOME].get(o.value, 0) for o in Outcome}
+    reasons = figures[rollups.INADMISSIBLE]
+    data.inadmissible = {r.value: reasons.get(r.value, 0) for r in InadmissibleReason}
+    if reasons.get(rollups.UNKNOWN_REASON):
+        data.inadmissible[rollups.UNKNOWN_REASON] = reasons[rollups.UNKNOWN_REASON]
+    data.screening_minutes = {int(k): n for k, n in figures[rollups.SCREENING_MINUTES].items()}
+    data.decision_minutes = {int(k): n for k, n in figures[rollups.DECISION_MINUTES].items()}
+    data.screening_median = median_of(data.screening_minutes)
+    data.decision_median = median_of(data.decision_minutes)
+    return data
+

@@ -1,0 +1,265 @@
+"""From figures to what the pages show: translated sections (chart + data table), tiles, the
+map. Shared by the staff dashboard and the public statistics; the texts go through gettext
+here, at render time, in the page's language."""
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from flask import current_app
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from casework.cases.models import CaseState
+from casework.cases.queue_views import CHANNEL_LABELS
+from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS
+from casework.decisions.sanction_models import TYPE_LABELS
+from casework.intake.forms import CATEGORY_LABELS
+from casework.reports import charts, rollups
+from casework.reports import map as tile_map
+from casework.reports.figures import Dashboard, Median
+
+RECENT_HOURS = 24  # hours drawn in the per-hour charts (the JSON has the 14 days)
+MAP_BY = ("rate", "count")
+
+
+@dataclass
+class Section:
+    """One figure: a chart (None: no chart, e.g. the rollup is not ready) and its table."""
+
+    id: str
+    title: str
+    chart: Markup | None
+    columns: list[str]
+    rows: list[list[str]]
+    pending: bool = False  # from the rollup, not computed yet
+    note: str = ""
+
+
+@dataclass
+class Tile:
+    label: str
+    value: str
+    hint: str = ""
+    css: str = ""
+
+
+@dataclass
+class Page:
+    tiles: list[Tile]
+    sections: list[Section] = field(default_factory=list)
+
+
+def locale() -> str:
+    return str(get_locale() or "en")
+
+
+def number(value: float | int, decimals: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, pattern)
+
+
+def duration(minutes: int) -> str:
+    return format_timedelta(timedelta(minutes=minutes), threshold=1, locale=locale())
+
+
+def bucket_label(low: int, high: int | None) -> str:
+    if high is None:
+        return _("%(low)s or more", low=duration(low))
+    if low == 0:
+        return _("under %(high)s", high=duration(high))
+    return _("%(low)s to %(high)s", low=duration(low), high=duration(high))
+
+
+def median_text(median: Median | None) -> str:
+    if median is None:
+        return "—"
+    return bucket_label(median.low, median.high)
+
+
+def _local(hour: str, zone: ZoneInfo) -> datetime:
+    return datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
+
+
+def _bars(section_id: str, title: str, items: list[tuple[str, int]], value_label: str,
+          column: str) -> Section:
+    desc = _("Bar chart. The numbers are also in the table under it.")
+    chart = charts.bar_chart(f"chart-{section_id}", title, desc, items,
+                             value_label=value_label, fmt=number)
+    return Section(section_id, title, chart, [column, value_label],
+                   [[label, number(value)] for label, value in items])
+
+
+def _pending(section_id: str, title: str) -> Section:
+    return Section(section_id, title, None, [], [], pending=True)
+
+
+def _per_hour(section_id: str, title: str, series: list[tuple[str, int]] | None,
+              zone: ZoneInfo, value_label: str) -> Section:
+    if series is None:
+        return _pending(section_id, title)
+    recent = series[-RECENT_HOURS:]
+    lang = locale()
+    full = [format_datetime(_local(k, zone), "d MMM y, HH:mm", tzinfo=zone, locale=lang)
+            for k, _n in recent]
+    rows = [[label, number(n)] for label, (_k, n) in zip(full, recent, strict=True)]
+    ticks = [(format_datetime(_local(k, zone), "HH", tzinfo=zone, locale=lang), n)
+             for k, n in recent]
+    chart = charts.column_chart(
+        f"chart-{section_id}", title,
+        _("Column chart of the last %(n)d hours. The numbers are also in the table under it.",
+          n=RECENT_HOURS), ticks,
+        x_label=_("Hour (%(zone)s)", zone=zone.key), y_label=value_label, tick_every=3,
+        fmt=number, titles=full)
+    return Section(section_id, title, chart, [_("Hour starting"), value_label], rows)
+
+
+def _per_day(series: list[tuple[str, int]] | None, zone: ZoneInfo) -> Section:
+    title = _("New cases per day")
+    if series is None:
+        return _pending("created-day", title)
+    lang = locale()
+    labels = [(format_date(date.fromisoformat(k), "d MMM", locale=lang), n) for k, n in series]
+    full = [format_date(date.fromisoformat(k), "d MMMM y", locale=lang) for k, _n in series]
+    chart = charts.column_chart(
+        "chart-created-day", title,
+        _("Column chart. The numbers are also in the table under it."), labels,
+        x_label=_("Day (%(zone)s)", zone=zone.key), y_label=_("Cases"),
+        tick_every=max(1, math.ceil(len(labels) / 10)), fmt=number, titles=full)
+    rows = [[label, number(n)] for label, (_k, n) in zip(full, series, strict=True)]
+    return Section("created-day", title, chart, [_("Day"), _("Cases")], rows)
+
+
+def _histogram(section_id: str, title: str, values: dict[int, int] | None,
+               median: Median | None) -> Section:
+    if values is None:
+        return _pending(section_id, title)
+    items = [(bucket_label(low, high), values.get(low, 0))
+             for low, high in rollups.bucket_bounds()]
+    section = _bars(section_id, title, items, _("Cases"), _("Time taken"))
+    section.note = _("Median: %(median)s (%(n)s cases).", median=median_text(median),
+                     n=number(median.count if median else 0))
+    return section
+
+
+def region_label(code: str | None, name: str) -> str:
+    return name if code else _("Region not set yet")
+
+
+def page(data: Dashboard, *, public: bool) -> Page:
+    """Tiles and sections of the dashboard (public=False) or the statistics page."""
+    lang = locale()
+    zone = ZoneInfo(data.timezone)
+    soon = int(current_app.config.get("CASEWORK_DUE_SOON_HOURS") or 12)
+    tiles = [
+        Tile(_("Cases"), number(data.total)),
+        Tile(_("Open"), number(data.open)),
+        Tile(_("Overdue"), number(data.overdue) if data.prepared else "…",
+             css="tile-alert" if data.overdue else ""),
+        Tile(_("Due soon"), number(data.due_soon) if data.prepared else "…",
+             hint=_("within %(n)d hours", n=soon)),
+        Tile(_("Median time to screening"), median_text(data.screening_median)
+             if data.prepared else "…"),
+        Tile(_("Median time to decision"), median_text(data.decision_median)
+             if data.prepared else "…"),
+    ]
+    cases = _("Cases")
+    sections = [
+        _bars("state", _("Cases by state"),
+              [(str(STATE_LABELS[CaseState(k)]), n) for k, n in data.by_state.items()],
+              cases, _("State")),
+        _bars("region", _("Cases by region"),
+              [(region_label(r.code, r.name(lang)), r.cases) for r in data.by_region],
+              cases, _("Region")),
+        _bars("category", _("Cases by category"),
+              [(str(CATEGORY_LABELS[k]), n) for k, n in
+               ((c, data.by_category[c.value]) for c in CATEGORY_LABELS)], cases,
+              _("Category")),
+    ]
+    title = _("Complaints by channel")
+    if data.channels is None:
+        sections.append(_pending("channel", title))
+    else:
+        section = _bars("channel", title, [(str(CHANNEL_LABELS[c]), data.channels[c.value])
+                                           for c in CHANNEL_LABELS], _("Complaints"),
+                        _("Channel"))
+        section.note = _("Each complaint counts once: a case may have complaints from several "
+                         "channels.")
+        sections.append(section)
+    sections.append(_per_hour("created-hour", _("New cases per hour"), data.created_hour,
+                              zone, cases))
+    sections.append(_per_day(data.created_day, zone))
+    title = _("Outcomes of decided cases")
+    sections.append(_pending("outcome", title) if data.outcomes is None else _bars(
+        "outcome", title, [(str(OUTCOME_LABELS[o]), data.outcomes[o.value])
+                           for o in OUTCOME_LABELS], cases, _("Outcome")))
+    title = _("Inadmissible cases by reason")
+    if data.inadmissible is None:
+        sections.append(_pending("inadmissible", title))
+    else:
+        reasons = [(str(INADMISSIBLE_LABELS[r]), data.inadmissible[r.value])
+                   for r in INADMISSIBLE_LABELS]
+        if data.inadmissible.get(rollups.UNKNOWN_REASON):
+            reasons.append((_("Reason not recorded"), data.inadmissible[rollups.UNKNOWN_REASON]))
+        sections.append(_bars("inadmissible", title, reasons, cases, _("Reason")))
+    sections.append(_histogram("screening-time", _("Time from intake to screening"),
+                               data.screening_minutes, data.screening_median))
+    sections.append(_histogram("decision-time", _("Time from intake to decision"),
+                               data.decision_minutes, data.decision_median))
+    section = _bars("sanctions", _("Sanctions enforced by type"),
+                    [(str(TYPE_LABELS[t]), data.sanctions[t.value]) for t in TYPE_LABELS],
+                    _("Sanctions"), _("Type"))
+    if not public:
+        section.columns.append(_("Proposed, awaiting review"))
+        for row, kind in zip(section.rows, TYPE_LABELS, strict=True):
+            row.append(number(data.sanctions_proposed[kind.value]))
+    sections.append(section)
+    sections.append(_per_hour("calls-hour", _("Hotline calls per hour"), data.calls_hour, zone,
+                              _("Calls")))
+    return Page(tiles, sections)
+
+
+# -- the map ----------------------------------------------------------------------------------
+
+@dataclass
+class MapView:
+    by: str
+    svg: Markup
+    legend: list[tuple[str, str]]  # (css class, range text)
+    rows: list[dict]
+
+
+def region_map(data: Dashboard, by: str) -> MapView:
+    lang = locale()
+    by = by if by in MAP_BY else "rate"
+
+    def fmt(value: float) -> str:
+        return number(value, 1) if by == "rate" else number(value)
+
+    tiles, legend = tile_map.layout(data.by_region, by, lang, fmt)
+
+    def tooltip(tile: tile_map.Tile) -> str:
+        if tile.value is None:
+            return _("%(region)s: no data on voters", region=tile.name)
+        if by == "rate":
+            return _("%(region)s: %(value)s cases per 10,000 voters", region=tile.name,
+                     value=tile.text)
+        return _("%(region)s: %(value)s cases", region=tile.name, value=tile.text)
+
+    title = (_("Map of the regions: cases per 10,000 voters") if by == "rate"
+             else _("Map of the regions: number of cases"))
+    svg = tile_map.map_svg("region-map", title, _(
+        "Each square is a region, placed roughly where it lies; darker means more. The table "
+        "under the map gives the same numbers."), tiles, tooltip)
+    legend_rows = [(f"map-q{c.level}", _("%(low)s to %(high)s", low=fmt(c.low),
+                                         high=fmt(c.high))) for c in legend]
+    if any(t.level is None for t in tiles):
+        legend_rows.append(("map-nodata", _("no data")))
+    rows = [{"code": r.code, "name": r.name(lang), "cases": number(r.cases),
+             "voters": number(r.voters) if r.voters else "—",
+             "rate": number(r.per_10k, 1) if r.per_10k is not None else "—"}
+            for r in data.by_region if r.code]
+    return MapView(by, svg, legend_rows, rows)
