@@ -1,0 +1,187 @@
+"""Exports of case lists, the daily report and the sanctions register (CSV, XLSX).
+
+Each export: load the election (404 without one) -> role check (403) -> validate the filters
+(400 with the message on the filter) -> one service call, which records the audit entry ->
+commit -> send. The audit entry is committed before a byte of the file is sent.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import DateField, Form, SelectChoice, SelectField
+from wtforms.validators import Optional
+
+from casework.accounts.models import Role
+from casework.cases.queries import QueueScope
+from casework.cases.queue_views import QueueFilterForm, _choices, _filters, _known
+from casework.core.permissions import require_roles
+from casework.decisions.sanction_models import STATUS_LABELS, TYPE_LABELS
+from casework.elections.models import Election
+from casework.elections.queries import current_election
+from casework.extensions import db
+from casework.reports import exports
+
+bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
+
+EXPORT_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
+STATUS = {"invalid": 400, "too_large": 422}
+QUEUE_FILTERS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
+                 "evidence", "sort")
+VALUE_SHOWN = 40  # characters of a bad filter value repeated in the message
+
+
+class DailyForm(Form):
+    """GET form: no CSRF."""
+
+    date = DateField(_l("Day"), validators=[Optional()])
+
+
+class SanctionExportForm(Form):
+    """GET form: no CSRF."""
+
+    status = SelectField(_l("Status"), validate_choice=False)
+    kind = SelectField(_l("Type"), validate_choice=False, name="type")
+    date_from = DateField(_l("Proposed from"), validators=[Optional()], name="from")
+    date_to = DateField(_l("Proposed until"), validators=[Optional()], name="to")
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _election_or_404(fmt: str) -> Election:
+    """The current election, for a known format (csv, xlsx); 404 otherwise."""
+    election = current_election() if fmt in exports.FORMATS else None
+    if election is None:
+        abort(404)
+    return election
+
+
+def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> dict:
+    """The three forms; the one named `sent` filled from the query string."""
+    args = request.args
+
+    cases = QueueFilterForm(args if sent == "cases" else None)
+    _choices(cases, scope, _locale())
+    daily = DailyForm(args if sent == "daily" else None,
+                      date=exports.local_today(election))
+    sanctions = SanctionExportForm(args if sent == "sanctions" else None)
+    every = SelectChoice("", _("All"))
+    sanctions.status.choices = [every] + [SelectChoice(s.value, str(label))
+                                          for s, label in STATUS_LABELS.items()]
+    sanctions.kind.choices = [every] + [SelectChoice(k.value, str(label))
+                                        for k, label in TYPE_LABELS.items()]
+    return {"cases": cases, "daily": daily, "sanctions": sanctions}
+
+
+def _page(election: Election | None, forms: dict | None, status: int = 200,
+          errors: dict | None = None):
+    return render_template(
+        "reports/exports.html", election=election, forms=forms, errors=errors or {},
+        contacts=exports.may_see_contacts(current_user),
+        max_rows=current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS", 100000)), status
+
+
+def _check_queue_filters(form: QueueFilterForm) -> bool:
+    """Every filter given names one of its choices (the queue ignores others; an export
+    says so rather than export another list than the one asked for)."""
+    form.validate()
+    good = not form.q.errors
+    for name in QUEUE_FILTERS:
+        field = getattr(form, name)
+        raw = request.args.get(name, "")
+        if raw and _known(raw, field.choices) is None:
+            field.errors = [_("“%(value)s” is not one of the choices of “%(filter)s”.",
+                              value=raw[:VALUE_SHOWN], filter=field.label.text)]
+            good = False
+    return good
+
+
+def _refused(election: Election, forms: dict, sent: str, error: exports.ExportError):
+    """Put a refusal on its filter, or at the top of the form; the page with its status."""
+    db.session.rollback()
+    fields = {f.name: f for f in forms[sent]}
+    if error.field in fields:
+        fields[error.field].errors = [str(error.message)]
+        return _page(election, forms, STATUS.get(error.code, 400))
+    return _page(election, forms, STATUS.get(error.code, 400), {sent: [str(error.message)]})
+
+
+def _send(export: exports.Export) -> Response:
+    if hasattr(export.body, "read"):
+        response = send_file(export.body, mimetype=export.mimetype, as_attachment=True,
+                             download_name=export.filename, max_age=0)
+    else:
+        response = Response(stream_with_context(export.body), content_type=export.mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _max_rows() -> int:
+    return int(current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS") or 100000)
+
+
+@bp.get("/")
+@require_roles(*EXPORT_ROLES)
+def index():
+    election = current_election()
+    if election is None:
+        return _page(None, None)
+    return _page(election, _forms(election, QueueScope.load(current_user, election)))
+
+
+@bp.get("/cases.<fmt>")
+@require_roles(*EXPORT_ROLES)
+def cases(fmt: str):
+    election = _election_or_404(fmt)
+    scope = QueueScope.load(current_user, election)
+    forms = _forms(election, scope, "cases")
+    if not _check_queue_filters(forms["cases"]):
+        return _page(election, forms, 400)
+    try:
+        export = exports.export_cases(current_user, scope, _filters(forms["cases"]), fmt,
+                                      locale=_locale(), max_rows=_max_rows())
+    except exports.ExportError as error:
+        return _refused(election, forms, "cases", error)
+    db.session.commit()
+    return _send(export)
+
+
+@bp.get("/daily.<fmt>")
+@require_roles(*EXPORT_ROLES)
+def daily(fmt: str):
+    election = _election_or_404(fmt)
+    try:
+        export = exports.export_daily(current_user, election, request.args.get("date"), fmt,
+                                      locale=_locale())
+    except exports.ExportError as error:
+        forms = _forms(election, QueueScope.load(current_user, election), "daily")
+        return _refused(election, forms, "daily", error)
+    db.session.commit()
+    return _send(export)
+
+
+@bp.get("/sanctions.<fmt>")
+@require_roles(*EXPORT_ROLES)
+def sanctions(fmt: str):
+    election = _election_or_404(fmt)
+    try:
+        export = exports.export_sanctions(current_user, election, request.args, fmt,
+                                          locale=_locale(), max_rows=_max_rows())
+    except exports.ExportError as error:
+        forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
+        return _refused(election, forms, "sanctions", error)
+    db.session.commit()
+    return _send(export)
