@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document of the public API; tests check it against the code."""
+"""The OpenAPI 3.1 document of the API (public, and staff with bearer tokens); tests check
+it against the code."""
 
 from flask import current_app
 
@@ -107,13 +108,208 @@ SCHEMAS = {
 LIMITED = _problem_response("Too many requests from this client; wait and try again.")
 
 
+# -- the staff API (personal bearer tokens) --------------------------------------------------
+
+CASE_STATES = ["received", "screening", "inadmissible", "investigation", "info_requested",
+               "findings_ready", "decided", "closed", "appealed", "merged"]
+CHANNELS = ["web", "api", "hotline", "email", "social_media", "letter", "walk_in"]
+SORTS = ["newest", "oldest", "due", "updated"]
+API_ACTIONS = ["start_screening", "admit", "reject", "merge", "request_info", "info_received",
+               "ready_findings", "close", "appeal", "reopen"]
+DATE_TIME = {"type": "string", "format": "date-time"}
+OPTIONAL_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+BEARER = [{"bearerToken": []}]
+
+STAFF_SCHEMAS = {
+    "CaseSummary": {
+        "type": "object",
+        "required": ["reference", "state", "public_status", "category", "region", "station",
+                     "created_at", "state_changed_at", "assignee", "due_at", "overdue"],
+        "properties": {
+            "reference": {"type": "string"}, "state": {"enum": CASE_STATES},
+            "public_status": {"enum": STATUSES}, "category": {"enum": CATEGORIES},
+            "region": {"type": ["string", "null"], "description": "Region code; null until set."},
+            "station": {"type": ["string", "null"], "description": "Polling station code."},
+            "created_at": DATE_TIME, "state_changed_at": DATE_TIME,
+            "assignee": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["id", "name"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}]},
+            "due_at": OPTIONAL_DATE_TIME,
+            "overdue": {"type": "boolean"},
+        },
+    },
+    "CasePage": {
+        "type": "object", "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}},
+            "next": {"type": ["string", "null"],
+                     "description": "Pass as `after` for the next page; null on the last one."},
+        },
+    },
+    "TimelineEntry": {
+        "type": "object", "required": ["kind", "at", "title", "body", "actor", "details"],
+        "properties": {
+            "kind": {"enum": ["complaint", "call", "mail", "evidence", "note", "message",
+                              "transition", "notice", "reply"]},
+            "at": DATE_TIME, "title": {"type": "string"}, "body": {"type": ["string", "null"]},
+            "actor": {"type": ["string", "null"]},
+            "details": {"type": "object", "description": "By kind; a transition has action, "
+                        "from_state, to_state, reason_code, outcome_code."},
+        },
+    },
+    "Case": {
+        "allOf": [{"$ref": "#/components/schemas/CaseSummary"}, {
+            "type": "object",
+            "required": ["paused", "has_evidence", "outcome", "public_reason", "accused",
+                         "actions", "timeline"],
+            "properties": {
+                "paused": {"type": "boolean"}, "has_evidence": {"type": "boolean"},
+                "outcome": {"type": ["string", "null"]},
+                "public_reason": {"type": ["string", "null"]},
+                "accused": {"type": "array", "items": {
+                    "type": "object", "required": ["code", "name", "names"],
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                   "names": _names()}}},
+                "actions": {"type": "array", "description": "The moves open to you now.",
+                            "items": {
+                                "type": "object",
+                                "required": ["action", "label", "to_state", "fields", "api"],
+                                "properties": {
+                                    "action": {"type": "string"}, "label": {"type": "string"},
+                                    "to_state": {"enum": CASE_STATES},
+                                    "fields": {"type": "array", "items": {"type": "string"}},
+                                    "api": {"type": "boolean", "description":
+                                            "false: decisions are taken on the decision form"}}}},
+                "timeline": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+            },
+        }],
+    },
+    "TransitionInput": {
+        "type": "object", "required": ["action", "expected_state"],
+        "description": "The action's own fields: reject (reason_code, public_reason), merge "
+                       "(into: a case reference), request_info (question), appeal (reason). "
+                       "admit and reject need the admissibility checklist, filled in on the "
+                       "case page. decide and redecide are not taken here.",
+        "properties": {
+            "action": {"enum": API_ACTIONS},
+            "expected_state": {"enum": CASE_STATES,
+                               "description": "The state you saw; 409 if the case moved."},
+            "reason_code": {"enum": ["outside_remit", "outside_filing_window",
+                                     "no_specific_facts", "no_evidence_or_source", "duplicate",
+                                     "withdrawn"]},
+            "public_reason": {"type": "string", "maxLength": 10000},
+            "into": {"type": "string", "maxLength": 40},
+            "question": {"type": "string", "maxLength": 10000},
+            "reason": {"type": "string", "maxLength": 10000},
+        },
+    },
+    "TransitionResult": {
+        "type": "object", "required": ["reference", "state", "public_status", "transition"],
+        "properties": {
+            "reference": {"type": "string"}, "state": {"enum": CASE_STATES},
+            "public_status": {"enum": STATUSES},
+            "transition": {"type": "object",
+                           "required": ["id", "action", "from_state", "to_state", "at"],
+                           "properties": {"id": {"type": "integer"},
+                                          "action": {"type": "string"},
+                                          "from_state": {"enum": CASE_STATES},
+                                          "to_state": {"enum": CASE_STATES}, "at": DATE_TIME}},
+        },
+    },
+    "Statistics": {"type": "object", "description": "The staff dashboard's figures for your "
+                   "regions (casework.reports.figures.Dashboard.to_dict)."},
+}
+
+UNAUTHORIZED = _problem_response("No valid personal API token (a session cookie is not enough)")
+FORBIDDEN = _problem_response("Your role may not use this endpoint")
+CASE_NOT_FOUND = _problem_response("No case with this reference in your regions")
+INVALID = _problem_response("A parameter or field is missing or wrong (named in `errors`)")
+REFERENCE = {"name": "reference", "in": "path", "required": True,
+             "description": "The case reference, e.g. DEMO2020-KAR-00012.",
+             "schema": {"type": "string", "maxLength": 40}}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+QUEUE_PARAMETERS = [
+    _query("state", "Cases in this state.", {"enum": CASE_STATES}),
+    _query("region", "A region code of your regions, with the regions below it; `none`: "
+           "cases whose region is not set (staff of all regions only).",
+           {"type": "string", "maxLength": 20}),
+    _query("category", "Cases of this category.", {"enum": CATEGORIES}),
+    _query("channel", "Cases with a complaint from this channel.", {"enum": CHANNELS}),
+    _query("candidate", "Cases accusing the candidate with this code.",
+           {"type": "string", "maxLength": 20}),
+    _query("assignee", "A user id, `me` or `none`.", {"type": "string", "maxLength": 12}),
+    _query("overdue", "Past their deadline (true) or not (false).", {"type": "boolean"}),
+    _query("has_evidence", "With evidence (true) or without (false).", {"type": "boolean"}),
+    _query("q", "Words to find in the texts of the case.", {"type": "string", "maxLength": 200}),
+    _query("sort", "Order of the list.", {"enum": SORTS, "default": "newest"}),
+    _query("after", "The `next` cursor of the previous page (same sort).",
+           {"type": "string", "maxLength": 200}),
+    _query("limit", "Cases per page.", {"type": "integer", "minimum": 1, "maximum": 100,
+                                        "default": 50}),
+]
+
+
+def _json(description: str, schema: str) -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+STAFF_PATHS = {
+    "/cases": {"get": {
+        "operationId": "listCases", "tags": ["staff"], "security": BEARER,
+        "summary": "The case queue in your regions, filtered, one keyset page at a time",
+        "description": "Roles: reviewer, secretary, chair, auditor.",
+        "parameters": QUEUE_PARAMETERS,
+        "responses": {"200": _json("One page of cases", "CasePage"), "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": _problem_response("No election"),
+                      "422": INVALID}}},
+    "/cases/{reference}": {"get": {
+        "operationId": "getCase", "tags": ["staff"], "security": BEARER,
+        "summary": "A case with its accused, its timeline and the moves open to you",
+        "description": "Roles: reviewer, secretary, chair, auditor.",
+        "parameters": [REFERENCE],
+        "responses": {"200": _json("The case", "Case"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                      "404": CASE_NOT_FOUND}}},
+    "/cases/{reference}/transitions": {"post": {
+        "operationId": "moveCase", "tags": ["staff"], "security": BEARER,
+        "summary": "Take a workflow action on a case, as on the case page",
+        "description": "Roles: reviewer, secretary, chair (and the action's own roles).",
+        "parameters": [REFERENCE],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/TransitionInput"}}}},
+        "responses": {"200": _json("Done: the new state", "TransitionResult"),
+                      "401": UNAUTHORIZED, "403": FORBIDDEN, "404": CASE_NOT_FOUND,
+                      "409": _problem_response("Not possible in the case's state, or the case "
+                                               "changed meanwhile: reload and retry"),
+                      "422": INVALID}}},
+    "/statistics": {"get": {
+        "operationId": "getStatistics", "tags": ["staff"], "security": BEARER,
+        "summary": "The dashboard figures for your regions",
+        "description": "Roles: reviewer, secretary, chair, auditor.",
+        "responses": {"200": _json("The figures", "Statistics"), "401": UNAUTHORIZED,
+                      "403": FORBIDDEN, "404": _problem_response("No election"),
+                      "501": _problem_response("Not available on this server yet")}}},
+}
+
+
 def document() -> dict:
     config = current_app.config
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Casework public API", "version": "1.0.0",
-                 "description": "File complaints about violations in the primary election and "
-                                "follow them by tracking code. No authentication; rate limited."},
+        "info": {"title": "Casework API", "version": "1.1.0",
+                 "description": "Public: file complaints about violations in the primary "
+                                "election and follow them by tracking code (no "
+                                "authentication; rate limited). Staff (tag `staff`): the "
+                                "case queue, cases and their workflow with a personal API "
+                                "token from your account page, as `Authorization: Bearer "
+                                "cw_...`; the same roles and regions as on the pages."},
         "servers": [{"url": "/api/v1"}],
         "paths": {
             "/elections/current": {"get": {
@@ -166,6 +362,12 @@ def document() -> dict:
                 "operationId": "getOpenApi", "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1", "content": {
                     "application/json": {"schema": {"type": "object"}}}}}}},
+            **STAFF_PATHS,
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": {**SCHEMAS, **STAFF_SCHEMAS},
+            "securitySchemes": {"bearerToken": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "cw_ personal API token",
+                "description": "Created and revoked on your account page (/account)."}},
+        },
     }
