@@ -44,6 +44,16 @@ def election_current():
     return response
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     raw = request.form.get("complaint")
     if raw is None and "complaint" in request.files:
@@ -56,6 +66,8 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
         raise services.IntakeError({"complaint": "the 'complaint' part is not valid JSON"}) from None
     if not isinstance(data, dict):
         raise services.IntakeError({"complaint": "the 'complaint' part must be a JSON object"})
+    if _has_nul(data):  # PostgreSQL cannot store it in text; nobody types it
+        raise services.IntakeError({"complaint": "text must not contain NUL characters"})
     uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     return data, uploads
 
@@ -154,7 +166,7 @@ def track_message(code: str):
     else:
         body = request.form.get("body")
         uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
-    if body is not None and not isinstance(body, str):
+    if body is not None and (not isinstance(body, str) or "\x00" in body):
         return problem(422, "The message was not accepted", errors={"body": "must be text"})
     try:
         services.add_reply(complaint, body or "", uploads)

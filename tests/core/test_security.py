@@ -170,3 +170,13 @@ def test_health_is_public(client):
 def test_csrf_token_present_in_staff_language_forms(client, make_user, login):
     login(client, make_user("reviewer"))
     assert csrf_from(client, "/staff")
+
+
+@pytest.mark.parametrize("path", ["/complaints/new", "/track", "/login"])
+def test_a_nul_character_in_a_form_is_a_clear_400(client, election, path):
+    client.set_cookie("casework_lang", "en")
+    token = csrf_from(client, path)
+    response = client.post(path, data={"narrative": "bad\x00text", "code": "A\x00",
+                                       "email": "a\x00@b.kz", "csrf_token": token})
+    assert response.status_code == 400
+    assert "not allowed" in response.get_data(as_text=True)
