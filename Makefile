@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake bench-queue install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake bench-queue bench-reports install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-intake: install
 # BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
 bench-queue: install
 	$(BIN)/python bench/queue.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     import casework.models  # noqa: F401 - every table on the metadata
     from casework.accounts.services import load_user_from_cookie_id
+    from casework.api import tokens as api_tokens
     from casework.core import errors, i18n, public, security
     from casework.core.db import configure_sqlite, is_sqlite
     from casework.elections.queries import election_defaults
@@ -58,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True, include_name=include_name)
     mail.init_app(app)
     public.init_app(app)  # before CSRF: anonymous requests are sent to login first
+    api_tokens.init_app(app)  # the staff API's bearer tokens, checked before login
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
@@ -79,7 +81,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts.token_views import bp as account_bp
     from casework.accounts.views import bp as accounts_bp
+    from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
@@ -92,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
     from casework.mailin.views import bp as mailin_bp
+    from casework.reports.export_views import bp as exports_bp
+    from casework.reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(queue_bp)
@@ -106,7 +112,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sanctions_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(staff_api_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(exports_bp)
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
+    # The staff API accepts a bearer token only, never the session cookie (see its views),
+    # so a forged cross-site request carries no credentials and CSRF cannot apply either.
+    csrf.exempt(staff_api_bp)
     from casework.core import filters
 
     filters.init_app(app)

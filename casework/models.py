@@ -1,6 +1,7 @@
 """Imports every area's models so the metadata is complete (Alembic, create_all)."""
 
 import casework.accounts.models  # noqa: F401
+import casework.accounts.token_models  # noqa: F401
 import casework.cases.models  # noqa: F401
 import casework.cases.review_models  # noqa: F401
 import casework.cases.search_models  # noqa: F401
@@ -14,3 +15,4 @@ import casework.hotline.models  # noqa: F401
 import casework.intake.models  # noqa: F401
 import casework.mailin.models  # noqa: F401
 import casework.notifications.models  # noqa: F401
+import casework.reports.models  # noqa: F401

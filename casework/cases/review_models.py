@@ -72,7 +72,12 @@ class CaseTransition(db.Model):
 
     case: Mapped[Case] = relationship()
 
-    __table_args__ = (Index("ix_case_transitions_case_at", "case_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_case_transitions_case_at", "case_id", "at", "id"),
+        # The daily report's moves of a day, and the reports' first move into a state.
+        Index("ix_case_transitions_at", "at"),
+        Index("ix_case_transitions_to_state", "to_state", "case_id", "at"),
+    )
 
 
 class CaseDeadline(db.Model):

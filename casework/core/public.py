@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "register.json_index",
     "register.standings_index",
     "register.standings",
+    "reports.statistics",
+    "reports.statistics_json",
 }
 # The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
 PUBLIC_BLUEPRINTS: set[str] = {"api"}
