@@ -147,7 +147,7 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
              ~exists().where(deadline.case_id == Case.id)))
 
 
-def _conditions(scope: QueueScope, filters: QueueFilters,
+def filter_conditions(scope: QueueScope, filters: QueueFilters,
                 now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Case.election_id == scope.election.id]
     regions = region_condition(scope.selection(filters.region_code))
@@ -221,11 +221,11 @@ class Page:
 
 
 # sort -> (key column, descending)
-_KEYS = {"newest": (Case.created_at, True), "oldest": (Case.created_at, False),
+SORT_KEYS = {"newest": (Case.created_at, True), "oldest": (Case.created_at, False),
          "updated": (Case.state_changed_at, True)}
 
 
-def _row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
+def queue_row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
          now: datetime) -> QueueRow:
     if deadline is None:
         due = (case.created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
@@ -238,7 +238,7 @@ def _row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
                     paused)
 
 
-def _load(ids_or_page, order_by: list) -> Select:
+def rows_query(ids_or_page, order_by: list) -> Select:
     """The rows the page shows, for an id subquery (joined) or a list of ids."""
     names = (Region.code, Region.parent_id, Region.name_kk, Region.name_ru, Region.name_en)
     statement = (select(Case, CaseDeadline, User)
@@ -263,11 +263,11 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     now = now or utcnow()
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
-    conditions = _conditions(scope, filters, now)
+    conditions = filter_conditions(scope, filters, now)
     cursor = decode_cursor(after, sort)
     if sort == "due":
         return _due_page(conditions, cursor, limit, now)
-    column, descending = _KEYS[sort]
+    column, descending = SORT_KEYS[sort]
     if cursor is not None and cursor[1] is not None:
         position = tuple_(column, Case.id)
         conditions.append(position < tuple_(cursor[1], cursor[2]) if descending
@@ -277,8 +277,8 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
             .order_by(*order).limit(limit + 1).subquery("page"))
     outer = ([page.c.k.desc(), page.c.id.desc()] if descending
              else [page.c.k.asc(), page.c.id.asc()])
-    rows = [_row(case, deadline, assignee, now)
-            for case, deadline, assignee in db.session.execute(_load(page, outer))]
+    rows = [queue_row(case, deadline, assignee, now)
+            for case, deadline, assignee in db.session.execute(rows_query(page, outer))]
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1].case if rows else None
@@ -330,8 +330,8 @@ def _due_page(conditions: list, cursor, limit: int, now: datetime) -> Page:
               [(1, None, case_id) for case_id in sorted(untimed, reverse=True)]
     ordered = ordered[:limit + 1]
     ids = [case_id for _, _, case_id in ordered[:limit]]
-    loaded = {case.id: _row(case, d, assignee, now)
-              for case, d, assignee in db.session.execute(_load(ids, []))} if ids else {}
+    loaded = {case.id: queue_row(case, d, assignee, now)
+              for case, d, assignee in db.session.execute(rows_query(ids, []))} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     next_cursor = None
     if len(ordered) > limit:

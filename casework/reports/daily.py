@@ -115,7 +115,7 @@ def _new_cases(scope: QueueScope, start: datetime, end: datetime,
 
 
 def _new_by_channel(scope: QueueScope, start: datetime, end: datetime) -> Table:
-    from casework.cases.queue_views import CHANNEL_LABELS  # the queue's own labels
+    from casework.cases.queue_filters import CHANNEL_LABELS  # the queue's own labels
 
     counts = dict(db.session.execute(
         select(Complaint.channel, func.count(func.distinct(Case.id)))

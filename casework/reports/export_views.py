@@ -24,7 +24,12 @@ from wtforms.validators import Optional
 
 from casework.accounts.models import Role
 from casework.cases.queries import QueueScope
-from casework.cases.queue_views import QueueFilterForm, _choices, _filters, _known
+from casework.cases.queue_filters import (
+    QueueFilterForm,
+    fill_choices,
+    filters_from_form,
+    known_choice,
+)
 from casework.core.permissions import require_roles
 from casework.decisions.sanction_models import STATUS_LABELS, TYPE_LABELS
 from casework.elections.models import Election
@@ -73,7 +78,7 @@ def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> di
     args = request.args
 
     cases = QueueFilterForm(args if sent == "cases" else None)
-    _choices(cases, scope, _locale())
+    fill_choices(cases, scope, _locale())
     daily = DailyForm(args if sent == "daily" else None,
                       date=exports.local_today(election))
     sanctions = SanctionExportForm(args if sent == "sanctions" else None)
@@ -101,7 +106,7 @@ def _check_queue_filters(form: QueueFilterForm) -> bool:
     for name in QUEUE_FILTERS:
         field = getattr(form, name)
         raw = request.args.get(name, "")
-        if raw and _known(raw, field.choices) is None:
+        if raw and known_choice(raw, field.choices) is None:
             field.errors = [_("“%(value)s” is not one of the choices of “%(filter)s”.",
                               value=raw[:VALUE_SHOWN], filter=field.label.text)]
             good = False
@@ -151,7 +156,7 @@ def cases(fmt: str):
     if not _check_queue_filters(forms["cases"]):
         return _page(election, forms, 400)
     try:
-        export = exports.export_cases(current_user, scope, _filters(forms["cases"]), fmt,
+        export = exports.export_cases(current_user, scope, filters_from_form(forms["cases"]), fmt,
                                       locale=_locale(), max_rows=_max_rows())
     except exports.ExportError as error:
         return _refused(election, forms, "cases", error)

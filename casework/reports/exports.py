@@ -2,7 +2,7 @@
 as CSV (streamed) or XLSX (openpyxl, write-only, into a temporary file).
 
 The case list is the staff queue's own query: the same filters (`QueueFilters`) and the same
-region scope (`QueueScope`, `_conditions`), read in keyset batches of BATCH cases, each batch
+region scope (`QueueScope`, `filter_conditions`), read in keyset batches of BATCH cases, each batch
 a fixed number of queries (the page of cases with their region, deadline and assignee; the
 accused; the stations; the complaints). Nothing here reads the request or commits: the
 view commits the audit entry that `export_*` records before the body is sent.
@@ -28,12 +28,12 @@ from sqlalchemy.orm import contains_eager, selectinload
 from casework.accounts.models import Role, User
 from casework.cases.models import PUBLIC_STATUS, Case
 from casework.cases.queries import (
-    _KEYS,
+    SORT_KEYS,
     QueueFilters,
     QueueScope,
-    _conditions,
-    _load,
-    _row,
+    filter_conditions,
+    queue_row,
+    rows_query,
     scope_condition,
 )
 from casework.cases.workflow import OUTCOME_LABELS, PUBLIC_STATUS_LABELS, STATE_LABELS
@@ -256,7 +256,7 @@ def case_header(contacts: bool) -> list[str]:
 
 
 def _order(sort: str):
-    column, descending = _KEYS.get(sort, _KEYS["newest"])  # "due": newest first
+    column, descending = SORT_KEYS.get(sort, SORT_KEYS["newest"])  # "due": newest first
     return column, descending
 
 
@@ -264,7 +264,7 @@ def _case_batches(scope: QueueScope, filters: QueueFilters, now: datetime, conta
                   limit: int | None = None) -> Iterator[tuple[list, dict[int, list]]]:
     """(rows, complaints by case id) per keyset batch, in the queue's order; 4 queries each."""
     column, descending = _order(filters.sort)
-    conditions = _conditions(scope, filters, now)
+    conditions = filter_conditions(scope, filters, now)
     order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
     after: tuple[datetime, int] | None = None
     left = limit
@@ -278,9 +278,9 @@ def _case_batches(scope: QueueScope, filters: QueueFilters, now: datetime, conta
                 .order_by(*order).limit(size).subquery("page"))
         outer = ([page.c.k.desc(), page.c.id.desc()] if descending
                  else [page.c.k.asc(), page.c.id.asc()])
-        statement = _load(page, outer).options(
+        statement = rows_query(page, outer).options(
             selectinload(Case.station).load_only(PollingStation.code))
-        rows = [_row(case, deadline, assignee, now)
+        rows = [queue_row(case, deadline, assignee, now)
                 for case, deadline, assignee in db.session.execute(statement)]
         if not rows:
             return
@@ -315,7 +315,7 @@ def _contact_cells(complaints: list) -> list[str]:
 def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, locale: str,
               now: datetime | None = None, limit: int | None = None) -> Iterator[list[Any]]:
     """One list per case matching the filters in the scope; never internal notes."""
-    from casework.cases.queue_views import CHANNEL_LABELS  # the queue's own labels
+    from casework.cases.queue_filters import CHANNEL_LABELS  # the queue's own labels
 
     now = now or utcnow()
     zone = zone_of(scope.election)
@@ -349,7 +349,7 @@ def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, local
 
 def _bounded_count(scope: QueueScope, filters: QueueFilters, now: datetime, cap: int) -> int:
     """How many cases match, counting no further than cap + 1."""
-    ids = select(Case.id).where(*_conditions(scope, filters, now)).limit(cap + 1).subquery()
+    ids = select(Case.id).where(*filter_conditions(scope, filters, now)).limit(cap + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(ids)) or 0)
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from casework.cases.models import CaseState
-from casework.cases.queue_views import CHANNEL_LABELS
+from casework.cases.queue_filters import CHANNEL_LABELS
 from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS
 from casework.decisions.sanction_models import TYPE_LABELS
 from casework.intake.forms import CATEGORY_LABELS
