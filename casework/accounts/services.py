@@ -50,17 +50,36 @@ def _recent_failures(account: str, now: datetime) -> list[datetime]:
     ))
 
 
+def _throttle_wait(account: str, now: datetime) -> int:
+    """Seconds before `account` may try a password again; 0 when it may now."""
+    config = current_app.config
+    failures = _recent_failures(account, now)
+    if len(failures) < config["CASEWORK_LOGIN_MAX_FAILURES"]:
+        return 0
+    window = config["CASEWORK_LOGIN_WINDOW_SECONDS"]
+    oldest = failures[-config["CASEWORK_LOGIN_MAX_FAILURES"]]
+    return max(1, int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1)
+
+
+def reauthentication_wait(user: User, now: datetime | None = None) -> int:
+    """A password entered again to confirm an act (a sanction's approval) shares the login
+    throttle: seconds to wait, 0 when the user may try now."""
+    return _throttle_wait(normalize_email(user.email)[:254], now or utcnow())
+
+
+def record_reauthentication_failure(user: User, now: datetime | None = None) -> None:
+    """A wrong password entered again counts towards the login throttle like a failed login."""
+    db.session.add(LoginFailure(account=normalize_email(user.email)[:254], at=now or utcnow()))
+    db.session.flush()
+
+
 def authenticate(email: str, password: str, *, remote_addr: str | None = None,
                  now: datetime | None = None) -> LoginOutcome:
     """Check a login. Throttled per account name: other accounts are never affected."""
     now = now or utcnow()
     account = normalize_email(email)[:254]
-    config = current_app.config
-    failures = _recent_failures(account, now)
-    if len(failures) >= config["CASEWORK_LOGIN_MAX_FAILURES"]:
-        window = config["CASEWORK_LOGIN_WINDOW_SECONDS"]
-        oldest = failures[-config["CASEWORK_LOGIN_MAX_FAILURES"]]
-        wait = max(1, int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1)
+    wait = _throttle_wait(account, now)
+    if wait:
         audit.record("login.throttled", object_type="account", object_id=account,
                      details={"remote_addr": remote_addr})
         return LoginOutcome(retry_after=wait)

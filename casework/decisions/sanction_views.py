@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from casework.accounts.models import LoginFailure, Role
-from casework.accounts.services import normalize_email
+from casework.accounts.models import Role
+from casework.accounts.services import record_reauthentication_failure
 from casework.cases.models import Case
 from casework.cases.staff_services import load_case_for
 from casework.cases.workflow import STATE_LABELS
@@ -56,7 +56,8 @@ bp = Blueprint("sanctions", __name__)
 READERS = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
 PROPOSERS = tuple(sanctions.PROPOSER_ROLES)
 # A refusal's HTTP status; the rest (a field, the password) is 422.
-STATUS = {"forbidden": 403, "self_approval": 403, "not_allowed": 409, "conflict": 409}
+STATUS = {"forbidden": 403, "self_approval": 403, "not_allowed": 409, "conflict": 409,
+          "throttled": 429}
 CANDIDATE_STATUS_LABELS = {
     CandidateStatus.REGISTERED: _l("Registered"),
     CandidateStatus.DISQUALIFIED: _l("Removed from registration"),
@@ -257,8 +258,7 @@ def _refused(sanction_id: int, name: str, form, error: sanctions.SanctionError):
     """Roll back a refused step and show the page again with the refusal on the form."""
     db.session.rollback()
     if error.code == "password":
-        db.session.add(LoginFailure(account=normalize_email(current_user.email)[:254],
-                                    at=utcnow()))
+        record_reauthentication_failure(current_user)
         audit.record("sanction.password_failed", actor=current_user, object_type="sanction",
                      object_id=sanction_id)
         db.session.commit()

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from casework.accounts.models import Role, User
 from casework.accounts.passwords import check_password
+from casework.accounts.services import reauthentication_wait
 from casework.cases.models import Case, CaseState
 from casework.cases.staff_services import has_conflict
 from casework.cases.workflow import Outcome
@@ -61,7 +62,8 @@ REFERRAL_MAX = 300
 
 class SanctionError(Refusal):
     """A sanction step refused. `code`: forbidden, not_allowed (state), missing / invalid (a
-    field), self_approval, password (re-entry failed), conflict (changed meanwhile)."""
+    field), self_approval, password (re-entry failed), throttled (too many wrong passwords),
+    conflict (changed meanwhile)."""
 
 
 def _forbidden() -> SanctionError:
@@ -273,6 +275,10 @@ def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> N
 # -- reviewing: four eyes ----------------------------------------------------------------
 
 def _check_password(actor: User, password: str | None) -> None:
+    wait = reauthentication_wait(actor)
+    if wait:
+        raise SanctionError("throttled", _l("Too many wrong passwords: wait %(n)d seconds and "
+                                            "try again.", n=wait), field="password")
     if not password or not check_password(actor.password_hash, password):
         raise SanctionError("password", _l("Enter your password again to confirm."),
                             field="password")

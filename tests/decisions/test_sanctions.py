@@ -420,3 +420,17 @@ def test_an_appeal_filed_in_the_minute_of_enforcement_is_accepted(decided_case, 
     assert record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="x")
     with pytest.raises(SanctionError):
         record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="again")
+
+
+def test_password_re_entry_shares_the_login_throttle(decided_case, committee, app):
+    from casework.accounts.services import record_reauthentication_failure
+
+    sanction = propose(decided_case(), committee)
+    for _ in range(app.config["CASEWORK_LOGIN_MAX_FAILURES"]):
+        record_reauthentication_failure(committee["chair"])
+    db.session.commit()
+    with pytest.raises(SanctionError) as caught:  # even the right password waits
+        approve(sanction, committee)
+    assert (caught.value.code, caught.value.field) == ("throttled", "password")
+    db.session.rollback()
+    assert sanction.status is SanctionStatus.PROPOSED
