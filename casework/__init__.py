@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
     from casework.core.views import bp as core_bp
+    from casework.decisions import late_results
     from casework.decisions.register_views import bp as register_bp
     from casework.decisions.results_views import bp as results_bp
     from casework.decisions.sanction_views import bp as sanctions_bp
@@ -120,6 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     # The staff API accepts a bearer token only, never the session cookie (see its views),
     # so a forged cross-site request carries no credentials and CSRF cannot apply either.
     csrf.exempt(staff_api_bp)
+    # An enforced annulment extends to the results imported after it (importer's signal).
+    late_results.connect()
     from casework.core import filters
 
     filters.init_app(app)

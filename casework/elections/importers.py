@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from blinker import Namespace
 from sqlalchemy import select
 
 from casework.core import audit
@@ -27,6 +28,11 @@ from casework.elections.models import (
     StationKind,
 )
 from casework.extensions import db
+
+signals = Namespace()
+# Sent after a results import has written its rows, in the same transaction (sender: the
+# election): an enforced annulment extends to results that arrive inside its scope later.
+results_imported = signals.signal("results-imported")
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
 NAMES = ["name_kk", "name_ru", "name_en"]
@@ -333,6 +339,8 @@ def run_import(kind: str, data: bytes, *, election: Election | None, actor: Any 
     with db.session.no_autoflush:
         function(rows, election, report)
     db.session.flush()
+    if kind == "results":
+        results_imported.send(election, actor=actor)
     audit.record(f"import.{kind}", actor=actor, object_type="election",
                  object_id=election.code if election else None,
                  details={"source": source[-200:], "sha256": hashlib.sha256(data).hexdigest(),

@@ -27,7 +27,7 @@ from casework.decisions.sanctions import (
     reject_sanction,
 )
 from casework.decisions.standings import standings
-from casework.elections.models import CandidateStatus, Result
+from casework.elections.models import Candidate, CandidateStatus, Result
 from casework.extensions import db
 from tests import factories
 from tests.decisions.conftest import VOTES, region, station
@@ -434,3 +434,33 @@ def test_password_re_entry_shares_the_login_throttle(decided_case, committee, ap
     assert (caught.value.code, caught.value.field) == ("throttled", "password")
     db.session.rollback()
     assert sanction.status is SanctionStatus.PROPOSED
+
+
+def test_results_imported_later_inside_an_annulment_are_annulled_and_restored(
+        decided_case, committee, election, results_world):
+    from casework.elections.importers import run_import
+
+    case = decided_case()
+    annulment = approve(propose(case, committee, kind="vote_annulment",
+                                station_ids=[station(election, "KAR-001").id]), committee)
+    before = votes_of(election)["C03"]
+    db.session.add(Candidate(election_id=election.id, code="C04", name_kk="Late",
+                             name_ru="Late", name_en="Late",
+                             region_id=region(election, "KZ-KAR").id))
+    db.session.commit()
+    # Paper ballots counted late: a new candidate's result at the annulled station, and one
+    # at a station outside the scope.
+    run_import("results", b"station_code,candidate_code,votes\nKAR-001,C04,25\n"
+               b"BAL-001,C04,5\n", election=election, actor=committee["secretary"])
+    db.session.commit()
+    table = votes_of(election)
+    assert table["C04"][:2] == (5, 25)  # counted 5, annulled 25
+    assert table["C03"] == before
+    actions = list(db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.action == "sanction.extended")))
+    assert actions == ["sanction.extended"]
+    record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="x")
+    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y",
+                  password=PASSWORD)
+    db.session.commit()
+    assert votes_of(election)["C04"][:2] == (30, 0)
