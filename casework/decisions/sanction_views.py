@@ -23,7 +23,7 @@ from casework.cases.workflow import STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
-from casework.decisions import impact, sanction_queries, sanctions
+from casework.decisions import appeals, impact, sanction_queries, sanctions
 from casework.decisions.sanction_forms import (
     NAMED_CANDIDATES,
     AppealForm,
@@ -66,8 +66,8 @@ CANDIDATE_STATUS_LABELS = {
 ACTIONS = {
     "approve": (ApproveForm, sanctions.may_review),
     "reject": (RejectForm, sanctions.may_review),
-    "appeal": (AppealForm, sanctions.may_record_appeal),
-    "decide": (DecideAppealForm, sanctions.may_decide_appeal),
+    "appeal": (AppealForm, appeals.may_record_appeal),
+    "decide": (DecideAppealForm, appeals.may_decide_appeal),
 }
 
 
@@ -230,7 +230,7 @@ def _sanction_page(sanction: Sanction, case: Case, bound: dict | None = None,
     return render_template(
         "sanctions/sanction.html", sanction=sanction, case=case, appeal=appeal,
         impact=impact.for_page(sanction), reversal=reversal, forms=_forms(sanction, case, bound),
-        errors=errors or {}, deadline=sanctions.appeal_deadline(sanction),
+        errors=errors or {}, deadline=appeals.appeal_deadline(sanction),
         area=case_area(case), candidate_status=CANDIDATE_STATUS_LABELS,
         state_label=STATE_LABELS[case.state], Status=SanctionStatus, Type=SanctionType), status
 
@@ -318,7 +318,7 @@ def appeal(sanction_id: int):
     if not form.validate_on_submit():
         return _sanction_page(sanction, case, {"appeal": form}, status=422)
     try:
-        sanctions.record_appeal(sanction, current_user, filed_at=_utc(case, form.filed_at.data),
+        appeals.record_appeal(sanction, current_user, filed_at=_utc(case, form.filed_at.data),
                                 grounds=form.grounds.data)
     except sanctions.SanctionError as error:
         return _refused(sanction_id, "appeal", form, error)
@@ -339,7 +339,7 @@ def decide_appeal(sanction_id: int):
     if not form.validate_on_submit():
         return _sanction_page(sanction, case, {"decide": form}, status=422)
     try:
-        decided = sanctions.decide_appeal(sanction, current_user, outcome=form.outcome.data,
+        decided = appeals.decide_appeal(sanction, current_user, outcome=form.outcome.data,
                                           reasons=form.reasons.data, password=form.password.data)
     except sanctions.SanctionError as error:
         return _refused(sanction_id, "decide", form, error)

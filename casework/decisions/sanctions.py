@@ -1,5 +1,6 @@
-"""Sanctions: proposal, four-eyes approval, effects, appeal and reversal. Nothing here
-commits or reads the request; every step is flushed and audited in the caller's transaction.
+"""Sanctions: proposal and four-eyes approval (effects in sanction_effects.py, appeals in
+appeals.py). Nothing here commits or reads the request; every step is flushed and audited in
+the caller's transaction.
 
 The life of a sanction:
 - proposed by a reviewer, the secretary or a chair on a case decided confirmed or partly
@@ -13,10 +14,9 @@ The life of a sanction:
 """
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -30,14 +30,12 @@ from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
 from casework.decisions.models import TEXT_MAX, Decision, Finding
+from casework.decisions.sanction_effects import apply_effects
 from casework.decisions.sanction_models import (
     CANDIDATE_TYPES,
     SUMMARY_MAX,
-    AppealOutcome,
     Sanction,
-    SanctionAppeal,
     SanctionFinding,
-    SanctionResult,
     SanctionStatus,
     SanctionType,
 )
@@ -53,8 +51,6 @@ from casework.extensions import db
 
 PROPOSER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
 APPROVER_ROLES = frozenset({Role.CHAIR})
-APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
-APPEAL_DECIDER_ROLES = frozenset({Role.CHAIR})
 SANCTIONING = frozenset({Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED})
 SANCTIONABLE_STATES = frozenset({CaseState.DECIDED, CaseState.CLOSED})
 REFERRAL_MAX = 300
@@ -66,11 +62,11 @@ class SanctionError(Refusal):
     conflict (changed meanwhile)."""
 
 
-def _forbidden() -> SanctionError:
+def forbidden() -> SanctionError:
     return SanctionError("forbidden", _l("You may not do this on this case."))
 
 
-def _may_act(user: User, case: Case, roles: frozenset[Role]) -> bool:
+def may_act(user: User, case: Case, roles: frozenset[Role]) -> bool:
     return (user.is_active and user.role in roles and user.can_see_region(case.region)
             and not has_conflict(user, case))
 
@@ -97,30 +93,12 @@ def sanctions_of(case: Case) -> list[Sanction]:
 
 
 def may_propose(case: Case, user: User) -> bool:
-    return _may_act(user, case, PROPOSER_ROLES) and sanctioning_decision(case) is not None
+    return may_act(user, case, PROPOSER_ROLES) and sanctioning_decision(case) is not None
 
 
 def may_review(sanction: Sanction, user: User) -> bool:
     return (sanction.status is SanctionStatus.PROPOSED and user.id != sanction.proposed_by_id
-            and _may_act(user, sanction.case, APPROVER_ROLES))
-
-
-def appeal_deadline(sanction: Sanction) -> datetime | None:
-    if sanction.enforced_at is None:
-        return None
-    days = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DAYS", 3))
-    return sanction.enforced_at + timedelta(days=days)
-
-
-def may_record_appeal(sanction: Sanction, user: User) -> bool:
-    return (sanction.status is SanctionStatus.ENFORCED and sanction.appeal is None
-            and _may_act(user, sanction.case, APPEAL_RECORDER_ROLES))
-
-
-def may_decide_appeal(sanction: Sanction, user: User) -> bool:
-    appeal = sanction.appeal
-    return (appeal is not None and appeal.outcome is None and user.id != appeal.recorded_by_id
-            and _may_act(user, sanction.case, APPEAL_DECIDER_ROLES))
+            and may_act(user, sanction.case, APPROVER_ROLES))
 
 
 # -- proposing ---------------------------------------------------------------------------
@@ -218,8 +196,8 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
                      annul_all_candidates: bool = True, candidate_ids: Iterable[Any] = (),
                      now: datetime | None = None) -> Sanction:
     """Propose a sanction on a decided case; it waits for a chair's approval."""
-    if not _may_act(actor, case, PROPOSER_ROLES):
-        raise _forbidden()
+    if not may_act(actor, case, PROPOSER_ROLES):
+        raise forbidden()
     decision = sanctioning_decision(case)
     if decision is None:
         raise SanctionError("not_allowed", _l("A sanction can be proposed only on a case "
@@ -274,7 +252,7 @@ def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> N
 
 # -- reviewing: four eyes ----------------------------------------------------------------
 
-def _check_password(actor: User, password: str | None) -> None:
+def confirm_password(actor: User, password: str | None) -> None:
     wait = reauthentication_wait(actor)
     if wait:
         raise SanctionError("throttled", _l("Too many wrong passwords: wait %(n)d seconds and "
@@ -284,7 +262,7 @@ def _check_password(actor: User, password: str | None) -> None:
                             field="password")
 
 
-def _claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) -> None:
+def claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) -> None:
     """Move the sanction out of `expected` unless someone else did it first."""
     moved = db.session.execute(update(Sanction).where(
         Sanction.id == sanction.id, Sanction.status == expected).values(**values)
@@ -301,9 +279,9 @@ def _check_review(sanction: Sanction, actor: User, password: str | None) -> None
     if actor.id == sanction.proposed_by_id:
         raise SanctionError("self_approval", _l("A sanction is approved or rejected by someone "
                                                 "other than who proposed it."))
-    if not _may_act(actor, sanction.case, APPROVER_ROLES):
-        raise _forbidden()
-    _check_password(actor, password)
+    if not may_act(actor, sanction.case, APPROVER_ROLES):
+        raise forbidden()
+    confirm_password(actor, password)
 
 
 def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
@@ -317,10 +295,10 @@ def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
     if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
         _check_can_disqualify(sanction.candidate, exclude=sanction.id)
     now = now or utcnow()
-    _claim(sanction, SanctionStatus.PROPOSED, {
+    claim(sanction, SanctionStatus.PROPOSED, {
         "status": SanctionStatus.ENFORCED, "reviewed_by_id": actor.id, "reviewed_at": now,
         "enforced_at": now})
-    effects = _apply_effects(sanction, now)
+    effects = apply_effects(sanction, now)
     audit.record("sanction.enforced", actor=actor, object_type="case",
                  object_id=sanction.case.reference,
                  details={"sanction_id": sanction.id, "kind": sanction.kind.value,
@@ -334,145 +312,10 @@ def reject_sanction(sanction: Sanction, actor: User, *, reason: str, password: s
                            TEXT_MAX, SanctionError)
     _check_review(sanction, actor, password)
     now = now or utcnow()
-    _claim(sanction, SanctionStatus.PROPOSED, {
+    claim(sanction, SanctionStatus.PROPOSED, {
         "status": SanctionStatus.REJECTED, "reviewed_by_id": actor.id, "reviewed_at": now,
         "rejection_reason": reason})
     audit.record("sanction.rejected", actor=actor, object_type="case",
                  object_id=sanction.case.reference,
                  details={"sanction_id": sanction.id, "proposed_by": sanction.proposed_by_id})
     return sanction
-
-
-# -- effects -----------------------------------------------------------------------------
-
-def _apply_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:
-    if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
-        candidate = sanction.candidate
-        candidate.status = CandidateStatus.DISQUALIFIED
-        candidate.status_reason = sanction.summary
-        candidate.status_changed_at = now
-        candidate.disqualified_by_sanction_id = sanction.id
-        db.session.flush()
-        return {"disqualified": candidate.code}
-    if sanction.kind is SanctionType.VOTE_ANNULMENT:
-        annulled = votes = 0
-        for result in scope_results(sanction, case_area(sanction.case)):
-            fresh = not result.annulled
-            db.session.add(SanctionResult(sanction_id=sanction.id, result_id=result.id,
-                                          votes=result.votes, newly_annulled=fresh))
-            if fresh:
-                result.annulled, result.annulled_at = True, now
-                result.annulled_by_sanction_id = sanction.id
-                annulled += 1
-                votes += result.votes
-        db.session.flush()
-        return {"results_annulled": annulled, "votes_annulled": votes}
-    return {}
-
-
-def _reverse_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:
-    if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
-        candidate = sanction.candidate
-        if candidate.disqualified_by_sanction_id != sanction.id:
-            return {}
-        candidate.status = CandidateStatus.REGISTERED
-        candidate.status_reason = None
-        candidate.status_changed_at = now
-        candidate.disqualified_by_sanction_id = None
-        db.session.flush()
-        return {"reinstated": candidate.code}
-    if sanction.kind is SanctionType.VOTE_ANNULMENT:
-        restored = handed_over = 0
-        rows = db.session.scalars(select(SanctionResult).where(
-            SanctionResult.sanction_id == sanction.id))
-        for row in rows:
-            result = row.result
-            if result.annulled_by_sanction_id != sanction.id:
-                continue
-            # Another enforced annulment covering the same result keeps it annulled.
-            other = db.session.scalar(
-                select(Sanction.id).join(SanctionResult, SanctionResult.sanction_id == Sanction.id)
-                .where(SanctionResult.result_id == result.id, Sanction.id != sanction.id,
-                       Sanction.status == SanctionStatus.ENFORCED)
-                .order_by(Sanction.enforced_at, Sanction.id).limit(1))
-            if other is not None:
-                result.annulled_by_sanction_id = other
-                handed_over += 1
-            else:
-                result.annulled, result.annulled_at = False, None
-                result.annulled_by_sanction_id = None
-                restored += 1
-        db.session.flush()
-        return {"results_restored": restored, "results_still_annulled": handed_over}
-    return {}
-
-
-# -- appeals -----------------------------------------------------------------------------
-
-def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, grounds: str,
-                  now: datetime | None = None) -> SanctionAppeal:
-    """Record the sanctioned candidate's appeal, filed at `filed_at` (UTC)."""
-    if not _may_act(actor, sanction.case, APPEAL_RECORDER_ROLES):
-        raise _forbidden()
-    if sanction.status is not SanctionStatus.ENFORCED or sanction.appeal is not None:
-        raise SanctionError("not_allowed", _l("Only an enforced sanction can be appealed, "
-                                              "once."))
-    grounds = required_text(grounds, "grounds", _l("Give the grounds of the appeal."),
-                            TEXT_MAX, SanctionError)
-    now = now or utcnow()
-    if not isinstance(filed_at, datetime):
-        raise SanctionError("missing", _l("Give the date and time the appeal was filed."),
-                            field="filed_at")
-    # Forms give the minute: an appeal filed in the minute of enforcement is not "before" it.
-    enforced_minute = sanction.enforced_at.replace(second=0, microsecond=0)
-    if filed_at > now + timedelta(minutes=5) or filed_at < enforced_minute:
-        raise SanctionError("invalid", _l("The appeal is filed after the sanction was enforced "
-                                          "and not in the future."), field="filed_at")
-    if filed_at > appeal_deadline(sanction):
-        raise SanctionError("invalid", _l("The time to appeal this sanction ran out."),
-                            field="filed_at")
-    hours = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DECISION_HOURS", 72))
-    appeal = SanctionAppeal(sanction=sanction, filed_at=filed_at, grounds=grounds,
-                            recorded_by_id=actor.id, recorded_at=now,
-                            due_at=filed_at + timedelta(hours=hours))
-    db.session.add(appeal)
-    db.session.flush()
-    audit.record("sanction.appealed", actor=actor, object_type="case",
-                 object_id=sanction.case.reference,
-                 details={"sanction_id": sanction.id, "appeal_id": appeal.id,
-                          "filed_at": filed_at.isoformat()})
-    return appeal
-
-
-def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | str,
-                  reasons: str, password: str | None,
-                  now: datetime | None = None) -> SanctionAppeal:
-    """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
-    appeal = sanction.appeal
-    if appeal is None or appeal.outcome is not None:
-        raise SanctionError("not_allowed", _l("There is no appeal waiting for a decision."))
-    if actor.id == appeal.recorded_by_id:
-        raise SanctionError("self_approval", _l("The appeal is decided by someone other than "
-                                                "who recorded it."))
-    if not _may_act(actor, sanction.case, APPEAL_DECIDER_ROLES):
-        raise _forbidden()
-    try:
-        chosen = AppealOutcome(outcome)
-    except ValueError:
-        raise SanctionError("missing", _l("Choose: uphold or reverse."), field="outcome") from None
-    reasons = required_text(reasons, "reasons", _l("Give the reasons for the decision on the "
-                                                   "appeal."), TEXT_MAX, SanctionError)
-    _check_password(actor, password)
-    now = now or utcnow()
-    appeal.outcome, appeal.reasons = chosen, reasons
-    appeal.decided_by_id, appeal.decided_at = actor.id, now
-    effects: dict[str, Any] = {}
-    if chosen is AppealOutcome.REVERSED:
-        _claim(sanction, SanctionStatus.ENFORCED, {"status": SanctionStatus.REVERSED,
-                                                   "reversed_at": now})
-        effects = _reverse_effects(sanction, now)
-    db.session.flush()
-    audit.record(f"sanction.appeal_{chosen.value}", actor=actor, object_type="case",
-                 object_id=sanction.case.reference,
-                 details={"sanction_id": sanction.id, "appeal_id": appeal.id, **effects})
-    return appeal

@@ -13,15 +13,10 @@ from sqlalchemy import event, select
 from casework.cases.models import CaseState
 from casework.core.db import utcnow
 from casework.decisions import register_queries, services
+from casework.decisions.appeals import decide_appeal, record_appeal
 from casework.decisions.certification import certify
 from casework.decisions.models import Finding
-from casework.decisions.sanctions import (
-    approve_sanction,
-    decide_appeal,
-    propose_sanction,
-    record_appeal,
-    reject_sanction,
-)
+from casework.decisions.sanctions import approve_sanction, propose_sanction, reject_sanction
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
 from tests import factories

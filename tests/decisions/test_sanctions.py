@@ -11,6 +11,7 @@ from casework.cases.models import CaseState
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.decisions import impact
+from casework.decisions.appeals import decide_appeal, record_appeal
 from casework.decisions.models import Finding
 from casework.decisions.sanction_models import (
     Sanction,
@@ -21,9 +22,7 @@ from casework.decisions.sanction_models import (
 from casework.decisions.sanctions import (
     SanctionError,
     approve_sanction,
-    decide_appeal,
     propose_sanction,
-    record_appeal,
     reject_sanction,
 )
 from casework.decisions.standings import standings
