@@ -33,6 +33,7 @@ migrate: install secret
 
 seed: migrate
 	$(BIN)/flask demo seed
+	$(BIN)/flask demo cases
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
 # The mail worker runs beside the web server and stops with it.

@@ -1,5 +1,8 @@
 """Declarative base with a constraint naming convention, and time helpers."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData
@@ -19,9 +22,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Set only by `stamped_at` (back-dated demo data); None: the real clock.
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("casework_clock", default=None)
+
+
 def utcnow() -> datetime:
     """Naive UTC: every timestamp is stored in UTC and converted only for display."""
+    override = _clock.get()
+    if override is not None:
+        return override()
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def stamped_at(now: Callable[[], datetime]) -> Iterator[None]:
+    """Within the block, utcnow() answers now() (naive UTC): `demo cases` uses it to write
+    three days of casework with the times it would have had. Never in a request."""
+    token = _clock.set(now)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def is_sqlite(url: str) -> bool:
