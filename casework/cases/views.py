@@ -13,7 +13,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from casework.accounts.models import User
+from casework.cases import accused, actions
+from casework.cases import case_page as pages
 from casework.cases import staff_services as services
+from casework.cases.conflicts import conflicts_of, declare_conflict
 from casework.cases.forms import (
     AccusedReplyForm,
     AssignForm,
@@ -26,8 +29,9 @@ from casework.cases.forms import (
 )
 from casework.cases.models import Case, CaseState
 from casework.cases.queries import similar_cases
-from casework.cases.staff_models import AccusedNotice
+from casework.cases.staff_models import METHOD_LABELS, AccusedNotice
 from casework.cases.staff_services import LEAD_ROLES, MEMBER_ROLES, VIEW_ROLES, StaffError
+from casework.cases.timeline import SOURCE_LABELS
 from casework.cases.transitions import TransitionError, save_checklist
 from casework.cases.workflow import CHECKLIST_ITEMS, INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS, find
 from casework.core.permissions import require_roles
@@ -66,7 +70,7 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _forms(page: services.CasePage, given: dict) -> dict:
+def _forms(page: pages.CasePage, given: dict) -> dict:
     """Every form the page shows to this user; `given` are the ones sent back with errors."""
     case, forms = page.case, {}
     if not page.can_work:
@@ -105,7 +109,7 @@ def _forms(page: services.CasePage, given: dict) -> dict:
 
 
 def _render(case: Case, status: int = 200, **given):
-    page = services.case_page(case, current_user, _locale())
+    page = pages.case_page(case, current_user, _locale())
     # Possible duplicates are suggested while the case is being screened.
     similar = (similar_cases(case, user=current_user)
                if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else [])
@@ -113,7 +117,7 @@ def _render(case: Case, status: int = 200, **given):
         "cases/case.html", page=page, case=case, forms=_forms(page, given),
         state_labels=STATE_LABELS, category_labels=CATEGORY_LABELS,
         reason_labels=INADMISSIBLE_LABELS, outcome_labels=OUTCOME_LABELS,
-        source_labels=services.SOURCE_LABELS, method_labels=services.METHOD_LABELS,
+        source_labels=SOURCE_LABELS, method_labels=METHOD_LABELS,
         decisions_page=_decisions_page(), decision_actions=DECISION_ACTIONS,
         similar=similar), status
 
@@ -148,7 +152,7 @@ def act(reference: str, action: str):
     if not form.validate_on_submit():
         return _render(case, 422, **{action: form})
     try:
-        services.take_action(case, action, current_user, **form.payload())
+        actions.take_action(case, action, current_user, **form.payload())
     except (TransitionError, StaffError) as error:
         return _refused(case, error, action, form)
     db.session.commit()
@@ -249,7 +253,7 @@ def notify_accused(reference: str):
     try:
         if candidate is None:
             raise StaffError("missing", _("Choose the candidate."), field="candidate")
-        services.notify_accused(case, candidate, current_user, form.method.data or "")
+        accused.notify_accused(case, candidate, current_user, form.method.data or "")
     except StaffError as error:
         return _refused(case, error, "notify", form)
     db.session.commit()
@@ -270,7 +274,7 @@ def accused_reply(reference: str, notice_id: int):
         return _render(case, 422, **{key: form})
     uploads = [Upload(f.stream, f.filename) for f in form.files.data or [] if f and f.filename]
     try:
-        services.record_accused_reply(notice, current_user, form.text.data, uploads)
+        accused.record_accused_reply(notice, current_user, form.text.data, uploads)
     except StaffError as error:
         return _refused(case, error, key, form)
     db.session.commit()
@@ -296,7 +300,7 @@ def _candidate_by_code(code: str | None) -> Candidate | None:
 
 def _conflicts_page(form: ConflictForm, status: int = 200):
     return render_template("cases/conflicts.html", form=form,
-                           declarations=services.conflicts_of(current_user)), status
+                           declarations=conflicts_of(current_user)), status
 
 
 @bp.route("/conflicts", methods=["GET", "POST"])
@@ -309,7 +313,7 @@ def conflicts():
     try:
         if candidate is None:
             raise StaffError("missing", _("Choose the candidate."), field="candidate")
-        services.declare_conflict(current_user, candidate, form.reason.data)
+        declare_conflict(current_user, candidate, form.reason.data)
     except StaffError as error:
         db.session.rollback()
         field = getattr(form, error.field or "reason")

@@ -37,7 +37,8 @@ from casework.extensions import db
 from casework.hotline.models import PURPOSE_LABELS, Call, CallPurpose
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
-from casework.reports.exports import Table, local, local_today, utc_start, zone_of
+from casework.reports.export_writers import Table
+from casework.reports.exports import local, local_today, utc_start, zone_of
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
 # reason, decide and redecide by outcome.

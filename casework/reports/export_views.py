@@ -35,7 +35,8 @@ from casework.decisions.sanction_models import STATUS_LABELS, TYPE_LABELS
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
-from casework.reports import exports
+from casework.reports import exports, sanction_export
+from casework.reports.export_writers import FORMATS, Export
 
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
@@ -67,7 +68,7 @@ def _locale() -> str:
 
 def _election_or_404(fmt: str) -> Election:
     """The current election, for a known format (csv, xlsx); 404 otherwise."""
-    election = current_election() if fmt in exports.FORMATS else None
+    election = current_election() if fmt in FORMATS else None
     if election is None:
         abort(404)
     return election
@@ -123,7 +124,7 @@ def _refused(election: Election, forms: dict, sent: str, error: exports.ExportEr
     return _page(election, forms, STATUS.get(error.code, 400), {sent: [str(error.message)]})
 
 
-def _send(export: exports.Export) -> Response:
+def _send(export: Export) -> Response:
     if hasattr(export.body, "read"):
         response = send_file(export.body, mimetype=export.mimetype, as_attachment=True,
                              download_name=export.filename, max_age=0)
@@ -183,8 +184,8 @@ def daily(fmt: str):
 def sanctions(fmt: str):
     election = _election_or_404(fmt)
     try:
-        export = exports.export_sanctions(current_user, election, request.args, fmt,
-                                          locale=_locale(), max_rows=_max_rows())
+        export = sanction_export.export_sanctions(current_user, election, request.args, fmt,
+                                                  locale=_locale(), max_rows=_max_rows())
     except exports.ExportError as error:
         forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
         return _refused(election, forms, "sanctions", error)

@@ -1,5 +1,5 @@
-"""Exports: the rows of the case list, the daily report and the sanctions register, written
-as CSV (streamed) or XLSX (openpyxl, write-only, into a temporary file).
+"""Exports: the rows of the case list and of the daily report (the sanctions register is
+in sanction_export), written by export_writers as CSV (streamed) or XLSX.
 
 The case list is the staff queue's own query: the same filters (`QueueFilters`) and the same
 region scope (`QueueScope`, `filter_conditions`), read in keyset batches of BATCH cases, each batch
@@ -8,22 +8,17 @@ accused; the stations; the complaints). Nothing here reads the request or commit
 view commits the audit entry that `export_*` records before the body is sent.
 """
 
-import csv
-import io
-import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, date, datetime, time
 from enum import Enum
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import Role, User
 from casework.cases.models import PUBLIC_STATUS, Case
@@ -34,24 +29,16 @@ from casework.cases.queries import (
     filter_conditions,
     queue_row,
     rows_query,
-    scope_condition,
 )
 from casework.cases.workflow import OUTCOME_LABELS, PUBLIC_STATUS_LABELS, STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
-from casework.decisions.sanction_models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    Sanction,
-    SanctionStatus,
-    SanctionType,
-)
-from casework.elections.models import Election, PollingStation, Region
+from casework.elections.models import Election, PollingStation
 from casework.extensions import db
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Complaint
+from casework.reports.export_writers import Export, Table, build_export
 
 # Who gets the complainants' names, phones and emails in an export: the secretary and the
 # chair, who write to complainants (requests for information, decisions). A reviewer works
@@ -59,123 +46,12 @@ from casework.intake.models import Complaint
 # leaves the system, so their exports have no contact columns at all.
 CONTACT_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
 
-FORMATS = ("csv", "xlsx")
 BATCH = 2000  # cases (or sanctions) per keyset batch
-CSV_CHUNK = 500  # rows per chunk of the streamed CSV
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-SHEET_NAME_MAX = 31
-SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 SEP = "; "
-FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class ExportError(Refusal):
     """An export refused: `invalid` (a filter, named in `field`) or `too_large` (XLSX)."""
-
-
-# -- cells and tables ---------------------------------------------------------------------
-
-def safe(value: Any) -> Any:
-    """A cell value a spreadsheet will not run: text that starts like a formula gets a
-    leading apostrophe; None becomes empty; numbers and datetimes stay what they are."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-@dataclass
-class Table:
-    """One CSV section or XLSX sheet: a title, a header row and the rows (lazy or not)."""
-
-    title: str
-    header: list[str]
-    rows: Iterable[list[Any]]
-
-
-def _csv_cell(value: Any) -> str:
-    value = safe(value)
-    if isinstance(value, datetime):
-        return value.strftime(DATETIME_FORMAT)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def csv_chunks(tables: list[Table], *, titled: bool = False) -> Iterator[str]:
-    """The CSV text in chunks: a UTF-8 BOM first (so Excel reads Kazakh and Russian right),
-    then each table (with a title row when `titled`), tables separated by a blank line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    for number, table in enumerate(tables):
-        if number:
-            writer.writerow([])
-        if titled:
-            writer.writerow([_csv_cell(table.title)])
-        writer.writerow([_csv_cell(h) for h in table.header])
-        for count, row in enumerate(table.rows, start=1):
-            writer.writerow([_csv_cell(v) for v in row])
-            if count % CSV_CHUNK == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    base = (title.translate(SHEET_FORBIDDEN).strip(" '") or "Sheet")[:SHEET_NAME_MAX]
-    name, n = base, 1
-    while name.lower() in used:
-        n += 1
-        suffix = f" {n}"
-        name = base[:SHEET_NAME_MAX - len(suffix)] + suffix
-    used.add(name.lower())
-    return name
-
-
-def xlsx_file(tables: list[Table]) -> IO[bytes]:
-    """An XLSX workbook, one sheet per table, written row by row (openpyxl write-only mode)
-    into a temporary file, returned rewound. The caller sends and closes it."""
-    workbook = Workbook(write_only=True)
-    used: set[str] = set()
-    for table in tables:
-        sheet = workbook.create_sheet(_sheet_name(table.title, used))
-        sheet.append([safe(h) for h in table.header])
-        for row in table.rows:
-            sheet.append([safe(v) for v in row])
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
-    try:
-        workbook.save(target)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    return target
-
-
-@dataclass
-class Export:
-    """What the view sends: `body` is a generator of CSV text or an open XLSX file."""
-
-    filename: str
-    mimetype: str
-    body: Iterator[str] | IO[bytes]
-    rows: int | None
-
-
-def _build(fmt: str, tables: list[Table], filename: str, *, titled: bool = False,
-           rows: int | None = None) -> Export:
-    filename = FILENAME_UNSAFE.sub("_", filename)  # goes into a header: plain ASCII only
-    if fmt == "xlsx":
-        return Export(f"{filename}.xlsx", MIMETYPES["xlsx"], xlsx_file(tables), rows)
-    return Export(f"{filename}.csv", MIMETYPES["csv"], csv_chunks(tables, titled=titled), rows)
 
 
 # -- times --------------------------------------------------------------------------------
@@ -213,17 +89,17 @@ def parse_day(value: str | None, field: str) -> date | None:
                           field=field) from None
 
 
-def _stamp(election: Election, now: datetime) -> str:
+def stamp(election: Election, now: datetime) -> str:
     return f"{election.code}-{local(now, zone_of(election)).date().isoformat()}"
 
 
-def _record(action: str, user: User, fmt: str, filters: dict[str, Any], rows: int | None,
-            contacts: bool) -> None:
+def record_export(action: str, user: User, fmt: str, filters: dict[str, Any], rows: int | None,
+                  contacts: bool) -> None:
     audit.record(action, actor=user, object_type="export", object_id=fmt,
                  details={"filters": filters, "rows": rows, "contacts": contacts})
 
 
-def _too_large(cap: int) -> ExportError:
+def too_large(cap: int) -> ExportError:
     return ExportError("too_large", _l(
         "This list has more than %(n)d rows, the most a spreadsheet (XLSX) export holds. "
         "Narrow the filters or download it as CSV, which has no limit.", n=cap))
@@ -363,134 +239,12 @@ def export_cases(user: User, scope: QueueScope, filters: QueueFilters, fmt: str,
     if fmt == "xlsx":
         rows = _bounded_count(scope, filters, now, max_rows)
         if rows > max_rows:
-            raise _too_large(max_rows)
-    _record("export.cases", user, fmt, applied_filters(filters), rows, contacts)
+            raise too_large(max_rows)
+    record_export("export.cases", user, fmt, applied_filters(filters), rows, contacts)
     table = Table(_("Cases"), case_header(contacts),
                   case_rows(scope, filters, contacts=contacts, locale=locale, now=now,
                             limit=rows))
-    return _build(fmt, [table], f"cases-{_stamp(scope.election, now)}", rows=rows)
-
-
-# -- the sanctions register ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SanctionFilters:
-    status: SanctionStatus | None = None
-    kind: SanctionType | None = None
-    date_from: date | None = None  # proposed on or after (the election's days)
-    date_to: date | None = None  # proposed on or before
-
-    def applied(self) -> dict[str, str]:
-        values = {"status": self.status.value if self.status else None,
-                  "type": self.kind.value if self.kind else None,
-                  "from": self.date_from.isoformat() if self.date_from else None,
-                  "to": self.date_to.isoformat() if self.date_to else None}
-        return {k: v for k, v in values.items() if v}
-
-
-def _enum_value(args: Mapping[str, str], name: str, enum: type[Enum], message) -> Any:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return enum(value)
-    except ValueError:
-        raise ExportError("invalid", message, field=name) from None
-
-
-def parse_sanction_filters(args: Mapping[str, str]) -> SanctionFilters:
-    """The sanctions export's filters from query parameters; ExportError on a bad value."""
-    status = _enum_value(args, "status", SanctionStatus, _l("Unknown status of a sanction."))
-    kind = _enum_value(args, "type", SanctionType, _l("Unknown type of sanction."))
-    date_from, date_to = parse_day(args.get("from"), "from"), parse_day(args.get("to"), "to")
-    if date_from and date_to and date_from > date_to:
-        raise ExportError("invalid", _l("The end date is before the start date."), field="to")
-    return SanctionFilters(status, kind, date_from, date_to)
-
-
-def sanction_header() -> list[str]:
-    return [_("No."), _("Case"), _("Type"), _("Status"), _("Candidate code"), _("Candidate"),
-            _("Region code"), _("Region"), _("Summary"), _("Referred to"), _("Proposed at"),
-            _("Proposed by"), _("Reviewed at"), _("Reviewed by"), _("Enforced at"),
-            _("Reversed at"), _("Appeal outcome")]
-
-
-def _sanction_conditions(user: User, election: Election, filters: SanctionFilters) -> list:
-    zone = zone_of(election)
-    conditions = [Case.election_id == election.id]
-    scope = scope_condition(user, election.id)
-    if scope is not None:
-        conditions.append(scope)
-    if filters.status is not None:
-        conditions.append(Sanction.status == filters.status)
-    if filters.kind is not None:
-        conditions.append(Sanction.kind == filters.kind)
-    if filters.date_from is not None:
-        conditions.append(Sanction.proposed_at >= utc_start(filters.date_from, zone))
-    if filters.date_to is not None:
-        conditions.append(Sanction.proposed_at
-                          < utc_start(filters.date_to + timedelta(days=1), zone))
-    return conditions
-
-
-def _sanction_query(user: User, election: Election, filters: SanctionFilters):
-    return (select(Sanction).join(Case, Case.id == Sanction.case_id)
-            .outerjoin(Region, Region.id == Case.region_id)
-            .where(*_sanction_conditions(user, election, filters))
-            .options(contains_eager(Sanction.case).contains_eager(Case.region),
-                     selectinload(Sanction.candidate), selectinload(Sanction.proposed_by),
-                     selectinload(Sanction.reviewed_by), selectinload(Sanction.appeal)))
-
-
-def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, locale: str,
-                  limit: int | None = None) -> Iterator[list[Any]]:
-    """The sanctions in the user's scope (all statuses), newest first, in keyset batches."""
-    zone = zone_of(election)
-    kinds = {k: str(v) for k, v in TYPE_LABELS.items()}
-    statuses = {k: str(v) for k, v in STATUS_LABELS.items()}
-    appeals = {k: str(v) for k, v in APPEAL_LABELS.items()}
-    base = _sanction_query(user, election, filters)
-    after, left = None, limit
-    while left is None or left > 0:
-        size = BATCH if left is None else min(BATCH, left)
-        query = base if after is None else base.where(Sanction.id < after)
-        batch = list(db.session.scalars(query.order_by(Sanction.id.desc()).limit(size)).unique())
-        for s in batch:
-            case, appeal = s.case, s.appeal
-            yield [s.id, case.reference, kinds[s.kind], statuses[s.status],
-                   s.candidate.code if s.candidate else "",
-                   s.candidate.name(locale) if s.candidate else "",
-                   case.region.code if case.region else "",
-                   case.region.name(locale) if case.region else "",
-                   s.summary, s.referred_to or "", local(s.proposed_at, zone),
-                   s.proposed_by.full_name, local(s.reviewed_at, zone),
-                   s.reviewed_by.full_name if s.reviewed_by else "",
-                   local(s.enforced_at, zone), local(s.reversed_at, zone),
-                   appeals[appeal.outcome] if appeal and appeal.outcome else ""]
-        if len(batch) < size:
-            return
-        after = batch[-1].id
-        if left is not None:
-            left -= len(batch)
-
-
-def export_sanctions(user: User, election: Election, args: Mapping[str, str], fmt: str, *,
-                     locale: str, max_rows: int, now: datetime | None = None) -> Export:
-    """The sanctions of cases in the user's scope, all statuses, under the filters in `args`
-    (status, type, from, to: the days proposed); audited here. XLSX holds at most max_rows."""
-    filters = parse_sanction_filters(args)
-    now = now or utcnow()
-    rows = None
-    if fmt == "xlsx":
-        ids = (select(Sanction.id).join(Case, Case.id == Sanction.case_id)
-               .where(*_sanction_conditions(user, election, filters)).limit(max_rows + 1))
-        rows = int(db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
-        if rows > max_rows:
-            raise _too_large(max_rows)
-    _record("export.sanctions", user, fmt, filters.applied(), rows, False)
-    table = Table(_("Sanctions"), sanction_header(),
-                  sanction_rows(user, election, filters, locale=locale, limit=rows))
-    return _build(fmt, [table], f"sanctions-{_stamp(election, now)}", rows=rows)
+    return build_export(fmt, [table], f"cases-{stamp(scope.election, now)}", rows=rows)
 
 
 # -- the daily report ---------------------------------------------------------------------
@@ -506,6 +260,6 @@ def export_daily(user: User, election: Election, day: str | None, fmt: str, *, l
     day = parse_day(day, "date") or local_today(election, now)
     tables = daily.daily_report(user, election, day, locale=locale, now=now)
     rows = sum(len(list(t.rows)) for t in tables)
-    _record("export.daily", user, fmt, {"date": day.isoformat()}, rows, False)
-    return _build(fmt, tables, f"daily-{election.code}-{day.isoformat()}", titled=True,
-                  rows=rows)
+    record_export("export.daily", user, fmt, {"date": day.isoformat()}, rows, False)
+    return build_export(fmt, tables, f"daily-{election.code}-{day.isoformat()}", titled=True,
+                        rows=rows)

@@ -7,13 +7,13 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
+from casework.cases.conflicts import declare_conflict
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.services import open_case
 from casework.cases.staff_models import ConflictDeclaration
 from casework.cases.staff_services import (
     StaffError,
     assign,
-    declare_conflict,
     eligible_assignees,
     has_conflict,
     reviewer_loads,

@@ -16,9 +16,11 @@ from sqlalchemy import event, func, select
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
 from casework.cases import staff_services, views
+from casework.cases.accused import notify_accused, record_accused_reply
 from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor
 from casework.cases.review_models import CaseTransition, ScreeningChecklist
 from casework.cases.staff_models import AccusedNotice, CaseNote, NoticeMethod
+from casework.cases.timeline import timeline
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.audit import AuditEntry, verify
@@ -448,9 +450,8 @@ def add_everything(case, people, n: int = 1) -> None:
         staff_services.add_note(case, people["reviewer"], f"note {i}")
         db.session.add(CaseMessage(case_id=case.id, author=MessageAuthor.COMPLAINANT,
                                    body=f"reply {i}", channel="email"))
-        notice = staff_services.notify_accused(case, candidate_, people["reviewer"],
-                                               NoticeMethod.LETTER)
-        staff_services.record_accused_reply(notice, people["reviewer"], f"I deny it {i}", [])
+        notice = notify_accused(case, candidate_, people["reviewer"], NoticeMethod.LETTER)
+        record_accused_reply(notice, people["reviewer"], f"I deny it {i}", [])
     db.session.commit()
 
 
@@ -480,7 +481,7 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
 
     db.session.expire_all()
     case = db.session.get(Case, case.id)
-    entries, first = count_queries(lambda: staff_services.timeline(case))
+    entries, first = count_queries(lambda: timeline(case))
     kinds = [e.kind for e in entries]
     assert set(kinds) == {"complaint", "call", "mail", "evidence", "note", "message",
                           "transition", "notice", "reply"}
@@ -493,7 +494,7 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
     add_everything(case, people, n=5)
     db.session.expire_all()
     case = db.session.get(Case, case.id)
-    more, second = count_queries(lambda: staff_services.timeline(case))
+    more, second = count_queries(lambda: timeline(case))
     assert len(more) > len(entries) + 30
     assert second == first <= 8  # one query per kind, whatever the number of rows
 
@@ -612,15 +613,15 @@ def test_the_accused_is_notified_only_during_the_investigation(people, election,
     accused = candidate(election)
     case, _code = file_complaint(accused=[accused])
     with pytest.raises(staff_services.StaffError) as caught:
-        staff_services.notify_accused(case, accused, people["reviewer"], "letter")
+        notify_accused(case, accused, people["reviewer"], "letter")
     assert caught.value.code == "not_allowed"
     case.state = CaseState.INVESTIGATION
     other = candidate(election, "C09", "Not Accused")
     with pytest.raises(staff_services.StaffError) as caught:
-        staff_services.notify_accused(case, other, people["reviewer"], "letter")
+        notify_accused(case, other, people["reviewer"], "letter")
     assert caught.value.field == "candidate"
     with pytest.raises(staff_services.StaffError) as caught:
-        staff_services.notify_accused(case, accused, people["auditor"], "letter")
+        notify_accused(case, accused, people["auditor"], "letter")
     assert caught.value.code == "forbidden"
 
 

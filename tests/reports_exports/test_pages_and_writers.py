@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from casework.reports import exports
-from casework.reports.exports import Table, csv_chunks, safe, xlsx_file
+from casework.reports.export_writers import CSV_CHUNK, Table, csv_chunks, safe, xlsx_file
 
 
 @pytest.mark.parametrize("value", ["=1+2", "+7701", "-3", "@SUM(A1)", "\tx", "\rx"])
@@ -27,7 +27,7 @@ def test_contact_roles_are_secretary_and_chair():
 
 
 def test_csv_comes_in_chunks_and_reads_back(app):
-    rows = [[n, f"Ақтөбе {n}", "=x" if n == 3 else ""] for n in range(exports.CSV_CHUNK * 2 + 7)]
+    rows = [[n, f"Ақтөбе {n}", "=x" if n == 3 else ""] for n in range(CSV_CHUNK * 2 + 7)]
     with app.test_request_context():
         chunks = list(csv_chunks([Table("T", ["n", "name", "f"], iter(rows))]))
     assert len(chunks) == 3

@@ -96,9 +96,9 @@ def test_xlsx_cap_is_422(app, client, login, sanctions_world, staff, monkeypatch
 
 
 def test_keyset_batches_join_up(client, login, sanctions_world, staff, monkeypatch):
-    from casework.reports import exports
+    from casework.reports import sanction_export
 
-    monkeypatch.setattr(exports, "BATCH", 2)
+    monkeypatch.setattr(sanction_export, "BATCH", 2)
     login(client, staff["secretary"])
     want = expected(sanctions_world)
     assert rows_of(download(client, "csv"), "csv")[1:] == [want[n] for n in ("s3", "s2", "s1")]
