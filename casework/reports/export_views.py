@@ -124,6 +124,18 @@ def _refused(election: Election, forms: dict, sent: str, error: exports.ExportEr
     return _page(election, forms, STATUS.get(error.code, 400), {sent: [str(error.message)]})
 
 
+def _commit_audit() -> None:
+    """Commit the export's audit entry before a byte is sent. A streamed body is read after
+    this request's session has closed, so this commit keeps the objects it loaded readable
+    (not expired); the body's own queries run in a session of their own."""
+    session = db.session()  # the request's Session itself, not the scoped proxy
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _send(export: Export) -> Response:
     if hasattr(export.body, "read"):
         response = send_file(export.body, mimetype=export.mimetype, as_attachment=True,
@@ -161,7 +173,7 @@ def cases(fmt: str):
                                       locale=_locale(), max_rows=_max_rows())
     except exports.ExportError as error:
         return _refused(election, forms, "cases", error)
-    db.session.commit()
+    _commit_audit()
     return _send(export)
 
 
@@ -175,7 +187,7 @@ def daily(fmt: str):
     except exports.ExportError as error:
         forms = _forms(election, QueueScope.load(current_user, election), "daily")
         return _refused(election, forms, "daily", error)
-    db.session.commit()
+    _commit_audit()
     return _send(export)
 
 
@@ -189,5 +201,5 @@ def sanctions(fmt: str):
     except exports.ExportError as error:
         forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
         return _refused(election, forms, "sanctions", error)
-    db.session.commit()
+    _commit_audit()
     return _send(export)
