@@ -1,5 +1,8 @@
 """One shape for a business rule's refusal: a code, a translated message, the field at fault."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -27,3 +30,18 @@ def required_text(value: object, field: str, missing: LazyString | str, limit: i
         raise error("invalid", _l("The text is too long (at most %(n)d characters).", n=limit),
                     field=field)
     return text
+
+
+def selected_ids(values: Iterable[Any] | None, field: str,
+                 error: type[Refusal] = Refusal) -> list[int]:
+    """The chosen ids as integers, in order and without repeats; `error` "invalid" for
+    anything that is not a number."""
+    ids: list[int] = []
+    for value in values or ():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise error("invalid", _l("Unknown selection."), field=field) from None
+        if number not in ids:
+            ids.append(number)
+    return ids

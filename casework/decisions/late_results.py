@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.decisions.sanction_effects import annul_scope
 from casework.decisions.sanction_models import (
     Sanction,
     SanctionResult,
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.scope import case_area, scope_results
 from casework.elections.importers import results_imported
 from casework.elections.models import Election
 from casework.extensions import db
@@ -34,19 +34,8 @@ def extend_enforced_annulments(election: Election, actor: Any = None) -> int:
     for sanction in annulments:
         covered = set(db.session.scalars(select(SanctionResult.result_id).where(
             SanctionResult.sanction_id == sanction.id)))
-        added = 0
-        for result in scope_results(sanction, case_area(sanction.case)):
-            if result.id in covered:
-                continue
-            fresh = not result.annulled
-            db.session.add(SanctionResult(sanction_id=sanction.id, result_id=result.id,
-                                          votes=result.votes, newly_annulled=fresh))
-            if fresh:
-                result.annulled, result.annulled_at = True, now
-                result.annulled_by_sanction_id = sanction.id
-                added += 1
+        added, _votes = annul_scope(sanction, now, covered)
         if added:
-            db.session.flush()
             audit.record("sanction.extended", actor=actor, object_type="case",
                          object_id=sanction.case.reference,
                          details={"sanction_id": sanction.id, "results_annulled": added})

@@ -28,19 +28,29 @@ def apply_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:
         db.session.flush()
         return {"disqualified": candidate.code}
     if sanction.kind is SanctionType.VOTE_ANNULMENT:
-        annulled = votes = 0
-        for result in scope_results(sanction, case_area(sanction.case)):
-            fresh = not result.annulled
-            db.session.add(SanctionResult(sanction_id=sanction.id, result_id=result.id,
-                                          votes=result.votes, newly_annulled=fresh))
-            if fresh:
-                result.annulled, result.annulled_at = True, now
-                result.annulled_by_sanction_id = sanction.id
-                annulled += 1
-                votes += result.votes
-        db.session.flush()
+        annulled, votes = annul_scope(sanction, now)
         return {"results_annulled": annulled, "votes_annulled": votes}
     return {}
+
+
+def annul_scope(sanction: Sanction, now: datetime,
+                covered: set[int] | frozenset[int] = frozenset()) -> tuple[int, int]:
+    """Record every result of the annulment's scope not in `covered` (result ids it already
+    holds) and annul those not annulled yet; (results annulled, their votes). Flushes."""
+    annulled = votes = 0
+    for result in scope_results(sanction, case_area(sanction.case)):
+        if result.id in covered:
+            continue
+        fresh = not result.annulled
+        db.session.add(SanctionResult(sanction_id=sanction.id, result_id=result.id,
+                                      votes=result.votes, newly_annulled=fresh))
+        if fresh:
+            result.annulled, result.annulled_at = True, now
+            result.annulled_by_sanction_id = sanction.id
+            annulled += 1
+            votes += result.votes
+    db.session.flush()
+    return annulled, votes
 
 
 def reverse_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:

@@ -5,8 +5,6 @@ form, one service call, commit, flash, redirect. A failed password re-entry also
 failed login of the account, so that guessing it here is throttled like guessing it at login.
 """
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -41,6 +39,7 @@ from casework.decisions.sanction_models import (
 )
 from casework.decisions.scope import case_area
 from casework.decisions.standings import subtree_ids
+from casework.decisions.view_helpers import local_time, show_errors, utc_time
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -104,24 +103,6 @@ def _sanction_or_404(sanction_id: int) -> tuple[Sanction, Case]:
     return sanction, _case_or_404(sanction.case.reference)
 
 
-def _show_errors(form, error: sanctions.SanctionError) -> list[str]:
-    """Put a refusal on its form field; return it for the top of the form otherwise."""
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return [str(error.message)]
-    field.errors = [*field.errors, str(error.message)]
-    return []
-
-
-def _local(case: Case, value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(case.election.timezone))
-
-
-def _utc(case: Case, local: datetime) -> datetime:
-    zoned = local.replace(tzinfo=ZoneInfo(case.election.timezone))
-    return zoned.astimezone(UTC).replace(tzinfo=None)
-
-
 # -- proposing -----------------------------------------------------------------------------
 
 def _scope_choices(case: Case) -> dict:
@@ -178,7 +159,7 @@ def propose(reference: str):
             candidate_ids=form.candidate_ids.data or [])
     except sanctions.SanctionError as error:
         db.session.rollback()
-        return _propose_page(case, form, findings, _show_errors(form, error),
+        return _propose_page(case, form, findings, show_errors(form, error),
                              STATUS.get(error.code, 422))
     db.session.commit()
     flash(_("The sanction is proposed. It takes effect once a chair approves it."), "info")
@@ -215,7 +196,7 @@ def _forms(sanction: Sanction, case: Case, bound: dict | None = None) -> dict:
         elif may(sanction, current_user):
             forms[name] = form_class(prefix=name, formdata=None)
     if "appeal" in forms and not (bound and "appeal" in bound):
-        forms["appeal"].filed_at.data = _local(case, utcnow()).replace(
+        forms["appeal"].filed_at.data = local_time(case, utcnow()).replace(
             second=0, microsecond=0, tzinfo=None)
     return forms
 
@@ -263,7 +244,7 @@ def _refused(sanction_id: int, name: str, form, error: sanctions.SanctionError):
                      object_id=sanction_id)
         db.session.commit()
     sanction, case = _sanction_or_404(sanction_id)
-    return _sanction_page(sanction, case, {name: form}, {name: _show_errors(form, error)},
+    return _sanction_page(sanction, case, {name: form}, {name: show_errors(form, error)},
                           STATUS.get(error.code, 422))
 
 
@@ -318,7 +299,7 @@ def appeal(sanction_id: int):
     if not form.validate_on_submit():
         return _sanction_page(sanction, case, {"appeal": form}, status=422)
     try:
-        appeals.record_appeal(sanction, current_user, filed_at=_utc(case, form.filed_at.data),
+        appeals.record_appeal(sanction, current_user, filed_at=utc_time(case, form.filed_at.data),
                                 grounds=form.grounds.data)
     except sanctions.SanctionError as error:
         return _refused(sanction_id, "appeal", form, error)

@@ -28,7 +28,7 @@ from casework.cases.staff_services import has_conflict
 from casework.cases.workflow import Outcome
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.core.refusal import Refusal, required_text
+from casework.core.refusal import Refusal, required_text, selected_ids
 from casework.decisions.models import TEXT_MAX, Decision, Finding
 from casework.decisions.sanction_effects import apply_effects
 from casework.decisions.sanction_models import (
@@ -104,15 +104,7 @@ def may_review(sanction: Sanction, user: User) -> bool:
 # -- proposing ---------------------------------------------------------------------------
 
 def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
-    ids: list[int] = []
-    for value in values or ():
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise SanctionError("invalid", _l("Unknown selection."), field=name) from None
-        if number not in ids:
-            ids.append(number)
-    return ids
+    return selected_ids(values, name, SanctionError)
 
 
 def _kind(value: Any) -> SanctionType:

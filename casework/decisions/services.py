@@ -36,7 +36,7 @@ from casework.cases.workflow import Outcome, find, may_take
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
-from casework.core.refusal import Refusal, required_text
+from casework.core.refusal import Refusal, required_text, selected_ids
 from casework.decisions.models import (
     ALLEGATION_MAX,
     TEXT_MAX,
@@ -160,15 +160,7 @@ def _outcome(value: Any, name: str) -> Outcome:
 
 
 def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
-    ids: list[int] = []
-    for value in values or ():
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise DecisionError("invalid", _l("Unknown selection."), field=name) from None
-        if number not in ids:
-            ids.append(number)
-    return ids
+    return selected_ids(values, name, DecisionError)
 
 
 def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,

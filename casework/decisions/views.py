@@ -1,7 +1,7 @@
 """Findings and decisions of a case: the findings page, the decision form, the printable
 decision document. Each view: load or 404, check or 403, validate, one service call, commit."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -20,6 +20,7 @@ from casework.core.permissions import require_roles
 from casework.decisions import services
 from casework.decisions.forms import DecisionForm, FindingForm, decision_form, evidence_choices
 from casework.decisions.models import Decision, Finding
+from casework.decisions.view_helpers import local_time, show_errors, utc_time
 from casework.extensions import db
 
 bp = Blueprint("decisions", __name__, url_prefix="/cases/<reference>")
@@ -35,24 +36,6 @@ def _case_or_404(reference: str) -> Case:
     if case is None:
         abort(404)
     return case
-
-
-def _show_errors(form, error: services.DecisionError) -> list[str]:
-    """Put a refusal on its form field; return it for the top of the form otherwise."""
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return [str(error.message)]
-    field.errors = [*field.errors, str(error.message)]
-    return []
-
-
-def _local(case: Case, value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(case.election.timezone))
-
-
-def _utc(case: Case, local: datetime) -> datetime:
-    zoned = local.replace(tzinfo=ZoneInfo(case.election.timezone))
-    return zoned.astimezone(UTC).replace(tzinfo=None)
 
 
 # -- findings ----------------------------------------------------------------------------
@@ -93,7 +76,7 @@ def findings(reference: str):
                              evidence_ids=form.evidence_ids.data or [])
     except services.DecisionError as error:
         db.session.rollback()
-        return _findings_page(case, form, _show_errors(form, error),
+        return _findings_page(case, form, show_errors(form, error),
                               status=STATUS.get(error.code, 422))
     db.session.commit()
     flash(_("The finding is recorded."), "info")
@@ -119,7 +102,7 @@ def edit_finding(reference: str, finding_id: int):
                                 evidence_ids=form.evidence_ids.data or [])
     except services.DecisionError as error:
         db.session.rollback()
-        return _findings_page(case, form, _show_errors(form, error), editing=finding,
+        return _findings_page(case, form, show_errors(form, error), editing=finding,
                               status=STATUS.get(error.code, 422))
     db.session.commit()
     flash(_("The finding is updated."), "info")
@@ -146,20 +129,20 @@ def decide(reference: str):
         abort(403)
     members = services.committee_members(case)
     conflicted = services.conflicted_ids(case, members)
-    form = decision_form(members, meeting_at=_local(case, utcnow()).replace(
+    form = decision_form(members, meeting_at=local_time(case, utcnow()).replace(
         second=0, microsecond=0, tzinfo=None))
     if request.method == "GET" or not form.validate_on_submit():
         return _decide_page(case, form, members, conflicted,
                             status=200 if request.method == "GET" else 422)
     try:
         decision = services.record_decision(
-            case, current_user, meeting_at=_utc(case, form.meeting_at.data),
+            case, current_user, meeting_at=utc_time(case, form.meeting_at.data),
             present_ids=form.present_ids.data or [], votes=form.votes(),
             outcome=form.outcome.data, reasons=form.reasons.data,
             chair_id=form.chair_id.data or None)
     except services.DecisionError as error:
         db.session.rollback()
-        return _decide_page(case, form, members, conflicted, _show_errors(form, error),
+        return _decide_page(case, form, members, conflicted, show_errors(form, error),
                             STATUS.get(error.code, 422))
     db.session.commit()
     flash(_("The decision is recorded."), "info")
