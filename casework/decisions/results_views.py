@@ -15,6 +15,7 @@ from casework.decisions import certification
 from casework.decisions.results_forms import CertifyForm, ResultsImportForm
 from casework.decisions.sanctions import SanctionError
 from casework.decisions.standings import standings
+from casework.decisions.view_helpers import show_errors
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
 from casework.elections.importers import IMPORTERS, run_import
 from casework.elections.models import Election, Region, RegionCertification
@@ -37,15 +38,6 @@ def _region_or_404(region_code: str) -> Region:
     if region is None or region.parent_id is not None or not current_user.can_see_region(region):
         abort(404)
     return region
-
-
-def _show_errors(form, error: SanctionError) -> list[str]:
-    """Put a refusal on its form field; return it for the top of the form otherwise."""
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return [str(error.message)]
-    field.errors = [*field.errors, str(error.message)]
-    return []
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -110,7 +102,7 @@ def certify(region_code: str):
         certification.certify(area, current_user, override_reason=form.override_reason.data)
     except SanctionError as error:
         db.session.rollback()
-        return _region_page(area, form, _show_errors(form, error),
+        return _region_page(area, form, show_errors(form, error),
                             status=STATUS.get(error.code, 422))
     db.session.commit()
     flash(_("The results of %(region)s are certified.", region=area.name(str(get_locale()))),
