@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from casework.accounts.models import Role, User
 from casework.core import audit
@@ -20,7 +21,15 @@ from casework.decisions.sanction_models import (
     SanctionAppeal,
     SanctionStatus,
 )
-from casework.decisions.sanctions import SanctionError, claim, confirm_password, forbidden, may_act
+from casework.decisions.sanctions import (
+    SanctionError,
+    check_not_certified,
+    claim,
+    confirm_password,
+    forbidden,
+    may_act,
+)
+from casework.elections.models import Result
 from casework.extensions import db
 
 APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
@@ -106,6 +115,9 @@ def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | s
     appeal.decided_by_id, appeal.decided_at = actor.id, now
     effects: dict[str, Any] = {}
     if chosen is AppealOutcome.REVERSED:
+        held = list(db.session.scalars(select(Result).where(
+            Result.annulled_by_sanction_id == sanction.id)))
+        check_not_certified(sanction, held)
         claim(sanction, SanctionStatus.ENFORCED, {"status": SanctionStatus.REVERSED,
                                                    "reversed_at": now})
         effects = reverse_effects(sanction, now)

@@ -105,3 +105,24 @@ def certify(region: Region, actor: User, *, override_reason: str | None = None,
                  details={"override": reason is not None,
                           "overridden_cases": found.references if found else []})
     return certification
+
+
+def withdraw(region: Region, actor: User, *, reason: str,
+             now: datetime | None = None) -> None:
+    """Withdraw the region's certification (so that a sanction or a corrected import may
+    change its results); the chair gives the reason. The audit chain keeps what it was."""
+    if not may_certify(actor) or not actor.can_see_region(region):
+        raise SanctionError("forbidden", _l("Only the chair certifies results."))
+    current = certification_of(region)
+    if current is None:
+        raise SanctionError("not_allowed", _l("This region's results are not certified."))
+    reason = required_text(reason, "reason", _l("Give the reason for the withdrawal."),
+                           TEXT_MAX, SanctionError)
+    db.session.delete(current)
+    db.session.flush()
+    audit.record("results.certification_withdrawn", actor=actor, object_type="region",
+                 object_id=region.code,
+                 details={"certified_at": current.certified_at.isoformat(),
+                          "certified_by": current.certified_by_id,
+                          "override": current.override_reason is not None,
+                          "withdrawn_at": (now or utcnow()).isoformat(), "reason": reason})

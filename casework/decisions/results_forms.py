@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from casework.decisions.models import TEXT_MAX
 
@@ -14,6 +14,12 @@ class CertifyForm(FlaskForm):
     override_reason = TextAreaField(_l("Reason for the override"),
                                     validators=[Optional(), Length(max=TEXT_MAX)],
                                     render_kw={"rows": 4})
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the withdrawal"),
+                           validators=[InputRequired(), Length(max=TEXT_MAX)],
+                           render_kw={"rows": 3})
 
 
 class ResultsImportForm(FlaskForm):

@@ -12,7 +12,7 @@ from casework.accounts.models import Role, User
 from casework.cases.workflow import STATE_LABELS
 from casework.core.permissions import require_roles
 from casework.decisions import certification
-from casework.decisions.results_forms import CertifyForm, ResultsImportForm
+from casework.decisions.results_forms import CertifyForm, ResultsImportForm, WithdrawForm
 from casework.decisions.sanctions import SanctionError
 from casework.decisions.standings import standings
 from casework.decisions.view_helpers import show_errors
@@ -72,10 +72,11 @@ def overview():
 # -- one region: standings, blockers, certification -----------------------------------------
 
 def _region_page(region: Region, form: CertifyForm, errors: list[str] | None = None,
-                 status: int = 200):
+                 status: int = 200, withdraw_form: WithdrawForm | None = None):
     cert = certification.certification_of(region)
     return render_template(
         "results/region.html", region=region, form=form, errors=errors or [],
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         table=standings(region), blockers=certification.blockers(region),
         state_labels=STATE_LABELS, certification=cert,
         certified_by=db.session.get(User, cert.certified_by_id) if cert else None,
@@ -107,6 +108,27 @@ def certify(region_code: str):
     db.session.commit()
     flash(_("The results of %(region)s are certified.", region=area.name(str(get_locale()))),
           "info")
+    return redirect(url_for("results.region", region_code=area.code))
+
+
+@bp.post("/<region_code>/withdraw")
+@require_roles(*READERS)
+def withdraw(region_code: str):
+    area = _region_or_404(region_code)
+    if not certification.may_certify(current_user):
+        abort(403)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _region_page(area, CertifyForm(formdata=None), status=422, withdraw_form=form)
+    try:
+        certification.withdraw(area, current_user, reason=form.reason.data)
+    except SanctionError as error:
+        db.session.rollback()
+        return _region_page(area, CertifyForm(formdata=None), show_errors(form, error),
+                            status=STATUS.get(error.code, 422), withdraw_form=form)
+    db.session.commit()
+    flash(_("The certification of %(region)s is withdrawn.",
+            region=area.name(str(get_locale()))), "info")
     return redirect(url_for("results.region", region_code=area.code))
 
 

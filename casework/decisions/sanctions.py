@@ -39,7 +39,13 @@ from casework.decisions.sanction_models import (
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.scope import case_area, scope_results, within
+from casework.decisions.scope import (
+    case_area,
+    certified_regions,
+    scope_results,
+    touched_candidates,
+    within,
+)
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -264,6 +270,15 @@ def claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) 
     db.session.refresh(sanction)
 
 
+def check_not_certified(sanction: Sanction, results: list) -> None:
+    """Certified results change only after the chair withdraws the certification."""
+    certified = certified_regions(touched_candidates(sanction, results))
+    if certified:
+        raise SanctionError("certified", _l(
+            "The results of %(region)s are certified: withdraw the certification before "
+            "changing them.", region=certified[0].code))
+
+
 def _check_review(sanction: Sanction, actor: User, password: str | None) -> None:
     if sanction.status is not SanctionStatus.PROPOSED:
         raise SanctionError("not_allowed", _l("Only a proposed sanction can be approved or "
@@ -286,6 +301,8 @@ def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
                                               "the case's decision."))
     if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
         _check_can_disqualify(sanction.candidate, exclude=sanction.id)
+    fresh = [r for r in scope_results(sanction, case_area(sanction.case)) if not r.annulled]
+    check_not_certified(sanction, fresh)
     now = now or utcnow()
     claim(sanction, SanctionStatus.PROPOSED, {
         "status": SanctionStatus.ENFORCED, "reviewed_by_id": actor.id, "reviewed_at": now,

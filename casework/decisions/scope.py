@@ -12,7 +12,14 @@ from sqlalchemy import select
 from casework.cases.models import Case, CaseState, case_candidates
 from casework.decisions.sanction_models import Sanction, SanctionType
 from casework.decisions.standings import subtree_ids, top_region
-from casework.elections.models import Candidate, PollingStation, Region, Result, StationKind
+from casework.elections.models import (
+    Candidate,
+    PollingStation,
+    Region,
+    RegionCertification,
+    Result,
+    StationKind,
+)
 from casework.extensions import db
 
 # A case that can still lead to a decision, and so to a sanction.
@@ -92,3 +99,14 @@ def related_open_cases(case: Case, candidate_ids: set[int], station_ids: set[int
         Case.state.in_(OPEN_STATES),
         Case.id.in_(accusing) | Case.station_id.in_(station_ids or {0}))
         .order_by(Case.created_at, Case.id).limit(200)))
+
+
+def certified_regions(candidates: list[Candidate]) -> list[Region]:
+    """The certified top regions among those of `candidates`."""
+    tops = {top_region(candidate.region).id: top_region(candidate.region)
+            for candidate in candidates}
+    if not tops:
+        return []
+    certified = set(db.session.scalars(select(RegionCertification.region_id).where(
+        RegionCertification.region_id.in_(tops))))
+    return sorted((tops[i] for i in certified), key=lambda region: region.code)

@@ -206,6 +206,36 @@ def test_certify_without_csrf_is_400(client, committee, results_world, login):
     assert certifications() == []
 
 
+def test_the_chair_withdraws_a_certification_with_a_reason(client, committee, results_world,
+                                                             login):
+    login(client, committee["chair"])
+    assert certify(client, "KZ-ALA").status_code == 302
+    assert 'name="reason"' in page(client, "/staff/results/KZ-ALA")
+    token = csrf_from(client, "/staff/results/KZ-ALA")
+    refused = client.post("/staff/results/KZ-ALA/withdraw", data={"csrf_token": token})
+    assert refused.status_code == 422 and len(certifications()) == 1
+    done = client.post("/staff/results/KZ-ALA/withdraw",
+                       data={"csrf_token": token, "reason": "A late annulment."})
+    assert done.status_code == 302 and certifications() == []
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "results.certification_withdrawn"))
+    assert entry.details["reason"] == "A late annulment." and entry.object_id == "KZ-ALA"
+    again = client.post("/staff/results/KZ-ALA/withdraw",
+                        data={"csrf_token": token, "reason": "Twice."})
+    assert again.status_code == 409
+
+
+def test_a_secretary_cannot_withdraw(client, committee, results_world, login):
+    login(client, committee["chair"])
+    certify(client, "KZ-ALA")
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/staff")})
+    login(client, committee["secretary"])
+    token = csrf_from(client, "/staff/results/KZ-ALA")
+    response = client.post("/staff/results/KZ-ALA/withdraw",
+                           data={"csrf_token": token, "reason": "Because."})
+    assert response.status_code == 403 and len(certifications()) == 1
+
+
 # -- import --------------------------------------------------------------------------------------
 
 def test_a_good_results_file_is_imported_and_counted(client, election, committee, results_world,

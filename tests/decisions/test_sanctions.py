@@ -463,3 +463,43 @@ def test_results_imported_later_inside_an_annulment_are_annulled_and_restored(
                   password=PASSWORD)
     db.session.commit()
     assert votes_of(election)["C04"][:2] == (30, 0)
+
+
+def test_certified_results_change_only_after_the_certification_is_withdrawn(
+        decided_case, committee, election):
+    from casework.decisions.certification import certification_of, certify, withdraw
+
+    case = decided_case()
+    kar = region(election, "KZ-KAR")
+    annulment = propose(case, committee, kind="vote_annulment",
+                        station_ids=[station(election, "BAL-001").id])
+    certify(kar, committee["chair"], override_reason="The count is final.")
+    db.session.commit()
+    before = snapshot(election)
+    with pytest.raises(SanctionError) as caught:
+        approve(annulment, committee)
+    assert caught.value.code == "certified" and "KZ-KAR" in str(caught.value)
+    db.session.rollback()
+    assert snapshot(election) == before and annulment.status is SanctionStatus.PROPOSED
+    with pytest.raises(SanctionError):
+        withdraw(kar, committee["secretary"], reason="x")  # the chair's act
+    with pytest.raises(SanctionError) as caught:
+        withdraw(kar, committee["chair"], reason=" ")
+    assert caught.value.field == "reason"
+    withdraw(kar, committee["chair"], reason="A confirmed annulment must be enforced.")
+    db.session.commit()
+    assert certification_of(kar) is None
+    approve(annulment, committee)
+    # Reversing it later touches certified results again: refused until withdrawn.
+    record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="x")
+    certify(kar, committee["chair"], override_reason="Appeal pending, count final.")
+    db.session.commit()
+    with pytest.raises(SanctionError) as caught:
+        decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y",
+                      password=PASSWORD)
+    assert caught.value.code == "certified"
+    db.session.rollback()
+    entries = list(db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("results.%")).order_by(AuditEntry.id)))
+    assert entries == ["results.certified", "results.certification_withdrawn",
+                       "results.certified"]
