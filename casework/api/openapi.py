@@ -20,6 +20,10 @@ def _problem_response(description: str) -> dict:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
+# casework.core.security refuses any form whose fields hold a NUL character, before the view.
+FORBIDDEN_CHARACTER = _problem_response("A form field holds a character that is not allowed")
+
+
 TRACKING_CODE = {"name": "code", "in": "path", "required": True,
                  "description": "The tracking code, with or without dashes.",
                  "schema": {"type": "string", "maxLength": 40}}
@@ -335,6 +339,7 @@ def document() -> dict:
                         "schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     "200": {"description": "Already received with this Idempotency-Key", "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    "400": FORBIDDEN_CHARACTER,
                     "413": _problem_response("Files too large"),
                     "422": _problem_response("Fields missing or wrong, or a file refused"),
                     "429": LIMITED}}},
@@ -355,6 +360,7 @@ def document() -> dict:
                         "evidence": {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}}},
                 "responses": {"201": {"description": "Added; the updated status", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Tracking"}}}},
+                    "400": FORBIDDEN_CHARACTER,
                     "404": _problem_response("Unknown code"),
                     "422": _problem_response("Empty or wrong message, or a file refused"),
                     "429": LIMITED}}},

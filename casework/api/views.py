@@ -72,6 +72,11 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     return data, uploads
 
 
+# Optional text fields of the complaint and of its contact: absent, null, or text.
+OPTIONAL_TEXT = ("station", "occurred_at", "accused_other", "witnesses", "language")
+CONTACT_TEXT = ("name", "phone", "email", "role")
+
+
 def _draft(data: dict, election) -> services.ComplaintDraft:
     errors: dict[str, object] = {}
     for name in ("category", "region", "narrative"):
@@ -86,13 +91,20 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=ZoneInfo(election.timezone))
             occurred_at = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a date, or too far to move to UTC
             errors["occurred_at"] = "not an ISO 8601 date and time"
     contact = data.get("contact") or {}
     accused = data.get("accused_candidates") or []
     links = data.get("links") or []
     if not isinstance(contact, dict):
         errors["contact"] = "must be an object"
+        contact = {}
+    for name in OPTIONAL_TEXT:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            errors[name] = "must be text"
+    for name in CONTACT_TEXT:
+        if contact.get(name) is not None and not isinstance(contact[name], str):
+            errors[f"contact.{name}"] = "must be text"
     if not isinstance(accused, list) or not all(isinstance(c, str) for c in accused):
         errors["accused_candidates"] = "must be a list of candidate codes"
     if not isinstance(links, list) or not all(isinstance(c, str) for c in links):

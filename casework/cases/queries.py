@@ -32,7 +32,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import contains_eager, load_only, selectinload
+from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 
 from casework.accounts.models import Role, User
 from casework.accounts.queries import scope_region_ids
@@ -137,8 +137,10 @@ def scope_condition(user: User, election_id: int) -> ColumnElement[bool] | None:
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """Overdue as casework.cases.deadlines counts it: a running clock of the current state past
-    its due time, or a case still `received` (no clock row) past the screening time."""
-    deadline = CaseDeadline
+    its due time, or a case still `received` (no clock row) past the screening time. An
+    alias: the "soonest due" sort joins case_deadlines itself, and its subquery must not be
+    correlated away."""
+    deadline = aliased(CaseDeadline)
     return or_(
         exists().where(deadline.case_id == Case.id, deadline.state == Case.state,
                        deadline.paused_at.is_(None), deadline.due_at <= now),

@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from casework.extensions import db
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
@@ -45,6 +47,13 @@ def init_app(app: Flask) -> None:
         if error.code in MESSAGES:
             return render_error(error.code)
         return error
+
+    @app.errorhandler(OverflowError)
+    def _date_out_of_range(_error):
+        # Only date arithmetic on a typed-in date overflows here (year 1 moved to UTC, or
+        # year 9999 plus a day): the visitor's input, not a fault of ours.
+        db.session.rollback()
+        return render_error(400, str(_l("A date is out of the range this system accepts.")))
 
     @app.errorhandler(InternalServerError)
     def _server(_error):

@@ -76,6 +76,9 @@ def local_today(election: Election, now: datetime | None = None) -> date:
     return local(now or utcnow(), zone_of(election)).date()
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def parse_day(value: str | None, field: str) -> date | None:
     value = (value or "").strip()
     if not value:
@@ -83,7 +86,10 @@ def parse_day(value: str | None, field: str) -> date | None:
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        if not FIRST_DAY <= day <= LAST_DAY:  # converting year 1 or 9999 to UTC overflows
+            raise ValueError(value)
+        return day
     except ValueError:
         raise ExportError("invalid", _l("Give the date as YYYY-MM-DD, for example 2020-06-01."),
                           field=field) from None

@@ -155,3 +155,33 @@ def test_submissions_are_rate_limited(app, client, demo):
     finally:
         app.config["CASEWORK_LIMIT_SUBMIT"] = old
     assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("station", [None]), ("station", 5), ("witnesses", {"a": 1}), ("language", ["kk"]),
+    ("accused_other", 3), ("occurred_at", 20200525)])
+def test_a_field_of_the_wrong_type_is_a_422_naming_it(client, demo, field, value):
+    complaint = {"category": "other", "region": "KZ-KAR", "anonymous": True,
+                 "narrative": "A man offered money to voters near the school entrance.",
+                 field: value}
+    response = client.post("/api/v1/complaints", data={"complaint": json.dumps(complaint)})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert field in {error["field"] for error in response.get_json()["errors"]}
+
+
+def test_a_contact_field_of_the_wrong_type_is_a_422(client, demo):
+    complaint = {"category": "other", "region": "KZ-KAR", "anonymous": False,
+                 "narrative": "A man offered money to voters near the school entrance.",
+                 "contact": {"name": ["x"], "phone": "+77011234567"}}
+    response = client.post("/api/v1/complaints", data={"complaint": json.dumps(complaint)})
+    assert response.status_code == 422
+    assert "contact.name" in {error["field"] for error in response.get_json()["errors"]}
+
+
+def test_an_occurred_at_too_far_back_to_convert_is_a_422(client, demo):
+    complaint = {"category": "other", "region": "KZ-KAR", "anonymous": True,
+                 "narrative": "A man offered money to voters near the school entrance.",
+                 "occurred_at": "0001-01-01T00:00:00+00:01"}  # found by schemathesis
+    response = client.post("/api/v1/complaints", data={"complaint": json.dumps(complaint)})
+    assert response.status_code == 422
+    assert "occurred_at" in {error["field"] for error in response.get_json()["errors"]}

@@ -139,8 +139,9 @@ def test_each_filter_narrows_to_exactly_the_matching_cases(election, secretary, 
     assert listed(secretary, election, assignee_id="none") == {r[b], r[d], r[e]}
     # Overdue: a running clock past due (a), or received past the screening time (d); a
     # paused clock (c) is not overdue.
-    assert listed(secretary, election, overdue=True) == {r[a], r[d]}
-    assert listed(secretary, election, overdue=False) == {r[b], r[c], r[e]}
+    for sort in ("newest", "due"):  # "due" joins the deadlines the filter looks at too
+        assert listed(secretary, election, overdue=True, sort=sort) == {r[a], r[d]}
+        assert listed(secretary, election, overdue=False, sort=sort) == {r[b], r[c], r[e]}
     assert listed(secretary, election, has_evidence=True) == {r[a], r[c]}
     assert listed(secretary, election, has_evidence=False) == {r[b], r[d], r[e]}
     # Filters combine.

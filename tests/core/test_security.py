@@ -180,3 +180,11 @@ def test_a_nul_character_in_a_form_is_a_clear_400(client, election, path):
                                        "email": "a\x00@b.kz", "csrf_token": token})
     assert response.status_code == 400
     assert "not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/decisions?from=0001-01-01", "/decisions.json?to=9999-12-31"])
+def test_a_date_too_far_to_convert_is_a_clear_400(client, election, path):
+    client.set_cookie("casework_lang", "en")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "out of the range" in response.get_data(as_text=True)

@@ -76,6 +76,8 @@ def test_audit_entry(client, login, sanctions_world, staff):
     ({"status": "bogus"}, "Unknown status of a sanction."),
     ({"type": "fine"}, "Unknown type of sanction."),
     ({"from": "31.05.2020"}, "Give the date as YYYY-MM-DD"),
+    ({"from": "0001-01-01"}, "Give the date as YYYY-MM-DD"),  # year 1 overflows in UTC
+    ({"to": "9999-12-31"}, "Give the date as YYYY-MM-DD"),
     ({"from": "2020-06-02", "to": "2020-06-01"}, "The end date is before the start date."),
 ])
 def test_bad_filters_are_400(client, login, sanctions_world, staff, args, message):
