@@ -26,6 +26,7 @@ from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
 from casework.cases.transitions import TransitionError
 from casework.core.db import utcnow
+from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.reports import figures
@@ -77,16 +78,21 @@ def _no_election() -> Response:
     return problem(404, _("No election"), detail=_("No election has been set up yet."))
 
 
+def _election_for(*roles: Role) -> Election | Response:
+    """The current election for a user with one of `roles`, else the problem to answer."""
+    if current_user.role not in roles:
+        return _forbidden()
+    election = current_election()
+    return election if election is not None else _no_election()
+
+
 # -- the queue --------------------------------------------------------------------------
 
 @bp.get("/cases")
 def case_list():
-    denied = _role_refused(*VIEW_ROLES)
-    if denied:
-        return denied
-    election = current_election()
-    if election is None:
-        return _no_election()
+    election = _election_for(*VIEW_ROLES)
+    if isinstance(election, Response):
+        return election
     scope = QueueScope.load(current_user, election)
     filters, after, limit, errors = queue_request(request.args, scope)
     if errors:
@@ -150,12 +156,9 @@ def case_transition(reference: str):
 
 @bp.get("/statistics")
 def statistics():
-    denied = _role_refused(*VIEW_ROLES)
-    if denied:
-        return denied
-    election = current_election()
-    if election is None:
-        return _no_election()
+    election = _election_for(*VIEW_ROLES)
+    if isinstance(election, Response):
+        return election
     dashboard = figures.dashboard(election, scope_region_ids(current_user, election.id),
                                   utcnow())
     return jsonify(plain(dashboard.to_dict()))
