@@ -120,6 +120,8 @@ CHANNELS = ["web", "api", "hotline", "email", "social_media", "letter", "walk_in
 SORTS = ["newest", "oldest", "due", "updated"]
 API_ACTIONS = ["start_screening", "admit", "reject", "merge", "request_info", "info_received",
                "ready_findings", "close", "appeal", "reopen"]
+CHECKLIST_NAMES = ["within_remit", "within_filing_window", "specific_facts",
+                   "evidence_or_source", "accused_identified", "not_duplicate"]
 DATE_TIME = {"type": "string", "format": "date-time"}
 OPTIONAL_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 BEARER = [{"bearerToken": []}]
@@ -193,8 +195,10 @@ STAFF_SCHEMAS = {
         "type": "object", "required": ["action", "expected_state"],
         "description": "The action's own fields: reject (reason_code, public_reason), merge "
                        "(into: a case reference), request_info (question), appeal (reason). "
-                       "admit and reject need the admissibility checklist, filled in on the "
-                       "case page. decide and redecide are not taken here.",
+                       "admit and reject rest on the admissibility checklist: send its items "
+                       "in `checklist` (true passes, false fails, null unchecked; items left "
+                       "out keep what the case page recorded). decide and redecide are not "
+                       "taken here.",
         "properties": {
             "action": {"enum": API_ACTIONS},
             "expected_state": {"enum": CASE_STATES,
@@ -206,6 +210,10 @@ STAFF_SCHEMAS = {
             "into": {"type": "string", "maxLength": 40},
             "question": {"type": "string", "maxLength": 10000},
             "reason": {"type": "string", "maxLength": 10000},
+            "checklist": {"type": "object", "additionalProperties": False,
+                          "properties": {name: {"type": ["boolean", "null"]}
+                                         for name in CHECKLIST_NAMES}},
+            "checklist_notes": {"type": "string", "maxLength": 10000},
         },
     },
     "TransitionResult": {
@@ -298,8 +306,7 @@ STAFF_PATHS = {
         "summary": "The dashboard figures for your regions",
         "description": "Roles: reviewer, secretary, chair, auditor.",
         "responses": {"200": _json("The figures", "Statistics"), "401": UNAUTHORIZED,
-                      "403": FORBIDDEN, "404": _problem_response("No election"),
-                      "501": _problem_response("Not available on this server yet")}}},
+                      "403": FORBIDDEN, "404": _problem_response("No election")}}},
 }
 
 

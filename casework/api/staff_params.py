@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from casework.cases.models import CaseState, Category
 from casework.cases.queries import NO_REGION, SORTS, QueueFilters, QueueScope, decode_cursor
-from casework.cases.workflow import TRANSITIONS
+from casework.cases.workflow import CHECKLIST_NAMES, TRANSITIONS
 from casework.elections.models import Candidate
 from casework.extensions import db
 from casework.intake.models import Channel
@@ -127,6 +127,29 @@ def queue_request(args: MultiDict, scope: QueueScope) -> tuple[QueueFilters, str
     return filters, after, _limit(args, errors), errors
 
 
+SCREENING_ACTIONS = frozenset({"admit", "reject"})  # they rest on the checklist
+CHECKLIST_FIELDS = ("checklist", "checklist_notes")
+
+
+def _checklist_field(name: str, value: Any, payload: dict[str, Any],
+                     errors: dict[str, object]) -> None:
+    """`checklist`: {item: true / false / null}; `checklist_notes`: text."""
+    if value is None:
+        return
+    if name == "checklist_notes":
+        if isinstance(value, str) and usable(value):
+            payload[name] = value
+        else:
+            errors[name] = _("Must be text.")
+        return
+    if not isinstance(value, dict) or set(value) - set(CHECKLIST_NAMES) or not all(
+            item is None or isinstance(item, bool) for item in value.values()):
+        errors[name] = _("An object of checklist items (%(values)s), each true, false or "
+                         "null.", values=", ".join(CHECKLIST_NAMES))
+        return
+    payload[name] = dict(value)
+
+
 def move_request(body: Any) -> tuple[str, CaseState, dict[str, str], dict[str, object]]:
     """(action, expected state, the action's payload, errors) from the JSON body."""
     if not isinstance(body, dict):
@@ -147,9 +170,12 @@ def move_request(body: Any) -> tuple[str, CaseState, dict[str, str], dict[str, o
         errors["expected_state"] = _("Give the state you saw the case in: one of %(values)s",
                                      values=", ".join(s.value for s in CaseState))
     fields = PAYLOAD_FIELDS.get(action, frozenset())
-    payload: dict[str, str] = {}
+    payload: dict[str, Any] = {}
     for name, value in body.items():
         if name in ("action", "expected_state"):
+            continue
+        if name in CHECKLIST_FIELDS and action in SCREENING_ACTIONS:
+            _checklist_field(name, value, payload, errors)
             continue
         if name not in fields:
             errors[name] = _("Not a field of this action.")

@@ -15,7 +15,7 @@ from casework.cases.models import PUBLIC_STATUS, Case, CaseMessage, CaseState, M
 from casework.cases.review_models import CaseTransition
 from casework.cases.search import index_case
 from casework.cases.staff_services import has_conflict, load_case_for, set_assignee, tracking_url
-from casework.cases.transitions import TransitionError, apply
+from casework.cases.transitions import TransitionError, apply, save_checklist
 from casework.cases.workflow import PUBLIC_STATUS_LABELS, Transition, find, may_take
 from casework.core import audit
 from casework.evidence.models import EvidenceItem
@@ -32,9 +32,14 @@ def _may_move(transition: Transition, case: Case, actor: User) -> bool:
             and may_take(transition, actor.role) and actor.can_see_region(case.region))
 
 
-def take_action(case: Case, action: str, actor: User, **payload: Any) -> CaseTransition:
-    """One workflow move from the case page. A merge names its target by reference (looked up
-    in the actor's scope) and moves the complaints over (merge_cases)."""
+def take_action(case: Case, action: str, actor: User, *,
+                checklist: dict[str, bool | None] | None = None,
+                checklist_notes: str | None = None, **payload: Any) -> CaseTransition:
+    """One workflow move from the case page or the API. A merge names its target by
+    reference (looked up in the actor's scope) and moves the complaints over (merge_cases).
+    `checklist` (the API's admit and reject) records the screening items first."""
+    if checklist is not None or checklist_notes is not None:
+        save_checklist(case, actor=actor, notes=checklist_notes, **(checklist or {}))
     if action != "merge":
         return apply(case, action, actor=actor, **payload)
     reference = (payload.get("into") or "").strip()

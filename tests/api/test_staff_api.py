@@ -221,6 +221,40 @@ def test_a_transition_changes_the_state_and_is_audited_and_on_the_timeline(clien
     assert "admit" in {a["action"] for a in detail["actions"]}
 
 
+def test_admit_and_reject_carry_the_screening_checklist(client, spec, make_case, committee):
+    from casework.api.openapi import CHECKLIST_NAMES as DOCUMENTED
+    from casework.cases.review_models import ScreeningChecklist
+    from casework.cases.workflow import CHECKLIST_NAMES
+
+    assert DOCUMENTED == list(CHECKLIST_NAMES)
+    plain = token_for(committee["secretary"])
+    passing = dict.fromkeys(CHECKLIST_NAMES, True)
+    admitted = make_case(CaseState.SCREENING)
+    assert_problem(move(client, admitted, plain, "admit"), 422)  # no checklist yet
+    response = move(client, admitted, plain, "admit", checklist=passing,
+                    checklist_notes="Place, time and a photo.")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert state_of(admitted) is CaseState.INVESTIGATION
+    stored = db.session.scalar(select(ScreeningChecklist).where(
+        ScreeningChecklist.case_id == admitted.id))
+    assert stored.notes == "Place, time and a photo." and stored.within_remit is True
+
+    rejected = make_case(CaseState.SCREENING)
+    response = move(client, rejected, plain, "reject", reason_code="no_evidence_or_source",
+                    public_reason="No evidence and no source to check.",
+                    checklist={**passing, "evidence_or_source": False})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert state_of(rejected) is CaseState.INADMISSIBLE
+    for bad in ({"not_an_item": True}, {"within_remit": "yes"}, ["within_remit"]):
+        other = make_case(CaseState.SCREENING)
+        assert_problem(move(client, other, plain, "admit", checklist=bad), 422, "checklist")
+        assert state_of(other) is CaseState.SCREENING
+    # The checklist belongs to screening: on another action it is not a field.
+    investigated = make_case(CaseState.INVESTIGATION)
+    assert_problem(move(client, investigated, plain, "ready_findings", checklist=passing), 422,
+                   "checklist")
+
+
 def test_request_info_carries_its_question(client, make_case, committee):
     case = make_case(CaseState.INVESTIGATION)
     plain = token_for(committee["r1"])
