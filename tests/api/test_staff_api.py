@@ -226,7 +226,7 @@ def test_admit_and_reject_carry_the_screening_checklist(client, spec, make_case,
     from casework.cases.review_models import ScreeningChecklist
     from casework.cases.workflow import CHECKLIST_NAMES
 
-    assert DOCUMENTED == list(CHECKLIST_NAMES)
+    assert list(CHECKLIST_NAMES) == DOCUMENTED
     plain = token_for(committee["secretary"])
     passing = dict.fromkeys(CHECKLIST_NAMES, True)
     admitted = make_case(CaseState.SCREENING)
