@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
-from casework.elections.models import Region
+from casework.elections.queries import descendant_ids
 from casework.extensions import db
 
 
@@ -12,20 +12,8 @@ def scope_region_ids(user: User, election_id: int) -> set[int] | None:
     """Ids of the regions a user may see (with everything below them); None means all."""
     if user.all_regions:
         return None
-    rows = db.session.execute(
-        select(Region.id, Region.parent_id).where(Region.election_id == election_id)
-    ).all()
-    children: dict[int | None, list[int]] = {}
-    for region_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(region_id)
-    seen: set[int] = set()
-    stack = [r.id for r in user.regions if r.election_id == election_id]
-    while stack:
-        region_id = stack.pop()
-        if region_id not in seen:
-            seen.add(region_id)
-            stack.extend(children.get(region_id, []))
-    return seen
+    return descendant_ids(election_id, [r.id for r in user.regions
+                                        if r.election_id == election_id])
 
 
 def staff_list() -> list[User]:

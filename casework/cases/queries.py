@@ -44,6 +44,7 @@ from casework.cases.search_models import NO_REGION as NO_REGION_KEY
 from casework.cases.search_models import CaseStateCount
 from casework.core.db import utcnow
 from casework.elections.models import Candidate, Election, Region, StationKind
+from casework.elections.queries import descendants
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
 
@@ -105,16 +106,8 @@ class QueueScope:
             return {NO_REGION_KEY} if self.region_ids is None else set()
         if not region_code:
             return None if self.region_ids is None else set(self.region_ids)
-        children: dict[int | None, list[int]] = {}
-        for region in self.regions:
-            children.setdefault(region.parent_id, []).append(region.id)
-        stack = [r.id for r in self.regions if r.code == region_code]
-        chosen: set[int] = set()
-        while stack:
-            region_id = stack.pop()
-            if region_id not in chosen:
-                chosen.add(region_id)
-                stack.extend(children.get(region_id, []))
+        chosen = descendants(((r.id, r.parent_id) for r in self.regions),
+                             [r.id for r in self.regions if r.code == region_code])
         return chosen if self.region_ids is None else chosen & self.region_ids
 
 

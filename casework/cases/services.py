@@ -27,12 +27,6 @@ def next_case_number(election: Election) -> int:
     return value
 
 
-def top_region(region: Region) -> Region:
-    while region.parent is not None:
-        region = region.parent
-    return region
-
-
 UNKNOWN_REGION = "GEN"
 
 
@@ -40,7 +34,7 @@ def reference_for(election: Election, region: Region | None, number: int) -> str
     """<ELECTION>-<REGION>-<NNNNN>, e.g. DEMO2020-KAR-00042; GEN while the region is unknown."""
     if region is None:
         return f"{election.code}-{UNKNOWN_REGION}-{number:05d}"
-    code = top_region(region).code
+    code = region.top().code
     short = code[3:] if code.startswith("KZ-") else code
     return f"{election.code}-{short}-{number:05d}"
 

@@ -22,8 +22,8 @@ from casework.decisions.sanction_models import (
 )
 from casework.decisions.sanctions import SanctionError
 from casework.decisions.scope import OPEN_STATES
-from casework.decisions.standings import subtree_ids
 from casework.elections.models import Candidate, PollingStation, Region, RegionCertification
+from casework.elections.queries import subtree_ids
 from casework.extensions import db
 
 CERTIFIER_ROLES = frozenset({Role.CHAIR})

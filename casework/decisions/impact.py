@@ -19,7 +19,7 @@ from casework.decisions.scope import (
     scope_station_ids,
     touched_candidates,
 )
-from casework.decisions.standings import Comparison, Overlay, standings, top_region
+from casework.decisions.standings import Comparison, Overlay, compare
 from casework.elections.models import Candidate, RegionCertification, Result
 from casework.extensions import db
 
@@ -41,7 +41,7 @@ class Impact:
 def _regions(candidates: list[Candidate]):
     seen: dict[int, object] = {}
     for candidate in candidates:
-        region = top_region(candidate.region)
+        region = candidate.region.top()
         seen.setdefault(region.id, region)
     return sorted(seen.values(), key=lambda region: region.code)
 
@@ -50,8 +50,7 @@ def _build(sanction: Sanction, changed: list[Result], overlay: Overlay, *,
            reverse: bool) -> Impact:
     candidates = touched_candidates(sanction, changed)
     regions = _regions(candidates)
-    comparisons = [Comparison(standings(r, overlay), standings(r)) if reverse
-                   else Comparison(standings(r), standings(r, overlay)) for r in regions]
+    comparisons = [compare(region, overlay, reverse=reverse) for region in regions]
     stations = scope_station_ids(sanction) if sanction.kind is SanctionType.VOTE_ANNULMENT \
         else set()
     certified = list(db.session.scalars(select(RegionCertification).where(

@@ -26,8 +26,8 @@ from casework.decisions.sanction_models import (
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.standings import subtree_ids
 from casework.elections.models import Candidate, Election, Region, RegionCertification
+from casework.elections.queries import subtree_ids
 from casework.extensions import db
 
 PAGE_SIZE = 50  # entries per page of the register (HTML and JSON)

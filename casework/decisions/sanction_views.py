@@ -38,7 +38,6 @@ from casework.decisions.sanction_models import (
     SanctionType,
 )
 from casework.decisions.scope import case_area
-from casework.decisions.standings import subtree_ids
 from casework.decisions.view_helpers import local_time, show_errors, utc_time
 from casework.elections.models import (
     Candidate,
@@ -47,7 +46,7 @@ from casework.elections.models import (
     Region,
     StationKind,
 )
-from casework.elections.queries import current_election
+from casework.elections.queries import current_election, subtree_ids
 from casework.extensions import db
 
 bp = Blueprint("sanctions", __name__)

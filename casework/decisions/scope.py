@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from casework.cases.models import Case, CaseState, case_candidates
 from casework.decisions.sanction_models import Sanction, SanctionType
-from casework.decisions.standings import subtree_ids, top_region
 from casework.elections.models import (
     Candidate,
     PollingStation,
@@ -20,6 +19,7 @@ from casework.elections.models import (
     Result,
     StationKind,
 )
+from casework.elections.queries import subtree_ids
 from casework.extensions import db
 
 # A case that can still lead to a decision, and so to a sanction.
@@ -32,11 +32,7 @@ def within(region: Region | None, area: Region | None) -> bool:
     """Whether `region` is `area` or lies under it (anything is within no area)."""
     if area is None:
         return True
-    while region is not None:
-        if region.id == area.id:
-            return True
-        region = region.parent
-    return False
+    return region is not None and region.lies_within(area.id)
 
 
 def scope_station_ids(sanction: Sanction) -> set[int]:
@@ -74,7 +70,7 @@ def scope_results(sanction: Sanction, area: Region | None) -> list[Result]:
 
 
 def case_area(case: Case) -> Region | None:
-    return top_region(case.region) if case.region is not None else None
+    return case.region.top() if case.region is not None else None
 
 
 def touched_candidates(sanction: Sanction, results: list[Result]) -> list[Candidate]:
@@ -103,8 +99,7 @@ def related_open_cases(case: Case, candidate_ids: set[int], station_ids: set[int
 
 def certified_regions(candidates: list[Candidate]) -> list[Region]:
     """The certified top regions among those of `candidates`."""
-    tops = {top_region(candidate.region).id: top_region(candidate.region)
-            for candidate in candidates}
+    tops = {candidate.region.top().id: candidate.region.top() for candidate in candidates}
     if not tops:
         return []
     certified = set(db.session.scalars(select(RegionCertification.region_id).where(

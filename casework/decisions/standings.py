@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from casework.elections.models import Candidate, CandidateStatus, Region, Result
+from casework.elections.queries import subtree_ids
 from casework.extensions import db
 
 
@@ -74,44 +75,36 @@ class Standings:
         return next((row for row in self.rows if row.candidate.id == candidate_id), None)
 
 
-def top_region(region: Region) -> Region:
-    while region.parent is not None:
-        region = region.parent
-    return region
-
-
-def subtree_ids(region: Region) -> set[int]:
-    """The region and every region under it."""
-    rows = db.session.execute(select(Region.id, Region.parent_id)
-                              .where(Region.election_id == region.election_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for region_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(region_id)
-    seen: set[int] = set()
-    stack = [region.id]
-    while stack:
-        current = stack.pop()
-        if current not in seen:
-            seen.add(current)
-            stack.extend(children.get(current, []))
-    return seen
-
-
 def seats_of(region: Region) -> int:
     return region.seats or int(current_app.config.get("CASEWORK_DEFAULT_SEATS", 1))
 
 
-def standings(region: Region, overlay: Overlay = Overlay()) -> Standings:
-    """The standings of `region` (with its districts), with `overlay` applied."""
+@dataclass
+class RegionVotes:
+    """What a region's standings are computed from, read once: its candidates (with the
+    districts') and every result of theirs as (result id, candidate id, votes, annulled)."""
+
+    region: Region
+    candidates: list[Candidate]
+    results: list[tuple[int, int, int, bool]]
+
+
+def load_votes(region: Region) -> RegionVotes:
     region_ids = subtree_ids(region)
     candidates = list(db.session.scalars(select(Candidate).where(
         Candidate.region_id.in_(region_ids)).order_by(Candidate.code)))
-    rows = {c.id: Row(candidate=c, disqualified=_disqualified(c, overlay)) for c in candidates}
     results = db.session.execute(
         select(Result.id, Result.candidate_id, Result.votes, Result.annulled)
         .join(Candidate, Candidate.id == Result.candidate_id)
-        .where(Candidate.region_id.in_(region_ids)))
-    for result_id, candidate_id, votes, annulled in results:
+        .where(Candidate.region_id.in_(region_ids))).all()
+    return RegionVotes(region, candidates, [tuple(row) for row in results])
+
+
+def rank(data: RegionVotes, overlay: Overlay = Overlay()) -> Standings:
+    """The standings from `data` with `overlay` applied (no query)."""
+    rows = {c.id: Row(candidate=c, disqualified=_disqualified(c, overlay))
+            for c in data.candidates}
+    for result_id, candidate_id, votes, annulled in data.results:
         if result_id in overlay.annul:
             annulled = True
         elif result_id in overlay.restore:
@@ -121,7 +114,7 @@ def standings(region: Region, overlay: Overlay = Overlay()) -> Standings:
             row.annulled_votes += votes
         else:
             row.votes += votes
-    seats = seats_of(region)
+    seats = seats_of(data.region)
     ranked = sorted((row for row in rows.values() if not row.disqualified),
                     key=lambda row: (-row.votes, row.candidate.code))
     for position, row in enumerate(ranked, start=1):
@@ -129,7 +122,12 @@ def standings(region: Region, overlay: Overlay = Overlay()) -> Standings:
         row.winning = position <= seats
     ordered = ranked + sorted((row for row in rows.values() if row.disqualified),
                               key=lambda row: row.candidate.code)
-    return Standings(region=region, seats=seats, rows=ordered)
+    return Standings(region=data.region, seats=seats, rows=ordered)
+
+
+def standings(region: Region, overlay: Overlay = Overlay()) -> Standings:
+    """The standings of `region` (with its districts), with `overlay` applied."""
+    return rank(load_votes(region), overlay)
 
 
 def _disqualified(candidate: Candidate, overlay: Overlay) -> bool:
@@ -167,5 +165,9 @@ class Comparison:
                 if row.winning and row.candidate.id not in self.after.winners]
 
 
-def compare(regions: list[Region], overlay: Overlay) -> list[Comparison]:
-    return [Comparison(standings(region), standings(region, overlay)) for region in regions]
+def compare(region: Region, overlay: Overlay, *, reverse: bool = False) -> Comparison:
+    """The region's standings now and with `overlay` (reverse: with it, then now), from one
+    read of its votes."""
+    data = load_votes(region)
+    now, changed = rank(data), rank(data, overlay)
+    return Comparison(changed, now) if reverse else Comparison(now, changed)

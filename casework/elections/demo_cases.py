@@ -30,7 +30,7 @@ from casework.decisions import sanctions
 from casework.decisions.models import Finding
 from casework.decisions.sanction_models import Sanction, SanctionType
 from casework.decisions.services import add_finding, record_decision
-from casework.decisions.standings import Overlay, standings, subtree_ids, top_region
+from casework.decisions.standings import Overlay, load_votes, rank
 from casework.elections import demo_cases_data as words
 from casework.elections import demo_data
 from casework.elections.demo import DEMO_ACCOUNTS, ELECTION_CODE
@@ -42,6 +42,7 @@ from casework.elections.models import (
     Result,
     StationKind,
 )
+from casework.elections.queries import subtree_ids
 from casework.extensions import db
 from casework.hotline import services as hotline
 from casework.intake.models import Channel, Complaint
@@ -135,18 +136,19 @@ class _Demo:
         self.paper: dict[int, list[PollingStation]] = {r.id: [] for r in self.tops}
         for station in stations:
             if station.kind is StationKind.PAPER and station.region is not None:
-                self.paper.setdefault(top_region(station.region).id, []).append(station)
+                self.paper.setdefault(station.region.top().id, []).append(station)
         self.annulled_station = self._station_to_annul()
 
     def _station_to_annul(self) -> PollingStation:
         """The Karaganda paper station whose annulment changes the standings most visibly."""
-        region_ids, before = subtree_ids(self.kar), standings(self.kar)
+        region_ids, votes = subtree_ids(self.kar), load_votes(self.kar)
+        before = rank(votes)
         ranked = [row.candidate.id for row in before.ranked]
 
         def effect(station: PollingStation) -> tuple:
             rows = db.session.execute(select(Result.id, Result.votes).join(Candidate).where(
                 Result.station_id == station.id, Candidate.region_id.in_(region_ids))).all()
-            after = standings(self.kar, Overlay(annul=frozenset(r.id for r in rows)))
+            after = rank(votes, Overlay(annul=frozenset(r.id for r in rows)))
             return (after.winners != before.winners,
                     [row.candidate.id for row in after.ranked] != ranked,
                     sum(r.votes for r in rows))

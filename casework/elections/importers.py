@@ -263,26 +263,12 @@ def import_candidates(rows: list[Row], election: Election, report: ImportReport)
                 lambda c=code: Candidate(code=c, election_id=election.id))
 
 
-def _within(region: Region | None, ancestor_id: int) -> bool:
-    while region is not None:
-        if region.id == ancestor_id:
-            return True
-        region = region.parent
-    return False
-
-
-def _top(region: Region) -> Region:
-    while region.parent is not None:
-        region = region.parent
-    return region
-
-
 def import_results(rows: list[Row], election: Election, report: ImportReport) -> None:
     stations = {s.code: s for s in db.session.scalars(
         select(PollingStation).where(PollingStation.election_id == election.id))}
     candidates = {c.code: c for c in db.session.scalars(
         select(Candidate).where(Candidate.election_id == election.id))}
-    _regions_by_code(election)  # loads the region tree once for _within()
+    _regions_by_code(election)  # loads the region tree once for lies_within()
     certified = set(db.session.scalars(select(RegionCertification.region_id).join(
         Region, Region.id == RegionCertification.region_id).where(
         Region.election_id == election.id)))
@@ -299,15 +285,15 @@ def import_results(rows: list[Row], election: Election, report: ImportReport) ->
             raise RowProblem(f"station_code {station_code} is not a known polling station")
         if candidate is None:
             raise RowProblem(f"candidate_code {candidate_code} is not a known candidate")
-        if station.kind is StationKind.PAPER and not _within(station.region, candidate.region_id):
+        if station.kind is StationKind.PAPER and not station.region.lies_within(candidate.region_id):
             raise RowProblem(f"station {station_code} is outside candidate {candidate_code}'s "
                              "region")
         votes = _count(row, "votes")
         current = existing.get((station.id, candidate.id))
         if current is not None and current.annulled and current.votes != votes:
             raise RowProblem("this result is annulled; its votes cannot be changed by import")
-        if (current is None or current.votes != votes) and _top(candidate.region).id in certified:
-            raise RowProblem(f"the results of {_top(candidate.region).code} are certified; "
+        if (current is None or current.votes != votes) and candidate.region.top().id in certified:
+            raise RowProblem(f"the results of {candidate.region.top().code} are certified; "
                              "they cannot be changed by import")
         return {"votes": votes, "_ids": (station.id, candidate.id)}
 

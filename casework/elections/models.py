@@ -101,6 +101,22 @@ class Region(Localized, db.Model):
         CheckConstraint("seats IS NULL OR seats > 0", name="seats_positive"),
     )
 
+    def top(self) -> "Region":
+        """The top-level region (a region or city of the country) this one lies in."""
+        region = self
+        while region.parent is not None:
+            region = region.parent
+        return region
+
+    def lies_within(self, ancestor_id: int) -> bool:
+        """Whether this region is the region `ancestor_id` or lies under it."""
+        region: Region | None = self
+        while region is not None:
+            if region.id == ancestor_id:
+                return True
+            region = region.parent
+        return False
+
 
 class StationKind(enum.StrEnum):
     PAPER = "paper"

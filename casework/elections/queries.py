@@ -1,5 +1,7 @@
 """Read-side queries over the reference data."""
 
+from collections.abc import Iterable
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -27,6 +29,33 @@ def regions_for_choices(election: Election | None) -> list[Region]:
     return list(db.session.scalars(
         select(Region).where(Region.election_id == election.id).order_by(Region.code)
     ))
+
+
+def descendants(tree: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
+    """The ids of `roots` and of every region under them, given (id, parent_id) pairs."""
+    children: dict[int | None, list[int]] = {}
+    for region_id, parent_id in tree:
+        children.setdefault(parent_id, []).append(region_id)
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(children.get(current, []))
+    return seen
+
+
+def descendant_ids(election_id: int, roots: Iterable[int]) -> set[int]:
+    """The regions `roots` with everything below them (one query over the election's tree)."""
+    tree = db.session.execute(select(Region.id, Region.parent_id)
+                              .where(Region.election_id == election_id)).all()
+    return descendants(tree, roots)
+
+
+def subtree_ids(region: Region) -> set[int]:
+    """The region and every region under it."""
+    return descendant_ids(region.election_id, [region.id])
 
 
 def region_overview(election: Election, region_ids: list[int] | None) -> list[dict]:

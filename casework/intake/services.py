@@ -124,8 +124,7 @@ def _resolve(draft: ComplaintDraft) -> dict:
             errors["station"] = _l("This polling station is not in the list.")
         elif station.kind is StationKind.PAPER and region is None:
             region = station.region
-        elif station.kind is StationKind.PAPER and not _within(
-                station.region, region):
+        elif station.kind is StationKind.PAPER and not station.region.lies_within(region.id):
             errors["station"] = _l("This polling station is not in the chosen region.")
     values["station"] = station
     values["region"] = region  # a relaxed draft may have learnt it from the station
@@ -166,14 +165,6 @@ def _resolve(draft: ComplaintDraft) -> dict:
     if errors:
         raise IntakeError(errors)
     return values
-
-
-def _within(region: Region | None, ancestor: Region) -> bool:
-    while region is not None:
-        if region.id == ancestor.id:
-            return True
-        region = region.parent
-    return False
 
 
 def store_files(uploads: list[Upload]) -> list[StoredFile]:
