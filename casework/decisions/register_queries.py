@@ -10,7 +10,7 @@ number of queries whatever its size.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
+from casework.core.timezones import day_start_utc
 from casework.decisions.sanction_models import (
     Sanction,
     SanctionFinding,
@@ -145,11 +146,6 @@ class Cursor:
                                           "first page.")) from None
 
 
-def _utc_start(day: date, zone: ZoneInfo) -> datetime:
-    """The UTC instant (naive, as stored) at which `day` begins in the election's zone."""
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
-
-
 @dataclass
 class Entry:
     """One sanction as the register shows it."""
@@ -223,9 +219,9 @@ def register_page(election: Election, filters: Filters = Filters(),
         query = query.where(Sanction.candidate_id == filters.candidate.id)
     zone = ZoneInfo(election.timezone)
     if filters.date_from is not None:
-        query = query.where(Sanction.enforced_at >= _utc_start(filters.date_from, zone))
+        query = query.where(Sanction.enforced_at >= day_start_utc(filters.date_from, zone))
     if filters.date_to is not None:
-        query = query.where(Sanction.enforced_at < _utc_start(
+        query = query.where(Sanction.enforced_at < day_start_utc(
             filters.date_to + timedelta(days=1), zone))
     if after is not None:
         query = query.where(tuple_(Sanction.enforced_at, Sanction.id)

@@ -5,7 +5,7 @@ flush and audit. They never commit and never read the request: the view commits 
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -27,6 +27,7 @@ from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.phones import to_e164
+from casework.core.timezones import day_bounds
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
@@ -337,16 +338,6 @@ def spoken_code(code: str, language: str) -> list[tuple[str, str]]:
 
 
 # --- figures and the log -----------------------------------------------------------------
-
-def day_bounds(day: date, tz: str | ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day as naive UTC [start, end)."""
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    utc = ZoneInfo("UTC")
-    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(utc).replace(tzinfo=None)
-    end = datetime.combine(day + timedelta(days=1), time.min,
-                           tzinfo=zone).astimezone(utc).replace(tzinfo=None)
-    return start, end
-
 
 def _seconds(ended, started):
     if db.session.get_bind().dialect.name == "postgresql":

@@ -11,7 +11,7 @@ some regions only the calls linked to a case in their scope.
 """
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -31,6 +31,7 @@ from casework.cases.workflow import (
     Outcome,
 )
 from casework.core.db import utcnow
+from casework.core.timezones import day_bounds
 from casework.decisions.sanction_models import TYPE_LABELS, Sanction, SanctionType
 from casework.elections.models import Election
 from casework.extensions import db
@@ -38,7 +39,7 @@ from casework.hotline.models import PURPOSE_LABELS, Call, CallPurpose
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Table
-from casework.reports.exports import local, local_today, utc_start, zone_of
+from casework.reports.exports import local, local_today, zone_of
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
 # reason, decide and redecide by outcome.
@@ -60,7 +61,7 @@ ACTIONS = (
 
 def _day_range(election: Election, day: date) -> tuple[datetime, datetime]:
     zone = zone_of(election)
-    return utc_start(day, zone), utc_start(day + timedelta(days=1), zone)
+    return day_bounds(day, zone)
 
 
 def _scoped(scope: QueueScope, *conditions) -> list:

@@ -10,7 +10,7 @@ view commits the audit entry that `export_*` records before the body is sent.
 
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,11 +65,6 @@ def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-
-
-def utc_start(day: date, zone: ZoneInfo) -> datetime:
-    """The stored (naive UTC) instant at which `day` begins in `zone`."""
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def local_today(election: Election, now: datetime | None = None) -> date:

@@ -18,6 +18,7 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.queries import scope_condition
 from casework.core.db import utcnow
+from casework.core.timezones import day_start_utc
 from casework.decisions.sanction_models import (
     APPEAL_LABELS,
     STATUS_LABELS,
@@ -37,7 +38,6 @@ from casework.reports.exports import (
     record_export,
     stamp,
     too_large,
-    utc_start,
     zone_of,
 )
 
@@ -95,10 +95,10 @@ def _sanction_conditions(user: User, election: Election, filters: SanctionFilter
     if filters.kind is not None:
         conditions.append(Sanction.kind == filters.kind)
     if filters.date_from is not None:
-        conditions.append(Sanction.proposed_at >= utc_start(filters.date_from, zone))
+        conditions.append(Sanction.proposed_at >= day_start_utc(filters.date_from, zone))
     if filters.date_to is not None:
         conditions.append(Sanction.proposed_at
-                          < utc_start(filters.date_to + timedelta(days=1), zone))
+                          < day_start_utc(filters.date_to + timedelta(days=1), zone))
     return conditions
 
 
