@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from casework import create_app  # noqa: E402
-from casework.elections.demo import seed  # noqa: E402
+from casework.demo.seed import seed  # noqa: E402
 from casework.extensions import db  # noqa: E402
 
 

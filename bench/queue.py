@@ -332,7 +332,7 @@ def seed_all(app, args) -> None:
     from casework.accounts.services import create_user
     from casework.cases.search import reindex_all
     from casework.cases.search_models import CaseSearchDocument
-    from casework.elections.demo import ELECTION_CODE, seed
+    from casework.demo.seed import ELECTION_CODE, seed
     from casework.elections.models import Election
 
     started = time.perf_counter()
@@ -383,7 +383,7 @@ def measure(app, args) -> None:
     from casework.cases.models import Case
     from casework.cases.queries import QueueFilters, queue_page, similar_cases, state_counts
     from casework.cases.search import index_case
-    from casework.elections.demo import ELECTION_CODE
+    from casework.demo.seed import ELECTION_CODE
     from casework.elections.models import Election
 
     election = db.session.scalar(select(Election).where(Election.code == ELECTION_CODE))

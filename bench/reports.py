@@ -101,7 +101,7 @@ def line(label: str, result: dict) -> str:
 
 
 def measure(app, args) -> None:
-    from casework.elections.demo import ELECTION_CODE
+    from casework.demo.seed import ELECTION_CODE
     from casework.elections.models import Election
     from casework.reports import rollups
     from casework.reports.cache import page_cache

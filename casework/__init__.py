@@ -87,20 +87,20 @@ def _register_blueprints(app: Flask) -> None:
     from casework.api.views import bp as api_bp
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
-    from casework.core.views import bp as core_bp
-    from casework.decisions import late_results
-    from casework.decisions.register_views import bp as register_bp
-    from casework.decisions.results_views import bp as results_bp
-    from casework.decisions.sanction_views import bp as sanctions_bp
     from casework.decisions.views import bp as decisions_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
     from casework.mailin.views import bp as mailin_bp
+    from casework.register.views import bp as register_bp
     from casework.reports.export_views import bp as exports_bp
     from casework.reports.views import bp as reports_bp
+    from casework.results.views import bp as results_bp
+    from casework.sanctions import late_results
+    from casework.sanctions.views import bp as sanctions_bp
+    from casework.site.views import bp as site_bp
 
-    app.register_blueprint(core_bp)
+    app.register_blueprint(site_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(intake_bp)

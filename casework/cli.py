@@ -8,10 +8,11 @@ from flask.cli import AppGroup
 
 from casework.accounts.cli import users_cli
 from casework.cases.cli import cases_cli
-from casework.elections.cli import demo_cli, import_cli
+from casework.demo.cli import demo_cli
+from casework.elections.cli import import_cli
 from casework.mailin.cli import mail_cli
-from casework.notifications.cli import worker_command
 from casework.reports.cli import reports_cli
+from casework.worker import worker_command
 
 audit_cli = AppGroup("audit", help="The audit chain.")
 

@@ -8,7 +8,6 @@ import casework.cases.search_models  # noqa: F401
 import casework.cases.staff_models  # noqa: F401
 import casework.core.audit  # noqa: F401
 import casework.decisions.models  # noqa: F401
-import casework.decisions.sanction_models  # noqa: F401
 import casework.elections.models  # noqa: F401
 import casework.evidence.models  # noqa: F401
 import casework.hotline.models  # noqa: F401
@@ -16,3 +15,4 @@ import casework.intake.models  # noqa: F401
 import casework.mailin.models  # noqa: F401
 import casework.notifications.models  # noqa: F401
 import casework.reports.models  # noqa: F401
+import casework.sanctions.models  # noqa: F401

@@ -17,12 +17,12 @@ from casework.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
-LANDING = {Role.ADMIN: "accounts.users", Role.AUDITOR: "core.audit_log",
+LANDING = {Role.ADMIN: "accounts.users", Role.AUDITOR: "site.audit_log",
            Role.OPERATOR: "hotline.console"}
 
 
 def landing_url(user: User) -> str:
-    return url_for(LANDING.get(user.role, "core.staff_home"))
+    return url_for(LANDING.get(user.role, "site.staff_home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,7 +56,7 @@ def logout():
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 @bp.get("/admin/users")

@@ -6,9 +6,9 @@ from flask_login import current_user
 # The one allow-list of endpoints that anyone may open without logging in.
 PUBLIC_ENDPOINTS: set[str] = {
     "static",
-    "core.home",
-    "core.set_language",
-    "core.health",
+    "site.home",
+    "site.set_language",
+    "site.health",
     "accounts.login",
     "intake.new_complaint",
     "intake.receipt",

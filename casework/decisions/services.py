@@ -214,7 +214,7 @@ def add_finding(case: Case, actor: User, *, allegation: str, conclusion: Outcome
 
 def _check_not_cited(finding: Finding) -> None:
     """A sanction rests on the finding's conclusion (the database holds it too)."""
-    from casework.decisions.sanction_models import SanctionFinding
+    from casework.sanctions.models import SanctionFinding
 
     cited_by = db.session.scalar(select(SanctionFinding.sanction_id).where(
         SanctionFinding.finding_id == finding.id).limit(1))

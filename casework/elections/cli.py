@@ -1,4 +1,4 @@
-"""`flask --app casework import ...` and `flask --app casework demo seed`."""
+"""`flask --app casework import ...`: reference data from CSV."""
 
 import sys
 
@@ -13,7 +13,6 @@ from casework.elections.queries import current_election
 from casework.extensions import db
 
 import_cli = AppGroup("import", help="Import reference data from CSV (all or nothing).")
-demo_cli = AppGroup("demo", help="The demo primary.")
 
 
 def _make_command(kind: str) -> click.Command:
@@ -51,37 +50,3 @@ def _make_command(kind: str) -> click.Command:
 
 for _kind in IMPORTERS:
     _make_command(_kind)
-
-
-@demo_cli.command("seed")
-def demo_seed() -> None:
-    """Load the demo primary and one account per role (idempotent)."""
-    from casework.elections.demo import seed
-
-    lines = seed()
-    db.session.commit()
-    for line in lines:
-        click.echo(line)
-
-
-@demo_cli.command("cases")
-@click.option("--count", default=300, show_default=True, type=click.IntRange(20, 5000),
-              help="How many complaints to file.")
-def demo_cases(count: int) -> None:
-    """Three days of complaints, calls and committee work on the demo primary (idempotent)."""
-    from casework.core.refusal import Refusal
-    from casework.elections.demo_cases import already_there, seed_cases
-    from casework.hotline.services import HotlineError
-    from casework.intake.services import IntakeError
-
-    if already_there():
-        click.echo("demo cases: already there")
-        return
-    try:
-        summary = seed_cases(count, on_batch=db.session.commit)
-    except (LookupError, Refusal, IntakeError, HotlineError) as error:
-        db.session.rollback()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1)
-    db.session.commit()
-    click.echo(str(summary))

@@ -170,4 +170,4 @@ def tracked_reply():
 def forget():
     session.pop("track", None)
     session.pop("receipt", None)
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))

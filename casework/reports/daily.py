@@ -32,7 +32,6 @@ from casework.cases.workflow import (
 )
 from casework.core.db import utcnow
 from casework.core.timezones import day_bounds
-from casework.decisions.sanction_models import TYPE_LABELS, Sanction, SanctionType
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.hotline.models import PURPOSE_LABELS, Call, CallPurpose
@@ -40,6 +39,7 @@ from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Table
 from casework.reports.exports import local, local_today, zone_of
+from casework.sanctions.models import TYPE_LABELS, Sanction, SanctionType
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
 # reason, decide and redecide by outcome.

@@ -31,12 +31,12 @@ from casework.cases.queue_filters import (
     known_choice,
 )
 from casework.core.permissions import require_roles
-from casework.decisions.sanction_models import STATUS_LABELS, TYPE_LABELS
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.reports import exports, sanction_export
 from casework.reports.export_writers import FORMATS, Export
+from casework.sanctions.models import STATUS_LABELS, TYPE_LABELS
 
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 

@@ -16,11 +16,11 @@ from markupsafe import Markup
 from casework.cases.models import CaseState
 from casework.cases.queue_filters import CHANNEL_LABELS
 from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS
-from casework.decisions.sanction_models import TYPE_LABELS
 from casework.intake.forms import CATEGORY_LABELS
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
 from casework.reports.figures import Dashboard, Median
+from casework.sanctions.models import TYPE_LABELS
 
 RECENT_HOURS = 24  # hours drawn in the per-hour charts (the JSON has the 14 days)
 MAP_BY = ("rate", "count")

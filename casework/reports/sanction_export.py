@@ -19,14 +19,6 @@ from casework.cases.models import Case
 from casework.cases.queries import scope_condition
 from casework.core.db import utcnow
 from casework.core.timezones import day_start_utc
-from casework.decisions.sanction_models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    Sanction,
-    SanctionStatus,
-    SanctionType,
-)
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.reports.export_writers import Export, Table, build_export
@@ -39,6 +31,14 @@ from casework.reports.exports import (
     stamp,
     too_large,
     zone_of,
+)
+from casework.sanctions.models import (
+    APPEAL_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    Sanction,
+    SanctionStatus,
+    SanctionType,
 )
 
 

@@ -1,7 +1,7 @@
 """sanctions, their citations, scopes, results and appeals; region certification; seats
 
 Composite keys tie a sanction to a confirmed decision and confirmed findings of its own case
-(see casework/decisions/sanction_models.py); candidates and results get their foreign keys to
+(see casework/sanctions/models.py); candidates and results get their foreign keys to
 the sanction that disqualified or annulled them.
 
 Revision ID: ce6b4eb45f4a

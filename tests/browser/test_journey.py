@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from casework.elections.demo import DEMO_ACCOUNTS
+from casework.demo.seed import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.browser
 

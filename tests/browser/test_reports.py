@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from casework.elections.demo_cases import seed_cases
+from casework.demo.cases import seed_cases
 from casework.elections.models import Region
 from casework.extensions import db
 from casework.reports.cache import page_cache

@@ -15,8 +15,6 @@ from casework.cases.models import Case, CaseState, Category
 from casework.cases.services import open_case
 from casework.core.db import utcnow
 from casework.decisions import services
-from casework.decisions.sanction_models import Sanction, SanctionStatus, SanctionType
-from casework.decisions.standings import standings
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -26,9 +24,11 @@ from casework.elections.models import (
     Result,
     StationKind,
 )
+from casework.elections.standings import standings
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
+from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
 from tests.browser.test_case_flow import context_page
 
 pytestmark = pytest.mark.browser

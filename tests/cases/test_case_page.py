@@ -659,7 +659,7 @@ def test_possible_duplicates_are_suggested_at_screening(client, login, make_user
     from sqlalchemy import select as _select
 
     from casework.cases.models import Case as _Case
-    from casework.elections.demo import seed
+    from casework.demo.seed import seed
     from casework.elections.queries import current_election
     from casework.intake.models import Channel as _Channel
     from casework.intake.services import ComplaintDraft, submit_complaint

@@ -12,13 +12,14 @@ from sqlalchemy import event, select
 
 from casework.cases.models import CaseState
 from casework.core.db import utcnow
-from casework.decisions import register_queries, services
-from casework.decisions.appeals import decide_appeal, record_appeal
-from casework.decisions.certification import certify
+from casework.decisions import services
 from casework.decisions.models import Finding
-from casework.decisions.sanctions import approve_sanction, propose_sanction, reject_sanction
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
+from casework.register import queries as register_queries
+from casework.results.certification import certify
+from casework.sanctions.appeals import decide_appeal, record_appeal
+from casework.sanctions.services import approve_sanction, propose_sanction, reject_sanction
 from tests import factories
 from tests.decisions.conftest import region, station
 

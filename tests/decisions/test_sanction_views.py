@@ -15,11 +15,11 @@ from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.decisions import services
 from casework.decisions.models import Finding
-from casework.decisions.sanction_models import Sanction, SanctionStatus
-from casework.decisions.sanctions import approve_sanction, propose_sanction
 from casework.elections.models import Candidate, CandidateStatus
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
+from casework.sanctions.models import Sanction, SanctionStatus
+from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
 from tests.conftest import csrf_from
 from tests.decisions.conftest import region, station

@@ -10,24 +10,24 @@ from sqlalchemy.exc import IntegrityError
 from casework.cases.models import CaseState
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
-from casework.decisions import impact
-from casework.decisions.appeals import decide_appeal, record_appeal
 from casework.decisions.models import Finding
-from casework.decisions.sanction_models import (
+from casework.elections.models import Candidate, CandidateStatus, Result
+from casework.elections.standings import standings
+from casework.extensions import db
+from casework.sanctions import impact
+from casework.sanctions.appeals import decide_appeal, record_appeal
+from casework.sanctions.models import (
     Sanction,
     SanctionFinding,
     SanctionResult,
     SanctionStatus,
 )
-from casework.decisions.sanctions import (
+from casework.sanctions.services import (
     SanctionError,
     approve_sanction,
     propose_sanction,
     reject_sanction,
 )
-from casework.decisions.standings import standings
-from casework.elections.models import Candidate, CandidateStatus, Result
-from casework.extensions import db
 from tests import factories
 from tests.decisions.conftest import VOTES, region, station
 
@@ -467,7 +467,7 @@ def test_results_imported_later_inside_an_annulment_are_annulled_and_restored(
 
 def test_certified_results_change_only_after_the_certification_is_withdrawn(
         decided_case, committee, election):
-    from casework.decisions.certification import certification_of, certify, withdraw
+    from casework.results.certification import certification_of, certify, withdraw
 
     case = decided_case()
     kar = region(election, "KZ-KAR")

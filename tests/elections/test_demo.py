@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from casework.accounts.models import Role, User
-from casework.elections.demo import seed
+from casework.demo.seed import seed
 from casework.elections.models import (
     Candidate,
     PollingStation,

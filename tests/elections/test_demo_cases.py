@@ -10,15 +10,15 @@ from casework.cases.models import Case, CaseState
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.decisions.models import Decision
-from casework.decisions.sanction_models import Sanction, SanctionStatus, SanctionType
-from casework.decisions.standings import standings
-from casework.elections.demo import seed
+from casework.demo.seed import seed
 from casework.elections.models import Region
+from casework.elections.standings import standings
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
 from casework.intake.models import Channel, Complaint
 from casework.notifications.models import OutboxMessage
 from casework.reports.models import ReportFigure
+from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
 
 SUMMARY = re.compile(r"demo cases: (\d+) complaints, (\d+) decisions, (\d+) sanctions, "
                      r"(\d+) calls")

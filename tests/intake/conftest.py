@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from casework.core.ratelimit import limiter
-from casework.elections.demo import seed
+from casework.demo.seed import seed
 from casework.extensions import db
 from tests.conftest import csrf_from
 

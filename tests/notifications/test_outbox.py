@@ -14,10 +14,10 @@ from sqlalchemy import func, select, update
 from casework.core.db import utcnow
 from casework.extensions import db
 from casework.notifications import delivery
-from casework.notifications.cli import worker_command
 from casework.notifications.delivery import claim_due, deliver, deliver_due, run_loop
 from casework.notifications.models import OutboxMessage, OutboxStatus
 from casework.notifications.services import enqueue_email
+from casework.worker import worker_command
 
 REDIS_URL = os.environ.get("CASEWORK_TEST_REDIS_URL")
 CONTEXT = {"reference": "DEMO2020-KAR-00042", "tracking_code": "K7QM-3XRT-9PLD-W2HB",

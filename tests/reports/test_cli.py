@@ -24,7 +24,7 @@ def test_refresh_command(app, world):
 
 
 def test_the_worker_keeps_the_rollup_fresh(app, world):
-    from casework.notifications.cli import worker_command
+    from casework.worker import worker_command
 
     runner = app.test_cli_runner()
     result = runner.invoke(worker_command, ["--burst"])

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from casework.accounts.queries import scope_region_ids
 from casework.cases.models import CaseState
 from casework.decisions.models import Finding
-from casework.decisions.sanctions import approve_sanction, propose_sanction
 from casework.extensions import db
 from casework.reports import figures, rollups
 from casework.reports.figures import Median, median_of
 from casework.reports.models import ReportFigure, ReportRefresh
+from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
 from tests.reports.conftest import NOW, staff
 

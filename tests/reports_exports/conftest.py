@@ -20,11 +20,11 @@ from casework.cases.review_models import CaseTransition
 from casework.cases.services import open_case
 from casework.cases.workflow import InadmissibleReason, Outcome
 from casework.decisions.models import Finding
-from casework.decisions.sanctions import approve_sanction, propose_sanction
 from casework.elections.models import Candidate
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
 from casework.intake.models import Channel, Complaint
+from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
 from tests.decisions import conftest as shared
 

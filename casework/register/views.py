@@ -26,9 +26,12 @@ from flask_login import current_user
 
 from casework.cases.workflow import OUTCOME_LABELS
 from casework.core.errors import render_error
-from casework.decisions import register_queries as queries
-from casework.decisions.certification import certification_of
-from casework.decisions.sanction_models import (
+from casework.elections.models import CandidateStatus, Election
+from casework.elections.queries import current_election
+from casework.elections.standings import standings as standings_of
+from casework.register import queries
+from casework.results.certification import certification_of
+from casework.sanctions.models import (
     APPEAL_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
@@ -36,9 +39,6 @@ from casework.decisions.sanction_models import (
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.standings import standings as standings_of
-from casework.elections.models import CandidateStatus, Election
-from casework.elections.queries import current_election
 
 bp = Blueprint("register", __name__)
 

@@ -26,14 +26,11 @@ from casework.accounts.models import User
 from casework.cases.models import Case, Category
 from casework.cases.transitions import apply, save_checklist
 from casework.cases.workflow import CHECKLIST_NAMES, REASON_ITEMS, InadmissibleReason, Outcome
-from casework.decisions import sanctions
 from casework.decisions.models import Finding
-from casework.decisions.sanction_models import Sanction, SanctionType
 from casework.decisions.services import add_finding, record_decision
-from casework.decisions.standings import Overlay, load_votes, rank
-from casework.elections import demo_cases_data as words
-from casework.elections import demo_data
-from casework.elections.demo import DEMO_ACCOUNTS, ELECTION_CODE
+from casework.demo import cases_data as words
+from casework.demo import data as demo_data
+from casework.demo.seed import DEMO_ACCOUNTS, ELECTION_CODE
 from casework.elections.models import (
     Candidate,
     Election,
@@ -43,11 +40,14 @@ from casework.elections.models import (
     StationKind,
 )
 from casework.elections.queries import subtree_ids
+from casework.elections.standings import Overlay, load_votes, rank
 from casework.extensions import db
 from casework.hotline import services as hotline
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import ComplaintDraft, Upload, submission_key_hash, submit_complaint
 from casework.reports import rollups
+from casework.sanctions import services as sanctions
+from casework.sanctions.models import Sanction, SanctionType
 
 KEY = "demo-cases:{:05d}"
 HOURS = 72

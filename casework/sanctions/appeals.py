@@ -14,14 +14,16 @@ from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import required_text
 from casework.decisions.models import TEXT_MAX
-from casework.decisions.sanction_effects import reverse_effects
-from casework.decisions.sanction_models import (
+from casework.elections.models import Result
+from casework.extensions import db
+from casework.sanctions.effects import reverse_effects
+from casework.sanctions.models import (
     AppealOutcome,
     Sanction,
     SanctionAppeal,
     SanctionStatus,
 )
-from casework.decisions.sanctions import (
+from casework.sanctions.services import (
     SanctionError,
     check_not_certified,
     claim,
@@ -29,8 +31,6 @@ from casework.decisions.sanctions import (
     forbidden,
     may_act,
 )
-from casework.elections.models import Result
-from casework.extensions import db
 
 APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
 APPEAL_DECIDER_ROLES = frozenset({Role.CHAIR})

@@ -21,23 +21,6 @@ from casework.cases.workflow import STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
-from casework.decisions import appeals, impact, sanction_queries, sanctions
-from casework.decisions.sanction_forms import (
-    NAMED_CANDIDATES,
-    AppealForm,
-    ApproveForm,
-    DecideAppealForm,
-    RejectForm,
-    propose_form,
-)
-from casework.decisions.sanction_models import (
-    STATUS_LABELS,
-    AppealOutcome,
-    Sanction,
-    SanctionStatus,
-    SanctionType,
-)
-from casework.decisions.scope import case_area
 from casework.decisions.view_helpers import local_time, show_errors, utc_time
 from casework.elections.models import (
     Candidate,
@@ -48,6 +31,25 @@ from casework.elections.models import (
 )
 from casework.elections.queries import current_election, subtree_ids
 from casework.extensions import db
+from casework.sanctions import appeals, impact
+from casework.sanctions import queries as sanction_queries
+from casework.sanctions import services as sanctions
+from casework.sanctions.forms import (
+    NAMED_CANDIDATES,
+    AppealForm,
+    ApproveForm,
+    DecideAppealForm,
+    RejectForm,
+    propose_form,
+)
+from casework.sanctions.models import (
+    STATUS_LABELS,
+    AppealOutcome,
+    Sanction,
+    SanctionStatus,
+    SanctionType,
+)
+from casework.sanctions.scope import case_area
 
 bp = Blueprint("sanctions", __name__)
 

@@ -10,7 +10,6 @@ votes of Karaganda's candidates, never the whole country's.
 from sqlalchemy import select
 
 from casework.cases.models import Case, CaseState, case_candidates
-from casework.decisions.sanction_models import Sanction, SanctionType
 from casework.elections.models import (
     Candidate,
     PollingStation,
@@ -21,6 +20,7 @@ from casework.elections.models import (
 )
 from casework.elections.queries import subtree_ids
 from casework.extensions import db
+from casework.sanctions.models import Sanction, SanctionType
 
 # A case that can still lead to a decision, and so to a sanction.
 OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,

@@ -30,22 +30,6 @@ from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text, selected_ids
 from casework.decisions.models import TEXT_MAX, Decision, Finding
-from casework.decisions.sanction_effects import apply_effects
-from casework.decisions.sanction_models import (
-    CANDIDATE_TYPES,
-    SUMMARY_MAX,
-    Sanction,
-    SanctionFinding,
-    SanctionStatus,
-    SanctionType,
-)
-from casework.decisions.scope import (
-    case_area,
-    certified_regions,
-    scope_results,
-    touched_candidates,
-    within,
-)
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -54,6 +38,22 @@ from casework.elections.models import (
     StationKind,
 )
 from casework.extensions import db
+from casework.sanctions.effects import apply_effects
+from casework.sanctions.models import (
+    CANDIDATE_TYPES,
+    SUMMARY_MAX,
+    Sanction,
+    SanctionFinding,
+    SanctionStatus,
+    SanctionType,
+)
+from casework.sanctions.scope import (
+    case_area,
+    certified_regions,
+    scope_results,
+    touched_candidates,
+    within,
+)
 
 PROPOSER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
 APPROVER_ROLES = frozenset({Role.CHAIR})

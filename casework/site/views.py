@@ -17,14 +17,14 @@ from casework.core.urls import safe_next
 from casework.elections.queries import current_election, region_overview
 from casework.extensions import csrf, db
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("site", __name__)
 
 AUDIT_PAGE_SIZE = 50
 
 
 @bp.get("/")
 def home():
-    return render_template("core/home.html", election=current_election(),
+    return render_template("site/home.html", election=current_election(),
                            hotline=current_app.config["CASEWORK_HOTLINE_PHONE"],
                            public_email=current_app.config["CASEWORK_PUBLIC_EMAIL"])
 
@@ -59,7 +59,7 @@ def staff_home():
     overview = []
     if election is not None:
         overview = region_overview(election, _scope_list(election.id))
-    return render_template("core/staff_home.html", election=election, overview=overview,
+    return render_template("site/staff_home.html", election=election, overview=overview,
                            Role=Role)
 
 
@@ -78,5 +78,5 @@ def audit_log():
     entries = list(db.session.scalars(query))
     more = len(entries) > AUDIT_PAGE_SIZE
     entries = entries[:AUDIT_PAGE_SIZE]
-    return render_template("core/audit_log.html", entries=entries,
+    return render_template("site/audit_log.html", entries=entries,
                            next_before=entries[-1].id if more else None)

@@ -20,16 +20,16 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
 from casework.core.timezones import day_start_utc
-from casework.decisions.sanction_models import (
+from casework.elections.models import Candidate, Election, Region, RegionCertification
+from casework.elections.queries import subtree_ids
+from casework.extensions import db
+from casework.sanctions.models import (
     Sanction,
     SanctionFinding,
     SanctionResult,
     SanctionStatus,
     SanctionType,
 )
-from casework.elections.models import Candidate, Election, Region, RegionCertification
-from casework.elections.queries import subtree_ids
-from casework.extensions import db
 
 PAGE_SIZE = 50  # entries per page of the register (HTML and JSON)
 FEED_SIZE = 50  # entries in the Atom feed

@@ -6,9 +6,9 @@ from sqlalchemy.orm import contains_eager, joinedload
 from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.queries import scope_condition
-from casework.decisions.sanction_models import Sanction, SanctionStatus
 from casework.elections.models import Election
 from casework.extensions import db
+from casework.sanctions.models import Sanction, SanctionStatus
 
 LIST_MAX = 200
 

@@ -1,4 +1,4 @@
-"""Words for the demo cases (casework/elections/demo_cases.py): pure data, no logic.
+"""Words for the demo cases (casework/demo/cases.py): pure data, no logic.
 
 Every entry is a (Kazakh, Russian) pair: complainants and staff of the demo write in the
 language of the complaint. All people, events and accounts are fictional.

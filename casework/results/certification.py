@@ -14,17 +14,17 @@ from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import required_text
 from casework.decisions.models import TEXT_MAX
-from casework.decisions.sanction_models import (
+from casework.elections.models import Candidate, PollingStation, Region, RegionCertification
+from casework.elections.queries import subtree_ids
+from casework.extensions import db
+from casework.sanctions.models import (
     Sanction,
     SanctionAppeal,
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.sanctions import SanctionError
-from casework.decisions.scope import OPEN_STATES
-from casework.elections.models import Candidate, PollingStation, Region, RegionCertification
-from casework.elections.queries import subtree_ids
-from casework.extensions import db
+from casework.sanctions.scope import OPEN_STATES
+from casework.sanctions.services import SanctionError
 
 CERTIFIER_ROLES = frozenset({Role.CHAIR})
 CHANGING = (SanctionType.CANDIDATE_DISQUALIFICATION, SanctionType.VOTE_ANNULMENT)

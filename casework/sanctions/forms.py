@@ -1,6 +1,6 @@
 """Forms for sanctions: the proposal, the chair's review, the appeal and its decision. Only the
 shape of what is sent: every rule (which findings, which candidate, which scope) is in
-casework.decisions.sanctions."""
+casework.sanctions.services."""
 
 from collections.abc import Iterable
 
@@ -20,8 +20,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from casework.decisions.forms import CheckboxesField
 from casework.decisions.models import TEXT_MAX
-from casework.decisions.sanction_models import APPEAL_LABELS, SUMMARY_MAX, TYPE_LABELS
 from casework.elections.models import Candidate, PollingStation, Region
+from casework.sanctions.models import APPEAL_LABELS, SUMMARY_MAX, TYPE_LABELS
 
 REFERRAL_MAX = 300
 ALL_CANDIDATES = "all"

@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from casework.decisions.sanction_models import (
+from casework.elections.models import CandidateStatus
+from casework.extensions import db
+from casework.sanctions.models import (
     Sanction,
     SanctionResult,
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.scope import case_area, scope_results
-from casework.elections.models import CandidateStatus
-from casework.extensions import db
+from casework.sanctions.scope import case_area, scope_results
 
 
 def apply_effects(sanction: Sanction, now: datetime) -> dict[str, Any]:

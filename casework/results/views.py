@@ -11,16 +11,16 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.cases.workflow import STATE_LABELS
 from casework.core.permissions import require_roles
-from casework.decisions import certification
-from casework.decisions.results_forms import CertifyForm, ResultsImportForm, WithdrawForm
-from casework.decisions.sanctions import SanctionError
-from casework.decisions.standings import standings
 from casework.decisions.view_helpers import show_errors
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
 from casework.elections.importers import IMPORTERS, run_import
 from casework.elections.models import Election, Region, RegionCertification
 from casework.elections.queries import current_election
+from casework.elections.standings import standings
 from casework.extensions import db
+from casework.results import certification
+from casework.results.forms import CertifyForm, ResultsImportForm, WithdrawForm
+from casework.sanctions.services import SanctionError
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results")
 

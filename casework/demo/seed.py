@@ -15,7 +15,7 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.accounts.services import create_user
 from casework.core.db import utcnow
-from casework.elections import demo_data
+from casework.demo import data as demo_data
 from casework.elections.importers import run_import
 from casework.elections.models import Election
 from casework.extensions import db

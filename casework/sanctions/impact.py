@@ -6,22 +6,22 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from casework.cases.models import Case
-from casework.decisions.sanction_models import (
+from casework.elections.models import Candidate, RegionCertification, Result
+from casework.elections.standings import Comparison, Overlay, compare
+from casework.extensions import db
+from casework.sanctions.models import (
     Sanction,
     SanctionResult,
     SanctionStatus,
     SanctionType,
 )
-from casework.decisions.scope import (
+from casework.sanctions.scope import (
     case_area,
     related_open_cases,
     scope_results,
     scope_station_ids,
     touched_candidates,
 )
-from casework.decisions.standings import Comparison, Overlay, compare
-from casework.elections.models import Candidate, RegionCertification, Result
-from casework.extensions import db
 
 
 @dataclass

@@ -8,16 +8,16 @@ from sqlalchemy import select
 
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.decisions.sanction_effects import annul_scope
-from casework.decisions.sanction_models import (
+from casework.elections.importers import results_imported
+from casework.elections.models import Election
+from casework.extensions import db
+from casework.sanctions.effects import annul_scope
+from casework.sanctions.models import (
     Sanction,
     SanctionResult,
     SanctionStatus,
     SanctionType,
 )
-from casework.elections.importers import results_imported
-from casework.elections.models import Election
-from casework.extensions import db
 
 
 def extend_enforced_annulments(election: Election, actor: Any = None) -> int:

@@ -1,0 +1,1 @@
+"""Demo data and its seeders: never imported by the product."""

@@ -1,0 +1,1 @@
+"""The public register of decisions and the public standings pages."""

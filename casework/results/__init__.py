@@ -1,0 +1,1 @@
+"""Results certification per region and the staff results pages (import)."""

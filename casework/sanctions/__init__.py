@@ -1,0 +1,1 @@
+"""Sanctions: proposal, four-eyes approval, effects and their reversal, appeals, impact."""

@@ -1,0 +1,1 @@
+"""Site pages: public home, staff home, language switch, health, audit log."""
