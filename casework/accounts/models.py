@@ -1,25 +1,18 @@
 """Staff users with a role and a scope of regions."""
 
-import enum
 import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.db import utcnow
+from casework.accounts.roles import Role
+from casework.core.db import db_enum, utcnow
 from casework.elections.models import Region
 from casework.extensions import db
 
-
-class Role(enum.StrEnum):
-    OPERATOR = "operator"  # hotline
-    REVIEWER = "reviewer"  # committee member
-    SECRETARY = "secretary"
-    CHAIR = "chair"
-    ADMIN = "admin"
-    AUDITOR = "auditor"  # read-only
+__all__ = ["LoginFailure", "Role", "User", "user_regions"]
 
 
 user_regions = Table(
@@ -40,10 +33,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, length=20, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(db_enum(Role, "user_role", length=20))
     all_regions: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str] = mapped_column(String(200))
     # Part of the login cookie: rotating it (disable, password change) ends every session.

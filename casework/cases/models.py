@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,14 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.core.db import utcnow
+from casework.core.db import db_enum, utcnow
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
-
-
-def db_enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Category(enum.StrEnum):

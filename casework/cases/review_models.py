@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.cases.models import Case, CaseState, db_enum
+from casework.cases.models import Case, CaseState
 from casework.cases.workflow import CHECKLIST_NAMES, InadmissibleReason, Outcome
-from casework.core.db import utcnow
+from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 
 

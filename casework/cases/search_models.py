@@ -37,8 +37,8 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.cases.models import CaseState, Category, db_enum
-from casework.core.db import utcnow
+from casework.cases.models import CaseState, Category
+from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 
 SEARCH_CONFIG = "simple"

@@ -9,8 +9,8 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
-from casework.cases.models import Case, db_enum
-from casework.core.db import utcnow
+from casework.cases.models import Case
+from casework.core.db import db_enum, utcnow
 from casework.elections.models import Candidate
 from casework.extensions import db
 

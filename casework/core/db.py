@@ -1,11 +1,12 @@
 """Declarative base with a constraint naming convention, and time helpers."""
 
+import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names make Alembic migrations reproducible on SQLite and PostgreSQL.
@@ -20,6 +21,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def db_enum(cls: type[enum.Enum], name: str, length: int = 30) -> Enum:
+    """An enum column stored as its values (portable VARCHAR with a CHECK constraint)."""
+    return Enum(cls, name=name, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e])
 
 
 # Set only by `stamped_at` (back-dated demo data); None: the real clock.

@@ -27,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from casework.accounts.models import User
-from casework.cases.models import Case, db_enum
+from casework.cases.models import Case
 from casework.cases.workflow import Outcome
-from casework.core.db import utcnow
+from casework.core.db import db_enum, utcnow
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,12 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.core.db import db_enum
 from casework.extensions import db
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Localized:
@@ -83,7 +78,7 @@ class Region(Localized, db.Model):
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[RegionKind] = mapped_column(_enum(RegionKind, "region_kind"))
+    kind: Mapped[RegionKind] = mapped_column(db_enum(RegionKind, "region_kind", length=20))
     name_kk: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -131,7 +126,7 @@ class PollingStation(db.Model):
     code: Mapped[str] = mapped_column(String(20))
     # Electronic voting is election-wide: its station belongs to no region.
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
-    kind: Mapped[StationKind] = mapped_column(_enum(StationKind, "station_kind"))
+    kind: Mapped[StationKind] = mapped_column(db_enum(StationKind, "station_kind", length=20))
     address: Mapped[str] = mapped_column(String(400), default="")
 
     region: Mapped[Region | None] = relationship()
@@ -158,7 +153,7 @@ class Candidate(Localized, db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     status: Mapped[CandidateStatus] = mapped_column(
-        _enum(CandidateStatus, "candidate_status"), default=CandidateStatus.REGISTERED
+        db_enum(CandidateStatus, "candidate_status", length=20), default=CandidateStatus.REGISTERED
     )
     status_reason: Mapped[str | None] = mapped_column(String(1000))
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)

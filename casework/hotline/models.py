@@ -8,7 +8,8 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
-from casework.cases.models import Case, db_enum
+from casework.cases.models import Case
+from casework.core.db import db_enum
 from casework.extensions import db
 
 

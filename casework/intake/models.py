@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.cases.models import Case, Category, db_enum
-from casework.core.db import utcnow
+from casework.cases.models import Case, Category
+from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.cases.models import Case, db_enum
-from casework.core.db import utcnow
+from casework.cases.models import Case
+from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 
 

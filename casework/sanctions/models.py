@@ -33,9 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
-from casework.cases.models import Case, db_enum
+from casework.cases.models import Case
 from casework.cases.workflow import Outcome
-from casework.core.db import utcnow
+from casework.core.db import db_enum, utcnow
 from casework.decisions.models import Decision, Finding
 from casework.elections.models import Candidate, PollingStation, Region, Result
 from casework.extensions import db

@@ -1,0 +1,41 @@
+"""Enums that carry their own translatable labels, and the one Jinja filter that shows them.
+
+    class Colour(LabelledEnum):
+        RED = "red", _l("Red")
+
+`Colour("red").label` is the lazy translated label; the value stays the plain string that is
+stored in the database and sent by forms and the APIs.
+"""
+
+import enum
+from typing import Any
+
+from flask_babel.speaklater import LazyString
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members are declared as `NAME = "value", _l("Label")`."""
+
+    _label: LazyString | str
+
+    def __new__(cls, value: str, label: LazyString | str | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value
+        return member
+
+    @property
+    def label(self) -> LazyString | str:
+        return self._label
+
+    @classmethod
+    def choices(cls, members: Any = None) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select field, in declaration order."""
+        return [(m.value, m.label) for m in (members if members is not None else cls)]
+
+
+def label_of(value: Any) -> Any:
+    """The label of an enum member; anything else unchanged (so `None` stays empty)."""
+    if value is None:
+        return ""
+    return getattr(value, "label", value)
