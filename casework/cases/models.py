@@ -2,6 +2,7 @@
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -16,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
 from casework.core.db import db_enum, utcnow
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
@@ -139,6 +141,27 @@ class Case(db.Model):
     @property
     def public_status(self) -> PublicStatus:
         return PUBLIC_STATUS[self.state]
+
+    # -- who may do what on this case (role groups from accounts.roles) ----------------------
+
+    def can_view(self, user: Any) -> bool:
+        """Committee members and auditors whose regions cover the case."""
+        return has_role(user, CASE_READERS) and user.can_see_region(self.region)
+
+    def can_work(self, user: Any) -> bool:
+        """Members (not auditors) who may write notes, messages and the accused's reply."""
+        return has_role(user, COMMITTEE) and user.can_see_region(self.region)
+
+    def can_assign(self, user: Any) -> bool:
+        return has_role(user, LEADS) and user.can_see_region(self.region)
+
+    def can_take(self, transition: Any, user: Any) -> bool:
+        """Whether `user` (None: the system) may take `transition` from the present state."""
+        if self.state not in transition.sources:
+            return False
+        if user is None:
+            return transition.system
+        return has_role(user, transition.roles) and user.can_see_region(self.region)
 
 
 class MessageAuthor(enum.StrEnum):

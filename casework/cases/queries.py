@@ -42,6 +42,7 @@ from casework.cases.models import Case, CaseState, Category, case_candidates
 from casework.cases.review_models import CaseDeadline
 from casework.cases.search_models import NO_REGION as NO_REGION_KEY
 from casework.cases.search_models import CaseStateCount
+from casework.cases.workflow import OPEN_STATES
 from casework.core.db import utcnow
 from casework.elections.models import Candidate, Election, Region, StationKind
 from casework.elections.queries import descendants
@@ -52,9 +53,6 @@ SORTS = ("newest", "oldest", "due", "updated")
 NO_REGION = "none"  # the region filter's value for "region not set yet"
 PAGE_SIZE = 50
 PAGE_MAX = 200
-OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
-                         CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY,
-                         CaseState.APPEALED})
 MEMBER_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR)
 
 

@@ -24,7 +24,7 @@ from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor, c
 from casework.cases.search import index_case
 from casework.cases.staff_models import CaseNote, ConflictDeclaration
 from casework.cases.transitions import TEXT_MAX
-from casework.cases.workflow import FINAL_STATES
+from casework.cases.workflow import FINAL_STATES, OPEN_STATES
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
@@ -36,9 +36,6 @@ from casework.notifications.services import enqueue_email
 MEMBER_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR)  # committee members
 LEAD_ROLES = (Role.SECRETARY, Role.CHAIR)
 VIEW_ROLES = (*MEMBER_ROLES, Role.AUDITOR)
-# A case counts towards its assignee's load while it still needs work.
-OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
-                         CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY, CaseState.APPEALED})
 
 
 class StaffError(Refusal):

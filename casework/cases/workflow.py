@@ -158,6 +158,10 @@ assert len(_BY_ACTION) == len(TRANSITIONS), "an action appears twice in TRANSITI
 
 # States with no way out: the end of a case's life (an appeal reopens decided/inadmissible).
 FINAL_STATES = frozenset({S.CLOSED, S.MERGED})
+# A case that still needs work: it counts towards its assignee's load and can still lead to a
+# decision, and so to a sanction.
+OPEN_STATES = frozenset({S.RECEIVED, S.SCREENING, S.INVESTIGATION, S.INFO_REQUESTED,
+                         S.FINDINGS_READY, S.APPEALED})
 
 
 def find(action: str) -> Transition:

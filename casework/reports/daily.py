@@ -20,11 +20,12 @@ from sqlalchemy import and_, case, func, or_, select
 
 from casework.accounts.models import User
 from casework.cases.models import Case, CaseState, Category
-from casework.cases.queries import OPEN_STATES, QueueScope, region_condition
+from casework.cases.queries import QueueScope, region_condition
 from casework.cases.review_models import CaseTransition
 from casework.cases.search_models import CaseStateCount
 from casework.cases.workflow import (
     INADMISSIBLE_LABELS,
+    OPEN_STATES,
     OUTCOME_LABELS,
     STATE_LABELS,
     InadmissibleReason,

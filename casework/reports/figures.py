@@ -23,7 +23,7 @@ from sqlalchemy import func, literal, select
 
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.search_models import NO_REGION, CaseStateCount
-from casework.cases.workflow import InadmissibleReason, Outcome
+from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.intake.models import Channel
@@ -31,8 +31,6 @@ from casework.reports import rollups
 from casework.reports.models import ReportFigure, ReportRefresh
 from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
 
-OPEN_STATES = (CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
-               CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY, CaseState.APPEALED)
 LANGS = ("kk", "ru", "en")
 
 

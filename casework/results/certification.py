@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from casework.accounts.models import Role, User
 from casework.cases.models import Case, case_candidates
+from casework.cases.workflow import OPEN_STATES
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import required_text
@@ -23,7 +24,6 @@ from casework.sanctions.models import (
     SanctionStatus,
     SanctionType,
 )
-from casework.sanctions.scope import OPEN_STATES
 from casework.sanctions.services import SanctionError
 
 CERTIFIER_ROLES = frozenset({Role.CHAIR})

@@ -9,7 +9,8 @@ votes of Karaganda's candidates, never the whole country's.
 
 from sqlalchemy import select
 
-from casework.cases.models import Case, CaseState, case_candidates
+from casework.cases.models import Case, case_candidates
+from casework.cases.workflow import OPEN_STATES
 from casework.elections.models import (
     Candidate,
     PollingStation,
@@ -21,11 +22,6 @@ from casework.elections.models import (
 from casework.elections.queries import subtree_ids
 from casework.extensions import db
 from casework.sanctions.models import Sanction, SanctionType
-
-# A case that can still lead to a decision, and so to a sanction.
-OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
-                         CaseState.INFO_REQUESTED, CaseState.FINDINGS_READY,
-                         CaseState.APPEALED})
 
 
 def within(region: Region | None, area: Region | None) -> bool:
