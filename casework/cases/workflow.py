@@ -115,6 +115,9 @@ class Transition:
     requires: frozenset[str]
     label: LazyString = field(compare=False, hash=False)
     system: bool = False  # may be taken with no acting user (actor=None)
+    # Taken only through decisions.services.record_decision (it needs the votes and reasons of
+    # a collegial decision), never as a bare move from the case page or the API.
+    by_decision: bool = False
 
     @property
     def payload_fields(self) -> frozenset[str]:
@@ -122,9 +125,10 @@ class Transition:
 
 
 def _t(action: str, sources: set[CaseState], target: CaseState, roles: set[Role],
-       requires: set[str], label: LazyString, *, system: bool = False) -> Transition:
+       requires: set[str], label: LazyString, *, system: bool = False,
+       by_decision: bool = False) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), frozenset(requires),
-                      label, system)
+                      label, system, by_decision)
 
 
 S = CaseState
@@ -144,13 +148,14 @@ TRANSITIONS: tuple[Transition, ...] = (
        _l("Information received"), system=True),
     _t("ready_findings", {S.INVESTIGATION}, S.FINDINGS_READY, STAFF, set(),
        _l("Findings ready")),
-    _t("decide", {S.FINDINGS_READY}, S.DECIDED, LEADS, {"outcome", "reasons"}, _l("Decide")),
+    _t("decide", {S.FINDINGS_READY}, S.DECIDED, LEADS, {"outcome", "reasons"}, _l("Decide"),
+       by_decision=True),
     _t("close", {S.DECIDED}, S.CLOSED, LEADS, set(), _l("Close")),
     _t("appeal", {S.DECIDED, S.INADMISSIBLE}, S.APPEALED, LEADS, {"reason"},
        _l("Record an appeal")),
     _t("reopen", {S.APPEALED}, S.INVESTIGATION, LEADS, set(), _l("Reopen the investigation")),
     _t("redecide", {S.APPEALED}, S.DECIDED, {Role.CHAIR}, {"outcome", "reasons"},
-       _l("Decide on the appeal")),
+       _l("Decide on the appeal"), by_decision=True),
 )
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}

@@ -1,6 +1,22 @@
-"""Redirect targets taken from user input are only ever local paths."""
+"""Links: redirect targets taken from user input are only ever local paths; links that leave
+the site (in mail, SMS and feeds) start from the public address setting."""
 
 from urllib.parse import urlsplit
+
+from flask import current_app
+
+# The public tracking page: where a complainant follows a case with the tracking code.
+TRACKING_PATH = "/track"
+
+
+def public_url(path: str = "/") -> str:
+    """An absolute link on the public site (CASEWORK_PUBLIC_URL), for mail and SMS, which are
+    written outside any request (or behind a proxy whose own host name must not leak)."""
+    return current_app.config["CASEWORK_PUBLIC_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def tracking_url() -> str:
+    return public_url(TRACKING_PATH)
 
 
 def safe_next(target: str | None, fallback: str) -> str:
