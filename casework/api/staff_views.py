@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException
 
 from casework.accounts.models import Role
 from casework.accounts.queries import scope_region_ids
-from casework.api.problems import problem
 from casework.api.staff_documents import case_doc, iso, plain, station_codes, summary
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
@@ -26,6 +25,7 @@ from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
 from casework.cases.transitions import TransitionError
 from casework.core.db import utcnow
+from casework.core.problems import problem
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db

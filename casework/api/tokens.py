@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from casework.accounts import tokens
 from casework.accounts.models import User
-from casework.api.problems import problem
+from casework.core.problems import problem
 from casework.extensions import db, login_manager
 
 API_BLUEPRINT = "staff_api"

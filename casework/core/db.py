@@ -1,4 +1,5 @@
-"""Declarative base with a constraint naming convention, and time helpers."""
+"""Column types and time helpers shared by every area's models (the declarative base and its
+constraint naming convention are created with `db` in casework/extensions.py)."""
 
 import enum
 from collections.abc import Callable, Iterator
@@ -6,21 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase
-
-# Stable constraint names make Alembic migrations reproducible on SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from sqlalchemy import Enum
 
 
 def db_enum(cls: type[enum.Enum], name: str, length: int = 30) -> Enum:

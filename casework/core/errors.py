@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from casework.core.problems import problem
 from casework.extensions import db
 
 MESSAGES = {
@@ -26,8 +27,6 @@ def render_error(code: int, message: str | None = None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     text = message or str(default_message)
     if request.path.startswith("/api/"):
-        from casework.api.problems import problem
-
         return problem(code, str(title), detail=text)
     if _wants_json():
         return jsonify(error=code, title=str(title), message=text), code

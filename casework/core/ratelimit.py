@@ -1,25 +1,20 @@
-"""Rate limits keyed by a hash of the client address: counters expire with their window
-and no address is ever stored in the clear."""
+"""The rate limits the public pages and the API apply with the limiter (created with the other
+extensions, keyed by a hash of the client's address), and the page shown when one is hit."""
 
-import hashlib
-
-from flask import current_app, request
+from flask import current_app, make_response
 from flask_babel import gettext as _
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import RequestLimit
 
+from casework.core.errors import render_error
+from casework.extensions import limiter
 
-def client_key() -> str:
-    address = request.remote_addr or "unknown"
-    secret = current_app.config["SECRET_KEY"]
-    return hashlib.sha256(f"{secret}:{address}".encode()).hexdigest()[:24]
+__all__ = ["everyone", "limiter", "on_breach", "submit_limit", "track_global_limit",
+           "track_limit"]
 
 
 def everyone() -> str:
     """One shared counter for all clients: caps code guessing spread over many addresses."""
     return "all-clients"
-
-
-limiter = Limiter(key_func=client_key, strategy="moving-window")
 
 
 # Limits read from the settings on each request (so tests and deployments can change them).
@@ -36,9 +31,5 @@ def track_global_limit() -> str:
 
 
 def on_breach(_limit: RequestLimit):
-    from flask import make_response
-
-    from casework.core.errors import render_error
-
     return make_response(render_error(429, _("Too many attempts from your connection. Please "
                                              "wait a few minutes and try again.")))

@@ -1,4 +1,5 @@
-"""Errors as application/problem+json (RFC 9457), naming the offending fields."""
+"""Errors as application/problem+json (RFC 9457), naming the offending fields: the JSON
+API's error documents, and the error pages' answer to a request under /api/."""
 
 from flask import Response, json
 
