@@ -5,12 +5,11 @@ Revises: 552f0920df8b
 Created: 2026-11-24 13:48:56.922362
 """
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-from casework.cases.search import reindex_all
-from casework.cases.search_models import drop_search_schema, ensure_search_schema
 
 revision = '575d46438ce8'
 down_revision = '552f0920df8b'
@@ -396,8 +395,7 @@ def upgrade():
 
 
     # What metadata cannot describe: pg_trgm, the FTS5 table and the counter triggers.
-    ensure_search_schema(op.get_bind())
-    reindex_all(connection=op.get_bind())
+    create_search_schema(op.get_bind())
 
 def downgrade():
     drop_search_schema(op.get_bind())
@@ -490,3 +488,160 @@ def downgrade():
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox_messages')
+
+
+# -- The search schema: what metadata cannot describe ---------------------------------------
+# Written out here as casework/cases/search_models.py (ensure_search_schema,
+# drop_search_schema) and casework/cases/search.py (reindex_all) ran it when this revision
+# was made: later changes to those modules must not change what this revision does.
+
+# PostgreSQL: pg_trgm (similarity() for duplicates) and one statement-level trigger per event
+# on `cases`, with its transition tables, keeping case_state_counts exact. Counter rows are
+# upserted in key order so that two transactions always lock them in the same order.
+PG_CREATE = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """CREATE OR REPLACE FUNCTION casework_count_cases_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO case_state_counts AS c (election_id, region_key, category, state, n)
+    SELECT election_id, coalesce(region_id, 0), category, state, count(*) FROM new_rows
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (election_id, region_key, category, state) DO UPDATE SET n = c.n + excluded.n;
+RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS cases_state_counts_insert ON cases",
+    "CREATE TRIGGER cases_state_counts_insert AFTER INSERT ON cases REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION casework_count_cases_insert()",
+    """CREATE OR REPLACE FUNCTION casework_count_cases_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO case_state_counts AS c (election_id, region_key, category, state, n)
+    SELECT e, r, k, s, sum(d) FROM (
+        SELECT election_id AS e, coalesce(region_id, 0) AS r, category AS k, state AS s,
+               -1 AS d
+        FROM old_rows
+        UNION ALL
+        SELECT election_id, coalesce(region_id, 0), category, state, 1 FROM new_rows) AS x
+    GROUP BY e, r, k, s HAVING sum(d) <> 0 ORDER BY e, r, k, s
+    ON CONFLICT (election_id, region_key, category, state) DO UPDATE SET n = c.n + excluded.n;
+RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS cases_state_counts_update ON cases",
+    "CREATE TRIGGER cases_state_counts_update AFTER UPDATE ON cases REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION casework_count_cases_update()",
+    """CREATE OR REPLACE FUNCTION casework_count_cases_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO case_state_counts AS c (election_id, region_key, category, state, n)
+    SELECT election_id, coalesce(region_id, 0), category, state, -count(*) FROM old_rows
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (election_id, region_key, category, state) DO UPDATE SET n = c.n + excluded.n;
+RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS cases_state_counts_delete ON cases",
+    "CREATE TRIGGER cases_state_counts_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION casework_count_cases_delete()",
+)
+# The extension stays: other things may use it.
+PG_DROP = (
+    "DROP TRIGGER IF EXISTS cases_state_counts_insert ON cases",
+    "DROP FUNCTION IF EXISTS casework_count_cases_insert()",
+    "DROP TRIGGER IF EXISTS cases_state_counts_update ON cases",
+    "DROP FUNCTION IF EXISTS casework_count_cases_update()",
+    "DROP TRIGGER IF EXISTS cases_state_counts_delete ON cases",
+    "DROP FUNCTION IF EXISTS casework_count_cases_delete()",
+)
+
+# SQLite: an FTS5 table over case_search_documents with its sync triggers, and row triggers
+# on `cases` for the counters (a decrement only updates: the insert counted the row).
+SQLITE_CREATE = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS case_search_fts USING fts5(
+        body, content='case_search_documents', content_rowid='case_id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    """CREATE TRIGGER IF NOT EXISTS case_search_documents_ai AFTER INSERT
+        ON case_search_documents BEGIN
+        INSERT INTO case_search_fts(rowid, body) VALUES (NEW.case_id, NEW.body);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS case_search_documents_ad AFTER DELETE
+        ON case_search_documents BEGIN
+        INSERT INTO case_search_fts(case_search_fts, rowid, body) VALUES ('delete', OLD.case_id, OLD.body);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS case_search_documents_au AFTER UPDATE OF body
+        ON case_search_documents BEGIN
+        INSERT INTO case_search_fts(case_search_fts, rowid, body) VALUES ('delete', OLD.case_id, OLD.body);
+        INSERT INTO case_search_fts(rowid, body) VALUES (NEW.case_id, NEW.body);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS cases_state_counts_ai AFTER INSERT ON cases BEGIN
+    INSERT INTO case_state_counts (election_id, region_key, category, state, n)
+    VALUES (NEW.election_id, coalesce(NEW.region_id, 0), NEW.category, NEW.state, 1)
+    ON CONFLICT (election_id, region_key, category, state) DO UPDATE SET n = n + 1; END""",
+    """CREATE TRIGGER IF NOT EXISTS cases_state_counts_au AFTER UPDATE OF state, region_id,
+        category, election_id ON cases WHEN OLD.state IS NOT NEW.state
+        OR OLD.region_id IS NOT NEW.region_id OR OLD.category IS NOT NEW.category
+        OR OLD.election_id IS NOT NEW.election_id BEGIN
+    UPDATE case_state_counts SET n = n - 1 WHERE election_id = OLD.election_id
+      AND region_key = coalesce(OLD.region_id, 0) AND category = OLD.category
+      AND state = OLD.state;
+    INSERT INTO case_state_counts (election_id, region_key, category, state, n)
+    VALUES (NEW.election_id, coalesce(NEW.region_id, 0), NEW.category, NEW.state, 1)
+    ON CONFLICT (election_id, region_key, category, state) DO UPDATE SET n = n + 1; END""",
+    """CREATE TRIGGER IF NOT EXISTS cases_state_counts_ad AFTER DELETE ON cases BEGIN
+    UPDATE case_state_counts SET n = n - 1 WHERE election_id = OLD.election_id
+      AND region_key = coalesce(OLD.region_id, 0) AND category = OLD.category
+      AND state = OLD.state; END""",
+    "INSERT INTO case_search_fts(case_search_fts) VALUES ('rebuild')",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS cases_state_counts_ad",
+    "DROP TRIGGER IF EXISTS cases_state_counts_au",
+    "DROP TRIGGER IF EXISTS cases_state_counts_ai",
+    "DROP TRIGGER IF EXISTS case_search_documents_au",
+    "DROP TRIGGER IF EXISTS case_search_documents_ad",
+    "DROP TRIGGER IF EXISTS case_search_documents_ai",
+    "DROP TABLE IF EXISTS case_search_fts",
+)
+
+# Both: the counters and the search documents filled from the rows already there.
+COUNT_CASES = (
+    "DELETE FROM case_state_counts",
+    "INSERT INTO case_state_counts (election_id, region_key, category, state, n) "
+    "SELECT election_id, coalesce(region_id, 0), category, state, count(*) FROM cases "
+    "GROUP BY election_id, coalesce(region_id, 0), category, state",
+)
+PG_INDEX_CASES = """
+INSERT INTO case_search_documents (case_id, election_id, narratives, body, tsv, updated_at)
+SELECT id, election_id, narratives, body, to_tsvector('simple'::regconfig, body), :now FROM (
+    SELECT c.id, c.election_id, coalesce(n.t, '') AS narratives,
+           trim(coalesce(n.t, '') || :nl || coalesce(m.t, '') || :nl || coalesce(o.t, ''),
+                :nl) AS body
+    FROM cases c
+    LEFT JOIN (SELECT case_id, string_agg(narrative, :nl ORDER BY id) AS t FROM complaints GROUP BY case_id) n ON n.case_id = c.id
+    LEFT JOIN (SELECT case_id, string_agg(body, :nl ORDER BY created_at, id) AS t FROM case_messages GROUP BY case_id) m ON m.case_id = c.id
+    LEFT JOIN (SELECT case_id, string_agg(body, :nl ORDER BY created_at, id) AS t FROM case_notes GROUP BY case_id) o ON o.case_id = c.id
+    ) AS documents
+WHERE true
+ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = excluded.body,
+    tsv = excluded.tsv, updated_at = excluded.updated_at"""
+# SQLite before 3.44 has no ORDER BY inside an aggregate: it follows the subquery's order.
+# (The outer WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
+SQLITE_INDEX_CASES = """
+INSERT INTO case_search_documents (case_id, election_id, narratives, body, tsv, updated_at)
+SELECT id, election_id, narratives, body, NULL, :now FROM (
+    SELECT c.id, c.election_id, coalesce(n.t, '') AS narratives,
+           trim(coalesce(n.t, '') || :nl || coalesce(m.t, '') || :nl || coalesce(o.t, ''),
+                :nl) AS body
+    FROM cases c
+    LEFT JOIN (SELECT case_id, group_concat(narrative, :nl) AS t FROM (SELECT case_id, narrative FROM complaints ORDER BY case_id, id) GROUP BY case_id) n ON n.case_id = c.id
+    LEFT JOIN (SELECT case_id, group_concat(body, :nl) AS t FROM (SELECT case_id, body FROM case_messages ORDER BY case_id, created_at, id) GROUP BY case_id) m ON m.case_id = c.id
+    LEFT JOIN (SELECT case_id, group_concat(body, :nl) AS t FROM (SELECT case_id, body FROM case_notes ORDER BY case_id, created_at, id) GROUP BY case_id) o ON o.case_id = c.id
+    ) AS documents
+WHERE true
+ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = excluded.body,
+    tsv = excluded.tsv, updated_at = excluded.updated_at"""
+
+
+def create_search_schema(connection) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    for statement in (PG_CREATE if postgresql else SQLITE_CREATE) + COUNT_CASES:
+        connection.exec_driver_sql(statement)
+    connection.execute(sa.text(PG_INDEX_CASES if postgresql else SQLITE_INDEX_CASES),
+                       {"nl": "\n", "now": datetime.now(UTC).replace(tzinfo=None)})
+
+
+def drop_search_schema(connection) -> None:
+    for statement in PG_DROP if connection.dialect.name == "postgresql" else SQLITE_DROP:
+        connection.exec_driver_sql(statement)
