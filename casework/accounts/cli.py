@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from casework.accounts import services
 from casework.accounts.models import Role
+from casework.core.refusal import Refusal
 from casework.elections.queries import current_election
 from casework.extensions import db
 
@@ -29,7 +30,7 @@ def create(email: str, role: str, regions: tuple[str, ...], all_regions: bool,
             actor=None, email=email, full_name=full_name or email, role=Role(role),
             password=password, all_regions=all_regions, region_codes=list(regions),
             election_id=election.id if election else None)
-    except services.AccountError as error:
+    except Refusal as error:
         db.session.rollback()
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

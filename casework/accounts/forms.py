@@ -16,15 +16,6 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from casework.accounts.models import Role
 
-ROLE_LABELS = {
-    Role.OPERATOR: _l("Hotline operator"),
-    Role.REVIEWER: _l("Committee member (reviewer)"),
-    Role.SECRETARY: _l("Secretary"),
-    Role.CHAIR: _l("Chair"),
-    Role.ADMIN: _l("Administrator"),
-    Role.AUDITOR: _l("Auditor (read-only)"),
-}
-
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
@@ -39,7 +30,7 @@ class LogoutForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in Role])
     all_regions = BooleanField(_l("All regions"))
     regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=True)
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=1024)])

@@ -1,6 +1,6 @@
 """Account operations: authentication with throttling, and staff administration.
 
-Functions flush and audit; the caller (view or CLI command) commits.
+Functions flush and audit, and refuse with `Refusal`; the caller (view or CLI command) commits.
 """
 
 from dataclasses import dataclass
@@ -19,12 +19,9 @@ from casework.accounts.passwords import (
 )
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.elections.models import Region
 from casework.extensions import db
-
-
-class AccountError(ValueError):
-    """A business rule refused the change; the message is shown to the user."""
 
 
 def normalize_email(email: str) -> str:
@@ -114,7 +111,8 @@ def purge_old_login_failures(now: datetime | None = None) -> int:
 
 def _validate_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise Refusal("invalid", _l("The password must have at least %(n)d characters.",
+                                    n=MIN_PASSWORD_LENGTH))
 
 
 def _resolve_regions(codes: list[str], election_id: int | None) -> list[Region]:
@@ -127,13 +125,13 @@ def _resolve_regions(codes: list[str], election_id: int | None) -> list[Region]:
     regions = list(db.session.scalars(query))
     missing = sorted(set(codes) - {r.code for r in regions})
     if missing:
-        raise AccountError(_l("Unknown region code(s): %(codes)s", codes=", ".join(missing)))
+        raise Refusal("invalid", _l("Unknown region code(s): %(codes)s", codes=", ".join(missing)))
     return regions
 
 
 def _check_scope(role: Role, all_regions: bool, regions: list[Region]) -> None:
     if not all_regions and not regions:
-        raise AccountError(_l("Give the account a scope: all regions or at least one region."))
+        raise Refusal("missing", _l("Give the account a scope: all regions or at least one region."))
 
 
 def create_user(*, actor: User | None, email: str, full_name: str, role: Role, password: str,
@@ -141,7 +139,8 @@ def create_user(*, actor: User | None, email: str, full_name: str, role: Role, p
                 election_id: int | None = None) -> User:
     email = normalize_email(email)
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError(_l("An account with the email %(email)s already exists.", email=email))
+        raise Refusal("invalid", _l("An account with the email %(email)s already exists.",
+                                    email=email))
     _validate_password(password)
     regions = _resolve_regions(region_codes or [], election_id)
     _check_scope(role, all_regions, regions)
@@ -160,7 +159,7 @@ def update_user(user: User, *, actor: User, full_name: str, role: Role, all_regi
     regions = _resolve_regions(region_codes, election_id)
     _check_scope(role, all_regions, regions)
     if user.id == actor.id and role != user.role:
-        raise AccountError(_l("You cannot change your own role."))
+        raise Refusal("forbidden", _l("You cannot change your own role."))
     before = {"role": user.role.value, "scope": user.scope_label(), "name": user.full_name}
     user.full_name, user.role, user.all_regions, user.regions = (
         full_name.strip(), role, all_regions, regions)
@@ -177,7 +176,7 @@ def update_user(user: User, *, actor: User, full_name: str, role: Role, all_regi
 
 def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
     if user.id == actor.id and disabled:
-        raise AccountError(_l("You cannot disable your own account."))
+        raise Refusal("forbidden", _l("You cannot disable your own account."))
     user.disabled_at = utcnow() if disabled else None
     user.session_token = new_session_token()  # a disabled account is logged out at once
     audit.record("user.disabled" if disabled else "user.enabled", actor=actor,

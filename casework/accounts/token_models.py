@@ -30,5 +30,9 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
 
+    def can_revoke(self, user: User) -> bool:
+        """Only its own user revokes a token."""
+        return self.user_id == user.id
+
     def is_active_at(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

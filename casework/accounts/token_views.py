@@ -1,4 +1,7 @@
-"""The staff member's own account page: personal API tokens (create, revoke)."""
+"""The staff member's own account page: personal API tokens (create, revoke).
+
+Every signed-in staff member has this page (the login gate guards it); a token is revoked
+only by its own user, and someone else's token is never revealed (404)."""
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,16 +12,12 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from casework.accounts import tokens
-from casework.accounts.forms import ROLE_LABELS
-from casework.accounts.models import Role
 from casework.core.db import utcnow
-from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal, on_form
+from casework.core.web import load_or_404, require
 from casework.extensions import db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-STATUS = {"forbidden": 403, "missing": 422, "invalid": 422}
-STAFF = tuple(Role)
 
 
 class TokenForm(FlaskForm):
@@ -32,33 +31,29 @@ class RevokeForm(FlaskForm):
     """Only the CSRF token: the token to revoke is in the URL."""
 
 
-def _page(form: TokenForm, status: int = 200):
+def _page(form: TokenForm, status: int = 200, errors: list[str] | None = None):
     return render_template("account/index.html", form=form, revoke_form=RevokeForm(),
                            tokens=tokens.tokens_of(current_user), now=utcnow(),
-                           role_label=ROLE_LABELS[current_user.role],
-                           max_active=tokens.MAX_ACTIVE), status
+                           errors=errors or [], max_active=tokens.MAX_ACTIVE), status
 
 
 @bp.get("")
-@require_roles(*STAFF)
 def index():
     return _page(TokenForm())
 
 
 @bp.post("/tokens")
-@require_roles(*STAFF)
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, 422)
     try:
         token, plain = tokens.create_token(current_user, form.name.data)
-    except tokens.TokenError as error:
+    except Refusal as refusal:
         db.session.rollback()
-        form.name.errors = [*form.name.errors, str(error)]
-        return _page(form, STATUS.get(error.code, 422))
+        return _page(form, refusal.status, on_form(form, refusal))
     db.session.commit()
-    # Shown once, now: the page must not be kept by the browser or any cache.
+    # Shown once, now (not a redirect): the page must not be kept by the browser or any cache.
     response = make_response(render_template("account/token_created.html", token=token,
                                              plain=plain))
     response.headers["Cache-Control"] = "no-store"
@@ -66,11 +61,9 @@ def create_token():
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
-@require_roles(*STAFF)
 def revoke_token(token_id: int):
-    token = tokens.own_token(current_user, token_id)
-    if token is None:
-        abort(404)
+    token = load_or_404(tokens.own_token(current_user, token_id))
+    require(token.can_revoke(current_user))
     if not RevokeForm().validate_on_submit():
         abort(400)
     tokens.revoke_token(token, current_user)

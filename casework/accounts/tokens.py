@@ -7,7 +7,8 @@ and regions as they are at each request; it stops working when revoked, when it 
 is disabled. A password change ends the browser sessions but keeps the tokens: the user
 revokes them on the account page.
 
-Functions flush and audit (never the token itself); the caller commits.
+Functions flush and audit (never the token itself) and refuse with `Refusal`; the caller
+commits.
 """
 
 import hashlib
@@ -35,16 +36,12 @@ MAX_ACTIVE = 10
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
 
-class TokenError(Refusal):
-    """A token operation refused: code forbidden, missing, invalid (field "name")."""
-
-
 def hash_token(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
 def _lifetime() -> timedelta | None:
-    days = current_app.config.get("CASEWORK_API_TOKEN_DAYS", 90)
+    days = current_app.config["CASEWORK_API_TOKEN_DAYS"]
     return timedelta(days=int(days)) if days else None
 
 
@@ -64,15 +61,15 @@ def create_token(user: User, name: str | None, *,
     """A new token for `user`: (the stored row, the token to show once)."""
     now = now or utcnow()
     if not user.is_active:
-        raise TokenError("forbidden", _l("This account is disabled."))
+        raise Refusal("forbidden", _l("This account is disabled."))
     name = required_text(name, "name", _l("Name the token after the tool that will use it."),
-                         NAME_MAX, TokenError)
+                         NAME_MAX)
     # One creation at a time per user (a row lock on PostgreSQL), so the limit holds.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if active_count(user, now) >= MAX_ACTIVE:
-        raise TokenError("invalid", _l("You have %(n)d active tokens, the most allowed: revoke "
-                                       "one you no longer use first.", n=MAX_ACTIVE),
-                         field="name")
+        raise Refusal("invalid", _l("You have %(n)d active tokens, the most allowed: revoke "
+                                    "one you no longer use first.", n=MAX_ACTIVE),
+                      field="name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     lifetime = _lifetime()
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain),
@@ -89,8 +86,8 @@ def create_token(user: User, name: str | None, *,
 
 def revoke_token(token: ApiToken, actor: User, *, now: datetime | None = None) -> bool:
     """Revoke one of the actor's own tokens; False if it was revoked already."""
-    if token.user_id != actor.id:
-        raise TokenError("forbidden", _l("You may revoke only your own tokens."))
+    if not token.can_revoke(actor):
+        raise Refusal("forbidden", _l("You may revoke only your own tokens."))
     if token.revoked_at is not None:
         return False
     token.revoked_at = now or utcnow()

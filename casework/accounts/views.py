@@ -7,22 +7,30 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from casework.accounts import services
-from casework.accounts.forms import ROLE_LABELS, DisableForm, LoginForm, LogoutForm, UserForm
+from casework.accounts.forms import DisableForm, LoginForm, LogoutForm, UserForm
 from casework.accounts.models import Role, User
 from casework.accounts.queries import staff_list
-from casework.core.permissions import require_roles
+from casework.accounts.roles import AUDIT_LOG, COMMITTEE, HOTLINE_CONSOLE, STAFF_ACCOUNTS, has_role
 from casework.core.urls import safe_next
+from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election, regions_for_choices
 from casework.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
-LANDING = {Role.ADMIN: "accounts.users", Role.AUDITOR: "site.audit_log",
-           Role.OPERATOR: "hotline.console"}
+# Where a user who is not on the committee starts: the first of these desks they may open.
+LANDING_DESKS = ((STAFF_ACCOUNTS, "accounts.users"), (HOTLINE_CONSOLE, "hotline.console"),
+                 (AUDIT_LOG, "site.audit_log"))
 
 
 def landing_url(user: User) -> str:
-    return url_for(LANDING.get(user.role, "site.staff_home"))
+    """The committee starts at the staff home; the administrator at the staff accounts, an
+    operator at the hotline console, an auditor at the audit log."""
+    if not has_role(user, COMMITTEE):
+        for desk, endpoint in LANDING_DESKS:
+            if desk.can_open(user):
+                return url_for(endpoint)
+    return url_for("site.staff_home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,10 +68,9 @@ def logout():
 
 
 @bp.get("/admin/users")
-@require_roles(Role.ADMIN)
 def users():
-    return render_template("accounts/users.html", users=staff_list(), roles=ROLE_LABELS,
-                           disable_form=DisableForm())
+    require(STAFF_ACCOUNTS.can_open(current_user))
+    return render_template("accounts/users.html", users=staff_list(), disable_form=DisableForm())
 
 
 def _user_form(user: User | None = None) -> UserForm:
@@ -77,17 +84,15 @@ def _user_form(user: User | None = None) -> UserForm:
     return form
 
 
-def _save(change, success: str) -> bool:
-    """Run one account service; commit and flash success, or roll back and flash its refusal."""
-    try:
-        change()
-    except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return False
-    db.session.commit()
-    flash(success, "info")
-    return True
+def _form_page(form: UserForm, user: User | None):
+    """The account form again; a refusal is flashed above it (the page answers 200, as the
+    form has always done)."""
+    def page(_status: int, errors: list[str]):
+        for message in errors:
+            flash(message, "error")
+        return render_template("accounts/user_form.html", form=form, user=user,
+                               disable_form=DisableForm())
+    return page
 
 
 def _election_id() -> int | None:
@@ -96,48 +101,54 @@ def _election_id() -> int | None:
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@require_roles(Role.ADMIN)
 def user_new():
+    require(STAFF_ACCOUNTS.can_open(current_user))
     form = _user_form()
-    if form.validate_on_submit() and _save(
-        lambda: services.create_user(
-            actor=current_user, email=form.email.data, full_name=form.full_name.data,
-            role=Role(form.role.data), password=form.password.data or "",
-            all_regions=form.all_regions.data, region_codes=form.regions.data,
-            election_id=_election_id()),
-        _("Account %(email)s created.", email=services.normalize_email(form.email.data)),
-    ):
-        return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=None)
+    page = _form_page(form, None)
+    if request.method == "GET":
+        return page(200, [])
+    return submit(form, lambda: services.create_user(
+        actor=current_user, email=form.email.data, full_name=form.full_name.data,
+        role=Role(form.role.data), password=form.password.data or "",
+        all_regions=form.all_regions.data, region_codes=form.regions.data,
+        election_id=_election_id()),
+        page=page, done=url_for("accounts.users"),
+        flash_message=_("Account %(email)s created.",
+                        email=services.normalize_email(form.email.data)))
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@require_roles(Role.ADMIN)
 def user_edit(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(db.session.get(User, user_id))
+    require(STAFF_ACCOUNTS.can_open(current_user))
     form = _user_form(user)
     form.email.render_kw = {"readonly": True}
-    if form.validate_on_submit() and _save(
-        lambda: services.update_user(
-            user, actor=current_user, full_name=form.full_name.data,
-            role=Role(form.role.data), all_regions=form.all_regions.data,
-            region_codes=form.regions.data, new_password=form.password.data or None,
-            election_id=_election_id()),
-        _("Account %(email)s saved.", email=user.email),
-    ):
-        return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=user,
-                           disable_form=DisableForm())
+    page = _form_page(form, user)
+    if request.method == "GET":
+        return page(200, [])
+    return submit(form, lambda: services.update_user(
+        user, actor=current_user, full_name=form.full_name.data,
+        role=Role(form.role.data), all_regions=form.all_regions.data,
+        region_codes=form.regions.data, new_password=form.password.data or None,
+        election_id=_election_id()),
+        page=page, done=url_for("accounts.users"),
+        flash_message=_("Account %(email)s saved.", email=user.email))
 
 
 @bp.post("/admin/users/<int:user_id>/<any(disable, enable):action>")
-@require_roles(Role.ADMIN)
 def user_toggle(user_id: int, action: str):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(db.session.get(User, user_id))
+    require(STAFF_ACCOUNTS.can_open(current_user))
     if not DisableForm().validate_on_submit():
         abort(400)
     disable = action == "disable"
-    _save(lambda: services.set_disabled(user, actor=current_user, disabled=disable),
-          _("Account %(email)s disabled.", email=user.email) if disable
-          else _("Account %(email)s enabled.", email=user.email))
-    return redirect(url_for("accounts.users"))
+
+    def refused(_status: int, errors: list[str]):
+        for message in errors:
+            flash(message, "error")
+        return redirect(url_for("accounts.users"))
+
+    return submit(None, lambda: services.set_disabled(user, actor=current_user, disabled=disable),
+                  validate=False, page=refused, done=url_for("accounts.users"),
+                  flash_message=_("Account %(email)s disabled.", email=user.email) if disable
+                  else _("Account %(email)s enabled.", email=user.email))

@@ -1,21 +1,23 @@
-"""Public home, staff home, language switch, health check and the audit log."""
+"""Public home, staff home, language switch, health check, the audit log, and the staff menu
+every page shows."""
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from casework.accounts.models import Role
 from casework.accounts.queries import scope_region_ids
+from casework.accounts.roles import AUDIT_LOG
 from casework.accounts.services import set_preferred_locale
 from casework.core.audit import AuditEntry
 from casework.core.errors import render_error
 from casework.core.forms import LanguageForm, switch_allowed
 from casework.core.i18n import LANG_COOKIE, LANGUAGES
-from casework.core.permissions import require_roles
 from casework.core.urls import safe_next
+from casework.core.web import require
 from casework.elections.queries import current_election, region_overview
 from casework.extensions import csrf, db
+from casework.site.menu import staff_menu
 
 bp = Blueprint("site", __name__)
 
@@ -59,8 +61,7 @@ def staff_home():
     overview = []
     if election is not None:
         overview = region_overview(election, _scope_list(election.id))
-    return render_template("site/staff_home.html", election=election, overview=overview,
-                           Role=Role)
+    return render_template("site/staff_home.html", election=election, overview=overview)
 
 
 def _scope_list(election_id: int) -> list[int] | None:
@@ -69,8 +70,8 @@ def _scope_list(election_id: int) -> list[int] | None:
 
 
 @bp.get("/audit")
-@require_roles(Role.AUDITOR, Role.ADMIN, Role.CHAIR)
 def audit_log():
+    require(AUDIT_LOG.can_open(current_user))
     before = request.args.get("before", type=int)
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)
     if before:
@@ -80,3 +81,8 @@ def audit_log():
     entries = entries[:AUDIT_PAGE_SIZE]
     return render_template("site/audit_log.html", entries=entries,
                            next_before=entries[-1].id if more else None)
+
+
+@bp.app_context_processor
+def _staff_menu():
+    return {"staff_menu": staff_menu}

@@ -12,6 +12,7 @@ from casework.accounts import tokens
 from casework.accounts.token_models import ApiToken
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.extensions import db
 from tests.conftest import csrf_from
 
@@ -84,12 +85,12 @@ def test_find_active_refuses_revoked_expired_disabled_and_malformed(reviewer):
 
 def test_at_most_ten_active_tokens(reviewer):
     made = [tokens.create_token(reviewer, f"t{n}")[0] for n in range(tokens.MAX_ACTIVE)]
-    with pytest.raises(tokens.TokenError) as refused:
+    with pytest.raises(Refusal) as refused:
         tokens.create_token(reviewer, "one too many")
     assert refused.value.field == "name"
     made[0].expires_at = utcnow() - timedelta(minutes=1)  # an expired one does not count
     tokens.create_token(reviewer, "instead of the expired one")
-    with pytest.raises(tokens.TokenError):
+    with pytest.raises(Refusal):
         tokens.create_token(reviewer, "again too many")
     tokens.revoke_token(made[1], reviewer)
     tokens.create_token(reviewer, "instead of the revoked one")
@@ -97,13 +98,13 @@ def test_at_most_ten_active_tokens(reviewer):
 
 
 def test_a_name_is_required_and_a_disabled_user_gets_none(reviewer):
-    with pytest.raises(tokens.TokenError) as missing:
+    with pytest.raises(Refusal) as missing:
         tokens.create_token(reviewer, "   ")
     assert (missing.value.code, missing.value.field) == ("missing", "name")
-    with pytest.raises(tokens.TokenError):
+    with pytest.raises(Refusal):
         tokens.create_token(reviewer, "x" * (tokens.NAME_MAX + 1))
     reviewer.disabled_at = utcnow()
-    with pytest.raises(tokens.TokenError) as disabled:
+    with pytest.raises(Refusal) as disabled:
         tokens.create_token(reviewer, "api")
     assert disabled.value.code == "forbidden"
 
@@ -111,7 +112,7 @@ def test_a_name_is_required_and_a_disabled_user_gets_none(reviewer):
 def test_nobody_revokes_someone_elses_token(reviewer, make_user):
     token, _plain = tokens.create_token(reviewer, "mine")
     other = make_user("secretary", email="other@test.kz")
-    with pytest.raises(tokens.TokenError):
+    with pytest.raises(Refusal):
         tokens.revoke_token(token, other)
     assert token.revoked_at is None
     assert tokens.own_token(other, token.id) is None

@@ -1,0 +1,52 @@
+"""The staff menu comes from the desks: each role sees exactly the desks it may open, and
+every entry it sees opens (no link leads to a 403)."""
+
+import re
+
+import pytest
+from flask import url_for
+
+from casework.accounts.models import Role
+
+NAV_RE = re.compile(r'<nav aria-label="Staff menu">(.*?)</nav>', re.S)
+HREF_RE = re.compile(r'href="([^"]+)"')
+
+# The endpoints the menu linked each role to before it was built from the desks.
+EVERY = ["site.staff_home"]
+COMMITTEE = ["reports.dashboard", "queue.queue", "sanctions.sanction_list", "exports.index"]
+EXPECTED = {
+    "operator": EVERY + ["intake_staff.published", "hotline.console", "hotline.call_log",
+                         "mailin.inbound_list"],
+    "reviewer": EVERY + COMMITTEE + ["intake_staff.published", "cases.conflicts"],
+    "secretary": EVERY + COMMITTEE + ["intake_staff.published", "hotline.console",
+                                      "hotline.call_log", "mailin.inbound_list",
+                                      "cases.conflicts", "results.overview"],
+    "chair": EVERY + COMMITTEE + ["intake_staff.published", "hotline.console",
+                                  "hotline.call_log", "mailin.inbound_list", "cases.conflicts",
+                                  "results.overview", "site.audit_log"],
+    "admin": EVERY + ["reports.dashboard", "intake_staff.published", "hotline.console",
+                      "hotline.call_log", "mailin.inbound_list", "accounts.users",
+                      "results.overview", "site.audit_log"],
+    "auditor": EVERY + COMMITTEE + ["hotline.call_log", "mailin.inbound_list",
+                                    "results.overview", "site.audit_log"],
+}
+
+
+def _menu(client) -> set[str]:
+    page = client.get("/staff").get_data(as_text=True)
+    return set(HREF_RE.findall(NAV_RE.search(page).group(1)))
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_each_role_sees_its_desks_and_every_entry_opens(client, make_user, login, role):
+    client.set_cookie("casework_lang", "en")
+    login(client, make_user(role))
+    links = _menu(client)
+    with client.application.test_request_context():
+        assert links == {url_for(endpoint) for endpoint in EXPECTED[role]}
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_anonymous_visitors_get_no_staff_menu(client):
+    assert 'aria-label="Staff menu"' not in client.get("/").get_data(as_text=True)
