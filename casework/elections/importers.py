@@ -16,8 +16,12 @@ from blinker import Namespace
 from sqlalchemy import select
 
 from casework.core import audit
+from casework.core.i18n import LANGUAGES
+from casework.core.timezones import to_utc, zone_of
 from casework.elections.csvio import ImportFailed, ImportReport, Row, RowError, read_rows
 from casework.elections.models import (
+    DEFAULT_LOCALE,
+    DEFAULT_TIMEZONE,
     Candidate,
     Election,
     PollingStation,
@@ -137,20 +141,18 @@ def _parse_time(row: Row, column: str, zone: ZoneInfo) -> datetime:
     except ValueError:
         raise RowProblem(f"{column} {value!r} is not a date and time like 2020-05-25T08:00") \
             from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return to_utc(moment, zone)
 
 
 def import_elections(rows: list[Row], election: Election | None, report: ImportReport) -> None:
     def check(row: Row) -> dict:
         try:
-            zone = ZoneInfo(row.get("timezone") or "Asia/Almaty")
+            zone = zone_of(row.get("timezone") or DEFAULT_TIMEZONE)
         except (ZoneInfoNotFoundError, ValueError):
             raise RowProblem(f"timezone {row.get('timezone')!r} is unknown") from None
-        locale = (row.get("default_locale") or "kk").lower()
-        if locale not in ("kk", "ru", "en"):
-            raise RowProblem(f"default_locale {locale!r} is not one of: kk, ru, en")
+        locale = (row.get("default_locale") or DEFAULT_LOCALE).lower()
+        if locale not in LANGUAGES:
+            raise RowProblem(f"default_locale {locale!r} is not one of: {', '.join(LANGUAGES)}")
         values = {**_names(row), "timezone": zone.key, "default_locale": locale}
         values.update({c: _parse_time(row, c, zone) for c in CALENDAR})
         for a, b in [("filing_opens_at", "filing_closes_at"), ("voting_starts_at", "voting_ends_at"),

@@ -19,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.core.db import db_enum
 from casework.extensions import db
 
+# An election's time zone and language when its import gives none.
+DEFAULT_TIMEZONE = "Asia/Almaty"
+DEFAULT_LOCALE = "kk"
+
 
 class Localized:
     """Names in the three languages; `name(locale)` picks one with a fallback."""
@@ -39,8 +43,8 @@ class Election(Localized, db.Model):
     name_kk: Mapped[str] = mapped_column(String(300))
     name_ru: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Almaty")
-    default_locale: Mapped[str] = mapped_column(String(5), default="kk")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    default_locale: Mapped[str] = mapped_column(String(5), default=DEFAULT_LOCALE)
     filing_opens_at: Mapped[datetime] = mapped_column(DateTime)
     filing_closes_at: Mapped[datetime] = mapped_column(DateTime)
     voting_starts_at: Mapped[datetime] = mapped_column(DateTime)
