@@ -52,9 +52,6 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def scope_label(self) -> str:
         return "*" if self.all_regions else ", ".join(r.code for r in self.regions)
 

@@ -103,12 +103,6 @@ def record_logout(user: User) -> None:
     audit.record("logout", actor=user, object_type="user", object_id=user.id)
 
 
-def purge_old_login_failures(now: datetime | None = None) -> int:
-    now = now or utcnow()
-    cutoff = now - timedelta(seconds=current_app.config["CASEWORK_LOGIN_WINDOW_SECONDS"])
-    return db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
-
-
 def _validate_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Refusal("invalid", _l("The password must have at least %(n)d characters.",
