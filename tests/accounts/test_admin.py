@@ -117,3 +117,10 @@ def test_region_scope_covers_districts(make_user, election):
     almaty = db.session.scalar(select(Region).where(Region.code == "KZ-ALA"))
     assert user.can_see_region(balkhash) and not user.can_see_region(almaty)
     assert scope_region_ids(make_user("chair"), election.id) is None
+
+
+def test_an_unknown_account_is_404_before_403(client, make_user, login):
+    login(client, make_user("reviewer"))
+    assert client.get("/admin/users/99999").status_code == 404
+    me = db.session.scalar(select(User).where(User.role == Role.REVIEWER))
+    assert client.get(f"/admin/users/{me.id}").status_code == 403

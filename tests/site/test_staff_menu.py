@@ -50,3 +50,10 @@ def test_each_role_sees_its_desks_and_every_entry_opens(client, make_user, login
 
 def test_anonymous_visitors_get_no_staff_menu(client):
     assert 'aria-label="Staff menu"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_the_audit_log_is_for_its_desk_only(client, make_user, login, role):
+    login(client, make_user(role))
+    expected = 200 if role in ("auditor", "admin", "chair") else 403
+    assert client.get("/audit").status_code == expected
