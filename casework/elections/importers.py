@@ -22,6 +22,7 @@ from casework.elections.csvio import ImportFailed, ImportReport, Row, RowError, 
 from casework.elections.models import (
     DEFAULT_LOCALE,
     DEFAULT_TIMEZONE,
+    CalendarMoment,
     Candidate,
     Election,
     PollingStation,
@@ -40,8 +41,7 @@ results_imported = signals.signal("results-imported")
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
 NAMES = ["name_kk", "name_ru", "name_en"]
-CALENDAR = ["filing_opens_at", "filing_closes_at", "voting_starts_at", "voting_ends_at",
-            "decision_deadline_at", "results_certification_at"]
+CALENDAR = [moment.value for moment in CalendarMoment]
 
 
 class RowProblem(ValueError):

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.db import db_enum
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 # An election's time zone and language when its import gives none.
@@ -33,6 +35,17 @@ class Localized:
 
     def name(self, locale: str | None = None) -> str:
         return getattr(self, f"name_{locale}", None) or self.name_kk
+
+
+class CalendarMoment(LabelledEnum):
+    """The dates of an election's calendar, in order, named as its columns."""
+
+    FILING_OPENS_AT = "filing_opens_at", _l("Complaints accepted from")
+    FILING_CLOSES_AT = "filing_closes_at", _l("Complaints accepted until")
+    VOTING_STARTS_AT = "voting_starts_at", _l("Voting starts")
+    VOTING_ENDS_AT = "voting_ends_at", _l("Voting ends")
+    DECISION_DEADLINE_AT = "decision_deadline_at", _l("Decisions on complaints by")
+    RESULTS_CERTIFICATION_AT = "results_certification_at", _l("Results certified on")
 
 
 class Election(Localized, db.Model):
@@ -58,15 +71,8 @@ class Election(Localized, db.Model):
         CheckConstraint("decision_deadline_at <= results_certification_at", name="decision_order"),
     )
 
-    def calendar(self) -> list[tuple[str, datetime]]:
-        return [
-            ("filing_opens_at", self.filing_opens_at),
-            ("filing_closes_at", self.filing_closes_at),
-            ("voting_starts_at", self.voting_starts_at),
-            ("voting_ends_at", self.voting_ends_at),
-            ("decision_deadline_at", self.decision_deadline_at),
-            ("results_certification_at", self.results_certification_at),
-        ]
+    def calendar(self) -> list[tuple[CalendarMoment, datetime]]:
+        return [(moment, getattr(self, moment.value)) for moment in CalendarMoment]
 
 
 class RegionKind(enum.StrEnum):
