@@ -124,3 +124,11 @@ def _walk(entries) -> VerifyResult:
                                 f"entry {entry.id} was altered after it was written", prev_hash)
         prev_hash, prev_id, checked = entry.hash, entry.id, checked + 1
     return VerifyResult(True, checked, head=prev_hash)
+
+
+def newest_first(before: int | None = None, limit: int = 50) -> list[AuditEntry]:
+    """One page of the log, newest first: at most `limit` entries older than `before` (an id)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    return list(db.session.scalars(query))

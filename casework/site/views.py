@@ -4,12 +4,12 @@ every page shows."""
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import AUDIT_LOG
 from casework.accounts.services import set_preferred_locale
-from casework.core.audit import AuditEntry
+from casework.core import audit
 from casework.core.errors import render_error
 from casework.core.forms import LanguageForm, switch_allowed
 from casework.core.i18n import LANG_COOKIE, LANGUAGES
@@ -72,11 +72,7 @@ def _scope_list(election_id: int) -> list[int] | None:
 @bp.get("/audit")
 def audit_log():
     require(AUDIT_LOG.can_open(current_user))
-    before = request.args.get("before", type=int)
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)
-    if before:
-        query = query.where(AuditEntry.id < before)
-    entries = list(db.session.scalars(query))
+    entries = audit.newest_first(request.args.get("before", type=int), AUDIT_PAGE_SIZE + 1)
     more = len(entries) > AUDIT_PAGE_SIZE
     entries = entries[:AUDIT_PAGE_SIZE]
     return render_template("site/audit_log.html", entries=entries,

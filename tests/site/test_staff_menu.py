@@ -5,8 +5,11 @@ import re
 
 import pytest
 from flask import url_for
+from sqlalchemy import func, select
 
 from casework.accounts.models import Role
+from casework.core import audit
+from casework.extensions import db
 
 NAV_RE = re.compile(r'<nav aria-label="Staff menu">(.*?)</nav>', re.S)
 HREF_RE = re.compile(r'href="([^"]+)"')
@@ -57,3 +60,17 @@ def test_the_audit_log_is_for_its_desk_only(client, make_user, login, role):
     login(client, make_user(role))
     expected = 200 if role in ("auditor", "admin", "chair") else 403
     assert client.get("/audit").status_code == expected
+
+
+def test_the_audit_log_pages_newest_first(client, make_user, login):
+    for n in range(55):
+        audit.record("test.entry", object_type="test", object_id=str(n))
+    db.session.commit()
+    login(client, make_user("auditor"))
+    first = client.get("/audit").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", first)]
+    assert len(ids) == 50 and ids == sorted(ids, reverse=True)
+    older = re.search(r'href="(/audit\?before=\d+)"', first).group(1)
+    rest = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", client.get(older).get_data(as_text=True))]
+    total = db.session.scalar(select(func.count(audit.AuditEntry.id)))
+    assert rest and max(rest) < min(ids) and len(ids) + len(rest) == total
