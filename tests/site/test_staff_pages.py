@@ -1,5 +1,5 @@
 """The staff menu comes from the desks: each role sees exactly the desks it may open, and
-every entry it sees opens (no link leads to a 403)."""
+every entry it sees opens (no link leads to a 403). The audit log: its desk, its pages."""
 
 import re
 
