@@ -29,7 +29,7 @@ from casework.core.db import utcnow
 from casework.core.phones import to_e164
 from casework.core.timezones import day_bounds
 from casework.extensions import db
-from casework.hotline.models import Call, CallPurpose
+from casework.hotline.models import Call, CallPurpose, FoundBy
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import (
@@ -196,7 +196,7 @@ class CaseMatch:
     public_status: PublicStatus
     received_at: datetime
     complaint_id: int | None  # the caller's own complaint on the case, when we know it
-    found_by: str  # "code", "reference" or "number"
+    found_by: FoundBy
 
     @property
     def key(self) -> str:
@@ -204,7 +204,7 @@ class CaseMatch:
 
 
 def _match(case_id: int, reference: str, state: CaseState, received_at: datetime,
-           complaint_id: int | None, found_by: str) -> CaseMatch:
+           complaint_id: int | None, found_by: FoundBy) -> CaseMatch:
     return CaseMatch(case_id, reference, PUBLIC_STATUS[state], received_at, complaint_id,
                      found_by)
 
@@ -224,12 +224,12 @@ def find_cases(query: str, operator: User | None = None) -> list[CaseMatch]:
             return []
         case = complaint.case
         return [_match(case.id, case.reference, case.state, complaint.received_at, complaint.id,
-                       "code")]
+                       FoundBy.CODE)]
     reference = text.upper()
     row = db.session.execute(select(Case.id, Case.reference, Case.state, Case.created_at)
                              .where(Case.reference == reference)).first()
     if row is not None:
-        return [_match(row.id, row.reference, row.state, row.created_at, None, "reference")]
+        return [_match(row.id, row.reference, row.state, row.created_at, None, FoundBy.REFERENCE)]
     try:
         number = normalize_number(text)
     except HotlineError:
@@ -247,7 +247,7 @@ def _by_number(number: str) -> list[CaseMatch]:
         .order_by(Complaint.received_at.desc()).limit(SEARCH_LIMIT))
     for row in complaints:
         found.setdefault(row.case_id, _match(row.case_id, row.reference, row.state,
-                                             row.received_at, row.id, "number"))
+                                             row.received_at, row.id, FoundBy.NUMBER))
     calls = db.session.execute(
         select(Call.case_id, Call.complaint_id, Call.started_at, Case.reference, Case.state)
         .join(Case, Call.case_id == Case.id)
@@ -257,7 +257,7 @@ def _by_number(number: str) -> list[CaseMatch]:
         known = found.get(row.case_id)
         if known is None or (known.complaint_id is None and row.complaint_id is not None):
             found[row.case_id] = _match(row.case_id, row.reference, row.state, row.started_at,
-                                        row.complaint_id, "number")
+                                        row.complaint_id, FoundBy.NUMBER)
     return sorted(found.values(), key=lambda m: (m.received_at, m.case_id),
                   reverse=True)[:SEARCH_LIMIT]
 

@@ -15,14 +15,13 @@ from wtforms import SelectChoice
 from casework.accounts.models import Role, User
 from casework.cases.models import Case
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.core.permissions import require_roles
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.hotline import services
 from casework.hotline.forms import (
-    LANGUAGE_LABELS,
     PURPOSE_KEYS,
-    PURPOSE_LABELS,
     CallLogFilters,
     FinishCallForm,
     FollowUpForm,
@@ -107,7 +106,7 @@ def _console(start: StartCallForm | None = None, finish: FinishCallForm | None =
     return render_template(
         "hotline/console.html", call=call, start=start, finish=finish, elapsed=max(0, elapsed),
         stats=services.operator_day(current_user, _today(), _tz()),
-        languages=LANGUAGE_LABELS, purpose_keys=PURPOSE_KEYS), status
+        purpose_keys=PURPOSE_KEYS), status
 
 
 @bp.get("/")
@@ -147,7 +146,7 @@ def finish(call_id: int):
         return _console(finish=form, status=422)
     db.session.commit()
     session.pop(RECEIPT_KEY, None)
-    flash(_("Call logged: %(purpose)s, %(time)s.", purpose=PURPOSE_LABELS[call.purpose],
+    flash(_("Call logged: %(purpose)s, %(time)s.", purpose=call.purpose.label,
             time=duration(call.handling_seconds)), "info")
     return redirect(url_for("hotline.console"))
 
@@ -168,7 +167,7 @@ def _complaint_form(election, call: Call) -> ComplaintForm:
 def _render_complaint(call: Call, form: ComplaintForm, status: int = 200):
     elapsed = int((utcnow() - call.started_at).total_seconds())
     return render_template("hotline/complaint.html", call=call, form=form,
-                           elapsed=max(0, elapsed), languages=LANGUAGE_LABELS), status
+                           elapsed=max(0, elapsed)), status
 
 
 @bp.route("/calls/<int:call_id>/complaint", methods=["GET", "POST"])
@@ -209,11 +208,11 @@ def complaint_done(call_id: int):
     if complaint is None or complaint.id != call.complaint_id:
         return redirect(url_for("hotline.console"))
     code = tracking_code_for(key)
-    languages = [call.language] + [lang for lang in LANGUAGE_LABELS if lang != call.language]
+    languages = [call.language] + [lang for lang in LANGUAGES if lang != call.language]
     spoken = {lang: _groups(services.spoken_code(code, lang)) for lang in languages}
     return render_template("hotline/complaint_done.html", call=call, complaint=complaint,
                            reference=complaint.case.reference, code=tracking.grouped(code),
-                           spoken=spoken, languages=languages, labels=LANGUAGE_LABELS)
+                           spoken=spoken, languages=languages)
 
 
 def _groups(spoken: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -262,8 +261,8 @@ def follow_up(call_id: int):
 def _render_follow_up(call: Call, form: FollowUpForm, matches: list, status: int = 200):
     elapsed = int((utcnow() - call.started_at).total_seconds())
     return render_template("hotline/follow_up.html", call=call, form=form, matches=matches,
-                           searched=bool((form.q.data or "").strip()), elapsed=max(0, elapsed),
-                           languages=LANGUAGE_LABELS), status
+                           searched=bool((form.q.data or "").strip()),
+                           elapsed=max(0, elapsed)), status
 
 
 @bp.get("/log")
@@ -297,5 +296,4 @@ def call_log():
     next_url = url_for("hotline.call_log", **args, before=calls[-1].id) if more else None
     stats_day = day or _today()
     return render_template("hotline/log.html", filters=filters, calls=calls, next_url=next_url,
-                           day=stats_day, operators=services.operators_day(stats_day, _tz()),
-                           purposes=PURPOSE_LABELS, languages=LANGUAGE_LABELS)
+                           day=stats_day, operators=services.operators_day(stats_day, _tz()))

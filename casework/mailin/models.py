@@ -1,23 +1,30 @@
 """Every inbound message is recorded once, with what became of it."""
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class InboundStatus(enum.StrEnum):
-    COMPLAINT = "complaint"  # opened a new case
-    FOLLOW_UP = "follow_up"  # added to an existing case
-    AUTO_REPLY = "auto_reply"  # an auto-reply or bounce: recorded, never answered
-    QUARANTINED = "quarantined"  # waiting for staff: oversized, malformed, unreadable, empty
-    RELEASED = "released"  # taken out of quarantine by staff and ingested
-    DISCARDED = "discarded"  # staff decided it is not a complaint (kept, with the reason)
+class InboundStatus(LabelledEnum):
+    # Opened a new case.
+    COMPLAINT = "complaint", _l("New complaint")
+    # Added to an existing case.
+    FOLLOW_UP = "follow_up", _l("Follow-up")
+    # An auto-reply or bounce: recorded, never answered.
+    AUTO_REPLY = "auto_reply", _l("Auto-reply or bounce")
+    # Waiting for staff: oversized, malformed, unreadable, empty.
+    QUARANTINED = "quarantined", _l("In quarantine")
+    # Taken out of quarantine by staff and ingested.
+    RELEASED = "released", _l("Released")
+    # Staff decided it is not a complaint (kept, with the reason).
+    DISCARDED = "discarded", _l("Discarded")
 
 
 class InboundMail(db.Model):

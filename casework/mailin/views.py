@@ -7,7 +7,7 @@ from flask_login import current_user
 from casework.extensions import db
 from casework.mailin import files, queries, services
 from casework.mailin.access import can_manage, can_view
-from casework.mailin.forms import STATUS_LABELS, DiscardForm, ReleaseForm
+from casework.mailin.forms import DiscardForm, ReleaseForm
 from casework.mailin.models import InboundMail, InboundStatus
 
 bp = Blueprint("mailin", __name__)
@@ -27,7 +27,7 @@ def inbound_list():
     status = _status_filter()
     rows, next_before = queries.inbound_page(current_user, status=status,
                                              before=request.args.get("before", type=int))
-    return render_template("mailin/list.html", rows=rows, status=status, labels=STATUS_LABELS,
+    return render_template("mailin/list.html", rows=rows, status=status, statuses=list(InboundStatus),
                            next_before=next_before, quarantined=queries.quarantine_count())
 
 
@@ -41,7 +41,7 @@ def _load(mail_id: int, check) -> InboundMail:
 @bp.get("/staff/mail/<int:mail_id>")
 def inbound_detail(mail_id: int):
     mail = _load(mail_id, can_view)
-    return render_template("mailin/detail.html", mail=mail, labels=STATUS_LABELS,
+    return render_template("mailin/detail.html", mail=mail,
                            headers=files.header_summary(mail), can_manage=can_manage(current_user, mail),
                            release_form=ReleaseForm(), discard_form=DiscardForm())
 
