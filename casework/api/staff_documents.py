@@ -20,6 +20,7 @@ from casework.cases.staff_services import can_work
 from casework.cases.timeline import build_timeline, load_records
 from casework.cases.workflow import allowed_actions
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.elections.models import PollingStation
 from casework.extensions import db
 
@@ -116,7 +117,7 @@ def case_doc(case: Case, user: User) -> dict:
         "outcome": case.outcome,
         "public_reason": case.public_reason,
         "accused": [{"code": c.code, "name": c.name(locale),
-                     "names": {"kk": c.name_kk, "ru": c.name_ru, "en": c.name_en}}
+                     "names": {lang: getattr(c, f"name_{lang}") for lang in LANGUAGES}}
                     for c in case.accused],
         "actions": _actions_doc(case, user),
         "timeline": _timeline_doc(case),

@@ -3,7 +3,6 @@
 import json
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from casework.api import openapi
 from casework.api.problems import problem
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.timezones import to_utc
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services
@@ -87,10 +87,7 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
     occurred_at = None
     if data.get("occurred_at"):
         try:
-            moment = datetime.fromisoformat(str(data["occurred_at"]))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=ZoneInfo(election.timezone))
-            occurred_at = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            occurred_at = to_utc(datetime.fromisoformat(str(data["occurred_at"])), election)
         except (ValueError, OverflowError):  # not a date, or too far to move to UTC
             errors["occurred_at"] = "not an ISO 8601 date and time"
     contact = data.get("contact") or {}

@@ -26,6 +26,7 @@ from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.timezones import day_bounds
 from casework.extensions import db
@@ -42,7 +43,6 @@ from casework.intake.services import (
     submit_complaint,
 )
 
-LANGUAGES = ("kk", "ru", "en")
 NOTE_MAX = 1000
 MESSAGE_MAX = 10000
 SEARCH_LIMIT = 20

@@ -1,8 +1,6 @@
 """The hotline console: one screen per call, keyboard first; the call log with each operator's day."""
 
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
@@ -17,6 +15,7 @@ from casework.cases.models import Case
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.permissions import require_roles
+from casework.core.timezones import local_today
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.hotline import services
@@ -65,7 +64,7 @@ def _tz() -> str:
 
 
 def _today():
-    return datetime.now(ZoneInfo(_tz())).date()
+    return local_today(_tz())
 
 
 def _call_or_404(call_id: int) -> Call:

@@ -20,7 +20,9 @@ from casework.cases.search import index_case
 from casework.cases.services import open_case
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
+from casework.core.urls import tracking_url
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, attach, store_upload
@@ -212,7 +214,7 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         email=(draft.email or "").strip().lower()[:254] or None if named else None,
         complainant_role=values.get("role") if named else None,
         consent_to_contact=named and draft.consent_to_contact,
-        language=draft.language if draft.language in ("kk", "ru", "en") else "kk",
+        language=draft.language if draft.language in LANGUAGES else "kk",
         category=values["category"], occurred_at=draft.occurred_at,
         region_id=values["region"].id if values["region"] else None,
         station_id=values["station"].id if values["station"] else None,
@@ -252,8 +254,7 @@ def _acknowledge(complaint: Complaint, case: Case, code: str) -> None:
                   language=complaint.language, dedupe_key=f"ack:{complaint.id}",
                   case_id=case.id,
                   context={"reference": case.reference, "tracking_code": tracking.grouped(code),
-                           "track_url": current_app.config["CASEWORK_PUBLIC_URL"].rstrip("/")
-                           + "/track"})
+                           "track_url": tracking_url()})
 
 
 def find_by_tracking_code(code: str) -> Complaint | None:

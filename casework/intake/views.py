@@ -1,14 +1,14 @@
 """The public side: the complaint form, its receipt, and tracking a complaint by its code."""
 
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.timezones import to_utc
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services, tracking
@@ -44,9 +44,7 @@ def uploads_from(files) -> list[services.Upload]:
 def occurred_at_utc(election, day, moment) -> datetime | None:
     if day is None:
         return None
-    local = datetime.combine(day, moment or datetime.min.time()).replace(
-        tzinfo=ZoneInfo(election.timezone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, moment or time()), election)
 
 
 def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:

@@ -33,7 +33,6 @@ from casework.mailin.parse import HEADER_PEEK, Attachment, header_section
 
 RAW_LABEL = "email-message.eml"
 RAW_TYPE = "message/rfc822"
-DEFAULT_MAX_FILE_SIZE = 25 * 2**20
 
 
 class RawMessageMissing(Exception):
@@ -74,7 +73,7 @@ def _name(attachment: Attachment) -> str:
 def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], list[str]]:
     """(files accepted and stored, one reason per file refused). Forwarded messages
     (message/rfc822) are accepted as emails; everything else as on the web form."""
-    limit = int(current_app.config.get("CASEWORK_EVIDENCE_MAX_FILE_SIZE") or DEFAULT_MAX_FILE_SIZE)
+    limit = int(current_app.config["CASEWORK_EVIDENCE_MAX_FILE_SIZE"])
     accepted: list[StoredFile] = []
     refused: list[str] = []
     for attachment in attachments:

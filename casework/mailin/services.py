@@ -32,7 +32,6 @@ from casework.mailin import files, parse
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.mailin.routing import Target, find_target
 
-DEFAULT_MAX_SIZE = 30 * 2**20
 NARRATIVE_MAX = 20000
 FOLLOW_UP_MAX = 10000
 NO_TEXT = "[email without text: see the attached files]"
@@ -57,7 +56,7 @@ class Received:
 
 
 def max_size() -> int:
-    return int(current_app.config.get("CASEWORK_MAIL_MAX_SIZE") or DEFAULT_MAX_SIZE)
+    return int(current_app.config["CASEWORK_MAIL_MAX_SIZE"])
 
 
 def _cut(value: str | None, length: int) -> str:
