@@ -26,7 +26,6 @@ from casework.evidence.services import (
 )
 from casework.evidence.storage import get_storage
 from casework.evidence.validation import EvidenceRejected
-from casework.mailin.access import can_view
 from casework.mailin.headers import header_text
 from casework.mailin.models import InboundMail
 from casework.mailin.parse import HEADER_PEEK, Attachment, header_section
@@ -109,7 +108,7 @@ def read_raw(mail: InboundMail, *, actor: Any = None) -> bytes:
 
 def raw_download_response(mail: InboundMail, user: Any) -> Response:
     """Staff download the raw message: permission, verification, audit, safe headers."""
-    if not (user.is_authenticated and can_view(user, mail)):
+    if not mail.can_view(user):
         abort(403)
     try:
         stream = open_raw(mail, actor=user)

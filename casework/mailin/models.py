@@ -1,11 +1,14 @@
-"""Every inbound message is recorded once, with what became of it."""
+"""Every inbound message is recorded once, with what became of it, and who may see and
+handle it."""
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.accounts.roles import INBOUND_MAIL, OFFICE, has_role
 from casework.cases.models import Case
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
@@ -49,3 +52,20 @@ class InboundMail(db.Model):
     case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_inbound_mail_status_received", "status", "received_at"),)
+
+    # -- who may do what with this message (role groups from accounts.roles) -----------------
+
+    def can_view(self, user: Any) -> bool:
+        """The readers of inbound mail (the INBOUND_MAIL desk) whose regions cover the message's
+        case; a message with no region yet (quarantine, an email complaint before screening)
+        only staff with all regions."""
+        if not INBOUND_MAIL.can_open(user):
+            return False
+        if user.all_regions:
+            return True
+        region = self.case.region if self.case is not None else None
+        return region is not None and user.can_see_region(region)
+
+    def can_manage(self, user: Any) -> bool:
+        """Release it from quarantine or discard it: the office (secretary, chair, admin)."""
+        return self.can_view(user) and has_role(user, OFFICE)
