@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from casework.api import openapi
 from casework.api.problems import problem
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.refusal import Refusal
 from casework.core.timezones import to_utc
 from casework.elections.queries import current_election
 from casework.extensions import db
@@ -59,15 +60,15 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     if raw is None and "complaint" in request.files:
         raw = request.files["complaint"].read().decode("utf-8", errors="replace")
     if raw is None:
-        raise services.IntakeError({"complaint": "a 'complaint' part with JSON is required"})
+        raise Refusal("invalid", errors={"complaint": "a 'complaint' part with JSON is required"})
     try:
         data = json.loads(raw)
     except ValueError:
-        raise services.IntakeError({"complaint": "the 'complaint' part is not valid JSON"}) from None
+        raise Refusal("invalid", errors={"complaint": "the 'complaint' part is not valid JSON"}) from None
     if not isinstance(data, dict):
-        raise services.IntakeError({"complaint": "the 'complaint' part must be a JSON object"})
+        raise Refusal("invalid", errors={"complaint": "the 'complaint' part must be a JSON object"})
     if _has_nul(data):  # PostgreSQL cannot store it in text; nobody types it
-        raise services.IntakeError({"complaint": "text must not contain NUL characters"})
+        raise Refusal("invalid", errors={"complaint": "text must not contain NUL characters"})
     uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     return data, uploads
 
@@ -107,7 +108,7 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
     if not isinstance(links, list) or not all(isinstance(c, str) for c in links):
         errors["links"] = "must be a list of URLs"
     if errors:
-        raise services.IntakeError(errors)
+        raise Refusal("invalid", errors=errors)
     return services.ComplaintDraft(
         election=election, category=data["category"], region_code=data["region"],
         station_code=data.get("station") or None, narrative=data["narrative"],
@@ -131,7 +132,7 @@ def complaints_create():
         draft = _draft(data, election)
         submission = services.submit_complaint(draft, uploads, channel=Channel.API)
         db.session.commit()
-    except services.IntakeError as error:
+    except Refusal as error:
         db.session.rollback()
         return problem(422, "The complaint was not accepted", errors=error.errors,
                        detail="Correct the fields named in 'errors' and send it again.")
@@ -180,7 +181,7 @@ def track_message(code: str):
     try:
         services.add_reply(complaint, body or "", uploads)
         db.session.commit()
-    except services.IntakeError as error:
+    except Refusal as error:
         db.session.rollback()
         return problem(422, "The message was not accepted", errors=error.errors)
     return jsonify(tracking_document(complaint, services.public_messages(complaint))), 201

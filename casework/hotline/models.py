@@ -1,12 +1,14 @@
 """A hotline call: who called, when, why, and what came of it."""
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
+from casework.accounts.roles import HOTLINE, has_role
 from casework.cases.models import Case
 from casework.core.db import db_enum
 from casework.core.labels import LabelledEnum
@@ -50,6 +52,10 @@ class Call(db.Model):
 
     __table_args__ = (Index("ix_hotline_calls_operator_started", "operator_id", "started_at"),
                       Index("ix_hotline_calls_started", "started_at"))
+
+    def can_handle(self, user: Any) -> bool:
+        """Only the operator who took a call records what came of it."""
+        return has_role(user, HOTLINE) and user.id == self.operator_id
 
     @property
     def handling_seconds(self) -> int | None:
