@@ -1,4 +1,8 @@
-"""Public API v1: the current election, filing a complaint, and tracking it by code."""
+"""Public API v1: the current election, filing a complaint, and tracking it by code.
+
+Errors are raised as application/problem+json (casework.api.problems); a refusal of the
+intake services answers with its code's status and the fields it names.
+"""
 
 import json
 import secrets
@@ -9,14 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
-from casework.api.problems import problem
+from casework.api.problems import problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal
 from casework.core.timezones import to_utc
+from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services
-from casework.intake.models import Channel
+from casework.intake.models import Channel, Complaint
 from casework.intake.serializers import election_document, submission_document, tracking_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,11 +39,16 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
-@bp.get("/elections/current")
-def election_current():
+def _election() -> Election:
     election = current_election()
     if election is None:
-        return problem(404, "No election", detail="No election has been set up yet.")
+        refuse(404, "No election", detail="No election has been set up yet.")
+    return election
+
+
+@bp.get("/elections/current")
+def election_current():
+    election = _election()
     response = jsonify(election_document(election))
     response.cache_control.public = True
     response.cache_control.max_age = 60
@@ -124,18 +134,16 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
 @bp.post("/complaints")
 @limiter.limit(submit_limit)
 def complaints_create():
-    election = current_election()
-    if election is None:
-        return problem(404, "No election", detail="No election has been set up yet.")
+    election = _election()
     try:
         data, uploads = _parse_complaint_part()
         draft = _draft(data, election)
         submission = services.submit_complaint(draft, uploads, channel=Channel.API)
         db.session.commit()
-    except Refusal as error:
+    except Refusal as refusal:
         db.session.rollback()
-        return problem(422, "The complaint was not accepted", errors=error.errors,
-                       detail="Correct the fields named in 'errors' and send it again.")
+        refused(refusal, "The complaint was not accepted",
+                detail="Correct the fields named in 'errors' and send it again.")
     except IntegrityError:  # the same Idempotency-Key sent twice at once
         db.session.rollback()
         complaint = services.find_submission(draft.submission_key)
@@ -144,21 +152,19 @@ def complaints_create():
     return jsonify(submission_document(submission)), status
 
 
-def _tracked(code: str):
+def _tracked(code: str) -> Complaint:
     complaint = services.find_by_tracking_code(code)
     if complaint is None:
-        return None, problem(404, "Unknown tracking code",
-                             detail="No complaint has this code; check it and try again.")
-    return complaint, None
+        refuse(404, "Unknown tracking code",
+               detail="No complaint has this code; check it and try again.")
+    return complaint
 
 
 @bp.get("/track/<code>")
 @limiter.limit(track_limit)
 @limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track(code: str):
-    complaint, error = _tracked(code)
-    if error:
-        return error
+    complaint = _tracked(code)
     return jsonify(tracking_document(complaint, services.public_messages(complaint)))
 
 
@@ -166,9 +172,7 @@ def track(code: str):
 @limiter.limit(track_limit)
 @limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track_message(code: str):
-    complaint, error = _tracked(code)
-    if error:
-        return error
+    complaint = _tracked(code)
     if request.is_json:
         payload = request.get_json(silent=True)
         body = payload.get("body") if isinstance(payload, dict) else None
@@ -177,13 +181,13 @@ def track_message(code: str):
         body = request.form.get("body")
         uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     if body is not None and (not isinstance(body, str) or "\x00" in body):
-        return problem(422, "The message was not accepted", errors={"body": "must be text"})
+        refuse(422, "The message was not accepted", errors={"body": "must be text"})
     try:
         services.add_reply(complaint, body or "", uploads)
         db.session.commit()
-    except Refusal as error:
+    except Refusal as refusal:
         db.session.rollback()
-        return problem(422, "The message was not accepted", errors=error.errors)
+        refused(refusal, "The message was not accepted")
     return jsonify(tracking_document(complaint, services.public_messages(complaint))), 201
 
 
