@@ -8,6 +8,7 @@ HTTPException handler answers with the problem the exception carries.
 from typing import NoReturn
 
 from flask import Response, abort, json
+from werkzeug.exceptions import HTTPException
 
 from casework.core.refusal import Refusal, status_of
 
@@ -23,6 +24,14 @@ def problem(status: int, title: str, *, detail: str | None = None,
     response = Response(json.dumps(body, ensure_ascii=False), status=status,
                         mimetype="application/problem+json")
     return response
+
+
+def http_problem(error: HTTPException) -> Response:
+    """The API blueprints' HTTPException handler: the problem an error was raised with, or
+    one made from a plain HTTP error (abort(404), a rate limit, ...)."""
+    if error.response is not None:
+        return error.response
+    return problem(error.code or 500, error.name, detail=error.description)
 
 
 def refuse(status: int, title: str, *, detail: str | None = None,

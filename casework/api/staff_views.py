@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import QUEUE
-from casework.api.problems import problem, refuse, refused
+from casework.api.problems import http_problem, refuse, refused
 from casework.api.staff_documents import case_doc, iso, plain, station_codes, summary
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
@@ -37,15 +37,9 @@ from casework.reports import figures
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1")
 bp.before_request(require_token)  # also first of all through casework.api.tokens.init_app
+bp.register_error_handler(HTTPException, http_problem)
 
 REFERENCE_MAX = 40
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException):
-    if error.response is not None:  # raised with its problem (casework.api.problems.refuse)
-        return error.response
-    return problem(error.code or 500, error.name, detail=error.description)
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
-from casework.api.problems import problem, refuse, refused
+from casework.api.problems import http_problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal
 from casework.core.timezones import to_utc
@@ -25,13 +25,7 @@ from casework.intake.models import Channel, Complaint
 from casework.intake.serializers import election_document, submission_document, tracking_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException):
-    if error.response is not None:
-        return error.response
-    return problem(error.code or 500, error.name, detail=error.description)
+bp.register_error_handler(HTTPException, http_problem)
 
 
 @bp.get("/openapi.json")

@@ -84,9 +84,11 @@ def display_number(e164: str | None) -> str:
 # --- calls -------------------------------------------------------------------------------
 
 def open_call(operator: User) -> Call | None:
-    """The operator's call in progress, if any (the newest one)."""
+    """The operator's call in progress, if any (the newest one), with its case (the console
+    shows its reference)."""
     return db.session.scalar(
-        select(Call).where(Call.operator_id == operator.id, Call.ended_at.is_(None))
+        select(Call).options(joinedload(Call.case))
+        .where(Call.operator_id == operator.id, Call.ended_at.is_(None))
         .order_by(Call.started_at.desc(), Call.id.desc()).limit(1))
 
 
