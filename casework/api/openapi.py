@@ -3,6 +3,8 @@ it against the code."""
 
 from flask import current_app
 
+from casework.core.i18n import LANGUAGES
+
 CATEGORIES = ["vote_buying", "voter_coercion", "multiple_voting", "evoting_irregularity",
               "paper_ballot_irregularity", "campaign_violation", "abuse_of_office",
               "defamation", "other"]
@@ -11,8 +13,8 @@ STATUSES = ["received", "under_review", "info_requested", "decided", "closed", "
 
 
 def _names() -> dict:
-    return {"type": "object", "required": ["kk", "ru", "en"],
-            "properties": {lang: {"type": "string"} for lang in ("kk", "ru", "en")}}
+    return {"type": "object", "required": list(LANGUAGES),
+            "properties": {lang: {"type": "string"} for lang in LANGUAGES}}
 
 
 def _problem_response(description: str) -> dict:
@@ -74,7 +76,7 @@ SCHEMAS = {
             "accused_other": {"type": ["string", "null"]},
             "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
             "witnesses": {"type": ["string", "null"]},
-            "language": {"enum": ["kk", "ru", "en"]},
+            "language": {"enum": list(LANGUAGES)},
             "contact": {"type": "object", "properties": {
                 "name": {"type": "string"}, "phone": {"type": "string"},
                 "email": {"type": "string", "format": "email"},

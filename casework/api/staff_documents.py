@@ -11,15 +11,14 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from casework.accounts.models import User
-from casework.api.staff_params import DECISION_ACTIONS
 from casework.cases import deadlines
 from casework.cases.models import Case
 from casework.cases.queries import QueueRow
 from casework.cases.review_models import CaseDeadline
-from casework.cases.staff_services import can_work
 from casework.cases.timeline import build_timeline, load_records
-from casework.cases.workflow import allowed_actions
+from casework.cases.workflow import TRANSITIONS
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.elections.models import PollingStation
 from casework.extensions import db
 
@@ -93,12 +92,11 @@ def _timeline_doc(case: Case) -> list[dict]:
 
 
 def _actions_doc(case: Case, user: User) -> list[dict]:
-    """The moves the case page offers this user (members whose regions cover the case)."""
-    if not can_work(user, case):
-        return []
+    """The moves the case page offers this user (members whose regions cover the case); those
+    taken only through a recorded decision are not for the API."""
     return [{"action": t.action, "label": str(t.label), "to_state": t.target.value,
-             "fields": sorted(t.payload_fields), "api": t.action not in DECISION_ACTIONS}
-            for t in allowed_actions(case.state, user.role)]
+             "fields": sorted(t.payload_fields), "api": not t.by_decision}
+            for t in TRANSITIONS if case.can_take(t, user)]
 
 
 def case_doc(case: Case, user: User) -> dict:
@@ -116,7 +114,7 @@ def case_doc(case: Case, user: User) -> dict:
         "outcome": case.outcome,
         "public_reason": case.public_reason,
         "accused": [{"code": c.code, "name": c.name(locale),
-                     "names": {"kk": c.name_kk, "ru": c.name_ru, "en": c.name_en}}
+                     "names": {lang: getattr(c, f"name_{lang}") for lang in LANGUAGES}}
                     for c in case.accused],
         "actions": _actions_doc(case, user),
         "timeline": _timeline_doc(case),

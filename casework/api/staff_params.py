@@ -11,13 +11,13 @@ from werkzeug.datastructures import MultiDict
 
 from casework.cases.models import CaseState, Category
 from casework.cases.queries import NO_REGION, SORTS, QueueFilters, QueueScope, decode_cursor
-from casework.cases.workflow import CHECKLIST_NAMES, TRANSITIONS
+from casework.cases.workflow import CHECKLIST_NAMES, TRANSITIONS, find
 from casework.elections.models import Candidate
 from casework.extensions import db
 from casework.intake.models import Channel
 
-DECISION_ACTIONS = frozenset({"decide", "redecide"})  # need the decision form (votes)
-API_ACTIONS = tuple(t.action for t in TRANSITIONS if t.action not in DECISION_ACTIONS)
+# The moves the API takes: all but those taken only through a recorded decision (votes).
+API_ACTIONS = tuple(t.action for t in TRANSITIONS if not t.by_decision)
 PAYLOAD_FIELDS = {t.action: t.payload_fields for t in TRANSITIONS}
 LIMIT_DEFAULT, LIMIT_MAX = 50, 100
 QUERY_MAX = 200
@@ -150,6 +150,13 @@ def _checklist_field(name: str, value: Any, payload: dict[str, Any],
     payload[name] = dict(value)
 
 
+def _by_decision(action: str) -> bool:
+    try:
+        return find(action).by_decision
+    except KeyError:
+        return False
+
+
 def move_request(body: Any) -> tuple[str, CaseState, dict[str, str], dict[str, object]]:
     """(action, expected state, the action's payload, errors) from the JSON body."""
     if not isinstance(body, dict):
@@ -157,7 +164,7 @@ def move_request(body: Any) -> tuple[str, CaseState, dict[str, str], dict[str, o
     errors: dict[str, object] = {}
     action = body.get("action")
     action = action if isinstance(action, str) else ""
-    if action in DECISION_ACTIONS:
+    if _by_decision(action):
         errors["action"] = _("A decision needs the committee's votes: use the decision form.")
     elif action not in API_ACTIONS:
         errors["action"] = _("Unknown action; one of: %(values)s", values=", ".join(API_ACTIONS))

@@ -1,102 +1,100 @@
 """The staff JSON API (/api/v1/cases..., /api/v1/statistics): personal API tokens only.
 
 Every request authenticates with `Authorization: Bearer cw_...` (casework.api.tokens); a
-session cookie is never enough. The rules are the pages': the same roles, the same region
-scope (a case outside it is 404, as on the case page), the same queue query and the same
-workflow function. Errors are application/problem+json: 401 no valid token, 403 a role
-that may not use the endpoint, 404 unknown or out of scope, 409 a move refused for the
-case's state or a concurrent change, 422 a missing or invalid parameter or field (named in
-`errors`).
+session cookie is never enough. The rules are the pages': the same permission methods
+(`Case.can_view`, `can_work`, `can_take`, the QUEUE desk), the same region scope (a case
+outside it is 404, as on the case page), the same queue query and the same workflow
+function. Errors are raised as application/problem+json (casework.core.problems): 401 no
+valid token, 403 a role that may not use the endpoint, 404 unknown or out of scope, 409 a
+move refused for the case's state or a concurrent change, 422 a missing or invalid
+parameter or field (named in `errors`); a service's refusal with its code's status.
 """
 
-from flask import Blueprint, Response, jsonify, request
+from typing import NoReturn
+
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from casework.accounts.models import Role
 from casework.accounts.queries import scope_region_ids
+from casework.accounts.roles import QUEUE
 from casework.api.staff_documents import case_doc, iso, plain, station_codes, summary
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
-from casework.cases import staff_services as services
 from casework.cases.actions import take_action
 from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
-from casework.cases.transitions import TransitionError
 from casework.core.db import utcnow
-from casework.core.problems import problem
-from casework.elections.models import Election
+from casework.core.problems import http_problem, refuse, refused
+from casework.core.refusal import Refusal
+from casework.elections.models import Election, Region
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.reports import figures
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1")
 bp.before_request(require_token)  # also first of all through casework.api.tokens.init_app
+bp.register_error_handler(HTTPException, http_problem)
 
-VIEW_ROLES = services.VIEW_ROLES  # reviewer, secretary, chair, auditor: the queue's roles
-MEMBER_ROLES = services.MEMBER_ROLES  # the roles that move cases
-STATUS = {"conflict": 409, "not_allowed": 409, "forbidden": 403, "missing": 422, "invalid": 422}
 REFERENCE_MAX = 40
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException):
-    if error.response is not None:
-        return error.response
-    return problem(error.code or 500, error.name, detail=error.description)
 
 
 # -- helpers ----------------------------------------------------------------------------
 
-def _forbidden() -> Response:
-    return problem(403, _("Not allowed"),
-                   detail=_("Your role may not use this part of the API."))
+def _forbidden() -> NoReturn:
+    refuse(403, _("Not allowed"), detail=_("Your role may not use this part of the API."))
 
 
-def _not_found() -> Response:
-    return problem(404, _("Unknown case"),
-                   detail=_("No case with this reference in your regions."))
+def _not_found() -> NoReturn:
+    refuse(404, _("Unknown case"), detail=_("No case with this reference in your regions."))
 
 
-def _invalid(errors: dict[str, object]) -> Response:
-    return problem(422, _("Invalid request"), errors=errors,
-                   detail=_("Correct the parameters or fields named in “errors”."))
+def _invalid(errors: dict[str, object]) -> NoReturn:
+    refuse(422, _("Invalid request"), errors=errors,
+           detail=_("Correct the parameters or fields named in “errors”."))
 
 
-def _role_refused(*roles: Role) -> Response | None:
-    return None if current_user.role in roles else _forbidden()
-
-
-def _case(reference: str) -> Case | None:
-    if len(reference) > REFERENCE_MAX or not usable(reference):
-        return None
-    return services.load_case_for(current_user, reference)
-
-
-def _no_election() -> Response:
-    return problem(404, _("No election"), detail=_("No election has been set up yet."))
-
-
-def _election_for(*roles: Role) -> Election | Response:
-    """The current election for a user with one of `roles`, else the problem to answer."""
-    if current_user.role not in roles:
-        return _forbidden()
+def _election_for_readers() -> Election:
+    """The current election (404 without one), for those who may read the queue (else 403).
+    The statistics are the figures of those same cases, so they share the QUEUE desk."""
     election = current_election()
-    return election if election is not None else _no_election()
+    if election is None:
+        refuse(404, _("No election"), detail=_("No election has been set up yet."))
+    if not QUEUE.can_open(current_user):
+        _forbidden()
+    return election
+
+
+def _case_or_404(reference: str) -> Case:
+    """The case named by `reference`, or 404. A case outside a reader's regions is 404 too,
+    so that its existence is never revealed; a role that reads no case at all gets 403."""
+    reference = reference.strip().upper()
+    case = db.session.scalar(
+        select(Case).where(Case.reference == reference)
+        .options(selectinload(Case.region).selectinload(Region.parent),
+                 selectinload(Case.accused), selectinload(Case.election))
+    ) if 0 < len(reference) <= REFERENCE_MAX and usable(reference) else None
+    if case is None:
+        _not_found()
+    if not case.can_view(current_user):
+        if QUEUE.can_open(current_user):  # a reader, outside their regions
+            _not_found()
+        _forbidden()
+    return case
 
 
 # -- the queue --------------------------------------------------------------------------
 
 @bp.get("/cases")
 def case_list():
-    election = _election_for(*VIEW_ROLES)
-    if isinstance(election, Response):
-        return election
+    election = _election_for_readers()
     scope = QueueScope.load(current_user, election)
     filters, after, limit, errors = queue_request(request.args, scope)
     if errors:
-        return _invalid(errors)
+        _invalid(errors)
     page = queue_page(current_user, election, filters, after=after, limit=limit, scope=scope)
     stations = station_codes(page.rows)
     return jsonify({
@@ -110,12 +108,7 @@ def case_list():
 
 @bp.get("/cases/<reference>")
 def case_detail(reference: str):
-    denied = _role_refused(*VIEW_ROLES)
-    if denied:
-        return denied
-    case = _case(reference)
-    if case is None:
-        return _not_found()
+    case = _case_or_404(reference)
     return jsonify(case_doc(case, current_user))
 
 
@@ -123,25 +116,21 @@ def case_detail(reference: str):
 
 @bp.post("/cases/<reference>/transitions")
 def case_transition(reference: str):
-    denied = _role_refused(*MEMBER_ROLES)
-    if denied:
-        return denied
-    case = _case(reference)
-    if case is None:
-        return _not_found()
+    case = _case_or_404(reference)
+    if not case.can_work(current_user):  # auditors read cases, they do not move them
+        _forbidden()
     action, expected, payload, errors = move_request(request.get_json(silent=True))
     if errors:
-        return _invalid(errors)
+        _invalid(errors)
     if case.state is not expected:
-        return problem(409, _("The case is not in the expected state"),
-                       detail=_("The case is now “%(state)s”: reload it and try again.",
-                                state=case.state.value))
+        refuse(409, _("The case is not in the expected state"),
+               detail=_("The case is now “%(state)s”: reload it and try again.",
+                        state=case.state.value))
     try:
         record = take_action(case, action, current_user, **payload)
-    except (TransitionError, services.StaffError) as error:
+    except Refusal as refusal:
         db.session.rollback()
-        return problem(STATUS.get(error.code, 422), str(error),
-                       errors={error.field: str(error)} if error.field else None)
+        refused(refusal)
     db.session.commit()
     return jsonify({
         "reference": case.reference, "state": case.state.value,
@@ -156,9 +145,7 @@ def case_transition(reference: str):
 
 @bp.get("/statistics")
 def statistics():
-    election = _election_for(*VIEW_ROLES)
-    if isinstance(election, Response):
-        return election
+    election = _election_for_readers()
     dashboard = figures.dashboard(election, scope_region_ids(current_user, election.id),
                                   utcnow())
     return jsonify(plain(dashboard.to_dict()))

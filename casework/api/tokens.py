@@ -8,7 +8,7 @@ cookie never works on the API, which is why the API needs no CSRF token. Nothing
 writes to the session, so API responses set no cookie.
 """
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -59,11 +59,12 @@ def unauthorized() -> Response:
     return response
 
 
-def require_token() -> Response | None:
-    """Before every staff API request: a valid bearer token, or 401."""
+def require_token() -> None:
+    """Before every staff API request: a valid bearer token, or 401 (raised, with its
+    problem+json answer)."""
     if request.blueprint != API_BLUEPRINT or token_authenticated():
-        return None
-    return unauthorized()
+        return
+    abort(unauthorized())
 
 
 def init_app(app: Flask) -> None:

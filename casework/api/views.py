@@ -1,31 +1,31 @@
-"""Public API v1: the current election, filing a complaint, and tracking it by code."""
+"""Public API v1: the current election, filing a complaint, and tracking it by code.
+
+Errors are raised as application/problem+json (casework.core.problems); a refusal of the
+intake services answers with its code's status and the fields it names.
+"""
 
 import json
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
-from casework.core.problems import problem
+from casework.core.problems import http_problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.refusal import Refusal
+from casework.core.timezones import to_utc
+from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services
-from casework.intake.models import Channel
+from casework.intake.models import Channel, Complaint
 from casework.intake.serializers import election_document, submission_document, tracking_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException):
-    if error.response is not None:
-        return error.response
-    return problem(error.code or 500, error.name, detail=error.description)
+bp.register_error_handler(HTTPException, http_problem)
 
 
 @bp.get("/openapi.json")
@@ -33,11 +33,16 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
-@bp.get("/elections/current")
-def election_current():
+def _election() -> Election:
     election = current_election()
     if election is None:
-        return problem(404, "No election", detail="No election has been set up yet.")
+        refuse(404, "No election", detail="No election has been set up yet.")
+    return election
+
+
+@bp.get("/elections/current")
+def election_current():
+    election = _election()
     response = jsonify(election_document(election))
     response.cache_control.public = True
     response.cache_control.max_age = 60
@@ -59,15 +64,15 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     if raw is None and "complaint" in request.files:
         raw = request.files["complaint"].read().decode("utf-8", errors="replace")
     if raw is None:
-        raise services.IntakeError({"complaint": "a 'complaint' part with JSON is required"})
+        raise Refusal("invalid", errors={"complaint": "a 'complaint' part with JSON is required"})
     try:
         data = json.loads(raw)
     except ValueError:
-        raise services.IntakeError({"complaint": "the 'complaint' part is not valid JSON"}) from None
+        raise Refusal("invalid", errors={"complaint": "the 'complaint' part is not valid JSON"}) from None
     if not isinstance(data, dict):
-        raise services.IntakeError({"complaint": "the 'complaint' part must be a JSON object"})
+        raise Refusal("invalid", errors={"complaint": "the 'complaint' part must be a JSON object"})
     if _has_nul(data):  # PostgreSQL cannot store it in text; nobody types it
-        raise services.IntakeError({"complaint": "text must not contain NUL characters"})
+        raise Refusal("invalid", errors={"complaint": "text must not contain NUL characters"})
     uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     return data, uploads
 
@@ -87,10 +92,7 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
     occurred_at = None
     if data.get("occurred_at"):
         try:
-            moment = datetime.fromisoformat(str(data["occurred_at"]))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=ZoneInfo(election.timezone))
-            occurred_at = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            occurred_at = to_utc(datetime.fromisoformat(str(data["occurred_at"])), election)
         except (ValueError, OverflowError):  # not a date, or too far to move to UTC
             errors["occurred_at"] = "not an ISO 8601 date and time"
     contact = data.get("contact") or {}
@@ -110,7 +112,7 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
     if not isinstance(links, list) or not all(isinstance(c, str) for c in links):
         errors["links"] = "must be a list of URLs"
     if errors:
-        raise services.IntakeError(errors)
+        raise Refusal("invalid", errors=errors)
     return services.ComplaintDraft(
         election=election, category=data["category"], region_code=data["region"],
         station_code=data.get("station") or None, narrative=data["narrative"],
@@ -126,18 +128,16 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
 @bp.post("/complaints")
 @limiter.limit(submit_limit)
 def complaints_create():
-    election = current_election()
-    if election is None:
-        return problem(404, "No election", detail="No election has been set up yet.")
+    election = _election()
     try:
         data, uploads = _parse_complaint_part()
         draft = _draft(data, election)
         submission = services.submit_complaint(draft, uploads, channel=Channel.API)
         db.session.commit()
-    except services.IntakeError as error:
+    except Refusal as refusal:
         db.session.rollback()
-        return problem(422, "The complaint was not accepted", errors=error.errors,
-                       detail="Correct the fields named in 'errors' and send it again.")
+        refused(refusal, "The complaint was not accepted",
+                detail="Correct the fields named in 'errors' and send it again.")
     except IntegrityError:  # the same Idempotency-Key sent twice at once
         db.session.rollback()
         complaint = services.find_submission(draft.submission_key)
@@ -146,21 +146,19 @@ def complaints_create():
     return jsonify(submission_document(submission)), status
 
 
-def _tracked(code: str):
+def _tracked(code: str) -> Complaint:
     complaint = services.find_by_tracking_code(code)
     if complaint is None:
-        return None, problem(404, "Unknown tracking code",
-                             detail="No complaint has this code; check it and try again.")
-    return complaint, None
+        refuse(404, "Unknown tracking code",
+               detail="No complaint has this code; check it and try again.")
+    return complaint
 
 
 @bp.get("/track/<code>")
 @limiter.limit(track_limit)
 @limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track(code: str):
-    complaint, error = _tracked(code)
-    if error:
-        return error
+    complaint = _tracked(code)
     return jsonify(tracking_document(complaint, services.public_messages(complaint)))
 
 
@@ -168,9 +166,7 @@ def track(code: str):
 @limiter.limit(track_limit)
 @limiter.limit(track_global_limit, key_func=everyone, scope="track-all")
 def track_message(code: str):
-    complaint, error = _tracked(code)
-    if error:
-        return error
+    complaint = _tracked(code)
     if request.is_json:
         payload = request.get_json(silent=True)
         body = payload.get("body") if isinstance(payload, dict) else None
@@ -179,13 +175,13 @@ def track_message(code: str):
         body = request.form.get("body")
         uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     if body is not None and (not isinstance(body, str) or "\x00" in body):
-        return problem(422, "The message was not accepted", errors={"body": "must be text"})
+        refuse(422, "The message was not accepted", errors={"body": "must be text"})
     try:
         services.add_reply(complaint, body or "", uploads)
         db.session.commit()
-    except services.IntakeError as error:
+    except Refusal as refusal:
         db.session.rollback()
-        return problem(422, "The message was not accepted", errors=error.errors)
+        refused(refusal, "The message was not accepted")
     return jsonify(tracking_document(complaint, services.public_messages(complaint))), 201
 
 

@@ -17,10 +17,11 @@ from casework.cases.staff_services import StaffError, can_work, require
 from casework.cases.transitions import TEXT_MAX
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.elections.models import Candidate
 from casework.evidence.services import attach
 from casework.extensions import db
-from casework.intake.services import IntakeError, Upload, store_files
+from casework.intake.services import Upload, store_files
 
 # The accused is told of the case, and answers, while the facts are examined.
 REPLY_STATES = frozenset({CaseState.INVESTIGATION, CaseState.INFO_REQUESTED,
@@ -70,7 +71,7 @@ def record_accused_reply(notice: AccusedNotice, actor: User, text: str | None,
                                        n=TEXT_MAX), field="text")
     try:
         stored = store_files(list(uploads))
-    except IntakeError as error:
+    except Refusal as error:
         raise StaffError("invalid", " ".join(str(m) for m in error.errors.values()),
                          field="files") from None
     now = utcnow()

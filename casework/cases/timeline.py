@@ -19,7 +19,7 @@ from casework.cases.staff_models import METHOD_LABELS, AccusedNotice, CaseNote
 from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS, find
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
-from casework.hotline.models import PURPOSE_LABELS, Call
+from casework.hotline.models import Call
 from casework.intake.models import Channel, Complaint
 from casework.mailin.models import InboundMail
 
@@ -114,7 +114,7 @@ def build_timeline(records: CaseRecords, locale: str | None = None) -> list[Time
                                         "witnesses": c.witnesses, "source": c.source_platform}))
     for call in records.calls:
         add(TimelineEntry(call.started_at, "call",
-                          _l("Hotline call: %(purpose)s", purpose=PURPOSE_LABELS[call.purpose]),
+                          _l("Hotline call: %(purpose)s", purpose=call.purpose.label),
                           call.note or None, {"id": call.id, "operator": call.operator.full_name,
                                               "number": call.caller_number,
                                               "seconds": call.handling_seconds}))

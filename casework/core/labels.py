@@ -11,6 +11,7 @@ import enum
 from typing import Any
 
 from flask_babel.speaklater import LazyString
+from wtforms.fields.choices import SelectChoice
 
 
 class LabelledEnum(enum.StrEnum):
@@ -29,9 +30,9 @@ class LabelledEnum(enum.StrEnum):
         return self._label
 
     @classmethod
-    def choices(cls, members: Any = None) -> list[tuple[str, str]]:
-        """(value, label) pairs for a select field, in declaration order."""
-        return [(m.value, m.label) for m in (members if members is not None else cls)]
+    def choices(cls, members: Any = None) -> list[SelectChoice]:
+        """The options of a select or radio field, in declaration order (or of `members`)."""
+        return [SelectChoice(m.value, m.label) for m in (members if members is not None else cls)]
 
 
 def label_of(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """An evidence item: a stored file (by SHA-256) attached to a case, or a link."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,3 +27,7 @@ class EvidenceItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     case: Mapped[Case] = relationship()
+
+    def can_download(self, user: Any) -> bool:
+        """Its bytes go to whoever may read its case."""
+        return self.case.can_view(user)

@@ -132,7 +132,7 @@ def download_response(item: EvidenceItem, user: Any) -> Response:
 
     A failed integrity check gives a 409 *response* rather than an exception, so the view
     still commits and the evidence.integrity_failed audit entry is kept."""
-    if not (user.is_authenticated and user.can_see_region(item.case.region)):
+    if not item.can_download(user):
         abort(403)
     try:
         stream = open_verified(item, actor=user)

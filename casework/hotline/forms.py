@@ -15,9 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from casework.hotline.models import PURPOSE_LABELS, CallPurpose
+from casework.core.i18n import LANGUAGES
+from casework.hotline.models import CallPurpose
 
-LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+def purpose_choices() -> list[SelectChoice]:
+    return [SelectChoice(p.value, p.label) for p in CallPurpose]
+
 
 # Alt+key (Chromium, Firefox: Alt+Shift+key) chooses the purpose; shown next to each label.
 PURPOSE_KEYS = {
@@ -29,14 +33,10 @@ PURPOSE_KEYS = {
 }
 
 
-def purpose_choices() -> list[SelectChoice]:
-    return [SelectChoice(p.value, label) for p, label in PURPOSE_LABELS.items()]
-
-
 class StartCallForm(FlaskForm):
     number = TelField(_l("Caller's number"), validators=[Optional(), Length(max=40)])
     language = RadioField(_l("Language"), default="kk", choices=[
-        SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()])
+        SelectChoice(code, name) for code, name in LANGUAGES.items()])
 
 
 class FinishCallForm(FlaskForm):

@@ -1,33 +1,35 @@
 """A hotline call: who called, when, why, and what came of it."""
 
-import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
+from casework.accounts.roles import HOTLINE, has_role
 from casework.cases.models import Case
 from casework.core.db import db_enum
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class CallPurpose(enum.StrEnum):
-    COMPLAINT = "complaint"
-    FOLLOW_UP = "follow_up"
-    VOTING_QUESTION = "voting_question"
-    EVOTING_PROBLEM = "evoting_problem"  # a technical problem with electronic voting
-    OTHER = "other"
+class CallPurpose(LabelledEnum):
+    COMPLAINT = "complaint", _l("Complaint")
+    FOLLOW_UP = "follow_up", _l("Follow-up on a case")
+    VOTING_QUESTION = "voting_question", _l("Question about voting")
+    # A technical problem with electronic voting.
+    EVOTING_PROBLEM = "evoting_problem", _l("E-voting technical problem")
+    OTHER = "other", _l("Other")
 
 
-PURPOSE_LABELS = {
-    CallPurpose.COMPLAINT: _l("Complaint"),
-    CallPurpose.FOLLOW_UP: _l("Follow-up on a case"),
-    CallPurpose.VOTING_QUESTION: _l("Question about voting"),
-    CallPurpose.EVOTING_PROBLEM: _l("E-voting technical problem"),
-    CallPurpose.OTHER: _l("Other"),
-}
+class FoundBy(LabelledEnum):
+    """How the console found a caller's case."""
+
+    CODE = "code", _l("by tracking code")
+    REFERENCE = "reference", _l("by case reference")
+    NUMBER = "number", _l("by phone number")
 
 
 class Call(db.Model):
@@ -50,6 +52,10 @@ class Call(db.Model):
 
     __table_args__ = (Index("ix_hotline_calls_operator_started", "operator_id", "started_at"),
                       Index("ix_hotline_calls_started", "started_at"))
+
+    def can_handle(self, user: Any) -> bool:
+        """Only the operator who took a call records what came of it."""
+        return has_role(user, HOTLINE) and user.id == self.operator_id
 
     @property
     def handling_seconds(self) -> int | None:

@@ -1,7 +1,8 @@
 """Hotline operations: log a call, record a complaint or a follow-up for the caller, day figures.
 
 Plain functions taking model objects and the acting operator; they validate, change state,
-flush and audit. They never commit and never read the request: the view commits once.
+flush and audit, and refuse with a `Refusal` naming the field at fault. They never commit and
+never read the request: the view commits once.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from casework.accounts.models import User
+from casework.accounts.roles import HOTLINE
 from casework.cases.models import (
     PUBLIC_STATUS,
     Case,
@@ -26,15 +28,16 @@ from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
+from casework.core.refusal import Refusal
 from casework.core.timezones import day_bounds
 from casework.extensions import db
-from casework.hotline.models import Call, CallPurpose
+from casework.hotline.models import Call, CallPurpose, FoundBy
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import (
     ComplaintDraft,
-    IntakeError,
     Submission,
     Upload,
     find_by_tracking_code,
@@ -42,7 +45,6 @@ from casework.intake.services import (
     submit_complaint,
 )
 
-LANGUAGES = ("kk", "ru", "en")
 NOTE_MAX = 1000
 MESSAGE_MAX = 10000
 SEARCH_LIMIT = 20
@@ -50,18 +52,11 @@ LOG_PAGE_SIZE = 50
 DEFAULT_REGION = "KZ"
 
 
-class HotlineError(ValueError):
-    """The operation breaks a rule; `errors` maps field names to translated messages."""
-
-    def __init__(self, errors: dict[str, object]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
 # --- numbers -----------------------------------------------------------------------------
 
-def normalize_number(text: str | None) -> str | None:
-    """A caller's number in E.164 (+77011234567); None when withheld (empty).
+def normalize_number(text: str | None, field: str = "number") -> str | None:
+    """A caller's number in E.164 (+77011234567); None when withheld (empty). A Refusal on
+    `field` when it is no phone number.
 
     Kazakhstan is the default region, so 8 701 123 45 67 and 701 123 45 67 are understood."""
     text = (text or "").strip()
@@ -69,9 +64,9 @@ def normalize_number(text: str | None) -> str | None:
         return None
     e164 = to_e164(text)
     if e164 is None:
-        raise HotlineError({"number": _l("This is not a valid phone number. Type it as the "
-                                         "caller says it, e.g. 8 701 123 45 67 or "
-                                         "+7 701 123 45 67, or leave it empty if withheld.")})
+        raise Refusal("invalid", _l("This is not a valid phone number. Type it as the caller "
+                                    "says it, e.g. 8 701 123 45 67 or +7 701 123 45 67, or "
+                                    "leave it empty if withheld."), field=field)
     return e164
 
 
@@ -88,15 +83,12 @@ def display_number(e164: str | None) -> str:
 
 # --- calls -------------------------------------------------------------------------------
 
-def can_handle(call: Call, user) -> bool:
-    """Only the operator who took a call records what came of it."""
-    return getattr(user, "id", None) == call.operator_id
-
-
 def open_call(operator: User) -> Call | None:
-    """The operator's call in progress, if any (the newest one)."""
+    """The operator's call in progress, if any (the newest one), with its case (the console
+    shows its reference)."""
     return db.session.scalar(
-        select(Call).where(Call.operator_id == operator.id, Call.ended_at.is_(None))
+        select(Call).options(joinedload(Call.case))
+        .where(Call.operator_id == operator.id, Call.ended_at.is_(None))
         .order_by(Call.started_at.desc(), Call.id.desc()).limit(1))
 
 
@@ -104,10 +96,10 @@ def start_call(operator: User, *, number: str | None, language: str,
                now: datetime | None = None) -> Call:
     """Open a call record; the clock starts now (UTC, server time)."""
     if language not in LANGUAGES:
-        raise HotlineError({"language": _l("Choose the caller's language.")})
+        raise Refusal("invalid", _l("Choose the caller's language."), field="language")
     caller = normalize_number(number)
     if open_call(operator) is not None:
-        raise HotlineError({"call": _l("Finish the current call first.")})
+        raise Refusal("invalid", _l("Finish the current call first."), field="call")
     # The purpose is chosen when the call ends; the column cannot be empty meanwhile.
     call = Call(operator_id=operator.id, caller_number=caller, started_at=now or utcnow(),
                 language=language, purpose=CallPurpose.OTHER, note="")
@@ -117,10 +109,12 @@ def start_call(operator: User, *, number: str | None, language: str,
 
 
 def _check_open(call: Call, operator) -> None:
-    if not can_handle(call, operator):
-        raise HotlineError({"call": _l("Only the operator who took this call can change it.")})
+    if not call.can_handle(operator):
+        raise Refusal("forbidden", _l("Only the operator who took this call can change it."),
+                      field="call")
     if call.ended_at is not None:
-        raise HotlineError({"call": _l("This call is already finished. Start a new call.")})
+        raise Refusal("not_allowed", _l("This call is already finished. Start a new call."),
+                      field="call")
 
 
 def finish_call(call: Call, operator: User, *, purpose: str | CallPurpose | None, note: str,
@@ -141,7 +135,7 @@ def finish_call(call: Call, operator: User, *, purpose: str | CallPurpose | None
     if len(note) > NOTE_MAX:
         errors["note"] = _l("The note is too long (at most %(n)d characters).", n=NOTE_MAX)
     if errors:
-        raise HotlineError(errors)
+        raise Refusal("invalid", errors=errors)
     call.purpose = chosen
     call.note = note
     call.ended_at = max(ended_at or utcnow(), call.started_at)
@@ -166,14 +160,11 @@ def record_complaint(call: Call, operator: User, draft: ComplaintDraft,
         earlier = find_submission(draft.submission_key) if draft.submission_key else None
         if earlier is not None and earlier.id == call.complaint_id:  # the same form again
             return submit_complaint(draft, uploads, channel=Channel.HOTLINE, recorded_by=operator)
-        raise IntakeError({"call": _l("A complaint has already been recorded during this call. "
-                                      "For another complaint, start a new call record.")})
+        raise Refusal("invalid", _l("A complaint has already been recorded during this call. "
+                                    "For another complaint, start a new call record."),
+                      field="call")
     if not draft.anonymous:
-        try:
-            typed = normalize_number(draft.phone)
-        except HotlineError as error:
-            raise IntakeError({"phone": error.errors["number"]}) from None
-        draft.phone = typed or call.caller_number
+        draft.phone = normalize_number(draft.phone, field="phone") or call.caller_number
     else:
         draft.phone = None
     draft.language = call.language
@@ -196,7 +187,7 @@ class CaseMatch:
     public_status: PublicStatus
     received_at: datetime
     complaint_id: int | None  # the caller's own complaint on the case, when we know it
-    found_by: str  # "code", "reference" or "number"
+    found_by: FoundBy
 
     @property
     def key(self) -> str:
@@ -204,7 +195,7 @@ class CaseMatch:
 
 
 def _match(case_id: int, reference: str, state: CaseState, received_at: datetime,
-           complaint_id: int | None, found_by: str) -> CaseMatch:
+           complaint_id: int | None, found_by: FoundBy) -> CaseMatch:
     return CaseMatch(case_id, reference, PUBLIC_STATUS[state], received_at, complaint_id,
                      found_by)
 
@@ -224,15 +215,15 @@ def find_cases(query: str, operator: User | None = None) -> list[CaseMatch]:
             return []
         case = complaint.case
         return [_match(case.id, case.reference, case.state, complaint.received_at, complaint.id,
-                       "code")]
+                       FoundBy.CODE)]
     reference = text.upper()
     row = db.session.execute(select(Case.id, Case.reference, Case.state, Case.created_at)
                              .where(Case.reference == reference)).first()
     if row is not None:
-        return [_match(row.id, row.reference, row.state, row.created_at, None, "reference")]
+        return [_match(row.id, row.reference, row.state, row.created_at, None, FoundBy.REFERENCE)]
     try:
         number = normalize_number(text)
-    except HotlineError:
+    except Refusal:
         return []
     return _by_number(number) if number else []
 
@@ -247,7 +238,7 @@ def _by_number(number: str) -> list[CaseMatch]:
         .order_by(Complaint.received_at.desc()).limit(SEARCH_LIMIT))
     for row in complaints:
         found.setdefault(row.case_id, _match(row.case_id, row.reference, row.state,
-                                             row.received_at, row.id, "number"))
+                                             row.received_at, row.id, FoundBy.NUMBER))
     calls = db.session.execute(
         select(Call.case_id, Call.complaint_id, Call.started_at, Case.reference, Case.state)
         .join(Case, Call.case_id == Case.id)
@@ -257,7 +248,7 @@ def _by_number(number: str) -> list[CaseMatch]:
         known = found.get(row.case_id)
         if known is None or (known.complaint_id is None and row.complaint_id is not None):
             found[row.case_id] = _match(row.case_id, row.reference, row.state, row.started_at,
-                                        row.complaint_id, "number")
+                                        row.complaint_id, FoundBy.NUMBER)
     return sorted(found.values(), key=lambda m: (m.received_at, m.case_id),
                   reverse=True)[:SEARCH_LIMIT]
 
@@ -270,14 +261,14 @@ def log_follow_up(call: Call, operator: User, case: Case, message: str, *,
     channel hotline. With no message the call is only linked (the caller asked the status)."""
     _check_open(call, operator)
     if call.case_id is not None and call.case_id != case.id:
-        raise HotlineError({"case": _l("This call is already linked to another case. For a "
-                                       "second case, start a new call record.")})
+        raise Refusal("invalid", _l("This call is already linked to another case. For a "
+                                    "second case, start a new call record."), field="case")
     if complaint is not None and complaint.case_id != case.id:
-        raise HotlineError({"case": _l("This complaint is not part of the case.")})
+        raise Refusal("invalid", _l("This complaint is not part of the case."), field="case")
     body = (message or "").strip()
     if len(body) > MESSAGE_MAX:
-        raise HotlineError({"message": _l("The message is too long (at most %(n)d characters).",
-                                          n=MESSAGE_MAX)})
+        raise Refusal("invalid", _l("The message is too long (at most %(n)d characters).",
+                                    n=MESSAGE_MAX), field="message")
     entry = None
     if body:
         entry = CaseMessage(case_id=case.id, complaint_id=complaint.id if complaint else None,
@@ -376,6 +367,12 @@ def operators_day(day: date, tz: str | ZoneInfo) -> list[dict]:
         select(User).where(User.id.in_([r.operator_id for r in rows])))} if rows else {}
     figures = [{"operator": users[r.operator_id], **_figures(r)} for r in rows]
     return sorted(figures, key=lambda f: (-f["calls"], f["operator"].full_name))
+
+
+def console_staff() -> list[User]:
+    """Everyone who may take calls at the console, by name (the call log's operator filter)."""
+    return list(db.session.scalars(select(User).where(User.role.in_(HOTLINE))
+                                   .order_by(User.full_name)))
 
 
 @dataclass

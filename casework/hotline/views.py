@@ -1,28 +1,26 @@
 """The hotline console: one screen per call, keyboard first; the call log with each operator's day."""
 
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from casework.accounts.models import Role, User
+from casework.accounts.roles import CALL_LOG, HOTLINE_CONSOLE
 from casework.cases.models import Case
 from casework.core.db import utcnow
-from casework.core.permissions import require_roles
+from casework.core.i18n import LANGUAGES
+from casework.core.refusal import Refusal, on_form
+from casework.core.timezones import local_today
+from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.hotline import services
 from casework.hotline.forms import (
-    LANGUAGE_LABELS,
     PURPOSE_KEYS,
-    PURPOSE_LABELS,
     CallLogFilters,
     FinishCallForm,
     FollowUpForm,
@@ -34,15 +32,13 @@ from casework.intake import tracking
 from casework.intake.choices import candidate_choices, region_choices, station_choices
 from casework.intake.forms import ComplaintForm
 from casework.intake.models import Complaint
-from casework.intake.services import IntakeError, find_submission, tracking_code_for
+from casework.intake.services import find_submission, tracking_code_for
 
 # The public form's request-to-draft helpers, so both forms stay one form.
-from casework.intake.views import draft_from, show_errors, uploads_from
+from casework.intake.views import draft_from, refusal_on_form, uploads_from
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
-CONSOLE_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.CHAIR, Role.ADMIN)
-LOG_ROLES = (*CONSOLE_ROLES, Role.AUDITOR)
 RECEIPT_KEY = "hotline_receipt"
 
 
@@ -66,13 +62,18 @@ def _tz() -> str:
 
 
 def _today():
-    return datetime.now(ZoneInfo(_tz())).date()
+    return local_today(_tz())
+
+
+def _flash_all(messages: list[str]) -> None:
+    """A refusal's messages that belong to no field of the form, shown above it."""
+    for message in messages:
+        flash(message, "error")
 
 
 def _call_or_404(call_id: int) -> Call:
-    call = db.get_or_404(Call, call_id)
-    if not services.can_handle(call, current_user):
-        abort(403)
+    call = load_or_404(db.session.get(Call, call_id))
+    require(call.can_handle(current_user))
     return call
 
 
@@ -84,17 +85,13 @@ def _open_call_or_back(call_id: int) -> Call:
     return call
 
 
-def _errors_to(form, errors: dict) -> None:
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
+def _elapsed(call: Call) -> int:
+    return max(0, int((utcnow() - call.started_at).total_seconds()))
 
 
 def _console(start: StartCallForm | None = None, finish: FinishCallForm | None = None,
-             status: int = 200):
+             status: int = 200, loose: list[str] | None = None):
+    _flash_all(loose or [])
     call = services.open_call(current_user)
     start = start or StartCallForm(language=str(get_locale()))
     if finish is None:
@@ -103,53 +100,46 @@ def _console(start: StartCallForm | None = None, finish: FinishCallForm | None =
             finish.purpose.data = CallPurpose.COMPLAINT.value
         elif call is not None and call.case_id is not None:
             finish.purpose.data = CallPurpose.FOLLOW_UP.value
-    elapsed = int((utcnow() - call.started_at).total_seconds()) if call else 0
     return render_template(
-        "hotline/console.html", call=call, start=start, finish=finish, elapsed=max(0, elapsed),
+        "hotline/console.html", call=call, start=start, finish=finish,
+        elapsed=_elapsed(call) if call else 0,
         stats=services.operator_day(current_user, _today(), _tz()),
-        languages=LANGUAGE_LABELS, purpose_keys=PURPOSE_KEYS), status
+        purpose_keys=PURPOSE_KEYS), status
 
 
 @bp.get("/")
-@require_roles(*CONSOLE_ROLES)
 def console():
+    require(HOTLINE_CONSOLE.can_open(current_user))
     return _console()
 
 
 @bp.post("/calls")
-@require_roles(*CONSOLE_ROLES)
 def start():
+    require(HOTLINE_CONSOLE.can_open(current_user))
     form = StartCallForm()
-    if not form.validate_on_submit():
-        return _console(start=form, status=422)
-    try:
-        services.start_call(current_user, number=form.number.data, language=form.language.data)
-    except services.HotlineError as error:
-        db.session.rollback()
-        _errors_to(form, error.errors)
-        return _console(start=form, status=422)
-    db.session.commit()
-    return redirect(url_for("hotline.console"))
+    return submit(form, lambda: services.start_call(current_user, number=form.number.data,
+                                                    language=form.language.data),
+                  page=lambda status, loose: _console(start=form, status=status, loose=loose),
+                  done=url_for("hotline.console"))
+
+
+def _logged(call: Call) -> str:
+    """After a call is logged: the console again, with what was logged."""
+    session.pop(RECEIPT_KEY, None)
+    flash(_("Call logged: %(purpose)s, %(time)s.", purpose=call.purpose.label,
+            time=duration(call.handling_seconds)), "info")
+    return url_for("hotline.console")
 
 
 @bp.post("/calls/<int:call_id>/finish")
-@require_roles(*CONSOLE_ROLES)
 def finish(call_id: int):
     call = _open_call_or_back(call_id)
     form = FinishCallForm()
-    if not form.validate_on_submit():
-        return _console(finish=form, status=422)
-    try:
-        services.finish_call(call, current_user, purpose=form.purpose.data, note=form.note.data)
-    except services.HotlineError as error:
-        db.session.rollback()
-        _errors_to(form, error.errors)
-        return _console(finish=form, status=422)
-    db.session.commit()
-    session.pop(RECEIPT_KEY, None)
-    flash(_("Call logged: %(purpose)s, %(time)s.", purpose=PURPOSE_LABELS[call.purpose],
-            time=duration(call.handling_seconds)), "info")
-    return redirect(url_for("hotline.console"))
+    return submit(form, lambda: services.finish_call(call, current_user,
+                                                     purpose=form.purpose.data,
+                                                     note=form.note.data),
+                  page=lambda status, loose: _console(finish=form, status=status, loose=loose),
+                  done=_logged)
 
 
 def _complaint_form(election, call: Call) -> ComplaintForm:
@@ -166,18 +156,14 @@ def _complaint_form(election, call: Call) -> ComplaintForm:
 
 
 def _render_complaint(call: Call, form: ComplaintForm, status: int = 200):
-    elapsed = int((utcnow() - call.started_at).total_seconds())
     return render_template("hotline/complaint.html", call=call, form=form,
-                           elapsed=max(0, elapsed), languages=LANGUAGE_LABELS), status
+                           elapsed=_elapsed(call)), status
 
 
 @bp.route("/calls/<int:call_id>/complaint", methods=["GET", "POST"])
-@require_roles(*CONSOLE_ROLES)
 def complaint(call_id: int):
     call = _open_call_or_back(call_id)
-    election = current_election()
-    if election is None:
-        abort(404)
+    election = load_or_404(current_election())
     form = _complaint_form(election, call)
     if request.method == "GET" or not form.validate_on_submit():
         return _render_complaint(call, form, 200 if request.method == "GET" else 422)
@@ -189,10 +175,10 @@ def complaint(call_id: int):
     try:
         services.record_complaint(call, current_user, draft_from(form, election), uploads)
         db.session.commit()
-    except (IntakeError, services.HotlineError) as error:
+    except Refusal as refusal:
         db.session.rollback()
-        show_errors(form, error.errors)
-        return _render_complaint(call, form, 422)
+        refusal_on_form(form, refusal)
+        return _render_complaint(call, form, refusal.status)
     except IntegrityError:  # the same form sent twice at once: the first one won
         db.session.rollback()
     session[RECEIPT_KEY] = {"call": call.id, "key": form.submission_key.data}
@@ -200,7 +186,6 @@ def complaint(call_id: int):
 
 
 @bp.get("/calls/<int:call_id>/complaint/done")
-@require_roles(*CONSOLE_ROLES)
 def complaint_done(call_id: int):
     call = _call_or_404(call_id)
     info = session.get(RECEIPT_KEY) or {}
@@ -209,11 +194,11 @@ def complaint_done(call_id: int):
     if complaint is None or complaint.id != call.complaint_id:
         return redirect(url_for("hotline.console"))
     code = tracking_code_for(key)
-    languages = [call.language] + [lang for lang in LANGUAGE_LABELS if lang != call.language]
+    languages = [call.language] + [lang for lang in LANGUAGES if lang != call.language]
     spoken = {lang: _groups(services.spoken_code(code, lang)) for lang in languages}
     return render_template("hotline/complaint_done.html", call=call, complaint=complaint,
                            reference=complaint.case.reference, code=tracking.grouped(code),
-                           spoken=spoken, languages=languages, labels=LANGUAGE_LABELS)
+                           spoken=spoken, languages=languages)
 
 
 def _groups(spoken: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -227,7 +212,6 @@ def _groups(spoken: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 
 @bp.route("/calls/<int:call_id>/follow-up", methods=["GET", "POST"])
-@require_roles(*CONSOLE_ROLES)
 def follow_up(call_id: int):
     call = _open_call_or_back(call_id)
     form = FollowUpForm()
@@ -244,36 +228,33 @@ def follow_up(call_id: int):
             return _render_follow_up(call, form, matches, 422)
         case = db.session.get(Case, chosen.case_id)
         complaint = db.session.get(Complaint, chosen.complaint_id) if chosen.complaint_id else None
-        try:
-            services.log_follow_up(call, current_user, case, form.message.data or "",
-                                   complaint=complaint)
-        except services.HotlineError as error:
-            db.session.rollback()
-            _errors_to(form, error.errors)
-            return _render_follow_up(call, form, matches, 422)
-        db.session.commit()
-        flash(_("The call was added to case %(reference)s.", reference=chosen.reference), "info")
-        return redirect(url_for("hotline.console"))
+        return submit(form, lambda: services.log_follow_up(call, current_user, case,
+                                                           form.message.data or "",
+                                                           complaint=complaint),
+                      validate=False, done=url_for("hotline.console"),
+                      page=lambda status, loose: _render_follow_up(call, form, matches, status,
+                                                                   loose),
+                      flash_message=_("The call was added to case %(reference)s.",
+                                      reference=chosen.reference))
     if matches and form.target.data not in {m.key for m in matches}:
         form.target.data = matches[0].key
     return _render_follow_up(call, form, matches)
 
 
-def _render_follow_up(call: Call, form: FollowUpForm, matches: list, status: int = 200):
-    elapsed = int((utcnow() - call.started_at).total_seconds())
+def _render_follow_up(call: Call, form: FollowUpForm, matches: list, status: int = 200,
+                      loose: list[str] | None = None):
+    _flash_all(loose or [])
     return render_template("hotline/follow_up.html", call=call, form=form, matches=matches,
-                           searched=bool((form.q.data or "").strip()), elapsed=max(0, elapsed),
-                           languages=LANGUAGE_LABELS), status
+                           searched=bool((form.q.data or "").strip()),
+                           elapsed=_elapsed(call)), status
 
 
 @bp.get("/log")
-@require_roles(*LOG_ROLES)
 def call_log():
+    require(CALL_LOG.can_open(current_user))
     filters = CallLogFilters(request.args)
-    staff = db.session.scalars(select(User).where(User.role.in_(CONSOLE_ROLES))
-                               .order_by(User.full_name))
     filters.operator.choices = [SelectChoice("", _("All operators"))] + [
-        SelectChoice(str(u.id), u.full_name) for u in staff]
+        SelectChoice(str(u.id), u.full_name) for u in services.console_staff()]
     filters.purpose.choices = [SelectChoice("", _("All purposes")), *purpose_choices()]
     if "date" not in request.args:
         filters.date.data = _today()
@@ -287,8 +268,8 @@ def call_log():
     calls: list[Call] = []
     try:
         query.number = services.normalize_number(filters.number.data)
-    except services.HotlineError as error:
-        filters.number.errors = [*filters.number.errors, str(error.errors["number"])]
+    except Refusal as refusal:
+        on_form(filters, refusal)
     else:
         calls = services.call_log(query)
     more = len(calls) > query.limit
@@ -298,4 +279,4 @@ def call_log():
     stats_day = day or _today()
     return render_template("hotline/log.html", filters=filters, calls=calls, next_url=next_url,
                            day=stats_day, operators=services.operators_day(stats_day, _tz()),
-                           purposes=PURPOSE_LABELS, languages=LANGUAGE_LABELS)
+                           console_open=HOTLINE_CONSOLE.can_open(current_user))

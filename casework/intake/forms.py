@@ -34,14 +34,6 @@ CATEGORY_LABELS = {
     Category.OTHER: _l("Other violation"),
 }
 
-ROLE_LABELS = {
-    ComplainantRole.VOTER: _l("Voter"),
-    ComplainantRole.CANDIDATE: _l("Candidate"),
-    ComplainantRole.OBSERVER: _l("Observer"),
-    ComplainantRole.PARTY_MEMBER: _l("Party member"),
-    ComplainantRole.OTHER: _l("Other"),
-}
-
 
 class ComplaintForm(FlaskForm):
     identity = RadioField(_l("Who is complaining"), default="anonymous", choices=[
@@ -52,7 +44,7 @@ class ComplaintForm(FlaskForm):
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
     complainant_role = SelectField(_l("You are"), default="voter", choices=[
-        SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+        SelectChoice(role.value, role.label) for role in ComplainantRole])
     consent_to_contact = BooleanField(_l("The committee may contact me about this complaint"))
     category = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
         SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])

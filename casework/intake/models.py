@@ -1,32 +1,36 @@
 """A complaint: one submission from one channel, with the person (or anonymous)."""
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case, Category
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class Channel(enum.StrEnum):
-    WEB = "web"
-    API = "api"
-    HOTLINE = "hotline"
-    EMAIL = "email"
-    SOCIAL_MEDIA = "social_media"  # also the press: published elsewhere, recorded by staff
-    LETTER = "letter"
-    WALK_IN = "walk_in"
+class Channel(LabelledEnum):
+    """How a complaint reached the committee; the label completes "received by ..."."""
+
+    WEB = "web", _l("the web form")
+    API = "api", _l("the API")
+    HOTLINE = "hotline", _l("the hotline")
+    EMAIL = "email", _l("email")
+    # Also the press: published elsewhere, recorded by staff.
+    SOCIAL_MEDIA = "social_media", _l("social media or the press")
+    LETTER = "letter", _l("letter")
+    WALK_IN = "walk_in", _l("a visit in person")
 
 
-class ComplainantRole(enum.StrEnum):
-    VOTER = "voter"
-    CANDIDATE = "candidate"
-    OBSERVER = "observer"
-    PARTY_MEMBER = "party_member"
-    OTHER = "other"
+class ComplainantRole(LabelledEnum):
+    VOTER = "voter", _l("Voter")
+    CANDIDATE = "candidate", _l("Candidate")
+    OBSERVER = "observer", _l("Observer")
+    PARTY_MEMBER = "party_member", _l("Party member")
+    OTHER = "other", _l("Other")
 
 
 class Complaint(db.Model):

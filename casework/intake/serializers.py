@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case, CaseMessage
+from casework.core.i18n import LANGUAGES
 from casework.elections.models import Candidate, CandidateStatus, Election, PollingStation, Region
 from casework.extensions import db
 from casework.intake import tracking
@@ -12,7 +13,8 @@ from casework.intake.services import Submission
 
 
 def _names(obj) -> dict[str, str]:
-    return {"kk": obj.name_kk, "ru": obj.name_ru, "en": obj.name_en}
+    """The name in every language (name_kk, name_ru, name_en)."""
+    return {lang: getattr(obj, f"name_{lang}") for lang in LANGUAGES}
 
 
 def _iso(moment) -> str | None:

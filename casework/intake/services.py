@@ -1,7 +1,8 @@
 """The one submit operation every channel ends in, and the complainant's follow-ups.
 
 Functions flush, audit and queue mail; the caller commits once. Evidence files are
-durably stored before that commit (see casework/evidence/services.py).
+durably stored before that commit (see casework/evidence/services.py). A submission that
+breaks a rule is refused with a `Refusal` naming every field at fault (`errors`).
 """
 
 import hashlib
@@ -20,7 +21,10 @@ from casework.cases.search import index_case
 from casework.cases.services import open_case
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
+from casework.core.refusal import Refusal
+from casework.core.urls import tracking_url
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, attach, store_upload
@@ -32,14 +36,6 @@ from casework.intake.models import Channel, ComplainantRole, Complaint
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class IntakeError(ValueError):
-    """The submission breaks a rule; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, object]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
@@ -163,16 +159,18 @@ def _resolve(draft: ComplaintDraft) -> dict:
         except ValueError:
             errors["complainant_role"] = _l("Choose who you are.")
     if errors:
-        raise IntakeError(errors)
+        raise Refusal("invalid", errors=errors)
     return values
 
 
 def store_files(uploads: list[Upload]) -> list[StoredFile]:
-    """Validate and durably store every file; one bad file refuses the submission, naming it."""
+    """Validate and durably store every file; one bad file refuses the submission, naming it.
+    The refusals are "invalid" (422), a file over its size limit too: the form shows them
+    beside the files, as every other field's."""
     config = current_app.config
     if len(uploads) > config["CASEWORK_EVIDENCE_MAX_FILES"]:
-        raise IntakeError({"evidence": _l("Send at most %(n)d files at once.",
-                                          n=config["CASEWORK_EVIDENCE_MAX_FILES"])})
+        raise Refusal("invalid", _l("Send at most %(n)d files at once.",
+                                    n=config["CASEWORK_EVIDENCE_MAX_FILES"]), field="evidence")
     stored, problems = [], []
     for upload in uploads:
         try:
@@ -181,10 +179,11 @@ def store_files(uploads: list[Upload]) -> list[StoredFile]:
         except EvidenceRejected as rejected:
             problems.append(str(rejected))
     if problems:
-        raise IntakeError({"evidence": " ".join(problems)})
+        raise Refusal("invalid", " ".join(problems), field="evidence")
     if sum(f.size for f in stored) > config["CASEWORK_EVIDENCE_MAX_TOTAL_SIZE"]:
-        raise IntakeError({"evidence": _l("The files together are larger than %(mb)d MB.",
-                                          mb=config["CASEWORK_EVIDENCE_MAX_TOTAL_SIZE"] // 2**20)})
+        raise Refusal("invalid", _l("The files together are larger than %(mb)d MB.",
+                                    mb=config["CASEWORK_EVIDENCE_MAX_TOTAL_SIZE"] // 2**20),
+                      field="evidence")
     return stored
 
 
@@ -193,7 +192,8 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     """Create the complaint, its new case (state received) and its evidence in one transaction."""
     key = draft.submission_key
     if not key or len(key) > 200:
-        raise IntakeError({"submission_key": _l("The form is incomplete; reload it and try again.")})
+        raise Refusal("missing", _l("The form is incomplete; reload it and try again."),
+                      field="submission_key")
     existing = find_submission(key)
     if existing is not None:
         return replay(existing, key)
@@ -212,7 +212,7 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         email=(draft.email or "").strip().lower()[:254] or None if named else None,
         complainant_role=values.get("role") if named else None,
         consent_to_contact=named and draft.consent_to_contact,
-        language=draft.language if draft.language in ("kk", "ru", "en") else "kk",
+        language=draft.language if draft.language in LANGUAGES else "kk",
         category=values["category"], occurred_at=draft.occurred_at,
         region_id=values["region"].id if values["region"] else None,
         station_id=values["station"].id if values["station"] else None,
@@ -252,8 +252,7 @@ def _acknowledge(complaint: Complaint, case: Case, code: str) -> None:
                   language=complaint.language, dedupe_key=f"ack:{complaint.id}",
                   case_id=case.id,
                   context={"reference": case.reference, "tracking_code": tracking.grouped(code),
-                           "track_url": current_app.config["CASEWORK_PUBLIC_URL"].rstrip("/")
-                           + "/track"})
+                           "track_url": tracking_url()})
 
 
 def find_by_tracking_code(code: str) -> Complaint | None:
@@ -271,9 +270,10 @@ def add_reply(complaint: Complaint, body: str, uploads: list[Upload]) -> CaseMes
     """The complainant writes to the committee and/or adds evidence to their case."""
     body = (body or "").strip()
     if not body and not uploads:
-        raise IntakeError({"body": _l("Write a message or add a file.")})
+        raise Refusal("missing", _l("Write a message or add a file."), field="body")
     if len(body) > 10000:
-        raise IntakeError({"body": _l("The message is too long (at most 10,000 characters).")})
+        raise Refusal("invalid", _l("The message is too long (at most 10,000 characters)."),
+                      field="body")
     stored = store_files(uploads)
     case = complaint.case
     message = None

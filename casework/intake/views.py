@@ -1,14 +1,17 @@
 """The public side: the complaint form, its receipt, and tracking a complaint by its code."""
 
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.refusal import Refusal, on_form
+from casework.core.timezones import to_utc
+from casework.core.web import load_or_404, submit
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services, tracking
@@ -18,13 +21,6 @@ from casework.intake.models import Channel, Complaint
 
 bp = Blueprint("intake", __name__)
 TRACK_SESSION_MINUTES = 30
-
-
-def _election_or_404():
-    election = current_election()
-    if election is None:
-        abort(404)
-    return election
 
 
 def _complaint_form(election) -> ComplaintForm:
@@ -44,9 +40,7 @@ def uploads_from(files) -> list[services.Upload]:
 def occurred_at_utc(election, day, moment) -> datetime | None:
     if day is None:
         return None
-    local = datetime.combine(day, moment or datetime.min.time()).replace(
-        tzinfo=ZoneInfo(election.timezone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, moment or time()), election)
 
 
 def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:
@@ -57,31 +51,29 @@ def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:
         email=form.email.data, complainant_role=form.complainant_role.data,
         consent_to_contact=form.consent_to_contact.data, accused_codes=form.accused.data or [],
         accused_other=form.accused_other.data, witnesses=form.witnesses.data,
-        links=(form.links.data or "").splitlines(), language=str(_locale()),
+        links=(form.links.data or "").splitlines(), language=str(get_locale()),
         occurred_at=occurred_at_utc(election, form.occurred_on.data, form.occurred_time.data),
         submission_key=form.submission_key.data or "")
 
 
-def _locale():
-    from flask_babel import get_locale
+# The submit operation names two errors by what they concern; the complaint forms show them
+# on the field where the complainant types it.
+FORM_FIELDS = {"contact": "phone", "occurred_at": "occurred_on"}
 
-    return get_locale()
 
-
-def show_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        field = getattr(form, {"contact": "phone", "occurred_at": "occurred_on"}.get(name, name),
-                        None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
+def refusal_on_form(form, refusal: Refusal) -> None:
+    """Put a refusal of the submit operation on a complaint form (the public one, the
+    hotline's, the publications'); what belongs to no field of the form is flashed above it."""
+    for name, message in (refusal.errors or {"": refusal.message}).items():
+        one = Refusal(refusal.code, message, field=FORM_FIELDS.get(name, name) or None)
+        for loose in on_form(form, one):
+            flash(loose, "error")
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
 def new_complaint():
-    election = _election_or_404()
+    election = load_or_404(current_election())
     form = _complaint_form(election)
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("intake/new.html", form=form), 200 if request.method == "GET" else 422
@@ -93,10 +85,10 @@ def new_complaint():
     try:
         services.submit_complaint(draft_from(form, election), uploads, channel=Channel.WEB)
         db.session.commit()
-    except services.IntakeError as error:
+    except Refusal as refusal:
         db.session.rollback()
-        show_errors(form, error.errors)
-        return render_template("intake/new.html", form=form), 422
+        refusal_on_form(form, refusal)
+        return render_template("intake/new.html", form=form), refusal.status
     except IntegrityError:  # the same form sent twice at once: the first one won
         db.session.rollback()
     session["receipt"] = form.submission_key.data
@@ -153,17 +145,17 @@ def tracked_case():
 def tracked_reply():
     complaint = _tracked_complaint()
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            services.add_reply(complaint, form.body.data, uploads_from(form.evidence.data or []))
-            db.session.commit()
-        except services.IntakeError as error:
-            db.session.rollback()
-            for message in error.errors.values():
-                flash(str(message), "error")
-        else:
-            flash(_("Thank you. The committee has received your message."), "info")
-    return redirect(url_for("intake.tracked_case"))
+    back = url_for("intake.tracked_case")
+
+    def back_with_errors(_status: int, loose: list[str]):
+        for message in [*loose, *(m for errors in form.errors.values() for m in errors)]:
+            flash(str(message), "error")
+        return redirect(back)
+
+    return submit(form, lambda: services.add_reply(complaint, form.body.data,
+                                                   uploads_from(form.evidence.data or [])),
+                  page=back_with_errors, done=back,
+                  flash_message=_("Thank you. The committee has received your message."))
 
 
 @bp.post("/track/forget")

@@ -26,14 +26,12 @@ from casework.evidence.services import (
 )
 from casework.evidence.storage import get_storage
 from casework.evidence.validation import EvidenceRejected
-from casework.mailin.access import can_view
 from casework.mailin.headers import header_text
 from casework.mailin.models import InboundMail
 from casework.mailin.parse import HEADER_PEEK, Attachment, header_section
 
 RAW_LABEL = "email-message.eml"
 RAW_TYPE = "message/rfc822"
-DEFAULT_MAX_FILE_SIZE = 25 * 2**20
 
 
 class RawMessageMissing(Exception):
@@ -74,7 +72,7 @@ def _name(attachment: Attachment) -> str:
 def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], list[str]]:
     """(files accepted and stored, one reason per file refused). Forwarded messages
     (message/rfc822) are accepted as emails; everything else as on the web form."""
-    limit = int(current_app.config.get("CASEWORK_EVIDENCE_MAX_FILE_SIZE") or DEFAULT_MAX_FILE_SIZE)
+    limit = int(current_app.config["CASEWORK_EVIDENCE_MAX_FILE_SIZE"])
     accepted: list[StoredFile] = []
     refused: list[str] = []
     for attachment in attachments:
@@ -110,7 +108,7 @@ def read_raw(mail: InboundMail, *, actor: Any = None) -> bytes:
 
 def raw_download_response(mail: InboundMail, user: Any) -> Response:
     """Staff download the raw message: permission, verification, audit, safe headers."""
-    if not (user.is_authenticated and can_view(user, mail)):
+    if not mail.can_view(user):
         abort(403)
     try:
         stream = open_raw(mail, actor=user)

@@ -5,17 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from casework.mailin.models import InboundStatus
-
-STATUS_LABELS = {
-    InboundStatus.COMPLAINT: _l("New complaint"),
-    InboundStatus.FOLLOW_UP: _l("Follow-up"),
-    InboundStatus.AUTO_REPLY: _l("Auto-reply or bounce"),
-    InboundStatus.QUARANTINED: _l("In quarantine"),
-    InboundStatus.RELEASED: _l("Released"),
-    InboundStatus.DISCARDED: _l("Discarded"),
-}
-
 
 class ReleaseForm(FlaskForm):
     pass

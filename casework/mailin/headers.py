@@ -2,11 +2,12 @@
 and the signs of an auto-reply or a bounce. Never raises on bad input."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from casework.core.timezones import to_utc
 from casework.mailin.charsets import clean_text, decode_bytes, fix_surrogates
 
 _MSGID = re.compile(r"<[^<>\s]{1,400}>")
@@ -85,9 +86,7 @@ def date(msg: Message) -> datetime | None:
         moment = parsedate_to_datetime(clean_text(values[0], single_line=True))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return to_utc(moment, "UTC")  # a Date without a zone is taken as UTC
 
 
 def auto_reply_reason(msg: Message, sender: str) -> str | None:

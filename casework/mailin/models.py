@@ -1,23 +1,33 @@
-"""Every inbound message is recorded once, with what became of it."""
+"""Every inbound message is recorded once, with what became of it, and who may see and
+handle it."""
 
-import enum
 from datetime import datetime
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.accounts.roles import INBOUND_MAIL, OFFICE, has_role
 from casework.cases.models import Case
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class InboundStatus(enum.StrEnum):
-    COMPLAINT = "complaint"  # opened a new case
-    FOLLOW_UP = "follow_up"  # added to an existing case
-    AUTO_REPLY = "auto_reply"  # an auto-reply or bounce: recorded, never answered
-    QUARANTINED = "quarantined"  # waiting for staff: oversized, malformed, unreadable, empty
-    RELEASED = "released"  # taken out of quarantine by staff and ingested
-    DISCARDED = "discarded"  # staff decided it is not a complaint (kept, with the reason)
+class InboundStatus(LabelledEnum):
+    # Opened a new case.
+    COMPLAINT = "complaint", _l("New complaint")
+    # Added to an existing case.
+    FOLLOW_UP = "follow_up", _l("Follow-up")
+    # An auto-reply or bounce: recorded, never answered.
+    AUTO_REPLY = "auto_reply", _l("Auto-reply or bounce")
+    # Waiting for staff: oversized, malformed, unreadable, empty.
+    QUARANTINED = "quarantined", _l("In quarantine")
+    # Taken out of quarantine by staff and ingested.
+    RELEASED = "released", _l("Released")
+    # Staff decided it is not a complaint (kept, with the reason).
+    DISCARDED = "discarded", _l("Discarded")
 
 
 class InboundMail(db.Model):
@@ -42,3 +52,20 @@ class InboundMail(db.Model):
     case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_inbound_mail_status_received", "status", "received_at"),)
+
+    # -- who may do what with this message (role groups from accounts.roles) -----------------
+
+    def can_view(self, user: Any) -> bool:
+        """The readers of inbound mail (the INBOUND_MAIL desk) whose regions cover the message's
+        case; a message with no region yet (quarantine, an email complaint before screening)
+        only staff with all regions."""
+        if not INBOUND_MAIL.can_open(user):
+            return False
+        if user.all_regions:
+            return True
+        region = self.case.region if self.case is not None else None
+        return region is not None and user.can_see_region(region)
+
+    def can_manage(self, user: Any) -> bool:
+        """Release it from quarantine or discard it: the office (secretary, chair, admin)."""
+        return self.can_view(user) and has_role(user, OFFICE)

@@ -4,7 +4,8 @@ A new complaint (acknowledged through the outbox), a follow-up on an existing ca
 auto-reply or bounce (recorded, never answered), or the quarantine (kept with the reason
 until staff release or discard it). The raw message is durably stored as evidence before
 anything else, so nothing is lost; the same Message-ID is stored once. Nothing here
-commits: the CLI command or the view does, once.
+commits: the CLI command or the view does, once. Staff operations that cannot be done
+raise a `Refusal`.
 """
 
 import hashlib
@@ -23,25 +24,21 @@ from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.elections.queries import current_election
 from casework.evidence.services import StoredFile, attach
 from casework.extensions import db
 from casework.intake.models import Channel
-from casework.intake.services import EMAIL_RE, ComplaintDraft, IntakeError, submit_complaint
+from casework.intake.services import EMAIL_RE, ComplaintDraft, submit_complaint
 from casework.mailin import files, parse
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.mailin.routing import Target, find_target
 
-DEFAULT_MAX_SIZE = 30 * 2**20
 NARRATIVE_MAX = 20000
 FOLLOW_UP_MAX = 10000
 NO_TEXT = "[email without text: see the attached files]"
 EMPTY = "[email without text or usable attachments]"
 CUT = "\n[… cut here: the whole message is kept as evidence]"
-
-
-class MailinError(ValueError):
-    """A staff operation on inbound mail that cannot be done; the message is shown as is."""
 
 
 class _Unroutable(Exception):
@@ -57,7 +54,7 @@ class Received:
 
 
 def max_size() -> int:
-    return int(current_app.config.get("CASEWORK_MAIL_MAX_SIZE") or DEFAULT_MAX_SIZE)
+    return int(current_app.config["CASEWORK_MAIL_MAX_SIZE"])
 
 
 def _cut(value: str | None, length: int) -> str:
@@ -136,7 +133,7 @@ def _route(mail: InboundMail, parsed: parse.ParsedMail, raw: StoredFile, *, acto
                            [*accepted, raw], actor, answer=not loop)
     except _Unroutable as problem:
         if released:
-            raise MailinError(problem.reason) from None
+            raise Refusal("invalid", problem.reason) from None
         _quarantine(mail, problem.reason)
         return
     mail.reason = _cut("; ".join(refused), 500) or None
@@ -160,10 +157,11 @@ def _new_complaint(mail: InboundMail, parsed: parse.ParsedMail, narrative: str,
         submission_key=submission_key(mail.message_key))
     try:
         submission = submit_complaint(draft, [], channel=Channel.EMAIL)
-    except IntakeError as error:
+    except Refusal as error:
         with force_locale("en"):
-            raise _Unroutable("not accepted as a complaint: " + "; ".join(
-                f"{field}: {message}" for field, message in error.errors.items())) from None
+            raise _Unroutable("not accepted as a complaint: " + ("; ".join(
+                f"{field}: {message}" for field, message in error.errors.items())
+                or str(error))) from None
     if not submission.replayed:
         for stored in evidence:
             attach(submission.case, stored, complaint=submission.complaint,
@@ -231,14 +229,15 @@ def _handled(mail: InboundMail, actor: Any) -> None:
 
 def release(mail: InboundMail, actor: Any) -> InboundMail:
     """Staff take a message out of quarantine: it is ingested from its stored bytes, without
-    the size limit or the structure checks. MailinError if that cannot be done."""
+    the size limit or the structure checks. A Refusal if that cannot be done (the audit entry
+    of a failed integrity check is kept by the caller's commit)."""
     if mail.status is not InboundStatus.QUARANTINED:
-        raise MailinError(str(_l("Only a message in quarantine can be released.")))
+        raise Refusal("not_allowed", _l("Only a message in quarantine can be released."))
     try:
         raw = files.read_raw(mail, actor=actor)
     except files.RawMessageMissing:
-        raise MailinError(str(_l("The stored message is missing or damaged; it cannot be "
-                                 "released. The failure has been recorded."))) from None
+        raise Refusal("not_allowed", _l("The stored message is missing or damaged; it cannot "
+                                        "be released. The failure has been recorded.")) from None
     quarantined_for = mail.reason
     _route(mail, parse.parse_message(raw, strict=False), files.raw_stored_file(mail),
            actor=actor, released=True)
@@ -253,9 +252,10 @@ def discard(mail: InboundMail, actor: Any, reason: str) -> InboundMail:
     """Staff decide a quarantined message is not a complaint; it stays recorded and stored."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise MailinError(str(_l("Give the reason for discarding the message.")))
+        raise Refusal("missing", _l("Give the reason for discarding the message."),
+                      field="reason")
     if mail.status is not InboundStatus.QUARANTINED:
-        raise MailinError(str(_l("Only a message in quarantine can be discarded.")))
+        raise Refusal("not_allowed", _l("Only a message in quarantine can be discarded."))
     previous = mail.reason
     mail.status, mail.reason = InboundStatus.DISCARDED, _cut(reason, 500)
     _handled(mail, actor)

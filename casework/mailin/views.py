@@ -4,10 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.accounts.roles import INBOUND_MAIL
+from casework.core.refusal import Refusal
+from casework.core.web import load_or_404, require, submit
 from casework.extensions import db
 from casework.mailin import files, queries, services
-from casework.mailin.access import can_manage, can_view
-from casework.mailin.forms import STATUS_LABELS, DiscardForm, ReleaseForm
+from casework.mailin.forms import DiscardForm, ReleaseForm
 from casework.mailin.models import InboundMail, InboundStatus
 
 bp = Blueprint("mailin", __name__)
@@ -22,33 +24,35 @@ def _status_filter() -> InboundStatus | None:
 
 @bp.get("/staff/mail")
 def inbound_list():
-    if not can_view(current_user):
-        abort(403)
+    require(INBOUND_MAIL.can_open(current_user))
     status = _status_filter()
     rows, next_before = queries.inbound_page(current_user, status=status,
                                              before=request.args.get("before", type=int))
-    return render_template("mailin/list.html", rows=rows, status=status, labels=STATUS_LABELS,
-                           next_before=next_before, quarantined=queries.quarantine_count())
+    return render_template("mailin/list.html", rows=rows, status=status,
+                           statuses=list(InboundStatus), next_before=next_before,
+                           quarantined=queries.quarantine_count())
 
 
-def _load(mail_id: int, check) -> InboundMail:
-    mail = db.get_or_404(InboundMail, mail_id)
-    if not check(current_user, mail):
-        abort(403)
-    return mail
+def _mail_or_404(mail_id: int) -> InboundMail:
+    return load_or_404(db.session.get(InboundMail, mail_id))
+
+
+def _detail_url(mail: InboundMail) -> str:
+    return url_for("mailin.inbound_detail", mail_id=mail.id)
 
 
 @bp.get("/staff/mail/<int:mail_id>")
 def inbound_detail(mail_id: int):
-    mail = _load(mail_id, can_view)
-    return render_template("mailin/detail.html", mail=mail, labels=STATUS_LABELS,
-                           headers=files.header_summary(mail), can_manage=can_manage(current_user, mail),
+    mail = _mail_or_404(mail_id)
+    require(mail.can_view(current_user))
+    return render_template("mailin/detail.html", mail=mail, headers=files.header_summary(mail),
                            release_form=ReleaseForm(), discard_form=DiscardForm())
 
 
 @bp.get("/staff/mail/<int:mail_id>/raw")
 def inbound_raw(mail_id: int):
-    mail = _load(mail_id, can_view)
+    mail = _mail_or_404(mail_id)
+    require(mail.can_view(current_user))
     response = files.raw_download_response(mail, current_user)
     db.session.commit()  # the download (or the failed integrity check) is audited
     return response
@@ -56,34 +60,35 @@ def inbound_raw(mail_id: int):
 
 @bp.post("/staff/mail/<int:mail_id>/release")
 def inbound_release(mail_id: int):
-    mail = _load(mail_id, can_manage)
+    mail = _mail_or_404(mail_id)
+    require(mail.can_manage(current_user))
     if not ReleaseForm().validate_on_submit():
         abort(400)
     try:
         services.release(mail, current_user)
-    except services.MailinError as error:
-        db.session.commit()  # keeps the audit entry of a failed integrity check, changes nothing else
-        flash(str(error), "error")
+    except Refusal as refusal:
+        # Not submit(): a refused release changed nothing, but the audit entry of a failed
+        # integrity check must be kept.
+        db.session.commit()
+        flash(str(refusal), "error")
     else:
         db.session.commit()
         flash(_("The message was released and filed on case %(reference)s.",
                 reference=mail.case.reference if mail.case else "—"), "info")
-    return redirect(url_for("mailin.inbound_detail", mail_id=mail_id))
+    return redirect(_detail_url(mail))
 
 
 @bp.post("/staff/mail/<int:mail_id>/discard")
 def inbound_discard(mail_id: int):
-    mail = _load(mail_id, can_manage)
+    mail = _mail_or_404(mail_id)
+    require(mail.can_manage(current_user))
     form = DiscardForm()
-    if not form.validate_on_submit():
-        flash(_("Give the reason for discarding the message."), "error")
-        return redirect(url_for("mailin.inbound_detail", mail_id=mail_id))
-    try:
-        services.discard(mail, current_user, form.reason.data)
-    except services.MailinError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The message was discarded. It stays recorded with your reason."), "info")
-    return redirect(url_for("mailin.inbound_detail", mail_id=mail_id))
+
+    def back_with_errors(_status: int, loose: list[str]):
+        for message in [*loose, *(m for errors in form.errors.values() for m in errors)]:
+            flash(str(message), "error")
+        return redirect(_detail_url(mail))
+
+    return submit(form, lambda: services.discard(mail, current_user, form.reason.data),
+                  page=back_with_errors, done=_detail_url(mail),
+                  flash_message=_("The message was discarded. It stays recorded with your reason."))

@@ -25,15 +25,13 @@ log = logging.getLogger("casework.notifications")
 
 QUEUE = "casework"
 STALE_CLAIM = timedelta(minutes=10)  # a "sending" row this old belongs to a dead worker
-DEFAULTS = {"CASEWORK_OUTBOX_BACKOFF_SECONDS": 30, "CASEWORK_OUTBOX_MAX_ATTEMPTS": 12,
-            "CASEWORK_SMTP_TIMEOUT": 30}  # seconds, attempts, seconds
 _IMPORT_PID = os.getpid()
 _app = None  # the app of a standalone RQ job process, created once
 
 
 def _setting(name: str) -> int:
-    value = current_app.config.get(name)
-    return DEFAULTS[name] if value is None else int(value)
+    """A number of the outbox settings (their defaults are in casework/config.py)."""
+    return int(current_app.config[name])
 
 
 def backoff(attempts: int) -> timedelta:

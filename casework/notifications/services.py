@@ -17,7 +17,6 @@ from casework.notifications.models import OutboxMessage, OutboxStatus
 
 FALLBACK_LANGUAGE = "kk"
 SUBJECT_MAX = 300
-DEFAULT_MAIL_DOMAIN = "casework.local"
 
 
 def message_language(language: str | None) -> str:
@@ -60,7 +59,7 @@ def enqueue_email(
         return None
     language = message_language(language)
     subject, body = render_email(template, language, context)
-    domain = current_app.config.get("CASEWORK_MAIL_DOMAIN") or DEFAULT_MAIL_DOMAIN
+    domain = current_app.config["CASEWORK_MAIL_DOMAIN"]
     message = OutboxMessage(
         dedupe_key=dedupe_key,
         template=template,

@@ -35,7 +35,7 @@ from casework.core.db import utcnow
 from casework.core.timezones import day_bounds
 from casework.elections.models import Election
 from casework.extensions import db
-from casework.hotline.models import PURPOSE_LABELS, Call, CallPurpose
+from casework.hotline.models import Call, CallPurpose
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Table
@@ -201,7 +201,7 @@ def _calls(scope: QueueScope, start: datetime, end: datetime) -> Table:
         statement = statement.join(Case, Case.id == Call.case_id).where(
             *_scoped(scope, Case.election_id == scope.election.id))
     counts = {CallPurpose(p): n for p, n in db.session.execute(statement)}
-    rows = [[str(label), counts.get(p, 0)] for p, label in PURPOSE_LABELS.items()]
+    rows = [[str(p.label), counts.get(p, 0)] for p in CallPurpose]
     rows.append([_("Total"), sum(counts.values())])
     return Table(_("Hotline calls"), [_("Purpose"), _("Calls")], rows)
 

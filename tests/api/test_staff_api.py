@@ -7,12 +7,15 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from casework.accounts import tokens
 from casework.cases.models import Case, CaseState
 from casework.cases.review_models import CaseTransition
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.problems import refused
+from casework.core.refusal import Refusal
 from casework.extensions import db
 from tests.decisions import conftest as shared
 
@@ -304,6 +307,38 @@ def test_a_merge_through_the_api(client, make_case, committee):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert state_of(case) is CaseState.MERGED
     assert db.session.scalar(select(Case.merged_into_id).where(Case.id == case.id)) == target.id
+
+
+def test_a_move_the_role_may_not_take_is_the_workflows_own_403(client, make_case, committee):
+    case, target = make_case(CaseState.SCREENING), make_case(CaseState.INVESTIGATION)
+    plain = token_for(committee["r1"])  # a reviewer: merging is for the leads
+    body = assert_problem(move(client, case, plain, "merge", into=target.reference), 403)
+    assert body["title"] != "Not allowed"  # the workflow's refusal, not the API's role check
+    assert state_of(case) is CaseState.SCREENING
+
+
+# -- problems are raised, never returned --------------------------------------------------
+
+@pytest.mark.parametrize("code, status", [
+    ("forbidden", 403), ("conflict_of_interest", 403), ("not_found", 404), ("not_allowed", 409),
+    ("conflict", 409), ("too_large", 413), ("missing", 422), ("invalid", 422),
+    ("a code nobody knows", 422)])
+def test_a_refusal_is_raised_with_the_status_of_its_code(app, code, status):
+    with app.test_request_context("/api/v1/cases"), pytest.raises(HTTPException) as raised:
+        refused(Refusal(code, "No.", field="into"))
+    response = raised.value.response
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert response.get_json() == {"type": "about:blank", "title": "No.", "status": status,
+                                   "errors": [{"field": "into", "message": "No."}]}
+
+
+def test_an_unknown_case_is_404_before_the_role_is_refused(client, election, make_case):
+    case = make_case(CaseState.RECEIVED)
+    plain = token_for(member(election, "admin", "Someone Admin"))
+    assert_problem(client.get("/api/v1/cases/NOPE-00001", headers=bearer(plain)), 404)
+    assert_problem(move(client, Case(reference="NOPE-00001", state=CaseState.RECEIVED), plain,
+                        "start_screening"), 404)
+    assert_problem(client.get(f"/api/v1/cases/{case.reference}", headers=bearer(plain)), 403)
 
 
 # -- the list -----------------------------------------------------------------------------

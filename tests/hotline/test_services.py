@@ -11,14 +11,15 @@ from sqlalchemy import event, func, select
 from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor, PublicStatus
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.hotline import services
 from casework.hotline.models import Call, CallPurpose
-from casework.hotline.services import HotlineError, LogFilters
+from casework.hotline.services import LogFilters
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
-from casework.intake.services import IntakeError, Upload, public_messages
+from casework.intake.services import Upload, public_messages
 from tests.intake.conftest import PDF, png_bytes
 
 NUMBER = "+77011234567"
@@ -64,7 +65,7 @@ def test_an_empty_number_means_withheld(typed):
 
 @pytest.mark.parametrize("typed", ["123", "abc", "+7 701 12", "8 701 123 45 67 89 00"])
 def test_an_invalid_number_is_refused_with_a_message(typed):
-    with pytest.raises(HotlineError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.normalize_number(typed)
     assert "not a valid phone number" in str(refused.value.errors["number"])
 
@@ -102,13 +103,13 @@ def test_a_withheld_number_is_a_call_without_a_number(operator):
 
 
 def test_starting_a_call_checks_language_number_and_the_open_call(operator):
-    with pytest.raises(HotlineError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.start_call(operator, number="", language="de")
     assert "language" in refused.value.errors
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.start_call(operator, number="12", language="kk")
     new_call(operator)
-    with pytest.raises(HotlineError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.start_call(operator, number="", language="kk")
     assert "Finish the current call" in str(refused.value.errors["call"])
     db.session.rollback()
@@ -118,19 +119,19 @@ def test_starting_a_call_checks_language_number_and_the_open_call(operator):
 def test_only_the_calls_operator_finishes_it_once_with_a_purpose(operator, make_user):
     call = new_call(operator)
     other = make_user("operator", email="second@test.kz")
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.finish_call(call, other, purpose="other", note="")
-    with pytest.raises(HotlineError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.finish_call(call, operator, purpose="", note="")
     assert "purpose" in refused.value.errors
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.finish_call(call, operator, purpose="gossip", note="")
-    with pytest.raises(HotlineError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.finish_call(call, operator, purpose="other", note="x" * 1001)
     assert "note" in refused.value.errors
     services.finish_call(call, operator, purpose="evoting_problem", note="  cannot log in  ")
     assert call.note == "cannot log in"
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.finish_call(call, operator, purpose="other", note="")
 
 
@@ -156,7 +157,7 @@ def test_a_phone_the_caller_dictates_is_normalized_and_used(operator, make_draft
     _call, submission = complaint_call(operator, make_draft, phone="8 777 765 43 21")
     assert submission.complaint.phone == "+77777654321"
     call = new_call(operator, "")
-    with pytest.raises(IntakeError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.record_complaint(call, operator, make_draft(phone="12"), [])
     assert "phone" in refused.value.errors
 
@@ -192,7 +193,7 @@ def test_one_complaint_per_call_and_a_resent_form_is_the_same_one(operator, make
     again = services.record_complaint(call, operator, make_draft(submission_key=draft.submission_key),
                                       [])
     assert again.replayed and again.complaint.id == first.complaint.id
-    with pytest.raises(IntakeError):
+    with pytest.raises(Refusal):
         services.record_complaint(call, operator, make_draft(), [])
     db.session.rollback()
     assert count(Complaint) == 1
@@ -201,10 +202,10 @@ def test_one_complaint_per_call_and_a_resent_form_is_the_same_one(operator, make
 def test_a_finished_call_or_someone_elses_call_takes_no_complaint(operator, make_user, make_draft):
     call = new_call(operator)
     other = make_user("operator", email="second@test.kz")
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.record_complaint(call, other, make_draft(), [])
     services.finish_call(call, operator, purpose="other", note="")
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.record_complaint(call, operator, make_draft(), [])
 
 
@@ -286,12 +287,12 @@ def test_follow_up_refuses_a_second_case_a_foreign_complaint_and_a_long_message(
     _a, one = complaint_call(operator, make_draft)
     _b, two = complaint_call(operator, make_draft, number="8 777 111 22 33")
     call = new_call(operator)
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.log_follow_up(call, operator, one.case, "x", complaint=two.complaint)
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.log_follow_up(call, operator, one.case, "x" * 10001)
     services.log_follow_up(call, operator, one.case, "first")
-    with pytest.raises(HotlineError):
+    with pytest.raises(Refusal):
         services.log_follow_up(call, operator, two.case, "second")
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from casework.accounts.models import User
 from casework.core.audit import AuditEntry
+from casework.core.refusal import Refusal
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
@@ -43,7 +44,7 @@ def test_release_files_an_oversized_message_as_a_complaint(secretary, mail_limit
     assert ack.recipient == "big@example.kz" and ack.case_id == mail.case_id
     entry = last_audit("mail.released")
     assert entry.actor_id == secretary.id and entry.details["case"] == mail.case.reference
-    with pytest.raises(services.MailinError):
+    with pytest.raises(Refusal):
         services.release(mail, secretary)  # once only
 
 
@@ -70,7 +71,7 @@ def test_a_released_bounce_is_filed_but_still_never_answered(secretary, mail_lim
 def test_discard_needs_a_reason_and_keeps_the_message(secretary):
     raw = b"From: x@example.kz\r\nSubject: s\r\nnot a header\r\n\r\nbody\r\n"
     mail = ingest(raw).mail
-    with pytest.raises(services.MailinError):
+    with pytest.raises(Refusal):
         services.discard(mail, secretary, "   ")
     services.discard(mail, secretary, "Spam, not about the election")
     db.session.commit()
@@ -78,7 +79,7 @@ def test_discard_needs_a_reason_and_keeps_the_message(secretary):
     assert stored_bytes(mail.raw_sha256) == raw  # never deleted
     entry = last_audit("mail.discarded")
     assert entry.details["quarantine_reason"].startswith("broken header section")
-    with pytest.raises(services.MailinError):
+    with pytest.raises(Refusal):
         services.release(mail, secretary)
 
 
@@ -86,7 +87,7 @@ def test_release_refuses_when_the_stored_message_is_damaged(secretary, app):
     mail = ingest(b"\x00garbage").mail
     mail.raw_sha256 = "0" * 64  # points at nothing
     db.session.commit()
-    with pytest.raises(services.MailinError):
+    with pytest.raises(Refusal):
         services.release(mail, secretary)
     assert last_audit("mail.integrity_failed").details["problem"] == "missing"
     assert mail.status is InboundStatus.QUARANTINED
