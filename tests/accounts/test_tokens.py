@@ -13,7 +13,7 @@ from casework.accounts.token_models import ApiToken
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.extensions import db
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
 
 TOKEN_RE = re.compile(r'value="(cw_[A-Za-z0-9_-]+)"')
 

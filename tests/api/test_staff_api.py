@@ -14,11 +14,9 @@ from casework.cases.review_models import CaseTransition
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.extensions import db
-from tests.decisions import conftest as shared
+from tests.factories import member
 
-# The decisions area's fixtures (english: answers in English, autouse).
-committee, english, make_case, member = (shared.committee, shared.english, shared.make_case,
-                                         shared.member)
+pytestmark = pytest.mark.usefixtures("english")  # answers in English
 
 STAFF_PATHS = {"/cases": "get", "/cases/{reference}": "get",
                "/cases/{reference}/transitions": "post", "/statistics": "get"}

@@ -20,40 +20,28 @@ from casework.cases.staff_services import (
 )
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Region
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.set_cookie("casework_lang", "en")
-
-
-def region(election, code: str) -> Region:
-    return db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                  Region.code == code))
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
 def candidates(election):
-    made = {code: Candidate(election_id=election.id, code=code, name_kk=name, name_ru=name,
-                            name_en=name, region_id=region(election, "KZ-KAR").id)
+    made = {code: factories.candidate(election, code, name)
             for code, name in (("C01", "Asan Usenov"), ("C02", "Bota Bekova"))}
-    db.session.add_all(made.values())
     db.session.commit()
     return made
 
 
 @pytest.fixture
 def make_case(election, candidates):
+    """A case in screening (unless told otherwise) accusing candidates by code."""
     def make(region_code="KZ-KAR-BAL", accused=("C01",), state=CaseState.SCREENING) -> Case:
-        case = open_case(election=election, region=region(election, region_code),
-                         category=Category.VOTE_BUYING, station=None,
-                         accused=[candidates[c] for c in accused])
-        case.state = state  # test set-up only
+        case = factories.case(election, state, region_code,
+                              accused=[candidates[c] for c in accused])
         db.session.commit()
         return case
 

@@ -21,7 +21,7 @@ from casework.results.certification import certify
 from casework.sanctions.appeals import decide_appeal, record_appeal
 from casework.sanctions.services import approve_sanction, propose_sanction, reject_sanction
 from tests import factories
-from tests.decisions.conftest import region, station
+from tests.factories import region, station
 
 PASSWORD = factories.PASSWORD
 ATOM = "{http://www.w3.org/2005/Atom}"

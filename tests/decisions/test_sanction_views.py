@@ -21,8 +21,8 @@ from casework.extensions import db
 from casework.sanctions.models import Sanction, SanctionStatus
 from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
-from tests.conftest import csrf_from
-from tests.decisions.conftest import region, station
+from tests.factories import region, station
+from tests.plugin.data import csrf_from
 
 PASSWORD = factories.PASSWORD
 SUMMARY = "Vote buying at BAL-001 confirmed by video and witnesses."

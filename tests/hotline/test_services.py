@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor, PublicStatus
 from casework.core.audit import AuditEntry
@@ -19,13 +19,9 @@ from casework.hotline.services import HotlineError, LogFilters
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import IntakeError, Upload, public_messages
-from tests.intake.conftest import PDF, png_bytes
+from tests.plugin.data import PDF, count, png_bytes
 
 NUMBER = "+77011234567"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def new_call(operator, number="8 701 123 45 67", language="ru", now=None) -> Call:
