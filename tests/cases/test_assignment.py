@@ -3,7 +3,7 @@ conflict with an accused candidate), their loads in one GROUP BY, reassigning, a
 declared conflict keeping a member off the cases about the candidate."""
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
@@ -24,6 +24,7 @@ from casework.extensions import db
 from casework.notifications.models import OutboxMessage
 from tests import factories
 from tests.plugin.data import csrf_from
+from tests.plugin.queries import counted_queries
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -153,16 +154,8 @@ def test_loads_count_open_cases_per_member_in_one_group_by(staff, make_case, ele
     db.session.commit()
     assert staff["secretary"].is_active and election.id  # loaded again before counting
 
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted_queries() as statements:
         loads = reviewer_loads(election, staff["secretary"])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     by_email = {user.email: n for user, n in loads}
     assert by_email == {"kar@test.kz": 3, "bal@test.kz": 1, "ala@test.kz": 0,
                         "secretary@test.kz": 0, "chair@test.kz": 0,

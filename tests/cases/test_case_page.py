@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
 from casework.cases import staff_services, views
@@ -37,6 +37,7 @@ from casework.notifications.models import OutboxMessage
 from tests import factories
 from tests.plugin.data import NARRATIVE_T2020 as NARRATIVE
 from tests.plugin.data import PDF, csrf_from, png_bytes
+from tests.plugin.queries import counted_queries
 
 NOTE = "Internal: the operator thinks the caller works for a rival campaign."
 
@@ -442,16 +443,8 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
     add_everything(case, people)
 
     def count_queries(fn):
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
+        with counted_queries() as statements:
             result = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
         return result, len(statements)
 
     db.session.expire_all()

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from casework.accounts.models import Role
 from casework.cases.models import Case, CaseState, Category
@@ -27,6 +27,7 @@ from casework.extensions import db
 from casework.intake.models import Channel
 from tests import factories
 from tests.factories import region
+from tests.plugin.queries import counted_queries
 
 S = CaseState
 T0 = datetime(2026, 1, 10, 8, 0)
@@ -299,18 +300,8 @@ def test_the_page_keeps_to_the_scope_over_http(client, login, election, make_use
 # -- HTTP ----------------------------------------------------------------------------------------
 
 def count_statements(app, action) -> int:
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted_queries() as statements:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 

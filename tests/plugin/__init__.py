@@ -12,5 +12,6 @@ One module per subject; fixtures are available to every test without an import:
 - mail:     `smtp_server` (a real SMTP server Flask-Mail sends to)
 
 Plain helpers are imported: sample texts and files, the CSRF token, a free port and a row
-count from tests/plugin/data.py; the browser harness from tests/plugin/browser.py. Model builders live in tests/factories.py.
+count from tests/plugin/data.py; the one query counter from tests/plugin/queries.py; the
+browser harness from tests/plugin/browser.py. Model builders live in tests/factories.py.
 """

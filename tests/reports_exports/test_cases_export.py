@@ -4,10 +4,11 @@ filters, region scope, contact columns by role, the audit entry, formula injecti
 import json
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casework.core.audit import AuditEntry
 from casework.extensions import db
+from tests.plugin.queries import counted_queries
 from tests.reports_exports.helpers import FORMULA_NAME, read_csv, read_xlsx
 
 HEADER = ["Reference", "Created", "State", "Public status", "Category", "Region code", "Region",
@@ -231,16 +232,8 @@ def test_queries_do_not_grow_with_rows(app, client, login, world, staff, electio
     login(client, staff["secretary"])
 
     def statements() -> int:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_queries() as seen:
             assert len(read_csv(download(client, "csv"))) > 1
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(seen)
 
     before = statements()
