@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from casework import PROJECT_ROOT, create_app
 from casework.cases import search_models
 from casework.extensions import db
-from tests.conftest import PG_URL, TEST_CONFIG, create_pg_database, drop_pg_database
+from tests.plugin.app import PG_URL, TEST_CONFIG, create_pg_database, drop_pg_database
 
 MIGRATIONS = str(PROJECT_ROOT / "migrations")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

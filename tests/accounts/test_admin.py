@@ -7,7 +7,7 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.core.audit import AuditEntry
 from casework.extensions import db
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
 
 
 @pytest.fixture

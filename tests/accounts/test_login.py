@@ -8,8 +8,8 @@ from casework.accounts.models import LoginFailure, User
 from casework.accounts.services import set_disabled
 from casework.core.audit import AuditEntry
 from casework.extensions import db
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+from tests.plugin.data import csrf_from
 
 
 def test_password_is_hashed_with_argon2id(make_user):

@@ -14,7 +14,7 @@ from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.extensions import db
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
 
 TOKEN_RE = re.compile(r'value="(cw_[A-Za-z0-9_-]+)"')
 

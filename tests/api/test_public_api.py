@@ -13,7 +13,7 @@ from casework.cases.models import Case
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
-from tests.intake.conftest import NARRATIVE, PDF, png_bytes
+from tests.plugin.data import NARRATIVE, PDF, png_bytes
 
 
 @pytest.fixture

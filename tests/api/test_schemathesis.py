@@ -24,7 +24,6 @@ from casework.cases.services import open_case
 from casework.core.ratelimit import limiter
 from casework.elections.models import Candidate, Election, Region
 from casework.extensions import db
-from tests.api.conftest import demo  # noqa: F401 - the demo election and accounts
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -33,7 +32,7 @@ STATES = [CaseState.RECEIVED, CaseState.SCREENING, CaseState.INVESTIGATION,
 
 
 @pytest.fixture
-def world(app, demo):  # noqa: F811 - the fixture imported above
+def world(app, demo):
     """The secretary's token and the references of a few cases of the demo election."""
     election = db.session.scalar(select(Election))
     regions = list(db.session.scalars(select(Region).where(Region.election_id == election.id,

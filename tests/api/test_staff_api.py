@@ -17,11 +17,9 @@ from casework.core.db import utcnow
 from casework.core.problems import refused
 from casework.core.refusal import Refusal
 from casework.extensions import db
-from tests.decisions import conftest as shared
+from tests.factories import member
 
-# The decisions area's fixtures (english: answers in English, autouse).
-committee, english, make_case, member = (shared.committee, shared.english, shared.make_case,
-                                         shared.member)
+pytestmark = pytest.mark.usefixtures("english")  # answers in English
 
 STAFF_PATHS = {"/cases": "get", "/cases/{reference}": "get",
                "/cases/{reference}/transitions": "post", "/statistics": "get"}

@@ -1,39 +1,21 @@
 """Browser harness: Playwright drives Debian's Chromium against the app served on loopback.
 
 Without Chromium (or the playwright package) the browser tests skip with a clear
-message, unless CASEWORK_REQUIRE_BROWSER=1, where they fail.
+message, unless CASEWORK_REQUIRE_BROWSER=1, where they fail. The seeded `demo` and the
+fresh rate limits come from the shared plugin (tests/plugin).
 """
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.intake.conftest import demo, fresh_limits  # noqa: F401 - the seeded demo, reset limits
-
-CHROMIUM = os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("CASEWORK_REQUIRE_BROWSER") == "1"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run",
-               "--disable-quic"]
-
-
-def _unavailable() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[test]')"
-    return None
+from tests.plugin.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, REQUIRED, unavailable
 
 
 @pytest.fixture(scope="session")
 def browser():
-    reason = _unavailable()
+    reason = unavailable()
     if reason:
         if REQUIRED:
             pytest.fail(f"CASEWORK_REQUIRE_BROWSER=1 but {reason}")

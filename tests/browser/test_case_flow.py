@@ -12,7 +12,8 @@ from casework.cases.models import Case, CaseState
 from casework.elections.models import Election
 from casework.extensions import db
 from tests import factories
-from tests.intake.conftest import NARRATIVE, png_bytes
+from tests.plugin.browser import context_page
+from tests.plugin.data import NARRATIVE, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +28,6 @@ def staff(demo):
     return {"reviewer": factories.user("reviewer", election=election, email="kar@test.kz",
                                        regions=["KZ-KAR"]),
             "chair": factories.user("chair", election=election, email="chair@test.kz")}
-
-
-def context_page(browser, locale="en-US"):
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
 
 
 def log_in(page, live_server, user):

@@ -15,7 +15,7 @@ from casework.elections.models import Candidate
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
-from tests.intake.conftest import NARRATIVE, PDF, png_bytes
+from tests.plugin.data import NARRATIVE, PDF, png_bytes
 
 pytestmark = pytest.mark.browser
 

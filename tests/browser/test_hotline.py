@@ -14,8 +14,8 @@ from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from tests import factories
-from tests.browser.conftest import ARTIFACTS
-from tests.intake.conftest import NARRATIVE, demo, fresh_limits  # noqa: F401 - shared fixtures
+from tests.plugin.browser import ARTIFACTS
+from tests.plugin.data import NARRATIVE
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def finish_call(page, purpose, note):
     page.wait_for_selector("#start-form")
 
 
-def test_operator_logs_calls_records_a_complaint_and_follows_it_up(desk, live_server, demo,  # noqa: F811
+def test_operator_logs_calls_records_a_complaint_and_follows_it_up(desk, live_server, demo,
                                                                    make_user):
     page = desk
     operator = make_user("operator", regions=None)

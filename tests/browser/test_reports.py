@@ -15,7 +15,7 @@ from casework.demo.cases import seed_cases
 from casework.elections.models import Region
 from casework.extensions import db
 from casework.reports.cache import page_cache
-from tests.browser.test_case_flow import context_page
+from tests.plugin.browser import context_page
 
 pytestmark = pytest.mark.browser
 

@@ -29,7 +29,7 @@ from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
 from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
-from tests.browser.test_case_flow import context_page
+from tests.plugin.browser import context_page
 
 pytestmark = pytest.mark.browser
 

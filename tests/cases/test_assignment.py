@@ -3,7 +3,7 @@ conflict with an accused candidate), their loads in one GROUP BY, reassigning, a
 declared conflict keeping a member off the cases about the candidate."""
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
@@ -20,40 +20,29 @@ from casework.cases.staff_services import (
 )
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Region
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
+from tests.plugin.queries import counted_queries
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.set_cookie("casework_lang", "en")
-
-
-def region(election, code: str) -> Region:
-    return db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                  Region.code == code))
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
 def candidates(election):
-    made = {code: Candidate(election_id=election.id, code=code, name_kk=name, name_ru=name,
-                            name_en=name, region_id=region(election, "KZ-KAR").id)
+    made = {code: factories.candidate(election, code, name)
             for code, name in (("C01", "Asan Usenov"), ("C02", "Bota Bekova"))}
-    db.session.add_all(made.values())
     db.session.commit()
     return made
 
 
 @pytest.fixture
 def make_case(election, candidates):
+    """A case in screening (unless told otherwise) accusing candidates by code."""
     def make(region_code="KZ-KAR-BAL", accused=("C01",), state=CaseState.SCREENING) -> Case:
-        case = open_case(election=election, region=region(election, region_code),
-                         category=Category.VOTE_BUYING, station=None,
-                         accused=[candidates[c] for c in accused])
-        case.state = state  # test set-up only
+        case = factories.case(election, state, region_code,
+                              accused=[candidates[c] for c in accused])
         db.session.commit()
         return case
 
@@ -165,16 +154,8 @@ def test_loads_count_open_cases_per_member_in_one_group_by(staff, make_case, ele
     db.session.commit()
     assert staff["secretary"].is_active and election.id  # loaded again before counting
 
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted_queries() as statements:
         loads = reviewer_loads(election, staff["secretary"])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     by_email = {user.email: n for user, n in loads}
     assert by_email == {"kar@test.kz": 3, "bal@test.kz": 1, "ala@test.kz": 0,
                         "secretary@test.kz": 0, "chair@test.kz": 0,

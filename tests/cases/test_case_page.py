@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
 from casework.cases import staff_services, views
@@ -25,7 +25,7 @@ from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.audit import AuditEntry, verify
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Region
+from casework.elections.models import Candidate
 from casework.evidence.models import EvidenceItem
 from casework.evidence.storage import get_storage
 from casework.extensions import db
@@ -35,46 +35,22 @@ from casework.intake.services import ComplaintDraft, Upload, add_reply, submit_c
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import csrf_from
-from tests.evidence.conftest import PDF, png_bytes
+from tests.plugin.data import NARRATIVE_T2020 as NARRATIVE
+from tests.plugin.data import PDF, csrf_from, png_bytes
+from tests.plugin.queries import counted_queries
 
-NARRATIVE = ("At polling station BAL-001 in Balkhash a man offered voters 5000 tenge to vote "
-             "for a candidate; I saw it at 10:30 near the entrance.")
 NOTE = "Internal: the operator thinks the caller works for a rival campaign."
 
 
 # -- set-up ---------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def evidence_dir(app, tmp_path):
-    saved = app.config.get("CASEWORK_EVIDENCE_DIR")
-    cached = app.extensions.pop("casework_storage", None)
-    app.config["CASEWORK_EVIDENCE_DIR"] = str(tmp_path / "evidence")
-    yield tmp_path / "evidence"
-    app.config["CASEWORK_EVIDENCE_DIR"] = saved
-    app.extensions.pop("casework_storage", None)
-    if cached is not None:
-        app.extensions["casework_storage"] = cached
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.set_cookie("casework_lang", "en")
-
-
-def region(election, code: str) -> Region:
-    return db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                  Region.code == code))
+pytestmark = pytest.mark.usefixtures("evidence_dir", "english")
 
 
 def candidate(election, code: str = "C01", name: str = "Asan Usenov") -> Candidate:
-    found = db.session.scalar(select(Candidate).where(Candidate.election_id == election.id,
-                                                      Candidate.code == code))
-    if found is None:
-        found = Candidate(election_id=election.id, code=code, name_kk=name, name_ru=name,
-                          name_en=name, region_id=region(election, "KZ-KAR").id)
-        db.session.add(found)
-        db.session.commit()
+    """Asan Usenov unless told otherwise, committed."""
+    found = factories.candidate(election, code, name)
+    db.session.commit()
     return found
 
 
@@ -467,16 +443,8 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
     add_everything(case, people)
 
     def count_queries(fn):
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
+        with counted_queries() as statements:
             result = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
         return result, len(statements)
 
     db.session.expire_all()

@@ -2,6 +2,7 @@
 queries, and the secretaries' daily digest (through the outbox and a real SMTP server)."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,18 +18,15 @@ from casework.cases.deadlines import (
     overdue_and_due_soon,
     send_daily_digest,
 )
-from casework.cases.models import Case, CaseState, Category
+from casework.cases.models import CaseState
 from casework.cases.review_models import CaseDeadline, ScreeningChecklist
-from casework.cases.services import open_case
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.db import utcnow
-from casework.elections.models import Region
 from casework.extensions import db
 from casework.notifications.delivery import deliver_due
 from casework.notifications.models import OutboxMessage
 from tests import factories
-from tests.notifications.conftest import smtp_server  # noqa: F401 - the real SMTP fixture
 
 S = CaseState
 H = timedelta(hours=1)
@@ -36,14 +34,8 @@ H = timedelta(hours=1)
 T0 = datetime(2020, 6, 1, 3, 0)
 
 
-def make_case(election, state=S.RECEIVED, *, created_at=T0, region_code="KZ-KAR-BAL") -> Case:
-    region = db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                    Region.code == region_code))
-    case = open_case(election=election, region=region, category=Category.VOTE_BUYING,
-                     station=None, accused=[])
-    case.state, case.created_at = state, created_at
-    db.session.flush()
-    return case
+# make_case(election, state=RECEIVED, region_code="KZ-KAR-BAL", created_at=T0): received at T0.
+make_case = partial(factories.case, created_at=T0)
 
 
 def deadline(case) -> CaseDeadline | None:
@@ -228,7 +220,7 @@ def test_no_digest_when_nothing_is_late(election):
     assert send_daily_digest(election, T0 + H) == 0
 
 
-def test_the_digest_is_delivered_through_smtp(election, calendar, smtp_server):  # noqa: F811
+def test_the_digest_is_delivered_through_smtp(election, calendar, smtp_server):
     now, cases = calendar
     factories.user("secretary", election=election, email="sec@test.kz").preferred_locale = "en"
     assert send_daily_digest(election, now) == 1

@@ -2,11 +2,10 @@
 number of queries per page, and who may open it. Runs on SQLite and on PostgreSQL."""
 
 import re
-import secrets
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from casework.accounts.models import Role
 from casework.cases.models import Case, CaseState, Category
@@ -20,15 +19,15 @@ from casework.cases.queries import (
     scope_condition,
     state_counts,
 )
-from casework.cases.review_models import CaseDeadline
 from casework.cases.search import index_case
 from casework.cases.search_models import CaseStateCount
-from casework.cases.services import open_case
 from casework.cases.transitions import apply
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Region
 from casework.extensions import db
-from casework.intake.models import Channel, Complaint
+from casework.intake.models import Channel
+from tests import factories
+from tests.factories import region
+from tests.plugin.queries import counted_queries
 
 S = CaseState
 T0 = datetime(2026, 1, 10, 8, 0)
@@ -36,45 +35,17 @@ T0 = datetime(2026, 1, 10, 8, 0)
 
 # -- helpers -----------------------------------------------------------------------------------
 
-def region(election, code):
-    return db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                  Region.code == code))
-
-
-def candidate(election, code, region_code="KZ-KAR"):
-    found = db.session.scalar(select(Candidate).where(Candidate.code == code))
-    if found is None:
-        found = Candidate(election_id=election.id, code=code, name_kk=f"Кандидат {code}",
-                          name_ru=f"Кандидат {code}", name_en=f"Candidate {code}",
-                          region_id=region(election, region_code).id)
-        db.session.add(found)
-        db.session.flush()
-    return found
-
-
 def make(election, *, region_code="KZ-KAR-BAL", state=S.RECEIVED, category=Category.VOTE_BUYING,
          created=None, channel=Channel.WEB, accused=(), assignee=None, evidence=False,
          due=None, paused=False, narrative="Нарушение на участке", changed=None) -> Case:
     """A case as the queue sees it (set-up only: states and times written directly)."""
-    case = open_case(election=election, region=region(election, region_code) if region_code
-                     else None, category=category, station=None,
-                     accused=[candidate(election, code) for code in accused])
-    case.state = state
-    case.created_at = created or T0
-    case.state_changed_at = changed or case.created_at
+    case = factories.case(election, state, region_code, category=category, accused=accused,
+                          created_at=created or T0, changed_at=changed or created or T0)
     case.assignee_id = assignee.id if assignee else None
     case.has_evidence = evidence
-    db.session.add(Complaint(case_id=case.id, channel=channel,
-                             submission_key=secrets.token_hex(16),
-                             tracking_hash=secrets.token_hex(32), category=category,
-                             narrative=narrative, links=[]))
-    if due is not None:
-        db.session.add(CaseDeadline(case_id=case.id, state=state, started_at=case.created_at,
-                                    due_at=due, paused_at=due if paused else None,
-                                    paused_seconds=0))
-    elif state is not S.RECEIVED:
-        db.session.add(CaseDeadline(case_id=case.id, state=state, started_at=case.created_at,
-                                    due_at=None, paused_seconds=0))
+    factories.complaint(case, channel, narrative=narrative)
+    if due is not None or state is not S.RECEIVED:
+        factories.deadline(case, due_at=due, paused_at=due if paused else None)
     db.session.flush()
     index_case(case)
     return case
@@ -329,18 +300,8 @@ def test_the_page_keeps_to_the_scope_over_http(client, login, election, make_use
 # -- HTTP ----------------------------------------------------------------------------------------
 
 def count_statements(app, action) -> int:
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted_queries() as statements:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 

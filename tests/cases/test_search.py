@@ -17,7 +17,8 @@ from casework.cases.search_models import CaseSearchDocument
 from casework.cases.staff_models import CaseNote
 from casework.elections.models import PollingStation
 from casework.extensions import db
-from tests.cases.test_queue import candidate, make
+from tests.cases.test_queue import make
+from tests.factories import candidate
 
 S = CaseState
 

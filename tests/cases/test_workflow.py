@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 import casework.cases.review_models  # noqa: F401 - the tables must be known before create_all
 from casework.accounts.models import Role, User
-from casework.cases.models import Case, CaseMessage, CaseState, Category, MessageAuthor
+from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor
 from casework.cases.review_models import CaseTransition, ScreeningChecklist
-from casework.cases.services import open_case
 from casework.cases.transitions import (
     TransitionError,
     apply,
@@ -31,35 +30,21 @@ from casework.cases.workflow import (
 )
 from casework.core.audit import AuditEntry, verify
 from casework.core.db import utcnow
-from casework.elections.models import Region
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import ComplaintDraft, public_messages, submit_complaint
 from casework.notifications.models import OutboxMessage
 from tests import factories
+from tests.factories import case as make_case
+from tests.plugin.data import NARRATIVE_T2020 as NARRATIVE
 
 S = CaseState
 R = Role
 STAFF = {R.REVIEWER, R.SECRETARY, R.CHAIR}
 LEADS = {R.SECRETARY, R.CHAIR}
-NARRATIVE = ("At polling station BAL-001 in Balkhash a man offered voters 5000 tenge to vote "
-             "for a candidate; I saw it at 10:30 near the entrance.")
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-def region(election, code):
-    return db.session.scalar(select(Region).where(Region.election_id == election.id,
-                                                  Region.code == code))
-
-
-def make_case(election, state=S.RECEIVED, region_code: str | None = "KZ-KAR-BAL") -> Case:
-    case = open_case(election=election, region=region(election, region_code) if region_code
-                     else None, category=Category.VOTE_BUYING, station=None, accused=[])
-    case.state = state  # test set-up only: building a case in a given state
-    db.session.flush()
-    return case
-
 
 def checklist(case, **items) -> ScreeningChecklist:
     values = dict.fromkeys(CHECKLIST_NAMES, True) | items
@@ -70,14 +55,8 @@ def checklist(case, **items) -> ScreeningChecklist:
 
 
 def add_complaint(case, *, email=None, language="kk") -> Complaint:
-    complaint = Complaint(case_id=case.id, channel=Channel.WEB,
-                          submission_key=secrets.token_hex(16),
-                          tracking_hash=secrets.token_hex(32), anonymous=email is None,
-                          email=email, language=language, category=case.category,
-                          narrative=NARRATIVE, links=[])
-    db.session.add(complaint)
-    db.session.flush()
-    return complaint
+    """A web complaint, anonymous unless it leaves an address."""
+    return factories.complaint(case, email=email, language=language, anonymous=email is None)
 
 
 def stored_state(case) -> CaseState:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from casework.accounts.models import User
 from casework.extensions import db
-from tests.conftest import csrf_from
+from tests.plugin.data import csrf_from
 
 CATALOGS = Path(__file__).resolve().parents[2] / "casework" / "translations"
 TITLE = {"kk": "Партиялық бақылау комитеті", "ru": "Партийный контрольный комитет",

@@ -6,7 +6,8 @@ from flask import abort
 from casework import create_app
 from casework.config import ConfigError
 from casework.core.public import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
-from tests.conftest import TEST_CONFIG, csrf_from
+from tests.plugin.app import TEST_CONFIG
+from tests.plugin.data import csrf_from
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -17,7 +17,7 @@ from casework.decisions.models import Decision, DecisionKind, DecisionMember, Fi
 from casework.decisions.services import DecisionError, add_finding, record_decision, update_finding
 from casework.extensions import db
 from tests import factories
-from tests.decisions.conftest import evidence_ids
+from tests.plugin.cases import evidence_ids
 
 S = CaseState
 

@@ -10,8 +10,8 @@ from casework.cases.models import Case, CaseState
 from casework.decisions.models import Decision, Finding
 from casework.extensions import db
 from tests import factories
-from tests.conftest import csrf_from
-from tests.decisions.conftest import evidence_ids
+from tests.plugin.cases import evidence_ids
+from tests.plugin.data import csrf_from
 
 
 def url(case, page: str) -> str:

@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from casework.cases.models import Case, CaseState
@@ -19,23 +18,10 @@ from casework.intake.models import Channel, Complaint
 from casework.notifications.models import OutboxMessage
 from casework.reports.models import ReportFigure
 from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
+from tests.plugin.data import count
 
 SUMMARY = re.compile(r"demo cases: (\d+) complaints, (\d+) decisions, (\d+) sanctions, "
                      r"(\d+) calls")
-
-
-@pytest.fixture
-def evidence_dir(app, tmp_path):
-    saved = app.config.get("CASEWORK_EVIDENCE_DIR")
-    app.config["CASEWORK_EVIDENCE_DIR"] = str(tmp_path / "evidence")
-    app.extensions.pop("casework_storage", None)
-    yield
-    app.config["CASEWORK_EVIDENCE_DIR"] = saved
-    app.extensions.pop("casework_storage", None)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_demo_cases_fill_the_demo_once(app, evidence_dir):

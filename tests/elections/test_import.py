@@ -1,23 +1,20 @@
 """CSV import: all or nothing, idempotent, every bad line reported with its number."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casework.core.audit import AuditEntry
 from casework.elections.csvio import ImportFailed
 from casework.elections.importers import run_import
 from casework.elections.models import Candidate, PollingStation, Region, Result
 from casework.extensions import db
+from tests.plugin.data import count
 
 REGIONS = """code,parent_code,kind,name_kk,name_ru,name_en,voters
 KZ-PAV,,region,Павлодар облысы,Павлодарская область,Pavlodar Region,12000
 KZ-PAV-EKI,KZ-PAV,city,Екібастұз қаласы,город Экибастуз,Ekibastuz,
 KZ-ZHA,,region,Жамбыл облысы,Жамбылская область,Jambyl Region,15000
 """
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_regions_import_is_idempotent(election):

@@ -24,7 +24,7 @@ from casework.evidence.services import (
 from casework.evidence.storage import CHUNK, get_storage
 from casework.evidence.validation import EvidenceRejected
 from casework.extensions import db
-from tests.evidence.conftest import PDF, png_bytes
+from tests.plugin.data import PDF, png_bytes
 
 MB = 1024 * 1024
 

@@ -4,7 +4,7 @@ import pytest
 
 from casework.evidence import validation as v
 from casework.evidence.validation import EvidenceRejected, check_file, safe_label, sniff
-from tests.evidence.conftest import JPEG, PDF, docx_bytes, odt_bytes, png_bytes, zip_bytes
+from tests.plugin.data import JPEG, PDF, docx_bytes, odt_bytes, png_bytes, zip_bytes
 
 MB = 1024 * 1024
 

@@ -1,4 +1,5 @@
-"""Hotline fixtures: the demo election, an operator, and complaint drafts as the console makes them."""
+"""Hotline fixtures: an operator of the demo election, and complaint drafts as the console
+makes them (the demo itself comes from the shared plugin)."""
 
 import secrets
 
@@ -8,22 +9,21 @@ from sqlalchemy import select
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.intake.services import ComplaintDraft
-from tests.intake.conftest import NARRATIVE, demo, fresh_limits  # noqa: F401 - shared fixtures
+from tests.plugin.data import NARRATIVE
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    """Pages in English, so the checks hold once the catalogs are translated."""
-    client.set_cookie("casework_lang", "en")
+def _in_english(english):
+    """Every page of this package in English."""
 
 
 @pytest.fixture
-def operator(make_user, demo):  # noqa: F811 - the shared fixture
+def operator(make_user, demo):
     return make_user("operator", regions=None)
 
 
 @pytest.fixture
-def make_draft(demo):  # noqa: F811
+def make_draft(demo):
     def make(**overrides) -> ComplaintDraft:
         election = db.session.scalar(select(Election).where(Election.code == "DEMO2020"))
         values = {"election": election, "category": "vote_buying", "region_code": "KZ-KAR-BAL",

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 
 from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor, PublicStatus
 from casework.core.audit import AuditEntry
@@ -20,13 +20,10 @@ from casework.hotline.services import LogFilters
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import Upload, public_messages
-from tests.intake.conftest import PDF, png_bytes
+from tests.plugin.data import PDF, count, png_bytes
+from tests.plugin.queries import counted_queries
 
 NUMBER = "+77011234567"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def new_call(operator, number="8 701 123 45 67", language="ru", now=None) -> Call:
@@ -415,12 +412,7 @@ def test_the_call_log_filters_and_pages_without_a_query_per_row(operator, make_u
     assert log(day=date(2020, 5, 26), limit=2, before_id=twin.id) == [ids[5], ids[4], ids[3]]
 
     db.session.expunge_all()
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counted_queries() as statements:
         rows = services.call_log(LogFilters(tz="Asia/Almaty"))
         names = {c.operator.full_name for c in rows} | {c.case.reference for c in rows if c.case}
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and names >= {"Test operator"}

@@ -13,8 +13,7 @@ from casework.hotline import services
 from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
-from tests.conftest import CSRF_RE, csrf_from
-from tests.intake.conftest import NARRATIVE, png_bytes
+from tests.plugin.data import CSRF_RE, NARRATIVE, csrf_from, png_bytes
 
 NUMBER = "+77011234567"
 CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z-]+)<')

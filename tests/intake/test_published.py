@@ -8,8 +8,7 @@ from casework.core.audit import AuditEntry
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
-from tests.conftest import csrf_from
-from tests.intake.conftest import files, png_bytes
+from tests.plugin.data import csrf_from, files, png_bytes
 
 
 def published_form(client, **overrides) -> dict:

@@ -9,8 +9,8 @@ from casework.cases.models import Case, CaseMessage, CaseState, MessageAuthor
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake import tracking
-from tests.conftest import csrf_from
-from tests.intake.conftest import files, form_data, png_bytes
+from tests.intake.helpers import form_data
+from tests.plugin.data import csrf_from, files, png_bytes
 
 CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z-]+)<')
 

@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casework.cases.models import Case, CaseState
 from casework.core.audit import AuditEntry
@@ -11,13 +11,10 @@ from casework.extensions import db
 from casework.intake import tracking
 from casework.intake.models import Complaint
 from casework.notifications.models import OutboxMessage
-from tests.intake.conftest import PDF, files, form_data, png_bytes
+from tests.intake.helpers import form_data
+from tests.plugin.data import PDF, count, files, png_bytes
 
 CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z-]+)<')
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_form_works_without_javascript_in_kazakh(client, demo):

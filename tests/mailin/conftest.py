@@ -1,13 +1,8 @@
-"""Email intake fixtures: the demo election, a real SMTP server, and helpers to ingest
-and inspect."""
+"""Email intake fixtures: a size limit for one test, and storage that cannot write (the demo
+election and the real SMTP server come from the shared plugin)."""
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
-
-from casework.extensions import db
-from tests.intake.conftest import demo, fresh_limits  # noqa: F401 - shared intake fixtures
-from tests.notifications.conftest import smtp_server  # noqa: F401 - the real SMTP server
 
 
 @pytest.fixture
@@ -25,19 +20,8 @@ def mail_limit(app):
         app.config["CASEWORK_MAIL_MAX_SIZE"] = saved
 
 
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def stored_bytes(sha256: str) -> bytes:
-    from casework.evidence.storage import get_storage
-
-    with get_storage().open(sha256) as stream:
-        return stream.read()
-
-
 @pytest.fixture
-def broken_storage(app, demo, tmp_path):  # noqa: F811 - after demo set the folder
+def broken_storage(app, demo, tmp_path):
     """Evidence storage that cannot write: its folder would be inside a regular file."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"")

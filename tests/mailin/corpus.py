@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from tests.intake.conftest import PDF, png_bytes
+from tests.plugin.data import PDF, png_bytes
 
 PUBLIC = "complaints@example.kz"
 DATE = "Mon, 25 May 2020 10:30:00 +0600"

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.notifications.conftest import free_port
+from tests.plugin.data import free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 PASSWORD = "imap-test-secret"

@@ -9,7 +9,7 @@ from casework.mailin import services
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
-from tests.mailin.conftest import count
+from tests.plugin.data import count
 
 RAW = bytes(corpus.message("Шағым", corpus.NARRATIVE_KK))
 

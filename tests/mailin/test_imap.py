@@ -18,9 +18,10 @@ from casework.mailin.models import InboundMail
 from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
 from tests.mailin import dovecot as imap_server
-from tests.mailin.conftest import count, stored_bytes
 from tests.mailin.dovecot import PASSWORD, PROCESSED, Account
 from tests.mailin.test_ingest import STATUS
+from tests.plugin.data import count
+from tests.plugin.evidence import stored_bytes
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,8 @@ from casework.mailin.models import InboundMail, InboundStatus
 from casework.mailin.parse import parse_message
 from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
-from tests.mailin.conftest import count, stored_bytes
+from tests.plugin.data import count
+from tests.plugin.evidence import stored_bytes
 
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
 STATUS = {"complaint": InboundStatus.COMPLAINT, "follow_up": InboundStatus.FOLLOW_UP,

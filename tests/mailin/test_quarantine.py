@@ -15,8 +15,9 @@ from casework.mailin.models import InboundStatus
 from casework.notifications.delivery import deliver_due
 from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
-from tests.mailin.conftest import count, stored_bytes
 from tests.mailin.test_ingest import CODE_RE, ingest
+from tests.plugin.data import count
+from tests.plugin.evidence import stored_bytes
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from casework.core.audit import AuditEntry
 from casework.extensions import db
 from casework.mailin.models import InboundMail, InboundStatus
-from tests.conftest import csrf_from
 from tests.mailin import corpus
 from tests.mailin.test_ingest import ingest
+from tests.plugin.data import csrf_from
 
 GARBAGE = b"\x00\x01 this is not an email"
 BROKEN = b"From: spam@example.kz\r\nSubject: Cheap pills\r\nno colon here\r\n\r\nbuy\r\n"

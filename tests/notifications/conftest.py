@@ -1,95 +1,14 @@
-"""A real SMTP server (aiosmtpd) on a free local port, and Flask-Mail pointed at it."""
+"""Catalogs with the acknowledgment's strings for one test (the real SMTP server and the
+demo come from the shared plugin: tests/plugin/mail.py, demo.py)."""
 
-import socket
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask_babel import get_babel
 
-from casework.extensions import babel, mail
-
-
-def free_port() -> int:
-    """A port nothing listens on (aiosmtpd needs a concrete one, not 0)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Recorder:
-    """Keeps every accepted envelope; refuses recipients whose address starts with "refused"."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("refused"):
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-class SmtpServer:
-    """Start and stop at will, always on the same port, so "SMTP is down" is just stop()."""
-
-    def __init__(self) -> None:
-        self.host = "127.0.0.1"
-        self.port = free_port()
-        self.recorder = Recorder()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        if self.controller is None:  # a stopped Controller cannot start again: a new one
-            self.controller = Controller(self.recorder, hostname=self.host, port=self.port)
-            self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def envelopes(self):
-        return self.recorder.envelopes
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(e.original_content, policy=policy.default)
-                for e in self.envelopes]
-
-
-@pytest.fixture
-def smtp_server(app):
-    """A running SMTP server; Flask-Mail sends to it for the duration of the test.
-
-    Flask-Mail copies its settings into app.extensions["mail"] at init_app time, so
-    a fresh state is built from the test settings and the original one put back after.
-    """
-    server = SmtpServer()
-    settings = {"MAIL_SERVER": server.host, "MAIL_PORT": server.port,
-                "MAIL_SUPPRESS_SEND": False, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
-                "MAIL_USERNAME": None, "MAIL_PASSWORD": None}
-    saved_config = {key: app.config.get(key) for key in settings}
-    saved_state = app.extensions["mail"]
-    app.config.update(settings)
-    app.extensions["mail"] = mail.init_mail(app.config, app.debug, app.testing)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        app.config.update(saved_config)
-        app.extensions["mail"] = saved_state
-
+from casework.extensions import babel
 
 # Stand-ins for the translators' work, so the test sees the mechanism choose a catalog.
 TEST_TRANSLATIONS = {
@@ -121,4 +40,3 @@ def email_catalogs(app, tmp_path: Path):
     finally:
         directories.remove(str(tmp_path))
         babel.domain_instance.cache.clear()
-from tests.intake.conftest import demo, fresh_limits  # noqa: E402,F401 - shared intake fixtures

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casework.intake import tracking
 from casework.notifications.delivery import deliver_due
 from casework.notifications.models import OutboxMessage, OutboxStatus
-from tests.intake.conftest import NARRATIVE, png_bytes
+from tests.plugin.data import NARRATIVE, png_bytes
 
 
 def file_named_complaint(client, language: str) -> dict:

@@ -13,7 +13,8 @@ from casework.reports.figures import Median, median_of
 from casework.reports.models import ReportFigure, ReportRefresh
 from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
-from tests.reports.conftest import NOW, staff
+from tests.factories import member as staff
+from tests.reports.world import NOW
 
 ALL_STATES = {"received": 3, "screening": 1, "investigation": 1, "info_requested": 1,
               "findings_ready": 1, "decided": 1, "closed": 2, "inadmissible": 2,

@@ -8,7 +8,8 @@ import pytest
 from casework.extensions import db
 from casework.reports import rollups
 from casework.reports.cache import page_cache
-from tests.reports.conftest import MARK, NOW, staff
+from tests.factories import member as staff
+from tests.reports.world import MARK, NOW
 
 TILE = re.compile(r'<g class="map-tile (map-q\d|map-nodata)" data-region="([^"]+)"')
 

@@ -1,15 +1,12 @@
-"""Export fixtures: cases in three regions with known times, complainants named, anonymous
+"""Export fixtures (the committee, decided cases and the results world come from the
+shared plugin): cases in three regions with known times, complainants named, anonymous
 and formula-like, transitions and hotline calls of one day, and sanctions of known dates.
 
 Times are stored UTC; the election's zone is Asia/Almaty, UTC+6 in 2020."""
 
-import csv
-import io
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -17,44 +14,22 @@ from casework.accounts.models import Role
 from casework.cases import search
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.review_models import CaseTransition
-from casework.cases.services import open_case
 from casework.cases.workflow import InadmissibleReason, Outcome
 from casework.decisions.models import Finding
-from casework.elections.models import Candidate
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
-from casework.intake.models import Channel, Complaint
+from casework.intake.models import Channel
 from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
-from tests.decisions import conftest as shared
+from tests.factories import region
+from tests.reports_exports.helpers import FORMULA_NAME
 
-# The decisions area's fixtures, used here too (english: pages in English, autouse).
-committee, decided_case, english = shared.committee, shared.decided_case, shared.english
-finding, make_case, results_world = shared.finding, shared.make_case, shared.results_world
-member, region = shared.member, shared.region
-
-DAY = "2020-05-30"  # the local day of the daily report
-FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
+NARRATIVE = "Someone paid voters near the school."  # every complaint's text
 
 
-def complaint(case: Case, channel: Channel, *, anonymous: bool = True, name=None, phone=None,
-              email=None) -> Complaint:
-    made = Complaint(case_id=case.id, channel=channel, submission_key=secrets.token_hex(16),
-                     tracking_hash=secrets.token_hex(32), anonymous=anonymous, name=name,
-                     phone=phone, email=email, language="kk", category=case.category,
-                     narrative="Someone paid voters near the school.", links=[])
-    db.session.add(made)
-    return made
-
-
-def new_case(election, region_code: str, category: Category, state: CaseState,
-             created: datetime, accused: list[Candidate] = ()) -> Case:
-    case = open_case(election=election, region=region(election, region_code), category=category,
-                     station=None, accused=list(accused))
-    case.state = state  # test set-up only
-    case.created_at = case.state_changed_at = created
-    db.session.flush()
-    return case
+@pytest.fixture(autouse=True)
+def _in_english(english):
+    """Every page of this package in English."""
 
 
 @dataclass
@@ -68,22 +43,27 @@ class World:
 @pytest.fixture
 def world(election, committee, results_world) -> World:
     c01 = results_world["C01"]
-    a = new_case(election, "KZ-KAR-BAL", Category.VOTE_BUYING, CaseState.INVESTIGATION,
-                 datetime(2020, 5, 30, 4, 0), [c01])
+    a = factories.case(election, CaseState.INVESTIGATION, category=Category.VOTE_BUYING,
+                       accused=[c01], created_at=datetime(2020, 5, 30, 4, 0),
+                       changed_at=datetime(2020, 5, 30, 4, 0))
     a.assignee_id = committee["r1"].id
-    complaint(a, Channel.WEB, anonymous=False, name="Aliya Nurova", phone="+77011234567",
-              email="aliya@example.kz")
-    b = new_case(election, "KZ-ALA", Category.CAMPAIGN_VIOLATION, CaseState.RECEIVED,
-                 datetime(2020, 5, 30, 5, 30))
+    factories.complaint(a, Channel.WEB, anonymous=False, name="Aliya Nurova",
+                        phone="+77011234567", email="aliya@example.kz", narrative=NARRATIVE)
+    b = factories.case(election, CaseState.RECEIVED, region_code="KZ-ALA",
+                       category=Category.CAMPAIGN_VIOLATION, created_at=datetime(2020, 5, 30, 5, 30),
+                       changed_at=datetime(2020, 5, 30, 5, 30))
     # Anonymous: whatever was noted about the person never leaves the system.
-    complaint(b, Channel.HOTLINE, name="Secret Caller", phone="+77770000000")
-    c = new_case(election, "KZ-KAR", Category.DEFAMATION, CaseState.DECIDED,
-                 datetime(2020, 5, 29, 20, 0))  # 2020-05-30 02:00 local
+    factories.complaint(b, Channel.HOTLINE, name="Secret Caller", phone="+77770000000",
+                        narrative=NARRATIVE)
+    c = factories.case(election, CaseState.DECIDED, region_code="KZ-KAR",
+                       category=Category.DEFAMATION, created_at=datetime(2020, 5, 29, 20, 0),
+                       changed_at=datetime(2020, 5, 29, 20, 0))  # 2020-05-30 02:00 local
     c.outcome = Outcome.CONFIRMED.value
-    complaint(c, Channel.LETTER, anonymous=False, name=FORMULA_NAME)
-    complaint(c, Channel.EMAIL, email="anon@example.kz")
-    late = new_case(election, "KZ-ALA", Category.OTHER, CaseState.SCREENING,
-                    datetime(2020, 5, 30, 19, 0))  # 2020-05-31 01:00 local
+    factories.complaint(c, Channel.LETTER, anonymous=False, name=FORMULA_NAME, narrative=NARRATIVE)
+    factories.complaint(c, Channel.EMAIL, email="anon@example.kz", narrative=NARRATIVE)
+    late = factories.case(election, CaseState.SCREENING, region_code="KZ-ALA",
+                          category=Category.OTHER, created_at=datetime(2020, 5, 30, 19, 0),
+                          changed_at=datetime(2020, 5, 30, 19, 0))  # 2020-05-31 01:00 local
     moves = [(a, "start_screening", CaseState.RECEIVED, CaseState.SCREENING, 6, {}),
              (a, "admit", CaseState.SCREENING, CaseState.INVESTIGATION, 7, {}),
              (b, "start_screening", CaseState.RECEIVED, CaseState.SCREENING, 8, {}),
@@ -143,50 +123,3 @@ def staff(election, committee, make_user):
     """Everyone who logs in in these tests, by short name."""
     return {**committee, "auditor": make_user("auditor"), "admin": make_user("admin"),
             "operator": make_user(Role.OPERATOR.value)}
-
-
-# -- opening the files back ------------------------------------------------------------------
-
-def cell(value) -> str:
-    """A cell as text, the same for CSV and XLSX: datetimes as the CSV writes them."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(value)
-
-
-def read_csv(response) -> list[list[str]]:
-    body = response.get_data()
-    response.close()
-    assert body.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM"
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-
-
-def read_xlsx(response) -> dict[str, list[list[str]]]:
-    """Sheet name -> rows (trailing empty cells dropped, as a CSV row has none)."""
-    data = response.get_data()
-    response.close()
-    workbook = openpyxl.load_workbook(io.BytesIO(data))
-    sheets = {}
-    for sheet in workbook.worksheets:
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            values = [cell(v) for v in row]
-            rows.append(values)
-        sheets[sheet.title] = rows
-    workbook.close()
-    return sheets
-
-
-def csv_sections(rows: list[list[str]]) -> dict[str, list[list[str]]]:
-    """A sectioned CSV (title row, header, rows; blank line between) -> title -> header+rows."""
-    sections, current = {}, None
-    for row in rows:
-        if not row:
-            current = None
-        elif current is None:
-            current = sections.setdefault(row[0], [])
-        else:
-            current.append(row)
-    return sections

@@ -9,7 +9,7 @@ from casework.core.db import utcnow
 from casework.extensions import db
 from casework.reports.daily import ACTIONS
 from casework.reports.exports import local_today
-from tests.reports_exports.conftest import DAY, csv_sections, read_csv, read_xlsx
+from tests.reports_exports.helpers import DAY, csv_sections, read_csv, read_xlsx
 
 TITLES = ["Daily report", "New cases by region", "New cases by category",
           "New cases by channel", "Workflow moves", "Sanctions", "Open cases now",

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from casework.core.audit import AuditEntry
 from casework.extensions import db
-from tests.reports_exports.conftest import read_csv, read_xlsx
+from tests.reports_exports.helpers import read_csv, read_xlsx
 
 HEADER = ["No.", "Case", "Type", "Status", "Candidate code", "Candidate", "Region code",
           "Region", "Summary", "Referred to", "Proposed at", "Proposed by", "Reviewed at",

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from casework.accounts.models import LoginFailure
 from casework.cases.models import CaseState, Category
@@ -21,8 +21,9 @@ from casework.extensions import db
 from casework.sanctions.models import Sanction, SanctionStatus
 from casework.sanctions.services import approve_sanction, propose_sanction
 from tests import factories
-from tests.conftest import csrf_from
-from tests.decisions.conftest import region, station
+from tests.factories import region, station
+from tests.plugin.data import csrf_from
+from tests.plugin.queries import counted_queries
 
 PASSWORD = factories.PASSWORD
 SUMMARY = "Vote buying at BAL-001 confirmed by video and witnesses."
@@ -409,16 +410,8 @@ def test_the_list_runs_a_fixed_number_of_queries(decided_case, committee, client
     chair = client_for(committee["chair"])
 
     def queries_for_list() -> int:
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_queries() as statements:
             assert chair.get("/sanctions").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     enforced(decided_case(), committee, kind="reprimand")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casework.cases.models import CaseState
 from casework.core.db import utcnow
@@ -21,7 +21,8 @@ from casework.results.certification import certify
 from casework.sanctions.appeals import decide_appeal, record_appeal
 from casework.sanctions.services import approve_sanction, propose_sanction, reject_sanction
 from tests import factories
-from tests.decisions.conftest import region, station
+from tests.factories import region, station
+from tests.plugin.queries import counted_queries
 
 PASSWORD = factories.PASSWORD
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -348,18 +349,9 @@ def test_keyset_pages_return_every_entry_once(client, decided_case, committee, m
 def test_a_page_takes_a_fixed_number_of_queries(client, decided_case, committee, app):
     case = decided_case()
     other = decided_case(accused="C02")
-    statements: list[str] = []
-
-    def count(*_args):
-        statements.append("q")
-
     def queries_for(url: str) -> int:
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_queries() as statements:
             get(client, url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     enforce(case, committee, "warning")

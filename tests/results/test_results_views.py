@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from casework.core.audit import AuditEntry
 from casework.elections.models import PollingStation, RegionCertification, Result, StationKind
 from casework.extensions import db
-from tests.conftest import csrf_from
-from tests.decisions.conftest import member, region, station
+from tests.factories import member, region, station
+from tests.plugin.data import csrf_from
 
 OVERVIEW = "/staff/results/"
 IMPORT = "/staff/results/import"

@@ -29,7 +29,8 @@ from casework.sanctions.services import (
     reject_sanction,
 )
 from tests import factories
-from tests.decisions.conftest import VOTES, region, station
+from tests.factories import region, station
+from tests.plugin.results import VOTES
 
 PASSWORD = factories.PASSWORD
 

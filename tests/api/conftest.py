@@ -1,1 +1,0 @@
-from tests.intake.conftest import demo, fresh_limits  # noqa: F401 - shared fixtures

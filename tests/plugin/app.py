@@ -1,0 +1,123 @@
+"""The app on SQLite or, with CASEWORK_TEST_DATABASE_URL, on a fresh PostgreSQL database;
+each test in an app context on empty tables; a client, in English if asked, and a login."""
+
+import os
+import secrets
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from casework import create_app
+from casework.extensions import db
+from tests import factories
+from tests.plugin.data import csrf_from
+
+PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+
+TEST_CONFIG = {
+    "CASEWORK_ENV": "testing",
+    "SECRET_KEY": "tests-only-" + secrets.token_hex(8),
+    "CASEWORK_ARGON2_TIME_COST": 1,
+    "CASEWORK_ARGON2_MEMORY_KIB": 1024,
+    "MAIL_SUPPRESS_SEND": True,
+    "SERVER_NAME": None,
+}
+
+
+def create_pg_database(base_url: str) -> str:
+    """A database of its own for this run, so runs never see each other's rows."""
+    url = make_url(base_url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"casework_test_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if PG_URL:
+        url = create_pg_database(PG_URL)
+        yield url
+        drop_pg_database(url)
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework.db")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (own g and db session), as in production,
+    even though the test itself runs inside one."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        # Candidates and sanctions point at each other: check the keys once all are gone.
+        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def app_ctx(app):
+    """Each test runs in an app context and starts from empty tables."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _wipe()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def english(client):
+    """The client's pages in English, so the checks hold once the catalogs are translated.
+    A package asks for it in every test with an autouse fixture in its conftest."""
+    client.set_cookie("casework_lang", "en")
+
+
+@pytest.fixture
+def login():
+    """login(client, user or email, password=PASSWORD, next_url=""): the login form, posted."""
+    def do_login(client, user_or_email, password=factories.PASSWORD, next_url=""):
+        email = getattr(user_or_email, "email", user_or_email)
+        token = csrf_from(client)
+        return client.post("/login", data={"email": email, "password": password,
+                                            "csrf_token": token, "next": next_url})
+
+    return do_login

@@ -1,0 +1,31 @@
+"""The browser harness's settings and helpers: Playwright drives Debian's Chromium (the
+fixtures are in tests/browser/conftest.py)."""
+
+import os
+from pathlib import Path
+
+CHROMIUM = os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("CASEWORK_REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots of failures
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               "--disable-quic"]
+
+
+def unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    return None
+
+
+def context_page(browser, locale="en-US"):
+    """A browser context of its own (a desktop screen) and its tab."""
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
