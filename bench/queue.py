@@ -330,8 +330,8 @@ def trigger_cost(case_id: int, triggers: bool, runs: int) -> list[float]:
 def seed_all(app, args) -> None:
     from casework.accounts.models import Role
     from casework.accounts.services import create_user
+    from casework.cases.models import CaseSearchDocument
     from casework.cases.search import reindex_all
-    from casework.cases.search_models import CaseSearchDocument
     from casework.demo.seed import ELECTION_CODE, seed
     from casework.elections.models import Election
 

@@ -13,12 +13,9 @@ from sqlalchemy import select
 from casework.accounts.models import User
 from casework.api.staff_params import DECISION_ACTIONS
 from casework.cases import deadlines
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseDeadline
 from casework.cases.queries import QueueRow
-from casework.cases.review_models import CaseDeadline
-from casework.cases.staff_services import can_work
 from casework.cases.timeline import build_timeline, load_records
-from casework.cases.workflow import allowed_actions
 from casework.core.db import utcnow
 from casework.elections.models import PollingStation
 from casework.extensions import db
@@ -94,11 +91,11 @@ def _timeline_doc(case: Case) -> list[dict]:
 
 def _actions_doc(case: Case, user: User) -> list[dict]:
     """The moves the case page offers this user (members whose regions cover the case)."""
-    if not can_work(user, case):
+    if not case.can_work(user):
         return []
     return [{"action": t.action, "label": str(t.label), "to_state": t.target.value,
              "fields": sorted(t.payload_fields), "api": t.action not in DECISION_ACTIONS}
-            for t in allowed_actions(case.state, user.role)]
+            for t in case.moves_for(user)]
 
 
 def case_doc(case: Case, user: User) -> dict:

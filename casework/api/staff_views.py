@@ -16,16 +16,17 @@ from werkzeug.exceptions import HTTPException
 
 from casework.accounts.models import Role
 from casework.accounts.queries import scope_region_ids
+from casework.accounts.roles import CASE_READERS, COMMITTEE
 from casework.api.problems import problem
 from casework.api.staff_documents import case_doc, iso, plain, station_codes, summary
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
-from casework.cases import staff_services as services
-from casework.cases.actions import take_action
+from casework.cases.access import load_case_for
 from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
-from casework.cases.transitions import TransitionError
+from casework.cases.transitions import take_action
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
@@ -34,8 +35,8 @@ from casework.reports import figures
 bp = Blueprint("staff_api", __name__, url_prefix="/api/v1")
 bp.before_request(require_token)  # also first of all through casework.api.tokens.init_app
 
-VIEW_ROLES = services.VIEW_ROLES  # reviewer, secretary, chair, auditor: the queue's roles
-MEMBER_ROLES = services.MEMBER_ROLES  # the roles that move cases
+VIEW_ROLES = CASE_READERS  # reviewer, secretary, chair, auditor: the queue's roles
+MEMBER_ROLES = COMMITTEE  # the roles that move cases
 STATUS = {"conflict": 409, "not_allowed": 409, "forbidden": 403, "missing": 422, "invalid": 422}
 REFERENCE_MAX = 40
 
@@ -71,7 +72,7 @@ def _role_refused(*roles: Role) -> Response | None:
 def _case(reference: str) -> Case | None:
     if len(reference) > REFERENCE_MAX or not usable(reference):
         return None
-    return services.load_case_for(current_user, reference)
+    return load_case_for(current_user, reference)
 
 
 def _no_election() -> Response:
@@ -138,7 +139,7 @@ def case_transition(reference: str):
                                 state=case.state.value))
     try:
         record = take_action(case, action, current_user, **payload)
-    except (TransitionError, services.StaffError) as error:
+    except Refusal as error:
         db.session.rollback()
         return problem(STATUS.get(error.code, 422), str(error),
                        errors={error.field: str(error)} if error.field else None)

@@ -34,26 +34,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
-from casework.cases import search
+from casework.accounts.roles import COMMITTEE
+from casework.cases import channels, search
 from casework.cases.deadlines import hours
-from casework.cases.models import Case, CaseState, Category, case_candidates
-from casework.cases.review_models import CaseDeadline
-from casework.cases.search_models import NO_REGION as NO_REGION_KEY
-from casework.cases.search_models import CaseStateCount
+from casework.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseState,
+    CaseStateCount,
+    Category,
+    case_candidates,
+)
+from casework.cases.models.search import NO_REGION as NO_REGION_KEY
 from casework.cases.workflow import OPEN_STATES
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Election, Region, StationKind
+from casework.elections.models import Candidate, CandidateStatus, Election, Region, StationKind
 from casework.elections.queries import descendants
 from casework.extensions import db
-from casework.intake.models import Channel, Complaint
 
 SORTS = ("newest", "oldest", "due", "updated")
 NO_REGION = "none"  # the region filter's value for "region not set yet"
 PAGE_SIZE = 50
 PAGE_MAX = 200
-MEMBER_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR)
 
 
 @dataclass
@@ -61,7 +65,7 @@ class QueueFilters:
     state: CaseState | None = None
     region_code: str | None = None  # a region and everything below it; NO_REGION: not set
     category: Category | None = None
-    channel: Channel | None = None  # a complaint of the case came by this channel
+    channel: str | None = None  # a complaint of the case came by this channel (its value)
     candidate_code: str | None = None  # accused
     assignee_id: int | str | None = None  # a user id, "me" or "none"
     overdue: bool | None = None
@@ -151,8 +155,8 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
     if filters.category is not None:
         conditions.append(Case.category == filters.category)
     if filters.channel is not None:
-        conditions.append(exists().where(Complaint.case_id == Case.id,
-                                         Complaint.channel == filters.channel))
+        came_by = channels.came_by(filters.channel)
+        conditions.append(came_by if came_by is not None else false())
     if filters.candidate_code:
         conditions.append(exists().where(
             case_candidates.c.case_id == Case.id, case_candidates.c.candidate_id == Candidate.id,
@@ -373,7 +377,7 @@ def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, st
 def assignees_for_filter() -> list[tuple[int, str]]:
     """(id, name) of the active committee members a case can be assigned to."""
     return [tuple(row) for row in db.session.execute(
-        select(User.id, User.full_name).where(User.role.in_(MEMBER_ROLES),
+        select(User.id, User.full_name).where(User.role.in_(COMMITTEE),
                                               User.disabled_at.is_(None))
         .order_by(User.full_name, User.id))]
 
@@ -449,3 +453,21 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
         .options(selectinload(Case.region), selectinload(Case.accused)))}
     return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
             for i in ranked if i in cases]
+
+
+# -- the conflicts page -------------------------------------------------------------------------
+
+def registered_candidates(election: Election) -> list[Candidate]:
+    """The election's registered candidates, with their regions, by Kazakh name."""
+    return list(db.session.scalars(
+        select(Candidate).options(selectinload(Candidate.region))
+        .where(Candidate.election_id == election.id,
+               Candidate.status == CandidateStatus.REGISTERED)
+        .order_by(Candidate.name_kk)))
+
+
+def candidate_by_code(election: Election, code: str | None) -> Candidate | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Candidate).where(Candidate.election_id == election.id,
+                                                     Candidate.code == code))

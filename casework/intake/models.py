@@ -3,22 +3,25 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case, Category
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class Channel(enum.StrEnum):
-    WEB = "web"
-    API = "api"
-    HOTLINE = "hotline"
-    EMAIL = "email"
-    SOCIAL_MEDIA = "social_media"  # also the press: published elsewhere, recorded by staff
-    LETTER = "letter"
-    WALK_IN = "walk_in"
+class Channel(LabelledEnum):
+    WEB = "web", _l("Web form")
+    API = "api", _l("API")
+    HOTLINE = "hotline", _l("Hotline")
+    EMAIL = "email", _l("Email")
+    # Also the press: published elsewhere, recorded by staff.
+    SOCIAL_MEDIA = "social_media", _l("Social media or press")
+    LETTER = "letter", _l("Letter")
+    WALK_IN = "walk_in", _l("Walk-in")
 
 
 class ComplainantRole(enum.StrEnum):

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from casework.cases.models.search import drop_search_schema, ensure_search_schema
 from casework.cases.search import reindex_all
-from casework.cases.search_models import drop_search_schema, ensure_search_schema
 
 revision = '575d46438ce8'
 down_revision = '552f0920df8b'

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-import casework.cases.review_models  # noqa: F401 - the tables must be known before create_all
 from casework.cases.deadlines import (
     deadline_for,
     due_at,
@@ -17,8 +16,7 @@ from casework.cases.deadlines import (
     overdue_and_due_soon,
     send_daily_digest,
 )
-from casework.cases.models import Case, CaseState, Category
-from casework.cases.review_models import CaseDeadline, ScreeningChecklist
+from casework.cases.models import Case, CaseDeadline, CaseState, Category, ScreeningChecklist
 from casework.cases.services import open_case
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import casework.cases.staff_models  # noqa: F401 - conflict declarations: known before create_all
 from casework.accounts.models import Role
 from casework.accounts.services import create_user
-from casework.cases import conflicts
+from casework.cases import assignment
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.services import open_case
 from casework.core.db import utcnow
@@ -108,7 +107,7 @@ def declare_conflict():
     """declare_conflict(user, case): the member declares, through the staff area, a conflict
     of interest with the case's (first) accused candidate."""
     def declare(user, case):
-        conflicts.declare_conflict(user, case.accused[0], "My brother runs the campaign.")
+        assignment.declare_conflict(user, case.accused[0], "My brother runs the campaign.")
         db.session.commit()
 
     return declare

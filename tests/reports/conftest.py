@@ -16,9 +16,15 @@ from sqlalchemy import select
 
 from casework.accounts.models import Role
 from casework.accounts.services import create_user
-from casework.cases.models import Case, CaseState, Category
-from casework.cases.review_models import CaseDeadline, CaseTransition, ScreeningChecklist
-from casework.cases.staff_models import CaseNote
+from casework.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseNote,
+    CaseState,
+    CaseTransition,
+    Category,
+    ScreeningChecklist,
+)
 from casework.cases.workflow import InadmissibleReason, Outcome
 from casework.elections.models import Election, Region, RegionKind
 from casework.extensions import db
