@@ -381,8 +381,9 @@ def seed_all(app, args) -> None:
 def measure(app, args) -> None:
     from casework.accounts.models import User
     from casework.cases.models import Case
-    from casework.cases.queries import QueueFilters, queue_page, similar_cases, state_counts
+    from casework.cases.queries import QueueFilters, queue_page, state_counts
     from casework.cases.search import index_case
+    from casework.cases.similar import similar_cases
     from casework.demo.seed import ELECTION_CODE
     from casework.elections.models import Election
 

@@ -30,6 +30,7 @@ class CasePage:
     actions: list[Transition]
     can_work: bool
     can_assign: bool
+    can_screen: bool  # the admissibility checklist
     can_message: bool  # to the complainants (not once the case is merged away)
     can_notify_accused: bool  # while the facts are examined, if someone is accused
     can_open_queue: bool
@@ -58,7 +59,7 @@ def case_page(case: Case, user: User, locale: str | None = None,
         case=case, records=records, timeline=build_timeline(records, locale),
         evidence=records.of_kind("evidence"),
         actions=case.moves_for(user),
-        can_work=working, can_assign=assigning,
+        can_work=working, can_assign=assigning, can_screen=case.can_screen(user),
         can_message=working and case.state is not CaseState.MERGED,
         can_notify_accused=working and bool(case.accused) and case.state in REPLY_STATES,
         can_open_queue=QUEUE.can_open(user), can_open_sanctions=SANCTIONS.can_open(user),

@@ -279,7 +279,7 @@ def save_checklist(case: Case, *, actor: User, now: datetime | None = None,
         raise TypeError(f"unknown checklist items: {', '.join(sorted(unknown))}")
     if case.state is not CaseState.SCREENING:
         raise Refusal("not_allowed", _l("The checklist is filled in during screening."))
-    if not (case.can_take(find("admit"), actor) or case.can_take(find("reject"), actor)):
+    if not case.can_screen(actor):
         raise _forbidden()
     checklist = _checklist(case)
     if checklist is None:

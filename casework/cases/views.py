@@ -28,7 +28,8 @@ from casework.cases.forms import (
     action_form,
 )
 from casework.cases.models import AccusedNotice, Case, CaseState
-from casework.cases.queries import candidate_by_code, registered_candidates, similar_cases
+from casework.cases.queries import candidate_by_code, registered_candidates
+from casework.cases.similar import similar_cases
 from casework.cases.workflow import CHECKLIST_ITEMS, find
 from casework.core.refusal import Refusal
 from casework.core.web import Page, load_or_404, require, submit

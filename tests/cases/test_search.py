@@ -13,7 +13,7 @@ from casework.cases.models import (
     Category,
     MessageAuthor,
 )
-from casework.cases.queries import QueueFilters, queue_page, similar_cases
+from casework.cases.queries import QueueFilters, queue_page
 from casework.cases.search import (
     index_case,
     matching_case_ids,
@@ -21,6 +21,7 @@ from casework.cases.search import (
     terms,
     trigram_similarity,
 )
+from casework.cases.similar import similar_cases
 from casework.elections.models import PollingStation
 from casework.extensions import db
 from tests.cases.test_queue import candidate, make

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
-from casework.cases.workflow import TRANSITIONS, CaseState, Outcome, Transition
+from casework.cases.workflow import TRANSITIONS, CaseState, Outcome, Transition, find
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
 from casework.elections.models import Candidate, Election, PollingStation, Region
@@ -165,6 +165,10 @@ class Case(db.Model):
         if user is None:
             return transition.system
         return has_role(user, transition.roles) and user.can_see_region(self.region)
+
+    def can_screen(self, user: Any) -> bool:
+        """Whoever may admit or reject the case now fills in its admissibility checklist."""
+        return self.can_take(find("admit"), user) or self.can_take(find("reject"), user)
 
     def moves_for(self, user: Any) -> list[Transition]:
         """The transitions `user` may take now, in table order (the case page's buttons)."""
