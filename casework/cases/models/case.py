@@ -136,14 +136,9 @@ class Case(db.Model):
         return PUBLIC_STATUS[self.state]
 
     @property
-    def decided_outcome(self) -> Outcome | str | None:
-        """The outcome of the decision standing on the case (its label: `.label`)."""
-        if not self.outcome:
-            return None
-        try:
-            return Outcome(self.outcome)
-        except ValueError:
-            return self.outcome  # a value from before the enum: shown as it is
+    def decided_outcome(self) -> Outcome | None:
+        """The outcome of the decision standing on the case, if any (its label: `.label`)."""
+        return Outcome(self.outcome) if self.outcome else None
 
     # -- who may do what on this case (role groups from accounts.roles) ----------------------
 
