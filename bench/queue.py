@@ -330,8 +330,8 @@ def trigger_cost(case_id: int, triggers: bool, runs: int) -> list[float]:
 def seed_all(app, args) -> None:
     from casework.accounts.models import Role
     from casework.accounts.services import create_user
+    from casework.cases.models import CaseSearchDocument
     from casework.cases.search import reindex_all
-    from casework.cases.search_models import CaseSearchDocument
     from casework.demo.seed import ELECTION_CODE, seed
     from casework.elections.models import Election
 
@@ -381,8 +381,9 @@ def seed_all(app, args) -> None:
 def measure(app, args) -> None:
     from casework.accounts.models import User
     from casework.cases.models import Case
-    from casework.cases.queries import QueueFilters, queue_page, similar_cases, state_counts
+    from casework.cases.queries import QueueFilters, queue_page, state_counts
     from casework.cases.search import index_case
+    from casework.cases.similar import similar_cases
     from casework.demo.seed import ELECTION_CODE
     from casework.elections.models import Election
 

@@ -53,7 +53,7 @@ def _init_extensions(app: Flask) -> None:
     if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
         with app.app_context():
             configure_sqlite(db.engine)
-    from casework.cases.search_models import include_name
+    from casework.cases.models.search import include_name
 
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True, include_name=include_name)
@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
+    _connect_case_hooks()
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     # The staff API accepts a bearer token only, never the session cookie (see its views),
     # so a forged cross-site request carries no credentials and CSRF cannot apply either.
@@ -126,6 +127,18 @@ def _register_blueprints(app: Flask) -> None:
     from casework.core import filters
 
     filters.init_app(app)
+
+
+def _connect_case_hooks() -> None:
+    """Each channel moves its own rows on a merge and adds its own timeline entries: cases
+    calls them through casework.cases.channels and imports no channel."""
+    from casework.evidence import case_hooks as evidence_hooks
+    from casework.hotline import case_hooks as hotline_hooks
+    from casework.intake import case_hooks as intake_hooks
+    from casework.mailin import case_hooks as mailin_hooks
+
+    for hooks in (intake_hooks, hotline_hooks, mailin_hooks, evidence_hooks):
+        hooks.connect()
 
 
 def _register_cli(app: Flask) -> None:

@@ -2,10 +2,7 @@
 
 import casework.accounts.models  # noqa: F401
 import casework.accounts.token_models  # noqa: F401
-import casework.cases.models  # noqa: F401
-import casework.cases.review_models  # noqa: F401
-import casework.cases.search_models  # noqa: F401
-import casework.cases.staff_models  # noqa: F401
+import casework.cases.models  # noqa: F401 - the package holds every table of cases
 import casework.core.audit  # noqa: F401
 import casework.decisions.models  # noqa: F401
 import casework.elections.models  # noqa: F401

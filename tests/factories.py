@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from casework.accounts.roles import Role
 from casework.accounts.services import create_user
-from casework.cases.models import Case, CaseState, Category
-from casework.cases.review_models import CaseDeadline
+from casework.cases.models import Case, CaseDeadline, CaseState, Category
 from casework.cases.services import open_case
 from casework.elections.models import (
     Candidate,

@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from casework import PROJECT_ROOT, create_app
-from casework.cases import search_models
+from casework.cases.models import search as search_models
 from casework.extensions import db
 from tests.plugin.app import PG_URL, TEST_CONFIG, create_pg_database, drop_pg_database
 

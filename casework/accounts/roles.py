@@ -86,3 +86,4 @@ CONFLICTS = Desk("conflicts of interest", COMMITTEE)
 STAFF_ACCOUNTS = Desk("staff accounts", ADMINS)
 RESULTS = Desk("results", RESULTS_READERS)
 AUDIT_LOG = Desk("audit log", AUDIT_READERS)
+ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases

@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from casework.accounts.models import User
 from casework.cases import deadlines
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseDeadline
 from casework.cases.queries import QueueRow
-from casework.cases.review_models import CaseDeadline
 from casework.cases.timeline import build_timeline, load_records
 from casework.cases.workflow import TRANSITIONS
 from casework.core.db import utcnow

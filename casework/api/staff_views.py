@@ -24,9 +24,9 @@ from casework.accounts.roles import QUEUE
 from casework.api.staff_documents import case_doc, iso, plain, station_codes, summary
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
-from casework.cases.actions import take_action
 from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
+from casework.cases.transitions import take_action
 from casework.core.db import utcnow
 from casework.core.problems import http_problem, refuse, refused
 from casework.core.refusal import Refusal

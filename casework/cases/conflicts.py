@@ -1,60 +1,42 @@
-"""Conflicts of interest: a member declares one with a candidate, and is taken off the
-open cases about that candidate assigned to them. (Whether a member has a conflict with a
-case's accused is staff_services.has_conflict, which assignment and voting check.)
+"""Conflicts of interest: whether members declared one with an accused candidate of a case.
 
-Never commits, never reads `request`; a refusal raises StaffError and changes nothing.
+A member with a conflict is neither assigned the case (casework.cases.assignment) nor votes on
+it (casework.decisions). Declaring one is `assignment.declare_conflict`, since it takes the
+member off the cases about the candidate.
 """
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from casework.accounts.models import User
-from casework.cases.models import Case, case_candidates
-from casework.cases.staff_models import REASON_MAX, ConflictDeclaration
-from casework.cases.staff_services import (
-    MEMBER_ROLES,
-    OPEN_STATES,
-    StaffError,
-    checked_text,
-    is_active_user,
-    set_assignee,
-)
-from casework.core import audit
-from casework.core.db import utcnow
-from casework.elections.models import Candidate
+from casework.cases.models import Case, ConflictDeclaration, case_candidates
 from casework.extensions import db
 
 
-def declare_conflict(user: User, candidate: Candidate, reason: str) -> ConflictDeclaration:
-    """A member declares, for themself, a conflict of interest with a candidate. They are
-    taken off the open cases about the candidate that were assigned to them."""
-    if not is_active_user(user) or user.role not in MEMBER_ROLES:
-        raise StaffError("forbidden", _l("Only committee members declare conflicts of interest."))
-    reason = checked_text(reason, "reason", _l("Say what the conflict of interest is."), REASON_MAX)
-    if db.session.scalar(select(ConflictDeclaration.id).where(
-            ConflictDeclaration.user_id == user.id,
-            ConflictDeclaration.candidate_id == candidate.id)) is not None:
-        raise StaffError("invalid", _l("You have already declared a conflict of interest with "
-                                       "this candidate."), field="candidate")
-    declaration = ConflictDeclaration(user_id=user.id, candidate_id=candidate.id,
-                                      declared_at=utcnow(), reason=reason)
-    db.session.add(declaration)
-    db.session.flush()
-    audit.record("conflict.declared", actor=user, object_type="user", object_id=user.id,
-                 details={"candidate": candidate.code, "candidate_id": candidate.id,
-                          "reason": reason})
-    assigned = list(db.session.scalars(
-        select(Case).where(Case.assignee_id == user.id, Case.state.in_(OPEN_STATES),
-                           Case.id.in_(select(case_candidates.c.case_id).where(
-                               case_candidates.c.candidate_id == candidate.id)))
-        .order_by(Case.id)))
-    for case in assigned:
-        set_assignee(case, None, user, details={"reason": "conflict_of_interest"})
-    return declaration
+def _accused_of(case: Case):
+    return select(case_candidates.c.candidate_id).where(case_candidates.c.case_id == case.id)
 
 
-def conflicts_of(user: User) -> list[ConflictDeclaration]:
+def has_conflict(user: Any, case: Case) -> bool:
+    """Whether `user` declared a conflict of interest with any accused candidate of `case`
+    (one query)."""
+    if getattr(user, "id", None) is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        ConflictDeclaration.user_id == user.id,
+        ConflictDeclaration.candidate_id.in_(_accused_of(case))))))
+
+
+def conflicted_user_ids(case: Case) -> set[int]:
+    """The ids of every user with a conflict of interest in `case`: the whole committee's
+    check in one query."""
+    return set(db.session.scalars(select(ConflictDeclaration.user_id).where(
+        ConflictDeclaration.candidate_id.in_(_accused_of(case)))))
+
+
+def conflicts_of(user: Any) -> list[ConflictDeclaration]:
+    """The conflicts `user` declared, oldest first (the conflicts page)."""
     return list(db.session.scalars(
         select(ConflictDeclaration).options(selectinload(ConflictDeclaration.candidate))
         .where(ConflictDeclaration.user_id == user.id).order_by(ConflictDeclaration.declared_at,

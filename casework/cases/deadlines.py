@@ -14,8 +14,7 @@ the screening time, and the queries below count it so. Times are naive UTC.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
 from flask import current_app
@@ -23,25 +22,18 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import Role, User
-from casework.cases.models import Case, CaseState
-from casework.cases.review_models import CaseDeadline, CaseTransition
-from casework.cases.workflow import STATE_LABELS
+from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.core.db import utcnow
+from casework.core.timezones import local_today, to_local
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.notifications.services import enqueue_email, message_language
 
-DEFAULTS = {
-    "CASEWORK_DEADLINE_SCREENING_HOURS": 24,
-    "CASEWORK_DEADLINE_INVESTIGATION_HOURS": 72,
-    "CASEWORK_DEADLINE_APPEAL_HOURS": 72,
-    "CASEWORK_DUE_SOON_HOURS": 12,
-}
-
 
 def hours(name: str) -> timedelta:
-    value = current_app.config.get(name)
-    return timedelta(hours=DEFAULTS[name] if value is None else int(value))
+    """A setting in hours (CASEWORK_DEADLINE_*_HOURS, CASEWORK_DUE_SOON_HOURS; defaults in
+    casework/config.py)."""
+    return timedelta(hours=int(current_app.config[name]))
 
 
 def decision_due(election: Election) -> datetime:
@@ -151,12 +143,12 @@ def overdue_and_due_soon(election: Election, now: datetime) -> tuple[list[Due], 
 
 def local_time(value: datetime, election: Election, language: str) -> str:
     """A naive UTC time as the election's local time, in `language`."""
-    return format_datetime(value.replace(tzinfo=UTC), "d MMM y, HH:mm",
-                           tzinfo=ZoneInfo(election.timezone), locale=language)
+    local = to_local(value, election)
+    return format_datetime(local, "d MMM y, HH:mm", tzinfo=local.tzinfo, locale=language)
 
 
 def _lines(items: list[Due], election: Election, language: str) -> list[dict[str, object]]:
-    return [{"reference": d.case.reference, "state": STATE_LABELS[d.case.state],
+    return [{"reference": d.case.reference, "state": d.case.state.label,
              "region": d.case.region.name(language) if d.case.region else "—",
              "due": local_time(d.due_at, election, language)} for d in items]
 
@@ -169,8 +161,7 @@ def send_daily_digest(election: Election, now: datetime | None = None) -> int:
     overdue, soon = overdue_and_due_soon(election, now)
     if not overdue and not soon:
         return 0
-    zone = ZoneInfo(election.timezone)
-    today = now.replace(tzinfo=UTC).astimezone(zone).date().isoformat()
+    today = local_today(election, now).isoformat()
     secretaries = db.session.scalars(
         select(User).options(selectinload(User.regions))
         .where(User.role == Role.SECRETARY, User.disabled_at.is_(None)).order_by(User.id))

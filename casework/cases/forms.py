@@ -10,9 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from casework.cases.staff_models import METHOD_LABELS, REASON_MAX
-from casework.cases.transitions import TEXT_MAX
-from casework.cases.workflow import CHECKLIST_ITEMS, InadmissibleReason, Outcome
+from casework.cases.models import REASON_MAX, InadmissibleReason, NoticeMethod
+from casework.cases.workflow import CHECKLIST_ITEMS, TEXT_MAX
 
 CHOOSE = _l("Choose…")
 
@@ -49,19 +48,15 @@ class RequestInfoForm(ActionForm):
     question = _text(_l("Question for the complainant"))
 
 
-class DecideForm(ActionForm):
-    outcome = SelectField(_l("Outcome"), validate_choice=False, choices=[
-        SelectChoice("", CHOOSE), *(SelectChoice(o.value, o.label) for o in Outcome)])
-    reasons = _text(_l("Reasons"), rows=5)
-
-
 class AppealForm(ActionForm):
     reason = _text(_l("Grounds of the appeal"))
 
 
+# The moves taken through a recorded decision (decide, redecide) have their form on the
+# decisions page.
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reject": RejectForm, "merge": MergeForm, "request_info": RequestInfoForm,
-    "decide": DecideForm, "redecide": DecideForm, "appeal": AppealForm,
+    "appeal": AppealForm,
 }
 
 
@@ -105,7 +100,7 @@ class AssignForm(FlaskForm):
 class NotifyAccusedForm(FlaskForm):
     candidate = SelectField(_l("Candidate"), validate_choice=False)
     method = SelectField(_l("How the candidate was told"), validate_choice=False, choices=[
-        SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
+        SelectChoice(m.value, m.label) for m in NoticeMethod])
 
 
 class AccusedReplyForm(FlaskForm):

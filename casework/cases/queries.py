@@ -1,4 +1,5 @@
-"""Read-side queries of the staff queue: filters, keyset pages, counts per state, similar cases.
+"""Read-side queries of the staff queue: filters, keyset pages, counts per state, the filters'
+choices (and the candidates of the conflicts page). Possible duplicates: casework.cases.similar.
 
 Every query is limited to the user's region scope (`QueueScope`): a reviewer of one region
 never gets a case of another through a list, a count, a search or a suggestion, and cases
@@ -17,7 +18,6 @@ import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -34,26 +34,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
-from casework.cases import search
+from casework.accounts.roles import COMMITTEE
+from casework.cases import channels, search
 from casework.cases.deadlines import hours
-from casework.cases.models import Case, CaseState, Category, case_candidates
-from casework.cases.review_models import CaseDeadline
-from casework.cases.search_models import NO_REGION as NO_REGION_KEY
-from casework.cases.search_models import CaseStateCount
-from casework.cases.workflow import OPEN_STATES
+from casework.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseState,
+    CaseStateCount,
+    Category,
+    case_candidates,
+)
+from casework.cases.models.search import NO_REGION as NO_REGION_KEY
 from casework.core.db import utcnow
-from casework.elections.models import Candidate, Election, Region, StationKind
+from casework.elections.models import Candidate, CandidateStatus, Election, Region
 from casework.elections.queries import descendants
 from casework.extensions import db
-from casework.intake.models import Channel, Complaint
 
 SORTS = ("newest", "oldest", "due", "updated")
 NO_REGION = "none"  # the region filter's value for "region not set yet"
 PAGE_SIZE = 50
 PAGE_MAX = 200
-MEMBER_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR)
 
 
 @dataclass
@@ -61,7 +64,7 @@ class QueueFilters:
     state: CaseState | None = None
     region_code: str | None = None  # a region and everything below it; NO_REGION: not set
     category: Category | None = None
-    channel: Channel | None = None  # a complaint of the case came by this channel
+    channel: str | None = None  # a complaint of the case came by this channel (its value)
     candidate_code: str | None = None  # accused
     assignee_id: int | str | None = None  # a user id, "me" or "none"
     overdue: bool | None = None
@@ -151,8 +154,8 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
     if filters.category is not None:
         conditions.append(Case.category == filters.category)
     if filters.channel is not None:
-        conditions.append(exists().where(Complaint.case_id == Case.id,
-                                         Complaint.channel == filters.channel))
+        came_by = channels.came_by(filters.channel)
+        conditions.append(came_by if came_by is not None else false())
     if filters.candidate_code:
         conditions.append(exists().where(
             case_candidates.c.case_id == Case.id, case_candidates.c.candidate_id == Candidate.id,
@@ -373,79 +376,24 @@ def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, st
 def assignees_for_filter() -> list[tuple[int, str]]:
     """(id, name) of the active committee members a case can be assigned to."""
     return [tuple(row) for row in db.session.execute(
-        select(User.id, User.full_name).where(User.role.in_(MEMBER_ROLES),
+        select(User.id, User.full_name).where(User.role.in_(COMMITTEE),
                                               User.disabled_at.is_(None))
         .order_by(User.full_name, User.id))]
 
 
-# -- similar open cases (duplicates, at screening) ----------------------------------------------
+# -- the conflicts page -------------------------------------------------------------------------
 
-SIMILAR_REASONS = {
-    "candidate": _l("Same accused candidate"),
-    "station": _l("Same polling station"),
-    "region_category": _l("Same region and category"),
-    "no_region": _l("Same category, region not set yet"),
-    "text": _l("Similar text"),
-}
-SIMILAR_TEXT = 0.3  # pg_trgm's default threshold: from here on the texts count as similar
-PER_REASON = 100  # the most recent open cases looked at per reason
+def registered_candidates(election: Election) -> list[Candidate]:
+    """The election's registered candidates, with their regions, by Kazakh name."""
+    return list(db.session.scalars(
+        select(Candidate).options(selectinload(Candidate.region))
+        .where(Candidate.election_id == election.id,
+               Candidate.status == CandidateStatus.REGISTERED)
+        .order_by(Candidate.name_kk)))
 
 
-@dataclass(frozen=True)
-class Similar:
-    case: Case
-    score: float  # text similarity, 0..1
-    reasons: tuple[str, ...]  # keys of SIMILAR_REASONS
-
-    @property
-    def labels(self) -> list:
-        return [SIMILAR_REASONS[r] for r in self.reasons]
-
-
-def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
-    """Open cases of the same election, in the user's scope, that may be the same facts: the
-    same accused candidate, or the same paper polling station, or the same region and
-    category (or the same category while one of the two has no region) — ranked by the
-    similarity of their narratives (pg_trgm on PostgreSQL, the same measure on SQLite).
-    Three queries: the candidates, their similarity, the cases shown."""
-    base = [Case.election_id == case.election_id, Case.state.in_(OPEN_STATES), Case.id != case.id]
-    scope = scope_condition(user, case.election_id)
-    if scope is not None:
-        base.append(scope)
-    reasons: list[tuple[str, ColumnElement[bool]]] = []
-    branches = []
-    accused = [c.id for c in case.accused]
-    if accused:  # driven by case_candidates (candidate_id, case_id): ids grow with time
-        branches.append(select(literal("candidate").label("reason"), Case.id.label("id"))
-                        .join(case_candidates, case_candidates.c.case_id == Case.id)
-                        .where(*base, case_candidates.c.candidate_id.in_(accused))
-                        .order_by(Case.id.desc()).limit(PER_REASON).subquery())
-    if case.station_id is not None and case.station.kind is StationKind.PAPER:
-        reasons.append(("station", Case.station_id == case.station_id))
-    if case.region_id is not None:
-        reasons.append(("region_category", and_(Case.region_id == case.region_id,
-                                                Case.category == case.category)))
-        reasons.append(("no_region", and_(Case.region_id.is_(None),
-                                          Case.category == case.category)))
-    else:
-        reasons.append(("no_region", Case.category == case.category))
-    branches += [select(literal(name).label("reason"), Case.id.label("id"))
-                 .where(*base, condition).order_by(Case.created_at.desc(), Case.id.desc())
-                 .limit(PER_REASON).subquery() for name, condition in reasons]
-    found: dict[int, list[str]] = {}
-    for name, case_id in db.session.execute(union_all(*[select(b.c.reason, b.c.id)
-                                                        for b in branches])):
-        if name not in found.setdefault(case_id, []):
-            found[case_id].append(name)
-    if not found:
-        return []
-    scores = search.similarities(search.narratives_of(case), list(found))
-    for case_id, score in scores.items():
-        if score >= SIMILAR_TEXT:
-            found[case_id].append("text")
-    ranked = sorted(found, key=lambda i: (-scores.get(i, 0.0), -len(found[i]), -i))[:limit]
-    cases = {c.id: c for c in db.session.scalars(
-        select(Case).where(Case.id.in_(ranked))
-        .options(selectinload(Case.region), selectinload(Case.accused)))}
-    return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
-            for i in ranked if i in cases]
+def candidate_by_code(election: Election, code: str | None) -> Candidate | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Candidate).where(Candidate.election_id == election.id,
+                                                     Candidate.code == code))

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
+from casework.cases.channels import channel_choices
 from casework.cases.models import CaseState, Category
 from casework.cases.queries import (
     NO_REGION,
@@ -15,19 +16,7 @@ from casework.cases.queries import (
     assignees_for_filter,
     candidates_for_filter,
 )
-from casework.cases.workflow import STATE_LABELS
-from casework.intake.forms import CATEGORY_LABELS
-from casework.intake.models import Channel
 
-CHANNEL_LABELS = {
-    Channel.WEB: _l("Web form"),
-    Channel.API: _l("API"),
-    Channel.HOTLINE: _l("Hotline"),
-    Channel.EMAIL: _l("Email"),
-    Channel.SOCIAL_MEDIA: _l("Social media or press"),
-    Channel.LETTER: _l("Letter"),
-    Channel.WALK_IN: _l("Walk-in"),
-}
 SORT_LABELS = {"newest": _l("Newest first"), "oldest": _l("Oldest first"),
                "due": _l("Due soonest"), "updated": _l("Recently changed")}
 YES_NO = {"yes": True, "no": False}
@@ -51,15 +40,14 @@ class QueueFilterForm(Form):
 def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> None:
     """The filters' options, translated once (a page renders about 180 of them)."""
     every = SelectChoice("", _("All"))
-    form.state.choices = [every] + [SelectChoice(s.value, str(STATE_LABELS[s])) for s in CaseState]
+    form.state.choices = [every] + [SelectChoice(s.value, str(s.label)) for s in CaseState]
     form.region.choices = [every] + [
         SelectChoice(r.code, ("— " if r.parent_id else "") + r.name(locale))
         for r in scope.visible_regions()] + (
         [SelectChoice(NO_REGION, _("Region not set yet"))] if scope.region_ids is None else [])
-    form.category.choices = [every] + [SelectChoice(c.value, str(label))
-                                       for c, label in CATEGORY_LABELS.items()]
-    form.channel.choices = [every] + [SelectChoice(c.value, str(label))
-                                      for c, label in CHANNEL_LABELS.items()]
+    form.category.choices = [every] + [SelectChoice(c.value, str(c.label)) for c in Category]
+    form.channel.choices = [every] + [SelectChoice(value, str(label))
+                                      for value, label in channel_choices()]
     form.candidate.choices = [every] + [SelectChoice(code, f"{name} ({code})") for code, name
                                         in candidates_for_filter(scope.election, locale)]
     form.assignee.choices = [every, SelectChoice("me", _("Assigned to me")),
@@ -85,7 +73,7 @@ def filters_from_form(form: QueueFilterForm) -> QueueFilters:
         state=CaseState(value["state"]) if value["state"] else None,
         region_code=value["region"],
         category=Category(value["category"]) if value["category"] else None,
-        channel=Channel(value["channel"]) if value["channel"] else None,
+        channel=value["channel"],
         candidate_code=value["candidate"], assignee_id=value["assignee"],
         overdue=YES_NO.get(value["overdue"] or ""), has_evidence=YES_NO.get(value["evidence"] or ""),
         q=(form.q.data or "").strip() if not form.q.errors else "",

@@ -4,30 +4,26 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from casework.accounts.models import Role
+from casework.accounts.roles import EXPORTS, QUEUE
 from casework.cases.models import CaseState
 from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
 from casework.cases.queue_filters import QueueFilterForm, fill_choices, filters_from_form
-from casework.cases.workflow import STATE_LABELS
-from casework.core.permissions import require_roles
+from casework.core.web import require
 from casework.elections.queries import current_election
-from casework.intake.forms import CATEGORY_LABELS
 
 bp = Blueprint("queue", __name__)
-
-QUEUE_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
 
 
 def _state_links(counts: dict | None, args: dict, filters: QueueFilters) -> list[dict]:
     """One link per state (the other filters kept), with its count when there is one."""
-    return [{"state": s, "label": STATE_LABELS[s], "count": None if counts is None else counts[s],
+    return [{"state": s, "label": s.label, "count": None if counts is None else counts[s],
              "url": url_for("queue.queue", **{**args, "state": s.value}),
              "current": filters.state is s} for s in CaseState]
 
 
 @bp.get("/cases")
-@require_roles(*QUEUE_ROLES)
 def queue():
+    require(QUEUE.can_open(current_user))
     form = QueueFilterForm(request.args)
     election = current_election()
     if election is None:
@@ -48,5 +44,4 @@ def queue():
         next_url=url_for("queue.queue", **args, after=page.next_cursor)
         if page.next_cursor else None,
         first_url=url_for("queue.queue", **args) if request.args.get("after") else None,
-        locale=locale, category_labels={k: str(v) for k, v in CATEGORY_LABELS.items()},
-        state_labels={k: str(v) for k, v in STATE_LABELS.items()})
+        can_export=EXPORTS.can_open(current_user), locale=locale)

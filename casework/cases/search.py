@@ -13,16 +13,26 @@ measure computed in Python on SQLite (`trigram_similarity`).
 
 import re
 
-from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    inspect,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from casework.cases.models import Case, CaseMessage
-from casework.cases.search_models import FTS_TABLE, SEARCH_CONFIG, CaseSearchDocument
+from casework.cases.channels import narrative_source
+from casework.cases.models import Case, CaseMessage, CaseNote, CaseSearchDocument
+from casework.cases.models.search import FTS_TABLE, SEARCH_CONFIG
 from casework.core.db import utcnow
 from casework.extensions import db
-from casework.intake.models import Complaint
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, as pg_trgm and FTS5 see words
 MAX_TERMS = 12
@@ -35,15 +45,6 @@ def terms(query: str | None) -> list[str]:
     """The distinct lower-cased words of a search query, at most MAX_TERMS."""
     words = WORD.findall((query or "")[:MAX_QUERY].lower())
     return list(dict.fromkeys(words))[:MAX_TERMS]
-
-
-def _notes_model():
-    """The internal notes' model, if the notes feature is installed."""
-    try:
-        from casework.cases.staff_models import CaseNote
-    except ImportError:  # pragma: no cover - only before notes exist
-        return None
-    return CaseNote
 
 
 def _dialect() -> str:
@@ -75,16 +76,25 @@ def matching_case_ids(query: str | None) -> Select | None:
 
 # -- keeping documents up to date -------------------------------------------------------------
 
+def _narratives(case_id: int) -> list[str]:
+    """The texts that describe the case's facts (the complaints' narratives: the channels'
+    narrative source), in order."""
+    source = narrative_source()
+    if source is None:
+        return []
+    rows = table(source.table, column("case_id"), column(source.column))
+    return list(db.session.scalars(
+        select(rows.c[source.column]).where(rows.c.case_id == case_id)
+        .order_by(*(literal_column(name.strip()) for name in source.order.split(",")))))
+
+
 def _texts(case_id: int) -> tuple[str, str]:
     """(narratives, body) of a case, from its complaints, messages and internal notes."""
-    narratives = list(db.session.scalars(select(Complaint.narrative).where(
-        Complaint.case_id == case_id).order_by(Complaint.id)))
+    narratives = _narratives(case_id)
     parts = narratives + list(db.session.scalars(select(CaseMessage.body).where(
         CaseMessage.case_id == case_id).order_by(CaseMessage.created_at, CaseMessage.id)))
-    note = _notes_model()
-    if note is not None:
-        parts += list(db.session.scalars(select(note.body).where(note.case_id == case_id)
-                                         .order_by(note.created_at, note.id)))
+    parts += list(db.session.scalars(select(CaseNote.body).where(CaseNote.case_id == case_id)
+                                     .order_by(CaseNote.created_at, CaseNote.id)))
     return "\n".join(n for n in narratives if n), "\n".join(p for p in parts if p)
 
 
@@ -125,13 +135,17 @@ ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = exc
     tsv = excluded.tsv, updated_at = excluded.updated_at"""
 
 
-def _aggregate(dialect: str, table: str, column: str, order: str) -> str:
+_NOTHING = "SELECT CAST(NULL AS INTEGER) AS case_id, CAST(NULL AS TEXT) AS t WHERE 1 = 0"
+
+
+def _aggregate(dialect: str, table_name: str, text_column: str, order: str) -> str:
     if dialect == "postgresql":
-        return (f"SELECT case_id, string_agg({column}, :nl ORDER BY {order}) AS t "  # noqa: S608
-                f"FROM {table} GROUP BY case_id")  # names: constants of this module
+        return (f"SELECT case_id, string_agg({text_column}, :nl ORDER BY {order}) AS t "  # noqa: S608
+                f"FROM {table_name} GROUP BY case_id")  # names: constants of the code, never input
     # SQLite before 3.44 has no ORDER BY inside an aggregate: it follows the subquery's order.
-    return (f"SELECT case_id, group_concat({column}, :nl) AS t FROM "  # noqa: S608
-            f"(SELECT case_id, {column} FROM {table} ORDER BY case_id, {order}) GROUP BY case_id")
+    return (f"SELECT case_id, group_concat({text_column}, :nl) AS t FROM "  # noqa: S608
+            f"(SELECT case_id, {text_column} FROM {table_name} ORDER BY case_id, {order}) "
+            f"GROUP BY case_id")
 
 
 def reindex_all(election_id: int | None = None, *, connection: Connection | None = None) -> int:
@@ -140,12 +154,14 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
     Returns how many documents were written."""
     bind = connection or db.session.connection()
     dialect = bind.dialect.name
-    note = _notes_model()  # and its table, which a migration may not have made yet
-    notes = (_aggregate(dialect, note.__tablename__, "body", "created_at, id")
-             if note is not None and inspect(bind).has_table(note.__tablename__)
-             else "SELECT CAST(NULL AS INTEGER) AS case_id, CAST(NULL AS TEXT) AS t WHERE 1 = 0")
+    tables = inspect(bind)  # a migration may call this before every table is made
+    source = narrative_source()
+    narratives = (_aggregate(dialect, source.table, source.column, source.order)
+                  if source is not None and tables.has_table(source.table) else _NOTHING)
+    notes = (_aggregate(dialect, CaseNote.__tablename__, "body", "created_at, id")
+             if tables.has_table(CaseNote.__tablename__) else _NOTHING)
     sql = _REINDEX.format(
-        narratives=_aggregate(dialect, "complaints", "narrative", "id"),
+        narratives=narratives,
         messages=_aggregate(dialect, "case_messages", "body", "created_at, id"),
         notes=notes,
         tsv=f"to_tsvector('{SEARCH_CONFIG}'::regconfig, body)" if dialect == "postgresql"

@@ -1,17 +1,20 @@
 """Moving a case through the workflow: `apply` is the one function that changes Case.state.
 
-It looks the move up in casework.cases.workflow.TRANSITIONS, checks the state, the actor's
-role and region scope and what the move requires, changes the row only if nobody else has
-moved it meanwhile, and records the timeline entry, the deadline, the audit entry, the
-complainants' emails and the signal — in the caller's transaction: it flushes, never commits.
+It looks the move up in casework.cases.workflow.TRANSITIONS, checks the state, who may take
+it (`Case.can_take`) and what the move requires, changes the row only if nobody else has
+moved it meanwhile, and records the timeline entry, the deadline, the audit entry and the
+complainants' emails — in the caller's transaction: it flushes, never commits. A refused move
+raises `Refusal` (not_allowed: not from this state; forbidden: who may take it; missing or
+invalid: a required field, named in `field`; conflict: someone else moved the case meanwhile).
+
+`take_action` is the move as staff make it (the case page, the API): it records the
+screening checklist given with it, and a merge names its target by reference.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from blinker import Namespace
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
@@ -19,39 +22,33 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.accounts.models import User
 from casework.cases import deadlines, search
-from casework.cases.models import PUBLIC_STATUS, Case, CaseMessage, CaseState, MessageAuthor
-from casework.cases.review_models import CaseTransition, ScreeningChecklist
+from casework.cases.access import load_case_for
+from casework.cases.channels import complainants_of
+from casework.cases.merge import merge_cases
+from casework.cases.models import (
+    PUBLIC_STATUS,
+    Case,
+    CaseMessage,
+    CaseState,
+    CaseTransition,
+    MessageAuthor,
+    ScreeningChecklist,
+)
 from casework.cases.workflow import (
     CHECKLIST,
     CHECKLIST_NAMES,
-    PUBLIC_STATUS_LABELS,
     REASON_ITEMS,
-    STATE_LABELS,
+    TEXT_MAX,
     InadmissibleReason,
     Outcome,
-    Transition,
     find,
-    may_take,
 )
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
+from casework.core.urls import tracking_url
 from casework.extensions import db
-from casework.intake.models import Complaint
 from casework.notifications.services import enqueue_email
-
-TEXT_MAX = 10000
-
-signals = Namespace()
-# Sent after every transition, with the case as sender: transition=CaseTransition, actor=User|None.
-case_transitioned = signals.signal("case-transitioned")
-
-
-class TransitionError(Refusal):
-    """A move refused. `code`: not_allowed (not from this state), forbidden (role or region
-    scope), missing (a required field, named in `field`), invalid (a field's value is not
-    acceptable), conflict (someone else moved the case meanwhile: reload and retry)."""
-
 
 MISSING = {
     "reason_code": _l("Choose why the complaint is inadmissible."),
@@ -63,18 +60,10 @@ MISSING = {
     "reason": _l("Give the grounds of the appeal."),
     CHECKLIST: _l("Complete the admissibility checklist first."),
 }
-TEXT_FIELDS = ("public_reason", "question", "reasons", "reason")
 
 
-def _forbidden() -> TransitionError:
-    return TransitionError("forbidden", _l("You may not do this on this case."))
-
-
-def _may_act(transition: Transition, case: Case, actor: User | None) -> bool:
-    if actor is None:
-        return may_take(transition, None)
-    return (actor.is_active and may_take(transition, actor.role)
-            and actor.can_see_region(case.region))
+def _forbidden() -> Refusal:
+    return Refusal("forbidden", _l("You may not do this on this case."))
 
 
 @dataclass
@@ -93,21 +82,21 @@ def _text(payload: dict[str, Any], name: str) -> str:
     value = payload.get(name)
     value = value.strip() if isinstance(value, str) else ""
     if not value:
-        raise TransitionError("missing", MISSING[name], field=name)
+        raise Refusal("missing", MISSING[name], field=name)
     if len(value) > TEXT_MAX:
-        raise TransitionError("invalid", _l("The text is too long (at most %(n)d characters).",
-                                            n=TEXT_MAX), field=name)
+        raise Refusal("invalid", _l("The text is too long (at most %(n)d characters).",
+                                     n=TEXT_MAX), field=name)
     return value
 
 
 def _choice(payload: dict[str, Any], name: str, kind: type):
     value = payload.get(name)
     if value is None or value == "":
-        raise TransitionError("missing", MISSING[name], field=name)
+        raise Refusal("missing", MISSING[name], field=name)
     try:
         return kind(value)
     except ValueError:
-        raise TransitionError("invalid", MISSING[name], field=name) from None
+        raise Refusal("invalid", MISSING[name], field=name) from None
 
 
 def _checklist(case: Case) -> ScreeningChecklist | None:
@@ -117,10 +106,10 @@ def _checklist(case: Case) -> ScreeningChecklist | None:
 def _admit(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
     checklist = _checklist(case)
     if checklist is None or not checklist.complete:
-        raise TransitionError("missing", MISSING[CHECKLIST], field=CHECKLIST)
+        raise Refusal("missing", MISSING[CHECKLIST], field=CHECKLIST)
     if not checklist.passed:
-        raise TransitionError("invalid", _l("An item of the admissibility checklist failed: "
-                                            "the complaint cannot be admitted."), field=CHECKLIST)
+        raise Refusal("invalid", _l("An item of the admissibility checklist failed: "
+                                     "the complaint cannot be admitted."), field=CHECKLIST)
     return _Move(details={"checklist": checklist.items()})
 
 
@@ -131,10 +120,10 @@ def _reject(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
     supporting = REASON_ITEMS[reason]
     if supporting:
         if checklist is None:
-            raise TransitionError("missing", MISSING[CHECKLIST], field=CHECKLIST)
+            raise Refusal("missing", MISSING[CHECKLIST], field=CHECKLIST)
         if not any(getattr(checklist, item) is False for item in supporting):
-            raise TransitionError("invalid", _l("The admissibility checklist does not show a "
-                                                "failed item for this reason."), field=CHECKLIST)
+            raise Refusal("invalid", _l("The admissibility checklist does not show a "
+                                         "failed item for this reason."), field=CHECKLIST)
     return _Move(case_values={"public_reason": explanation, "outcome": None},
                  reason_code=reason, text=explanation,
                  details={"checklist": checklist.items()} if checklist else {},
@@ -148,21 +137,21 @@ CLOSED_TO_MERGE = frozenset({CaseState.MERGED, CaseState.CLOSED, CaseState.INADM
 def _merge(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
     target = payload.get("into")
     if target is None:
-        raise TransitionError("missing", MISSING["into"], field="into")
+        raise Refusal("missing", MISSING["into"], field="into")
     if not isinstance(target, Case):
         raise TypeError("merge: `into` must be a Case")
     if target.id == case.id or target.election_id != case.election_id:
-        raise TransitionError("invalid", _l("A case can be merged only into another case of "
-                                            "the same election."), field="into")
-    if actor is not None and not actor.can_see_region(target.region):
+        raise Refusal("invalid", _l("A case can be merged only into another case of "
+                                     "the same election."), field="into")
+    if actor is not None and not target.can_view(actor):
         raise _forbidden()
     # The target's state as committed now, locked on PostgreSQL until our commit, so it
     # cannot be merged away or closed while this case joins it.
     current = db.session.scalar(select(Case.state).where(Case.id == target.id)
                                 .with_for_update())
     if current in CLOSED_TO_MERGE:
-        raise TransitionError("invalid", _l("The case to merge into is no longer open."),
-                              field="into")
+        raise Refusal("invalid", _l("The case to merge into is no longer open."),
+                       field="into")
     return _Move(case_values={"merged_into_id": target.id},
                  details={"merged_into": target.reference, "merged_into_id": target.id})
 
@@ -208,21 +197,21 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
 
     Payload by action: reject(reason_code, public_reason), merge(into=Case),
     request_info(question), decide/redecide(outcome, reasons), appeal(reason).
-    Raises TransitionError and changes nothing when the move is refused."""
+    Raises Refusal and changes nothing when the move is refused."""
     try:
         transition = find(action)
     except KeyError:
-        raise TransitionError("not_allowed", _l("This action does not exist.")) from None
+        raise Refusal("not_allowed", _l("This action does not exist.")) from None
     unexpected = set(payload) - transition.payload_fields
     if unexpected:
         raise TypeError(f"{action} takes no {', '.join(sorted(unexpected))}")
     now = now or utcnow()
     source = case.state
     if source not in transition.sources:
-        raise TransitionError("not_allowed", _l(
+        raise Refusal("not_allowed", _l(
             "“%(action)s” is not possible while the case is in the state “%(state)s”.",
-            action=transition.label, state=STATE_LABELS[source]))
-    if not _may_act(transition, case, actor):
+            action=transition.label, state=source.label))
+    if not case.can_take(transition, actor):
         raise _forbidden()
     move = PREPARE[action](case, payload, actor)
 
@@ -232,8 +221,8 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
         update(Case).where(Case.id == case.id, Case.state == source).values(**values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise TransitionError("conflict", _l("Someone else has changed this case meanwhile. "
-                                             "Reload it and try again."))
+        raise Refusal("conflict", _l("Someone else has changed this case meanwhile. "
+                                      "Reload it and try again."))
     for key, value in values.items():
         set_committed_value(case, key, value)
 
@@ -259,7 +248,6 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
                              if "merged_into" in move.details else {})})
     if PUBLIC_STATUS[source] != PUBLIC_STATUS[transition.target]:
         notify_complainants(case, record, move.public_message)
-    case_transitioned.send(case, transition=record, actor=actor)
     return record
 
 
@@ -269,16 +257,14 @@ def notify_complainants(case: Case, record: CaseTransition,
 
     Labels are lazy strings: enqueue_email renders them inside its forced locale."""
     status = PUBLIC_STATUS[record.to_state]
-    track_url = current_app.config["CASEWORK_PUBLIC_URL"].rstrip("/") + "/track"
-    complaints = db.session.scalars(select(Complaint).where(
-        Complaint.case_id == case.id, Complaint.email.is_not(None)).order_by(Complaint.id))
+    track_url = tracking_url()
     sent = 0
-    for complaint in complaints:
+    for complainant in complainants_of([case.id], with_email=True):
         queued = enqueue_email(
-            template="cases/status_changed", recipient=complaint.email,
-            language=complaint.language, case_id=case.id,
-            dedupe_key=f"status:{case.id}:{record.id}:{complaint.id}",
-            context={"reference": case.reference, "status_label": PUBLIC_STATUS_LABELS[status],
+            template="cases/status_changed", recipient=complainant.email,
+            language=complainant.language, case_id=case.id,
+            dedupe_key=f"status:{case.id}:{record.id}:{complainant.complaint_id}",
+            context={"reference": case.reference, "status_label": status.label,
                      "message": message, "track_url": track_url, "committee": True})
         sent += queued is not None
     return sent
@@ -292,8 +278,8 @@ def save_checklist(case: Case, *, actor: User, now: datetime | None = None,
     if unknown:
         raise TypeError(f"unknown checklist items: {', '.join(sorted(unknown))}")
     if case.state is not CaseState.SCREENING:
-        raise TransitionError("not_allowed", _l("The checklist is filled in during screening."))
-    if not (_may_act(find("admit"), case, actor) or _may_act(find("reject"), case, actor)):
+        raise Refusal("not_allowed", _l("The checklist is filled in during screening."))
+    if not case.can_screen(actor):
         raise _forbidden()
     checklist = _checklist(case)
     if checklist is None:
@@ -318,3 +304,23 @@ def complainant_replied(case: Case, *, now: datetime | None = None) -> CaseTrans
     if case.state is not CaseState.INFO_REQUESTED:
         return None
     return apply(case, "info_received", actor=None, now=now)
+
+
+def take_action(case: Case, action: str, actor: User, *,
+                checklist: dict[str, bool | None] | None = None,
+                checklist_notes: str | None = None, **payload: Any) -> CaseTransition:
+    """One workflow move from the case page or the API. A merge names its target by
+    reference (looked up in the actor's scope) and moves the complaints over (merge_cases).
+    `checklist` (the API's admit and reject) records the screening items first."""
+    if checklist is not None or checklist_notes is not None:
+        save_checklist(case, actor=actor, notes=checklist_notes, **(checklist or {}))
+    if action != "merge":
+        return apply(case, action, actor=actor, **payload)
+    reference = (payload.get("into") or "").strip()
+    target = load_case_for(actor, reference) if reference else None
+    if reference and target is None and case.can_take(find("merge"), actor):
+        raise Refusal("invalid", _l("No case with this reference in your regions."),
+                      field="into")
+    record = apply(case, "merge", actor=actor, into=target)
+    merge_cases(case, target, actor)
+    return record

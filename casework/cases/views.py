@@ -1,22 +1,22 @@
 """The case page and what staff do on it; members' conflict-of-interest declarations.
 
-Every view: roles or 403 → the case in the user's scope or 404 (existence is never
-revealed) → the form → one service call → commit → flash → redirect back. A refusal
-re-renders the page with the message: 409 conflict, 403 forbidden, 422 missing/invalid.
+Every view: the case in the user's scope or 404 (existence is never revealed) → the case's
+`can_*` or 403 → the form → one service call → commit → flash → redirect back, through
+core.web. A refusal shows the page again with what was typed, the message and its status.
 """
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from casework.accounts.models import User
-from casework.cases import accused, actions
-from casework.cases import case_page as pages
-from casework.cases import staff_services as services
-from casework.cases.conflicts import conflicts_of, declare_conflict
+from casework.accounts.roles import CONFLICTS
+from casework.cases import accused, assignment, channels, notes, transitions
+from casework.cases import page as pages
+from casework.cases.access import case_or_404
+from casework.cases.conflicts import conflicts_of
 from casework.cases.forms import (
     AccusedReplyForm,
     AssignForm,
@@ -27,47 +27,25 @@ from casework.cases.forms import (
     NotifyAccusedForm,
     action_form,
 )
-from casework.cases.models import Case, CaseState
-from casework.cases.queries import similar_cases
-from casework.cases.staff_models import METHOD_LABELS, AccusedNotice
-from casework.cases.staff_services import LEAD_ROLES, MEMBER_ROLES, VIEW_ROLES, StaffError
-from casework.cases.timeline import SOURCE_LABELS
-from casework.cases.transitions import TransitionError, save_checklist
-from casework.cases.workflow import CHECKLIST_ITEMS, INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS, find
-from casework.core.permissions import require_roles
+from casework.cases.models import AccusedNotice, Case, CaseState
+from casework.cases.queries import candidate_by_code, registered_candidates
+from casework.cases.similar import similar_cases
+from casework.cases.workflow import CHECKLIST_ITEMS, find
+from casework.core.refusal import Refusal
+from casework.core.web import Page, load_or_404, require, submit
 from casework.elections.models import Candidate
 from casework.elections.queries import current_election
-from casework.evidence.models import EvidenceItem
-from casework.evidence.services import download_response
 from casework.extensions import db
-from casework.intake.choices import candidate_choices
-from casework.intake.forms import CATEGORY_LABELS
-from casework.intake.services import Upload
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-STATUS = {"conflict": 409, "not_allowed": 409, "forbidden": 403, "missing": 422, "invalid": 422}
-DECISIONS_ENDPOINT = "decisions.decide"
-DECISION_ACTIONS = frozenset({"decide", "redecide"})
-
-
-def _decisions_page() -> bool:
-    return DECISIONS_ENDPOINT in current_app.view_functions
-
-
-def _case_or_404(reference: str) -> Case:
-    case = services.load_case_for(current_user, reference)
-    if case is None:
-        abort(404)
-    return case
-
-
-def _back(case: Case):
-    return redirect(url_for("cases.case_page", reference=case.reference))
 
 
 def _locale() -> str:
     return str(get_locale())
+
+
+def _back(case: Case) -> str:
+    return url_for("cases.case_page", reference=case.reference)
 
 
 def _forms(page: pages.CasePage, given: dict) -> dict:
@@ -76,7 +54,9 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
     if not page.can_work:
         return forms
     for transition in page.actions:
-        forms[transition.action] = given.get(transition.action) or action_form(transition.action)
+        if not transition.by_decision:  # those are a link to the decisions page
+            forms[transition.action] = (given.get(transition.action)
+                                        or action_form(transition.action))
     checklist = given.get("checklist")
     if checklist is None:
         checklist = ChecklistForm(prefix="checklist")
@@ -113,213 +93,168 @@ def _render(case: Case, status: int = 200, **given):
     # Possible duplicates are suggested while the case is being screened.
     similar = (similar_cases(case, user=current_user)
                if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else [])
-    return render_template(
-        "cases/case.html", page=page, case=case, forms=_forms(page, given),
-        state_labels=STATE_LABELS, category_labels=CATEGORY_LABELS,
-        reason_labels=INADMISSIBLE_LABELS, outcome_labels=OUTCOME_LABELS,
-        source_labels=SOURCE_LABELS, method_labels=METHOD_LABELS,
-        decisions_page=_decisions_page(), decision_actions=DECISION_ACTIONS,
-        similar=similar), status
+    return render_template("cases/case.html", page=page, case=case,
+                           forms=_forms(page, given), similar=similar), status
 
 
-def _refused(case: Case, error: TransitionError | StaffError, key: str, form):
-    """Undo, say why, and show the page again with what was typed."""
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error)]
-    flash(str(error), "error")
-    return _render(case, STATUS.get(error.code, 422), **{key: form})
+def _again(case: Case, key: str, form) -> Page:
+    """The case page again with `form` as it was sent; a refusal's loose messages on top."""
+    def page(status: int, errors: list[str]):
+        for message in errors:
+            flash(message, "error")
+        return _render(case, status, **{key: form})
+    return page
 
 
 @bp.get("/<reference>")
-@require_roles(*VIEW_ROLES)
 def case_page(reference: str):
-    return _render(_case_or_404(reference))
+    case = case_or_404(current_user, reference)
+    require(case.can_view(current_user))
+    return _render(case)
 
 
 @bp.post("/<reference>/act/<action>")
-@require_roles(*MEMBER_ROLES)
 def act(reference: str, action: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_work(current_user))
     try:
         transition = find(action)
     except KeyError:
         abort(404)
-    if action in DECISION_ACTIONS and _decisions_page():
-        return redirect(url_for(DECISIONS_ENDPOINT, reference=case.reference))
+    if transition.by_decision:
+        return redirect(url_for("decisions.decide", reference=case.reference))
     form = action_form(action)
-    if not form.validate_on_submit():
-        return _render(case, 422, **{action: form})
-    try:
-        actions.take_action(case, action, current_user, **form.payload())
-    except (TransitionError, StaffError) as error:
-        return _refused(case, error, action, form)
-    db.session.commit()
-    flash(_("Done: %(action)s.", action=transition.label), "info")
-    return _back(case)
+    return submit(
+        form, lambda: transitions.take_action(case, action, current_user, **form.payload()),
+        page=_again(case, action, form), done=_back(case),
+        flash_message=_("Done: %(action)s.", action=transition.label))
 
 
 @bp.post("/<reference>/checklist")
-@require_roles(*MEMBER_ROLES)
 def checklist(reference: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_work(current_user))
     form = ChecklistForm(prefix="checklist")
-    if not form.validate_on_submit():
-        return _render(case, 422, checklist=form)
-    try:
-        save_checklist(case, actor=current_user, notes=form.notes.data or "", **form.items())
-    except TransitionError as error:
-        return _refused(case, error, "checklist", form)
-    db.session.commit()
-    flash(_("The admissibility checklist is saved."), "info")
-    return _back(case)
+    return submit(
+        form, lambda: transitions.save_checklist(case, actor=current_user,
+                                                 notes=form.notes.data or "", **form.items()),
+        page=_again(case, "checklist", form), done=_back(case),
+        flash_message=_("The admissibility checklist is saved."))
 
 
 @bp.post("/<reference>/notes")
-@require_roles(*MEMBER_ROLES)
 def add_note(reference: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_work(current_user))
     form = NoteForm(prefix="note")
-    if not form.validate_on_submit():
-        return _render(case, 422, note=form)
-    try:
-        services.add_note(case, current_user, form.body.data)
-    except StaffError as error:
-        return _refused(case, error, "note", form)
-    db.session.commit()
-    flash(_("The internal note is saved."), "info")
-    return _back(case)
+    return submit(form, lambda: notes.add_note(case, current_user, form.body.data),
+                  page=_again(case, "note", form), done=_back(case),
+                  flash_message=_("The internal note is saved."))
 
 
 @bp.post("/<reference>/messages")
-@require_roles(*MEMBER_ROLES)
 def send_message(reference: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_work(current_user))
     form = MessageForm(prefix="message")
-    if not form.validate_on_submit():
-        return _render(case, 422, message=form)
-    try:
-        services.send_message(case, current_user, form.body.data)
-    except StaffError as error:
-        return _refused(case, error, "message", form)
-    db.session.commit()
-    flash(_("The message is sent to the complainants."), "info")
-    return _back(case)
+    return submit(form, lambda: notes.send_message(case, current_user, form.body.data),
+                  page=_again(case, "message", form), done=_back(case),
+                  flash_message=_("The message is sent to the complainants."))
 
 
 @bp.post("/<reference>/assign")
-@require_roles(*LEAD_ROLES)
 def assign(reference: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_assign(current_user))
     form = AssignForm(prefix="assign")
-    if not form.validate_on_submit():
-        return _render(case, 422, assign=form)
     value = form.assignee.data or ""
     assignee = db.session.get(User, int(value)) if value.isdigit() else None
-    try:
+
+    def assign_chosen() -> None:
         if value and assignee is None:
-            raise StaffError("invalid", _("Choose a member from the list."), field="assignee")
-        services.assign(case, assignee, current_user)
-    except StaffError as error:
-        return _refused(case, error, "assign", form)
-    db.session.commit()
-    flash(_("Assigned to %(name)s.", name=assignee.full_name) if assignee
-          else _("The case is assigned to nobody."), "info")
-    return _back(case)
+            raise Refusal("invalid", _("Choose a member from the list."), field="assignee")
+        assignment.assign(case, assignee, current_user)
+
+    return submit(form, assign_chosen, page=_again(case, "assign", form), done=_back(case),
+                  flash_message=_("Assigned to %(name)s.", name=assignee.full_name) if assignee
+                  else _("The case is assigned to nobody."))
 
 
 @bp.get("/<reference>/evidence/<int:item_id>")
-@require_roles(*VIEW_ROLES)
 def evidence(reference: str, item_id: int):
-    case = _case_or_404(reference)
-    item = db.session.get(EvidenceItem, item_id)
-    if item is None or item.case_id != case.id:
-        abort(404)
-    response = download_response(item, current_user)
+    case = case_or_404(current_user, reference)
+    require(case.can_view(current_user))
+    response = load_or_404(channels.download(case, item_id, current_user))
     db.session.commit()  # keeps the download's (or the failed check's) audit entry
     return response
 
 
 @bp.post("/<reference>/accused/notify")
-@require_roles(*MEMBER_ROLES)
 def notify_accused(reference: str):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
+    require(case.can_work(current_user))
     form = NotifyAccusedForm(prefix="notify")
-    if not form.validate_on_submit():
-        return _render(case, 422, notify=form)
     value = form.candidate.data or ""
     candidate = db.session.get(Candidate, int(value)) if value.isdigit() else None
-    try:
+
+    def notify() -> None:
         if candidate is None:
-            raise StaffError("missing", _("Choose the candidate."), field="candidate")
+            raise Refusal("missing", _("Choose the candidate."), field="candidate")
         accused.notify_accused(case, candidate, current_user, form.method.data or "")
-    except StaffError as error:
-        return _refused(case, error, "notify", form)
-    db.session.commit()
-    flash(_("The notice to %(name)s is recorded.", name=candidate.name(_locale())), "info")
-    return _back(case)
+
+    return submit(form, notify, page=_again(case, "notify", form), done=_back(case),
+                  flash_message=_("The notice to %(name)s is recorded.",
+                                  name=candidate.name(_locale())) if candidate else None)
 
 
 @bp.post("/<reference>/accused/<int:notice_id>/reply")
-@require_roles(*MEMBER_ROLES)
 def accused_reply(reference: str, notice_id: int):
-    case = _case_or_404(reference)
+    case = case_or_404(current_user, reference)
     notice = db.session.get(AccusedNotice, notice_id)
-    if notice is None or notice.case_id != case.id:
-        abort(404)
+    load_or_404(notice if notice is not None and notice.case_id == case.id else None)
+    require(case.can_work(current_user))
     key = f"reply{notice.id}"
     form = AccusedReplyForm(prefix=key)
-    if not form.validate_on_submit():
-        return _render(case, 422, **{key: form})
-    uploads = [Upload(f.stream, f.filename) for f in form.files.data or [] if f and f.filename]
-    try:
-        accused.record_accused_reply(notice, current_user, form.text.data, uploads)
-    except StaffError as error:
-        return _refused(case, error, key, form)
-    db.session.commit()
-    flash(_("The candidate's reply is recorded."), "info")
-    return _back(case)
+    uploads = [f for f in form.files.data or [] if f and f.filename]
+    return submit(
+        form, lambda: accused.record_accused_reply(notice, current_user, form.text.data, uploads),
+        page=_again(case, key, form), done=_back(case),
+        flash_message=_("The candidate's reply is recorded."))
 
+
+# -- conflicts of interest ------------------------------------------------------------------
 
 def _conflict_form() -> ConflictForm:
     form = ConflictForm()
-    election = current_election()
-    form.candidate.choices = [SelectChoice("", _("Choose…")),
-                              *(candidate_choices(election) if election else [])]
+    election, locale = current_election(), _locale()
+    form.candidate.choices = [SelectChoice("", _("Choose…")), *(
+        SelectChoice(c.code, f"{c.name(locale)} ({c.region.name(locale)})")
+        for c in (registered_candidates(election) if election else []))]
     return form
 
 
-def _candidate_by_code(code: str | None) -> Candidate | None:
-    election = current_election()
-    if election is None or not code:
-        return None
-    return db.session.scalar(select(Candidate).where(Candidate.election_id == election.id,
-                                                     Candidate.code == code))
-
-
-def _conflicts_page(form: ConflictForm, status: int = 200):
+def _conflicts_page(form: ConflictForm, status: int = 200, errors: list[str] | None = None):
+    for message in errors or []:
+        flash(message, "error")
     return render_template("cases/conflicts.html", form=form,
                            declarations=conflicts_of(current_user)), status
 
 
 @bp.route("/conflicts", methods=["GET", "POST"])
-@require_roles(*MEMBER_ROLES)
 def conflicts():
+    require(CONFLICTS.can_open(current_user))
     form = _conflict_form()
-    if request.method == "GET" or not form.validate_on_submit():
-        return _conflicts_page(form, 200 if request.method == "GET" else 422)
-    candidate = _candidate_by_code(form.candidate.data)
-    try:
+    if request.method == "GET":
+        return _conflicts_page(form)
+    election = current_election()
+    candidate = candidate_by_code(election, form.candidate.data) if election else None
+
+    def declare() -> None:
         if candidate is None:
-            raise StaffError("missing", _("Choose the candidate."), field="candidate")
-        declare_conflict(current_user, candidate, form.reason.data)
-    except StaffError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "reason")
-        field.errors = [*field.errors, str(error)]
-        return _conflicts_page(form, STATUS.get(error.code, 422))
-    db.session.commit()
-    flash(_("Your conflict of interest with %(name)s is recorded.",
-            name=candidate.name(_locale())), "info")
-    return redirect(url_for("cases.conflicts"))
+            raise Refusal("missing", _("Choose the candidate."), field="candidate")
+        assignment.declare_conflict(current_user, candidate, form.reason.data)
+
+    return submit(form, declare, page=lambda status, errors: _conflicts_page(form, status, errors),
+                  done=url_for("cases.conflicts"),
+                  flash_message=_("Your conflict of interest with %(name)s is recorded.",
+                                  name=candidate.name(_locale())) if candidate else None)

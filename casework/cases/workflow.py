@@ -1,58 +1,48 @@
-"""The review workflow as data: the table of allowed transitions and who may take each.
+"""The review workflow as data: a case's states, the table of allowed transitions and the
+role group that may take each (groups from accounts.roles), the screening checklist.
 
-Pure data and small helpers, no database. `casework.cases.transitions.apply` is the one
-function that moves a case; it looks the move up here. Auditors, hotline operators and
-administrators take no transition (administrators run accounts, they do not decide cases).
+Pure data, no database. `casework.cases.transitions.apply` is the one function that moves a
+case; it looks the move up here, and `Case.can_take(transition, user)` is the one rule for
+who may take it on a given case. Auditors, hotline operators and administrators take no
+transition (administrators run accounts, they do not decide cases).
 """
 
-import enum
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from casework.accounts.models import Role
-from casework.cases.models import CaseState, PublicStatus
+from casework.accounts.roles import CHAIRS, COMMITTEE, LEADS, Role
+from casework.core.labels import LabelledEnum
 
 
-class InadmissibleReason(enum.StrEnum):
-    OUTSIDE_REMIT = "outside_remit"
-    OUTSIDE_FILING_WINDOW = "outside_filing_window"
-    NO_SPECIFIC_FACTS = "no_specific_facts"
-    NO_EVIDENCE_OR_SOURCE = "no_evidence_or_source"
-    DUPLICATE = "duplicate"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> LazyString:
-        return INADMISSIBLE_LABELS[self]
-
-
-INADMISSIBLE_LABELS = {
-    InadmissibleReason.OUTSIDE_REMIT: _l("Outside the committee's remit"),
-    InadmissibleReason.OUTSIDE_FILING_WINDOW: _l("Filed outside the filing window"),
-    InadmissibleReason.NO_SPECIFIC_FACTS: _l("No specific facts"),
-    InadmissibleReason.NO_EVIDENCE_OR_SOURCE: _l("No evidence and no verifiable source"),
-    InadmissibleReason.DUPLICATE: _l("Duplicate of another complaint"),
-    InadmissibleReason.WITHDRAWN: _l("Withdrawn by the complainant"),
-}
+class CaseState(LabelledEnum):
+    RECEIVED = "received", _l("Received")
+    SCREENING = "screening", _l("Screening")
+    INADMISSIBLE = "inadmissible", _l("Inadmissible")
+    INVESTIGATION = "investigation", _l("Investigation")
+    INFO_REQUESTED = "info_requested", _l("Information requested")
+    FINDINGS_READY = "findings_ready", _l("Findings ready")
+    DECIDED = "decided", _l("Decided")
+    CLOSED = "closed", _l("Closed")
+    APPEALED = "appealed", _l("Appealed")
+    MERGED = "merged", _l("Merged")
 
 
-class Outcome(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    PARTLY_CONFIRMED = "partly_confirmed"
-    NOT_CONFIRMED = "not_confirmed"
+class InadmissibleReason(LabelledEnum):
+    OUTSIDE_REMIT = "outside_remit", _l("Outside the committee's remit")
+    OUTSIDE_FILING_WINDOW = "outside_filing_window", _l("Filed outside the filing window")
+    NO_SPECIFIC_FACTS = "no_specific_facts", _l("No specific facts")
+    NO_EVIDENCE_OR_SOURCE = "no_evidence_or_source", _l("No evidence and no verifiable source")
+    DUPLICATE = "duplicate", _l("Duplicate of another complaint")
+    WITHDRAWN = "withdrawn", _l("Withdrawn by the complainant")
 
-    @property
-    def label(self) -> LazyString:
-        return OUTCOME_LABELS[self]
 
+class Outcome(LabelledEnum):
+    CONFIRMED = "confirmed", _l("Confirmed")
+    PARTLY_CONFIRMED = "partly_confirmed", _l("Partly confirmed")
+    NOT_CONFIRMED = "not_confirmed", _l("Not confirmed")
 
-OUTCOME_LABELS = {
-    Outcome.CONFIRMED: _l("Confirmed"),
-    Outcome.PARTLY_CONFIRMED: _l("Partly confirmed"),
-    Outcome.NOT_CONFIRMED: _l("Not confirmed"),
-}
 
 # The admissibility checklist: (column of ScreeningChecklist, label). True = the item passes.
 CHECKLIST_ITEMS = (
@@ -76,29 +66,8 @@ REASON_ITEMS: dict[InadmissibleReason, tuple[str, ...]] = {
     InadmissibleReason.WITHDRAWN: (),
 }
 
-STATE_LABELS = {
-    CaseState.RECEIVED: _l("Received"),
-    CaseState.SCREENING: _l("Screening"),
-    CaseState.INADMISSIBLE: _l("Inadmissible"),
-    CaseState.INVESTIGATION: _l("Investigation"),
-    CaseState.INFO_REQUESTED: _l("Information requested"),
-    CaseState.FINDINGS_READY: _l("Findings ready"),
-    CaseState.DECIDED: _l("Decided"),
-    CaseState.CLOSED: _l("Closed"),
-    CaseState.APPEALED: _l("Appealed"),
-    CaseState.MERGED: _l("Merged"),
-}
-
-# The same words as the tracking page (templates/intake/tracked.html), so one translation.
-PUBLIC_STATUS_LABELS = {
-    PublicStatus.RECEIVED: _l("Received"),
-    PublicStatus.UNDER_REVIEW: _l("Under review"),
-    PublicStatus.INFO_REQUESTED: _l("More information requested"),
-    PublicStatus.DECIDED: _l("Decided"),
-    PublicStatus.CLOSED: _l("Closed"),
-    PublicStatus.REJECTED: _l("Rejected"),
-    PublicStatus.MERGED: _l("Joined with another case"),
-}
+# The longest text staff write on a case: a move's text, a note, a message, the accused's reply.
+TEXT_MAX = 10000
 
 # Requirement names: payload keyword arguments of apply(), except CHECKLIST, a precondition
 # on the stored ScreeningChecklist (admit: every item passed; reject: a failed item that
@@ -124,29 +93,27 @@ class Transition:
         return self.requires - {CHECKLIST}
 
 
-def _t(action: str, sources: set[CaseState], target: CaseState, roles: set[Role],
+def _t(action: str, sources: set[CaseState], target: CaseState, roles: frozenset[Role],
        requires: set[str], label: LazyString, *, system: bool = False,
        by_decision: bool = False) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), frozenset(requires),
+    return Transition(action, frozenset(sources), target, roles, frozenset(requires),
                       label, system, by_decision)
 
 
 S = CaseState
-STAFF = {Role.REVIEWER, Role.SECRETARY, Role.CHAIR}
-LEADS = {Role.SECRETARY, Role.CHAIR}
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("start_screening", {S.RECEIVED}, S.SCREENING, STAFF, set(), _l("Start screening")),
-    _t("admit", {S.SCREENING}, S.INVESTIGATION, STAFF, {CHECKLIST},
+    _t("start_screening", {S.RECEIVED}, S.SCREENING, COMMITTEE, set(), _l("Start screening")),
+    _t("admit", {S.SCREENING}, S.INVESTIGATION, COMMITTEE, {CHECKLIST},
        _l("Admit for investigation")),
-    _t("reject", {S.SCREENING}, S.INADMISSIBLE, STAFF,
+    _t("reject", {S.SCREENING}, S.INADMISSIBLE, COMMITTEE,
        {CHECKLIST, "reason_code", "public_reason"}, _l("Declare inadmissible")),
     _t("merge", {S.SCREENING}, S.MERGED, LEADS, {"into"}, _l("Merge into another case")),
-    _t("request_info", {S.INVESTIGATION}, S.INFO_REQUESTED, STAFF, {"question"},
+    _t("request_info", {S.INVESTIGATION}, S.INFO_REQUESTED, COMMITTEE, {"question"},
        _l("Ask the complainant")),
-    _t("info_received", {S.INFO_REQUESTED}, S.INVESTIGATION, STAFF, set(),
+    _t("info_received", {S.INFO_REQUESTED}, S.INVESTIGATION, COMMITTEE, set(),
        _l("Information received"), system=True),
-    _t("ready_findings", {S.INVESTIGATION}, S.FINDINGS_READY, STAFF, set(),
+    _t("ready_findings", {S.INVESTIGATION}, S.FINDINGS_READY, COMMITTEE, set(),
        _l("Findings ready")),
     _t("decide", {S.FINDINGS_READY}, S.DECIDED, LEADS, {"outcome", "reasons"}, _l("Decide"),
        by_decision=True),
@@ -154,7 +121,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("appeal", {S.DECIDED, S.INADMISSIBLE}, S.APPEALED, LEADS, {"reason"},
        _l("Record an appeal")),
     _t("reopen", {S.APPEALED}, S.INVESTIGATION, LEADS, set(), _l("Reopen the investigation")),
-    _t("redecide", {S.APPEALED}, S.DECIDED, {Role.CHAIR}, {"outcome", "reasons"},
+    _t("redecide", {S.APPEALED}, S.DECIDED, CHAIRS, {"outcome", "reasons"},
        _l("Decide on the appeal"), by_decision=True),
 )
 
@@ -172,13 +139,3 @@ OPEN_STATES = frozenset({S.RECEIVED, S.SCREENING, S.INVESTIGATION, S.INFO_REQUES
 def find(action: str) -> Transition:
     """The transition named `action`; KeyError for an unknown name."""
     return _BY_ACTION[action]
-
-
-def may_take(transition: Transition, role: Role | None) -> bool:
-    """Whether `role` (None: the system, no acting user) may take the transition at all."""
-    return transition.system if role is None else role in transition.roles
-
-
-def allowed_actions(case_state: CaseState, role: Role | None) -> list[Transition]:
-    """The transitions open from `case_state` to `role`, in table order (for buttons)."""
-    return [t for t in TRANSITIONS if case_state in t.sources and may_take(t, role)]

@@ -30,9 +30,10 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import Role, User
 from casework.cases import transitions
+from casework.cases.access import load_case_for
+from casework.cases.conflicts import has_conflict
 from casework.cases.models import Case, CaseState
-from casework.cases.staff_services import has_conflict, load_case_for
-from casework.cases.workflow import Outcome, find, may_take
+from casework.cases.workflow import Outcome, find
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
@@ -140,8 +141,7 @@ def may_write_findings(case: Case, user: User) -> bool:
 
 def may_decide(case: Case, user: User) -> bool:
     move = decision_action(case)
-    return (move is not None and user.is_active and may_take(find(move[0]), user.role)
-            and user.can_see_region(case.region))
+    return move is not None and case.can_take(find(move[0]), user)
 
 
 # -- findings --------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     try:
         record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
                                    reasons=reasons)
-    except transitions.TransitionError as error:
+    except Refusal as error:
         raise DecisionError(error.code, error.message, field=error.field) from error
     zone = ZoneInfo(case.election.timezone)
     decision = Decision(

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from casework.accounts.models import Role
 from casework.cases.models import Case
-from casework.cases.workflow import STATE_LABELS
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
 from casework.decisions import services
@@ -53,7 +52,7 @@ def _findings_page(case: Case, form: FindingForm, errors: list[str] | None = Non
     return render_template(
         "decisions/findings.html", case=case, form=form, errors=errors or [], editing=editing,
         findings=services.findings_of(case), decisions=services.decisions_of(case),
-        evidence_by_id={item.id: item for item in evidence}, state_label=STATE_LABELS[case.state],
+        evidence_by_id={item.id: item for item in evidence}, state_label=case.state.label,
         may_write=services.may_write_findings(case, current_user),
         may_decide=services.may_decide(case, current_user)), status
 
@@ -116,7 +115,7 @@ def _decide_page(case: Case, form: DecisionForm, members, conflicted: set[int],
     return render_template(
         "decisions/decide.html", case=case, form=form, members=members, conflicted=conflicted,
         errors=errors or [], kind=move[1] if move else None, quorum=services.quorum(),
-        findings=services.findings_of(case), state_label=STATE_LABELS[case.state]), status
+        findings=services.findings_of(case), state_label=case.state.label), status
 
 
 @bp.route("/decide", methods=["GET", "POST"])

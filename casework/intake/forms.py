@@ -22,18 +22,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from casework.cases.models import Category
 from casework.intake.models import ComplainantRole
 
-CATEGORY_LABELS = {
-    Category.VOTE_BUYING: _l("Vote buying"),
-    Category.VOTER_COERCION: _l("Pressure or threats against voters"),
-    Category.MULTIPLE_VOTING: _l("Voting more than once, or for someone else"),
-    Category.EVOTING_IRREGULARITY: _l("Irregularity in electronic voting"),
-    Category.PAPER_BALLOT_IRREGULARITY: _l("Irregularity in paper-ballot voting"),
-    Category.CAMPAIGN_VIOLATION: _l("Breach of campaign rules"),
-    Category.ABUSE_OF_OFFICE: _l("Abuse of office or public resources"),
-    Category.DEFAMATION: _l("Defamation or false information"),
-    Category.OTHER: _l("Other violation"),
-}
-
 
 class ComplaintForm(FlaskForm):
     identity = RadioField(_l("Who is complaining"), default="anonymous", choices=[
@@ -47,7 +35,7 @@ class ComplaintForm(FlaskForm):
         SelectChoice(role.value, role.label) for role in ComplainantRole])
     consent_to_contact = BooleanField(_l("The committee may contact me about this complaint"))
     category = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
-        SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+        SelectChoice(c.value, c.label) for c in Category])
     occurred_on = DateField(_l("Date"), validators=[Optional()])
     occurred_time = TimeField(_l("Time"), validators=[Optional()])
     region = SelectField(_l("Region, city or district"), validators=[DataRequired()],
@@ -91,7 +79,7 @@ class PublishedComplaintForm(FlaskForm):
     published_on = DateField(_l("Published on"), validators=[DataRequired()])
     published_time = TimeField(_l("Time"), validators=[Optional()])
     category = SelectField(_l("What is alleged"), choices=[
-        SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
+        SelectChoice(c.value, c.label) for c in Category])
     region = SelectField(_l("Region, city or district"), validate_choice=False)
     accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
     narrative = TextAreaField(_l("What the publication says"),

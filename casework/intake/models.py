@@ -13,16 +13,14 @@ from casework.extensions import db
 
 
 class Channel(LabelledEnum):
-    """How a complaint reached the committee; the label completes "received by ..."."""
-
-    WEB = "web", _l("the web form")
-    API = "api", _l("the API")
-    HOTLINE = "hotline", _l("the hotline")
-    EMAIL = "email", _l("email")
+    WEB = "web", _l("Web form")
+    API = "api", _l("API")
+    HOTLINE = "hotline", _l("Hotline")
+    EMAIL = "email", _l("Email")
     # Also the press: published elsewhere, recorded by staff.
-    SOCIAL_MEDIA = "social_media", _l("social media or the press")
-    LETTER = "letter", _l("letter")
-    WALK_IN = "walk_in", _l("a visit in person")
+    SOCIAL_MEDIA = "social_media", _l("Social media or press")
+    LETTER = "letter", _l("Letter")
+    WALK_IN = "walk_in", _l("Walk-in")
 
 
 class ComplainantRole(LabelledEnum):

@@ -24,7 +24,6 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.cases.workflow import OUTCOME_LABELS
 from casework.core.errors import render_error
 from casework.elections.models import CandidateStatus, Election
 from casework.elections.queries import current_election
@@ -156,7 +155,7 @@ def entry(sanction_id: int):
     return render_template(
         "register/entry.html", entry=found, sanction=found.sanction, decision=decision,
         decided_on=format_date(decision.decided_on, "long") if decision else None,
-        outcome_labels=OUTCOME_LABELS, type_labels=TYPE_LABELS, status_labels=STATUS_LABELS,
+        type_labels=TYPE_LABELS, status_labels=STATUS_LABELS,
         appeal=appeal,
         appeal_label=APPEAL_LABELS[appeal.outcome] if appeal and appeal.outcome else None,
         reversed_outcome=AppealOutcome.REVERSED, disqualified=CandidateStatus.DISQUALIFIED,

@@ -19,24 +19,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from casework.accounts.models import User
-from casework.cases.models import Case, CaseState, Category
+from casework.cases.models import Case, CaseState, CaseStateCount, CaseTransition, Category
 from casework.cases.queries import QueueScope, region_condition
-from casework.cases.review_models import CaseTransition
-from casework.cases.search_models import CaseStateCount
-from casework.cases.workflow import (
-    INADMISSIBLE_LABELS,
-    OPEN_STATES,
-    OUTCOME_LABELS,
-    STATE_LABELS,
-    InadmissibleReason,
-    Outcome,
-)
+from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
 from casework.core.db import utcnow
 from casework.core.timezones import day_bounds
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
-from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Table
 from casework.reports.exports import local, local_today, zone_of
@@ -110,7 +100,7 @@ def _new_cases(scope: QueueScope, start: datetime, end: datetime,
     if by_region.get(None):
         region_rows.append(["", _("Region not set yet"), by_region[None]])
     region_rows.append(["", _("Total"), sum(by_region.values())])
-    category_rows = [[str(label), by_category.get(c, 0)] for c, label in CATEGORY_LABELS.items()]
+    category_rows = [[str(c.label), by_category.get(c, 0)] for c in Category]
     category_rows.append([_("Total"), sum(by_category.values())])
     return (Table(_("New cases by region"), [_("Region code"), _("Region"), _("New cases")],
                   region_rows),
@@ -118,15 +108,13 @@ def _new_cases(scope: QueueScope, start: datetime, end: datetime,
 
 
 def _new_by_channel(scope: QueueScope, start: datetime, end: datetime) -> Table:
-    from casework.cases.queue_filters import CHANNEL_LABELS  # the queue's own labels
-
     counts = dict(db.session.execute(
         select(Complaint.channel, func.count(func.distinct(Case.id)))
         .join(Case, Case.id == Complaint.case_id)
         .where(*_scoped(scope, Case.election_id == scope.election.id,
                         Case.created_at >= start, Case.created_at < end))
         .group_by(Complaint.channel)).all())
-    rows = [[str(CHANNEL_LABELS[c]), counts.get(c, 0)] for c in Channel]
+    rows = [[str(c.label), counts.get(c, 0)] for c in Channel]
     return Table(_("New cases by channel"), [_("Channel"), _("New cases")], rows)
 
 
@@ -149,9 +137,9 @@ def _moves(scope: QueueScope, start: datetime, end: datetime) -> Table:
     rows: list[list[Any]] = []
     for action, label in ACTIONS:
         if action == "reject":
-            details = [(r, INADMISSIBLE_LABELS[r]) for r in InadmissibleReason]
+            details = [(r, r.label) for r in InadmissibleReason]
         elif action in ("decide", "redecide"):
-            details = [(o, OUTCOME_LABELS[o]) for o in Outcome]
+            details = [(o, o.label) for o in Outcome]
         else:
             details = [(None, "")]
         rows += [[str(label), str(detail), counts.get((action, key), 0)]
@@ -188,7 +176,7 @@ def _open_now(scope: QueueScope) -> Table:
     if selection is not None:
         statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
     counts = {CaseState(s): int(n or 0) for s, n in db.session.execute(statement)}
-    rows = [[str(STATE_LABELS[s]), counts.get(s, 0)] for s in CaseState if s in OPEN_STATES]
+    rows = [[str(s.label), counts.get(s, 0)] for s in CaseState if s in OPEN_STATES]
     rows.append([_("Total"), sum(counts.values())])
     return Table(_("Open cases now"), [_("State"), _("Cases")], rows)
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import Role, User
-from casework.cases.models import PUBLIC_STATUS, Case
+from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, Outcome, PublicStatus
 from casework.cases.queries import (
     SORT_KEYS,
     QueueFilters,
@@ -30,14 +30,12 @@ from casework.cases.queries import (
     queue_row,
     rows_query,
 )
-from casework.cases.workflow import OUTCOME_LABELS, PUBLIC_STATUS_LABELS, STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.elections.models import Election, PollingStation
 from casework.extensions import db
-from casework.intake.forms import CATEGORY_LABELS
-from casework.intake.models import Complaint
+from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Export, Table, build_export
 
 # Who gets the complainants' names, phones and emails in an export: the secretary and the
@@ -192,15 +190,13 @@ def _contact_cells(complaints: list) -> list[str]:
 def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, locale: str,
               now: datetime | None = None, limit: int | None = None) -> Iterator[list[Any]]:
     """One list per case matching the filters in the scope; never internal notes."""
-    from casework.cases.queue_filters import CHANNEL_LABELS  # the queue's own labels
-
     now = now or utcnow()
     zone = zone_of(scope.election)
-    states = {k: str(v) for k, v in STATE_LABELS.items()}
-    publics = {k: str(v) for k, v in PUBLIC_STATUS_LABELS.items()}
-    categories = {k: str(v) for k, v in CATEGORY_LABELS.items()}
-    channels = {k: str(v) for k, v in CHANNEL_LABELS.items()}
-    outcomes = {k.value: str(v) for k, v in OUTCOME_LABELS.items()}
+    states = {s: str(s.label) for s in CaseState}  # translated once, not once per row
+    publics = {s: str(s.label) for s in PublicStatus}
+    categories = {c: str(c.label) for c in Category}
+    channels = {c: str(c.label) for c in Channel}
+    outcomes = {o.value: str(o.label) for o in Outcome}
     yes, no = _("yes"), _("no")
     for rows, complaints in _case_batches(scope, filters, now, contacts, limit):
         for row in rows:

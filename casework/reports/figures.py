@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, literal, select
 
 from casework.cases.models import Case, CaseState, Category
-from casework.cases.search_models import NO_REGION, CaseStateCount
+from casework.cases.models.search import NO_REGION, CaseStateCount
 from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
 from casework.elections.models import Election, Region
 from casework.extensions import db

@@ -13,10 +13,8 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from casework.cases.models import CaseState
-from casework.cases.queue_filters import CHANNEL_LABELS
-from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS
-from casework.intake.forms import CATEGORY_LABELS
+from casework.cases.models import CaseState, Category, InadmissibleReason, Outcome
+from casework.intake.models import Channel
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
 from casework.reports.figures import Dashboard, Median
@@ -169,22 +167,21 @@ def page(data: Dashboard, *, public: bool) -> Page:
     cases = _("Cases")
     sections = [
         _bars("state", _("Cases by state"),
-              [(str(STATE_LABELS[CaseState(k)]), n) for k, n in data.by_state.items()],
+              [(str(CaseState(k).label), n) for k, n in data.by_state.items()],
               cases, _("State")),
         _bars("region", _("Cases by region"),
               [(region_label(r.code, r.name(lang)), r.cases) for r in data.by_region],
               cases, _("Region")),
         _bars("category", _("Cases by category"),
-              [(str(CATEGORY_LABELS[k]), n) for k, n in
-               ((c, data.by_category[c.value]) for c in CATEGORY_LABELS)], cases,
+              [(str(c.label), data.by_category[c.value]) for c in Category], cases,
               _("Category")),
     ]
     title = _("Complaints by channel")
     if data.channels is None:
         sections.append(_pending("channel", title))
     else:
-        section = _bars("channel", title, [(str(CHANNEL_LABELS[c]), data.channels[c.value])
-                                           for c in CHANNEL_LABELS], _("Complaints"),
+        section = _bars("channel", title, [(str(c.label), data.channels[c.value])
+                                           for c in Channel], _("Complaints"),
                         _("Channel"))
         section.note = _("Each complaint counts once: a case may have complaints from several "
                          "channels.")
@@ -194,14 +191,14 @@ def page(data: Dashboard, *, public: bool) -> Page:
     sections.append(_per_day(data.created_day, zone))
     title = _("Outcomes of decided cases")
     sections.append(_pending("outcome", title) if data.outcomes is None else _bars(
-        "outcome", title, [(str(OUTCOME_LABELS[o]), data.outcomes[o.value])
-                           for o in OUTCOME_LABELS], cases, _("Outcome")))
+        "outcome", title, [(str(o.label), data.outcomes[o.value])
+                           for o in Outcome], cases, _("Outcome")))
     title = _("Inadmissible cases by reason")
     if data.inadmissible is None:
         sections.append(_pending("inadmissible", title))
     else:
-        reasons = [(str(INADMISSIBLE_LABELS[r]), data.inadmissible[r.value])
-                   for r in INADMISSIBLE_LABELS]
+        reasons = [(str(r.label), data.inadmissible[r.value])
+                   for r in InadmissibleReason]
         if data.inadmissible.get(rollups.UNKNOWN_REASON):
             reasons.append((_("Reason not recorded"), data.inadmissible[rollups.UNKNOWN_REASON]))
         sections.append(_bars("inadmissible", title, reasons, cases, _("Reason")))

@@ -52,8 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.types import Integer as IntegerType
 
 from casework.cases.deadlines import hours
-from casework.cases.models import Case, CaseState
-from casework.cases.review_models import CaseDeadline, CaseTransition
+from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.core.db import utcnow
 from casework.elections.models import Election
 from casework.extensions import db

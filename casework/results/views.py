@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casework.accounts.models import Role, User
-from casework.cases.workflow import STATE_LABELS
 from casework.core.permissions import require_roles
 from casework.decisions.view_helpers import show_errors
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
@@ -78,7 +77,7 @@ def _region_page(region: Region, form: CertifyForm, errors: list[str] | None = N
         "results/region.html", region=region, form=form, errors=errors or [],
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         table=standings(region), blockers=certification.blockers(region),
-        state_labels=STATE_LABELS, certification=cert,
+        certification=cert,
         certified_by=db.session.get(User, cert.certified_by_id) if cert else None,
         overridden=cert.overridden_cases.split(",") if cert and cert.overridden_cases else [],
         may_certify=certification.may_certify(current_user)), status

@@ -23,8 +23,8 @@ from sqlalchemy import select, update
 from casework.accounts.models import Role, User
 from casework.accounts.passwords import check_password
 from casework.accounts.services import reauthentication_wait
+from casework.cases.conflicts import has_conflict
 from casework.cases.models import Case, CaseState
-from casework.cases.staff_services import has_conflict
 from casework.cases.workflow import Outcome
 from casework.core import audit
 from casework.core.db import utcnow

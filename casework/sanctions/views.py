@@ -15,9 +15,8 @@ from sqlalchemy import or_, select
 
 from casework.accounts.models import Role
 from casework.accounts.services import record_reauthentication_failure
+from casework.cases.access import load_case_for
 from casework.cases.models import Case
-from casework.cases.staff_services import load_case_for
-from casework.cases.workflow import STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
@@ -134,7 +133,7 @@ def _propose_page(case: Case, form, findings, errors: list[str] | None = None,
         "sanctions/propose.html", case=case, form=form, findings=findings,
         findings_by_id={f.id: f for f in findings}, errors=errors or [],
         decision=sanctions.sanctioning_decision(case),
-        state_label=STATE_LABELS[case.state]), status
+        state_label=case.state.label), status
 
 
 @bp.route("/cases/<reference>/sanctions/new", methods=["GET", "POST"], endpoint="propose")
@@ -214,7 +213,7 @@ def _sanction_page(sanction: Sanction, case: Case, bound: dict | None = None,
         impact=impact.for_page(sanction), reversal=reversal, forms=_forms(sanction, case, bound),
         errors=errors or {}, deadline=appeals.appeal_deadline(sanction),
         area=case_area(case), candidate_status=CANDIDATE_STATUS_LABELS,
-        state_label=STATE_LABELS[case.state], Status=SanctionStatus, Type=SanctionType), status
+        state_label=case.state.label, Status=SanctionStatus, Type=SanctionType), status
 
 
 @bp.get("/sanctions/<int:sanction_id>", endpoint="sanction")

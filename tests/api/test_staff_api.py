@@ -10,8 +10,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from casework.accounts import tokens
-from casework.cases.models import Case, CaseState
-from casework.cases.review_models import CaseTransition
+from casework.cases.models import Case, CaseState, CaseTransition
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
 from casework.core.problems import refused
@@ -224,7 +223,7 @@ def test_a_transition_changes_the_state_and_is_audited_and_on_the_timeline(clien
 
 def test_admit_and_reject_carry_the_screening_checklist(client, spec, make_case, committee):
     from casework.api.openapi import CHECKLIST_NAMES as DOCUMENTED
-    from casework.cases.review_models import ScreeningChecklist
+    from casework.cases.models import ScreeningChecklist
     from casework.cases.workflow import CHECKLIST_NAMES
 
     assert list(CHECKLIST_NAMES) == DOCUMENTED

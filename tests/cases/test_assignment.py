@@ -6,20 +6,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-import casework.cases.staff_models  # noqa: F401 - the tables must be known before create_all
-from casework.cases.conflicts import declare_conflict
-from casework.cases.models import Case, CaseState, Category
+from casework.cases.assignment import assign, declare_conflict, eligible_assignees, reviewer_loads
+from casework.cases.conflicts import has_conflict
+from casework.cases.models import Case, CaseState, Category, ConflictDeclaration
 from casework.cases.services import open_case
-from casework.cases.staff_models import ConflictDeclaration
-from casework.cases.staff_services import (
-    StaffError,
-    assign,
-    eligible_assignees,
-    has_conflict,
-    reviewer_loads,
-)
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage
 from tests import factories
@@ -71,8 +64,8 @@ def assignee_of(case) -> int | None:
     return db.session.scalar(select(Case.assignee_id).where(Case.id == case.id))
 
 
-def refused(code, *args, field=None) -> StaffError:
-    with pytest.raises(StaffError) as caught:
+def refused(code, *args, field=None) -> Refusal:
+    with pytest.raises(Refusal) as caught:
         assign(*args)
     assert caught.value.code == code, str(caught.value)
     if field:
@@ -165,7 +158,7 @@ def test_loads_count_open_cases_per_member_in_one_group_by(staff, make_case, ele
     ala_view = {user.email for user, _n in reviewer_loads(election, staff["ala_secretary"])}
     assert ala_view == {"ala@test.kz", "ala-secretary@test.kz", "secretary@test.kz",
                         "chair@test.kz"}  # members of their regions, and all-region ones
-    with pytest.raises(StaffError):
+    with pytest.raises(Refusal):
         reviewer_loads(election, staff["kar"])
 
 
@@ -194,14 +187,14 @@ def test_a_declared_conflict_keeps_the_member_off_the_cases_about_the_candidate(
 
 def test_declaring_a_conflict_rules(staff, candidates):
     declare_conflict(staff["bal"], candidates["C02"], "We work together.")
-    with pytest.raises(StaffError) as caught:
+    with pytest.raises(Refusal) as caught:
         declare_conflict(staff["bal"], candidates["C02"], "Again.")
     assert caught.value.field == "candidate"
-    with pytest.raises(StaffError) as caught:
+    with pytest.raises(Refusal) as caught:
         declare_conflict(staff["bal"], candidates["C01"], "   ")
     assert caught.value.code == "missing"
     for who in ("auditor", "operator"):
-        with pytest.raises(StaffError) as caught:
+        with pytest.raises(Refusal) as caught:
             declare_conflict(staff[who], candidates["C01"], "A tie.")
         assert caught.value.code == "forbidden"
     assert has_conflict(None, None) is False

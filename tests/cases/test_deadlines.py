@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-import casework.cases.review_models  # noqa: F401 - the tables must be known before create_all
 from casework.cases.deadlines import (
     deadline_for,
     due_at,
@@ -18,8 +17,7 @@ from casework.cases.deadlines import (
     overdue_and_due_soon,
     send_daily_digest,
 )
-from casework.cases.models import CaseState
-from casework.cases.review_models import CaseDeadline, ScreeningChecklist
+from casework.cases.models import CaseDeadline, CaseState, ScreeningChecklist
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.db import utcnow

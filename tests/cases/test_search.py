@@ -4,8 +4,16 @@ Runs on SQLite (FTS5) and on PostgreSQL (tsvector + pg_trgm)."""
 import pytest
 from sqlalchemy import select
 
-from casework.cases.models import Case, CaseMessage, CaseState, Category, MessageAuthor
-from casework.cases.queries import QueueFilters, queue_page, similar_cases
+from casework.cases.models import (
+    Case,
+    CaseMessage,
+    CaseNote,
+    CaseSearchDocument,
+    CaseState,
+    Category,
+    MessageAuthor,
+)
+from casework.cases.queries import QueueFilters, queue_page
 from casework.cases.search import (
     index_case,
     matching_case_ids,
@@ -13,8 +21,7 @@ from casework.cases.search import (
     terms,
     trigram_similarity,
 )
-from casework.cases.search_models import CaseSearchDocument
-from casework.cases.staff_models import CaseNote
+from casework.cases.similar import similar_cases
 from casework.elections.models import PollingStation
 from casework.extensions import db
 from tests.cases.test_queue import make

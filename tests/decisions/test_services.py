@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from casework.cases.models import Case, CaseState
-from casework.cases.review_models import CaseTransition
+from casework.cases.models import Case, CaseState, CaseTransition
 from casework.core.audit import AuditEntry, verify
 from casework.core.db import utcnow
 from casework.decisions import services

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import casework.cases.staff_models  # noqa: F401 - conflict declarations: known before create_all
-from casework.cases import conflicts
+from casework.cases import assignment
 from casework.cases.models import Case, CaseState
 from casework.core.db import utcnow
 from casework.decisions import services
@@ -52,7 +51,7 @@ def declare_conflict():
     """declare_conflict(user, case): the member declares, through the staff area, a conflict
     of interest with the case's (first) accused candidate."""
     def declare(user, case):
-        conflicts.declare_conflict(user, case.accused[0], "My brother runs the campaign.")
+        assignment.declare_conflict(user, case.accused[0], "My brother runs the campaign.")
         db.session.commit()
 
     return declare

@@ -10,9 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from casework.cases.models import Case, CaseState, Category
-from casework.cases.review_models import CaseTransition, ScreeningChecklist
-from casework.cases.staff_models import CaseNote
+from casework.cases.models import Case, CaseNote, CaseState, CaseTransition, Category, ScreeningChecklist
 from casework.cases.workflow import InadmissibleReason, Outcome
 from casework.elections.models import Election, Region, RegionKind
 from casework.extensions import db

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from casework.accounts.models import Role
 from casework.cases import search
-from casework.cases.models import Case, CaseState, Category
-from casework.cases.review_models import CaseTransition
+from casework.cases.models import Case, CaseState, CaseTransition, Category
 from casework.cases.workflow import InadmissibleReason, Outcome
 from casework.decisions.models import Finding
 from casework.extensions import db

@@ -1,7 +1,6 @@
 """The committee's own records on a case: internal notes, conflicts of interest declared by
 members, and the accused candidate's right of reply (notice and answer)."""
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -9,8 +8,9 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
-from casework.cases.models import Case
+from casework.cases.models.case import Case
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.elections.models import Candidate
 from casework.extensions import db
 
@@ -52,19 +52,13 @@ class ConflictDeclaration(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "candidate_id"),)
 
 
-class NoticeMethod(enum.StrEnum):
-    LETTER = "letter"
-    EMAIL = "email"
-    PHONE = "phone"
-    IN_PERSON = "in_person"
+class NoticeMethod(LabelledEnum):
+    """How the accused candidate was told of the case."""
 
-
-METHOD_LABELS = {
-    NoticeMethod.LETTER: _l("Letter"),
-    NoticeMethod.EMAIL: _l("Email"),
-    NoticeMethod.PHONE: _l("Phone"),
-    NoticeMethod.IN_PERSON: _l("In person"),
-}
+    LETTER = "letter", _l("Letter")
+    EMAIL = "email", _l("Email")
+    PHONE = "phone", _l("Phone")
+    IN_PERSON = "in_person", _l("In person")
 
 
 class AccusedNotice(db.Model):

@@ -1,5 +1,6 @@
 """What the case page shows to one user: the records and timeline, the moves they may
-make, the deadline, the screening checklist, the merge links and the possible assignees.
+make, the deadline, the screening checklist, the merge links, the possible assignees and
+which links to other pages would open for them.
 """
 
 from dataclasses import dataclass, field
@@ -8,12 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casework.accounts.models import User
+from casework.accounts.roles import QUEUE, SANCTIONS
 from casework.cases import deadlines
-from casework.cases.models import Case
-from casework.cases.review_models import CaseDeadline, ScreeningChecklist
-from casework.cases.staff_services import can_assign, can_work, eligible_assignees
-from casework.cases.timeline import CaseRecords, TimelineEntry, build_timeline, load_records
-from casework.cases.workflow import FINAL_STATES, Transition, allowed_actions
+from casework.cases.accused import REPLY_STATES
+from casework.cases.assignment import eligible_assignees
+from casework.cases.channels import TimelineEntry
+from casework.cases.models import Case, CaseDeadline, CaseState, ScreeningChecklist
+from casework.cases.timeline import CaseRecords, build_timeline, load_records
+from casework.cases.workflow import FINAL_STATES, Transition
 from casework.core.db import utcnow
 from casework.extensions import db
 
@@ -23,9 +26,15 @@ class CasePage:
     case: Case
     records: CaseRecords
     timeline: list[TimelineEntry]
+    evidence: list[TimelineEntry]  # the evidence entries; `.record` is the item
     actions: list[Transition]
     can_work: bool
     can_assign: bool
+    can_screen: bool  # the admissibility checklist
+    can_message: bool  # to the complainants (not once the case is merged away)
+    can_notify_accused: bool  # while the facts are examined, if someone is accused
+    can_open_queue: bool
+    can_open_sanctions: bool
     assignee: User | None
     due_at: datetime | None
     overdue: bool
@@ -40,22 +49,25 @@ def case_page(case: Case, user: User, locale: str | None = None,
               now: datetime | None = None) -> CasePage:
     """What the case page shows to `user` (who may view the case)."""
     now = now or utcnow()
-    records = load_records(case)
+    records = load_records(case, locale)
     deadline = db.session.get(CaseDeadline, case.id)
     due = deadlines.due_at(case, deadline)
     paused = deadlines.is_paused(deadline)
-    working = can_work(user, case)
-    leading = can_assign(user, case)
+    working = case.can_work(user)
+    assigning = case.can_assign(user) and case.state not in FINAL_STATES
     return CasePage(
         case=case, records=records, timeline=build_timeline(records, locale),
-        actions=allowed_actions(case.state, user.role) if working else [],
-        can_work=working, can_assign=leading and case.state not in FINAL_STATES,
+        evidence=records.of_kind("evidence"),
+        actions=case.moves_for(user),
+        can_work=working, can_assign=assigning, can_screen=case.can_screen(user),
+        can_message=working and case.state is not CaseState.MERGED,
+        can_notify_accused=working and bool(case.accused) and case.state in REPLY_STATES,
+        can_open_queue=QUEUE.can_open(user), can_open_sanctions=SANCTIONS.can_open(user),
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         due_at=due, paused=paused, overdue=due is not None and not paused and due <= now,
         checklist=db.session.get(ScreeningChecklist, case.id),
         merged_into=db.session.get(Case, case.merged_into_id) if case.merged_into_id else None,
         merged_from=list(db.session.scalars(select(Case).where(Case.merged_into_id == case.id)
                                             .order_by(Case.id))),
-        assignees=eligible_assignees(case, user)
-        if leading and case.state not in FINAL_STATES else [],
+        assignees=eligible_assignees(case, user) if assigning else [],
     )

@@ -1,9 +1,11 @@
-"""Cases, their per-election reference sequence, accused candidates and public messages."""
+"""Cases, their per-election reference sequence, accused candidates and public messages;
+who may do what on a case (`Case.can_*`)."""
 
 import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Column,
@@ -18,46 +20,37 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
+from casework.cases.workflow import TRANSITIONS, CaseState, Outcome, Transition, find
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
 
 
-class Category(enum.StrEnum):
-    VOTE_BUYING = "vote_buying"
-    VOTER_COERCION = "voter_coercion"
-    MULTIPLE_VOTING = "multiple_voting"
-    EVOTING_IRREGULARITY = "evoting_irregularity"
-    PAPER_BALLOT_IRREGULARITY = "paper_ballot_irregularity"
-    CAMPAIGN_VIOLATION = "campaign_violation"
-    ABUSE_OF_OFFICE = "abuse_of_office"
-    DEFAMATION = "defamation"
-    OTHER = "other"
+class Category(LabelledEnum):
+    VOTE_BUYING = "vote_buying", _l("Vote buying")
+    VOTER_COERCION = "voter_coercion", _l("Pressure or threats against voters")
+    MULTIPLE_VOTING = "multiple_voting", _l("Voting more than once, or for someone else")
+    EVOTING_IRREGULARITY = "evoting_irregularity", _l("Irregularity in electronic voting")
+    PAPER_BALLOT_IRREGULARITY = ("paper_ballot_irregularity",
+                                 _l("Irregularity in paper-ballot voting"))
+    CAMPAIGN_VIOLATION = "campaign_violation", _l("Breach of campaign rules")
+    ABUSE_OF_OFFICE = "abuse_of_office", _l("Abuse of office or public resources")
+    DEFAMATION = "defamation", _l("Defamation or false information")
+    OTHER = "other", _l("Other violation")
 
 
-class CaseState(enum.StrEnum):
-    RECEIVED = "received"
-    SCREENING = "screening"
-    INADMISSIBLE = "inadmissible"
-    INVESTIGATION = "investigation"
-    INFO_REQUESTED = "info_requested"
-    FINDINGS_READY = "findings_ready"
-    DECIDED = "decided"
-    CLOSED = "closed"
-    APPEALED = "appealed"
-    MERGED = "merged"
+class PublicStatus(LabelledEnum):
+    """What a complainant sees; internal states collapse into these. The labels are the
+    tracking page's words (templates/intake/tracked.html), so one translation."""
 
-
-class PublicStatus(enum.StrEnum):
-    """What a complainant sees; internal states collapse into these."""
-
-    RECEIVED = "received"
-    UNDER_REVIEW = "under_review"
-    INFO_REQUESTED = "info_requested"
-    DECIDED = "decided"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    MERGED = "merged"
+    RECEIVED = "received", _l("Received")
+    UNDER_REVIEW = "under_review", _l("Under review")
+    INFO_REQUESTED = "info_requested", _l("More information requested")
+    DECIDED = "decided", _l("Decided")
+    CLOSED = "closed", _l("Closed")
+    REJECTED = "rejected", _l("Rejected")
+    MERGED = "merged", _l("Joined with another case")
 
 
 PUBLIC_STATUS = {
@@ -142,6 +135,11 @@ class Case(db.Model):
     def public_status(self) -> PublicStatus:
         return PUBLIC_STATUS[self.state]
 
+    @property
+    def decided_outcome(self) -> Outcome | None:
+        """The outcome of the decision standing on the case, if any (its label: `.label`)."""
+        return Outcome(self.outcome) if self.outcome else None
+
     # -- who may do what on this case (role groups from accounts.roles) ----------------------
 
     def can_view(self, user: Any) -> bool:
@@ -155,13 +153,21 @@ class Case(db.Model):
     def can_assign(self, user: Any) -> bool:
         return has_role(user, LEADS) and user.can_see_region(self.region)
 
-    def can_take(self, transition: Any, user: Any) -> bool:
+    def can_take(self, transition: Transition, user: Any) -> bool:
         """Whether `user` (None: the system) may take `transition` from the present state."""
         if self.state not in transition.sources:
             return False
         if user is None:
             return transition.system
         return has_role(user, transition.roles) and user.can_see_region(self.region)
+
+    def can_screen(self, user: Any) -> bool:
+        """Whoever may admit or reject the case now fills in its admissibility checklist."""
+        return self.can_take(find("admit"), user) or self.can_take(find("reject"), user)
+
+    def moves_for(self, user: Any) -> list[Transition]:
+        """The transitions `user` may take now, in table order (the case page's buttons)."""
+        return [t for t in TRANSITIONS if self.can_take(t, user)]
 
 
 class MessageAuthor(enum.StrEnum):

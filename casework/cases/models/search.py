@@ -37,7 +37,8 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.cases.models import CaseState, Category
+from casework.cases.models.case import Category
+from casework.cases.workflow import CaseState
 from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 

@@ -1,7 +1,7 @@
 """Tables of the review workflow: the screening checklist, the transition timeline, deadlines.
 
 The case's current state lives on `cases.state`; these tables keep what the workflow
-needs next to it. Only `casework.cases.transitions` writes them.
+needs next to it. Only `casework.cases.transitions` (and its deadlines) writes them.
 """
 
 from datetime import datetime
@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.cases.models import Case, CaseState
-from casework.cases.workflow import CHECKLIST_NAMES, InadmissibleReason, Outcome
+from casework.cases.models.case import Case
+from casework.cases.workflow import CHECKLIST_NAMES, CaseState, InadmissibleReason, Outcome
 from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 

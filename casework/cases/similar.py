@@ -1,0 +1,86 @@
+"""Possible duplicates: open cases that may be about the same facts as a case being screened,
+in the user's scope, ranked by the similarity of their narratives."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, literal, select, union_all
+from sqlalchemy.orm import selectinload
+
+from casework.accounts.models import User
+from casework.cases import search
+from casework.cases.models import Case, case_candidates
+from casework.cases.queries import scope_condition
+from casework.cases.workflow import OPEN_STATES
+from casework.elections.models import StationKind
+from casework.extensions import db
+
+SIMILAR_REASONS = {
+    "candidate": _l("Same accused candidate"),
+    "station": _l("Same polling station"),
+    "region_category": _l("Same region and category"),
+    "no_region": _l("Same category, region not set yet"),
+    "text": _l("Similar text"),
+}
+SIMILAR_TEXT = 0.3  # pg_trgm's default threshold: from here on the texts count as similar
+PER_REASON = 100  # the most recent open cases looked at per reason
+
+
+@dataclass(frozen=True)
+class Similar:
+    case: Case
+    score: float  # text similarity, 0..1
+    reasons: tuple[str, ...]  # keys of SIMILAR_REASONS
+
+    @property
+    def labels(self) -> list:
+        return [SIMILAR_REASONS[r] for r in self.reasons]
+
+
+def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
+    """Open cases of the same election, in the user's scope, that may be the same facts: the
+    same accused candidate, or the same paper polling station, or the same region and
+    category (or the same category while one of the two has no region) — ranked by the
+    similarity of their narratives (pg_trgm on PostgreSQL, the same measure on SQLite).
+    Three queries: the candidates, their similarity, the cases shown."""
+    base = [Case.election_id == case.election_id, Case.state.in_(OPEN_STATES), Case.id != case.id]
+    scope = scope_condition(user, case.election_id)
+    if scope is not None:
+        base.append(scope)
+    reasons: list[tuple[str, ColumnElement[bool]]] = []
+    branches = []
+    accused = [c.id for c in case.accused]
+    if accused:  # driven by case_candidates (candidate_id, case_id): ids grow with time
+        branches.append(select(literal("candidate").label("reason"), Case.id.label("id"))
+                        .join(case_candidates, case_candidates.c.case_id == Case.id)
+                        .where(*base, case_candidates.c.candidate_id.in_(accused))
+                        .order_by(Case.id.desc()).limit(PER_REASON).subquery())
+    if case.station_id is not None and case.station.kind is StationKind.PAPER:
+        reasons.append(("station", Case.station_id == case.station_id))
+    if case.region_id is not None:
+        reasons.append(("region_category", and_(Case.region_id == case.region_id,
+                                                Case.category == case.category)))
+        reasons.append(("no_region", and_(Case.region_id.is_(None),
+                                          Case.category == case.category)))
+    else:
+        reasons.append(("no_region", Case.category == case.category))
+    branches += [select(literal(name).label("reason"), Case.id.label("id"))
+                 .where(*base, condition).order_by(Case.created_at.desc(), Case.id.desc())
+                 .limit(PER_REASON).subquery() for name, condition in reasons]
+    found: dict[int, list[str]] = {}
+    for name, case_id in db.session.execute(union_all(*[select(b.c.reason, b.c.id)
+                                                        for b in branches])):
+        if name not in found.setdefault(case_id, []):
+            found[case_id].append(name)
+    if not found:
+        return []
+    scores = search.similarities(search.narratives_of(case), list(found))
+    for case_id, score in scores.items():
+        if score >= SIMILAR_TEXT:
+            found[case_id].append("text")
+    ranked = sorted(found, key=lambda i: (-scores.get(i, 0.0), -len(found[i]), -i))[:limit]
+    cases = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_(ranked))
+        .options(selectinload(Case.region), selectinload(Case.accused)))}
+    return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
+            for i in ranked if i in cases]

@@ -1,0 +1,47 @@
+"""What evidence adds to cases (casework.cases.channels): its items move on a merge, appear
+on the timeline (and so in the case page's list), and are downloaded from the case page."""
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from casework.cases import channels
+from casework.cases.channels import CaseHooks, TimelineEntry
+from casework.cases.models import Case
+from casework.cases.timeline import source_label
+from casework.evidence.models import EvidenceItem
+from casework.evidence.services import download_response
+from casework.extensions import db
+
+
+def move_evidence(case: Case, target: Case) -> dict[str, int]:
+    result = db.session.execute(update(EvidenceItem).where(EvidenceItem.case_id == case.id)
+                                .values(case_id=target.id)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount:
+        target.has_evidence = True
+    return {EvidenceItem.__tablename__: result.rowcount}
+
+
+def evidence_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
+    items = db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
+                               .order_by(EvidenceItem.created_at, EvidenceItem.id))
+    return [TimelineEntry(item.created_at, "evidence",
+                          _l("Evidence added: %(label)s", label=item.label), None,
+                          {"id": item.id, "sha256": item.sha256, "size": item.size,
+                           "source": source_label(item.source)}, record=item)
+            for item in items]
+
+
+def download(case: Case, item_id: int, user: Any) -> ResponseReturnValue | None:
+    item = db.session.get(EvidenceItem, item_id)
+    if item is None or item.case_id != case.id:
+        return None
+    return download_response(item, user)
+
+
+def connect() -> None:
+    channels.register(CaseHooks(name="evidence", move_rows=move_evidence,
+                                timeline=evidence_entries, download=download))

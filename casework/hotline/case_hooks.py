@@ -1,0 +1,35 @@
+"""What the hotline adds to cases (casework.cases.channels): its calls move on a merge and
+appear on the timeline."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from casework.cases import channels
+from casework.cases.channels import CaseHooks, TimelineEntry
+from casework.cases.models import Case
+from casework.extensions import db
+from casework.hotline.models import PURPOSE_LABELS, Call
+
+
+def move_calls(case: Case, target: Case) -> dict[str, int]:
+    result = db.session.execute(update(Call).where(Call.case_id == case.id)
+                                .values(case_id=target.id)
+                                .execution_options(synchronize_session=False))
+    return {Call.__tablename__: result.rowcount}
+
+
+def call_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
+    calls = db.session.scalars(select(Call).options(joinedload(Call.operator))
+                               .where(Call.case_id == case.id)
+                               .order_by(Call.started_at, Call.id))
+    return [TimelineEntry(call.started_at, "call",
+                          _l("Hotline call: %(purpose)s", purpose=PURPOSE_LABELS[call.purpose]),
+                          call.note or None, {"id": call.id, "operator": call.operator.full_name,
+                                              "number": call.caller_number,
+                                              "seconds": call.handling_seconds})
+            for call in calls]
+
+
+def connect() -> None:
+    channels.register(CaseHooks(name="hotline", move_rows=move_calls, timeline=call_entries))

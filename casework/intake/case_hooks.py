@@ -1,0 +1,83 @@
+"""What intake adds to cases (casework.cases.channels): its complaints move on a merge and
+appear on the timeline; the complaints are who cases write to, what cases are searched and
+compared by, and the queue's channel filter; files sent for a case are stored here too."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, exists, false, select, update
+
+from casework.cases import channels
+from casework.cases.channels import CaseHooks, Complainant, NarrativeSource, TimelineEntry
+from casework.cases.models import Case
+from casework.cases.timeline import source_label
+from casework.core.refusal import Refusal
+from casework.evidence.services import attach
+from casework.extensions import db
+from casework.intake.models import Channel, Complaint
+from casework.intake.services import Upload, store_files
+
+
+def move_complaints(case: Case, target: Case) -> dict[str, int]:
+    result = db.session.execute(update(Complaint).where(Complaint.case_id == case.id)
+                                .values(case_id=target.id)
+                                .execution_options(synchronize_session=False))
+    return {Complaint.__tablename__: result.rowcount}
+
+
+def _complainant(complaint: Complaint):
+    return _l("Anonymous") if complaint.anonymous or not complaint.name else complaint.name
+
+
+def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
+    complaints = db.session.scalars(select(Complaint).where(Complaint.case_id == case.id)
+                                    .order_by(Complaint.received_at, Complaint.id))
+    return [TimelineEntry(c.received_at, "complaint",
+                          _l("Complaint received by %(channel)s",
+                             channel=source_label(c.channel.value)),
+                          c.narrative, {"id": c.id, "complainant": _complainant(c),
+                                        "email": c.email, "phone": c.phone,
+                                        "links": c.links or [], "accused_other": c.accused_other,
+                                        "witnesses": c.witnesses, "source": c.source_platform})
+            for c in complaints]
+
+
+def complainants(case_ids: Sequence[int]) -> list[Complainant]:
+    rows = db.session.execute(select(Complaint.id, Complaint.case_id, Complaint.email,
+                                     Complaint.language)
+                              .where(Complaint.case_id.in_(case_ids)).order_by(Complaint.id))
+    return [Complainant(*row) for row in rows]
+
+
+def channel_choices() -> list[tuple[str, Any]]:
+    return [(channel.value, channel.label) for channel in Channel]
+
+
+def came_by(value: str) -> ColumnElement[bool]:
+    """A complaint of the case came by this channel (an unknown value matches nothing)."""
+    try:
+        channel = Channel(value)
+    except ValueError:
+        return false()
+    return exists().where(Complaint.case_id == Case.id, Complaint.channel == channel)
+
+
+def attach_files(case: Case, uploads: Sequence[Any], source: str, actor: Any) -> list[int]:
+    """Store the files (each with .stream and .filename) and attach them to the case, with
+    the same checks as a complaint's files."""
+    try:
+        stored = store_files([Upload(u.stream, u.filename) for u in uploads])
+    except ValueError as error:  # refused: `errors` names the files at fault
+        messages = getattr(error, "errors", None) or {"files": str(error)}
+        raise Refusal("invalid", " ".join(str(m) for m in messages.values()),
+                      field="files") from None
+    return [attach(case, f, source=source, actor=actor).id for f in stored]
+
+
+def connect() -> None:
+    channels.register(CaseHooks(
+        name="intake", move_rows=move_complaints, timeline=complaint_entries,
+        complainants=complainants,
+        narratives=NarrativeSource(Complaint.__tablename__, "narrative", "id"),
+        channel_choices=channel_choices, came_by=came_by, attach_files=attach_files))
