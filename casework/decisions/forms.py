@@ -15,21 +15,21 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.accounts.models import User
-from casework.cases.workflow import OUTCOME_LABELS
-from casework.decisions.models import ALLEGATION_MAX, TEXT_MAX, VOTE_LABELS
+from casework.cases.workflow import Outcome
+from casework.decisions.models import ALLEGATION_MAX, TEXT_MAX, Vote
 from casework.evidence.models import EvidenceItem
 
 HASH_PREFIX = 12  # characters of the SHA-256 shown next to an evidence label
 
 
 def outcome_choices(blank: bool = True) -> list[SelectChoice]:
-    choices = [SelectChoice(outcome.value, label) for outcome, label in OUTCOME_LABELS.items()]
+    choices = [SelectChoice(outcome.value, outcome.label) for outcome in Outcome]
     return [SelectChoice("", _l("Choose…")), *choices] if blank else choices
 
 
 def vote_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—"),
-            *(SelectChoice(vote.value, label) for vote, label in VOTE_LABELS.items())]
+            *(SelectChoice(vote.value, vote.label) for vote in Vote)]
 
 
 def evidence_choices(items: Iterable[EvidenceItem]) -> list[SelectChoice]:

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from casework.accounts.forms import ROLE_LABELS
 from casework.accounts.models import Role
 from casework.cases.models import Case
 from casework.cases.workflow import STATE_LABELS
@@ -117,7 +116,6 @@ def _decide_page(case: Case, form: DecisionForm, members, conflicted: set[int],
     return render_template(
         "decisions/decide.html", case=case, form=form, members=members, conflicted=conflicted,
         errors=errors or [], kind=move[1] if move else None, quorum=services.quorum(),
-        roles=ROLE_LABELS,
         findings=services.findings_of(case), state_label=STATE_LABELS[case.state]), status
 
 

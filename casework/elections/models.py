@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.db import db_enum
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
@@ -137,9 +139,9 @@ class PollingStation(db.Model):
     )
 
 
-class CandidateStatus(enum.StrEnum):
-    REGISTERED = "registered"
-    DISQUALIFIED = "disqualified"  # removed from registration
+class CandidateStatus(LabelledEnum):
+    REGISTERED = "registered", _l("Registered")
+    DISQUALIFIED = "disqualified", _l("Removed from registration")
 
 
 class Candidate(Localized, db.Model):

@@ -24,21 +24,13 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.cases.workflow import OUTCOME_LABELS
 from casework.core.errors import render_error
 from casework.elections.models import CandidateStatus, Election
 from casework.elections.queries import current_election
 from casework.elections.standings import standings as standings_of
 from casework.register import queries
 from casework.results.certification import certification_of
-from casework.sanctions.models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    AppealOutcome,
-    SanctionStatus,
-    SanctionType,
-)
+from casework.sanctions.models import AppealOutcome, SanctionStatus, SanctionType
 
 bp = Blueprint("register", __name__)
 
@@ -106,7 +98,7 @@ def _names(obj) -> dict[str, str] | None:
 
 def _title(entry: queries.Entry) -> str:
     sanction = entry.sanction
-    kind = str(TYPE_LABELS[sanction.kind])
+    kind = str(sanction.kind.label)
     if sanction.candidate is not None:
         title = _("%(type)s: %(code)s %(name)s, case %(reference)s", type=kind,
                   code=sanction.candidate.code,
@@ -136,7 +128,7 @@ def _index_page(election, filters, page, error: queries.FilterError | None = Non
     args = filters.args()
     return render_template(
         "register/index.html", election=election, filters=filters, page=page, error=error,
-        values=request.args if error else args, type_labels=TYPE_LABELS,
+        values=request.args if error else args, types=SanctionType,
         regions=queries.top_level_regions(election) if election else [],
         next_url=url_for("register.index", **args, after=page.next_cursor.encode())
         if page and page.next_cursor else None,
@@ -156,9 +148,7 @@ def entry(sanction_id: int):
     return render_template(
         "register/entry.html", entry=found, sanction=found.sanction, decision=decision,
         decided_on=format_date(decision.decided_on, "long") if decision else None,
-        outcome_labels=OUTCOME_LABELS, type_labels=TYPE_LABELS, status_labels=STATUS_LABELS,
         appeal=appeal,
-        appeal_label=APPEAL_LABELS[appeal.outcome] if appeal and appeal.outcome else None,
         reversed_outcome=AppealOutcome.REVERSED, disqualified=CandidateStatus.DISQUALIFIED,
         annulment=found.sanction.kind is SanctionType.VOTE_ANNULMENT,
         staff_link=current_user.is_authenticated and "sanctions.sanction"
@@ -243,7 +233,7 @@ def _atom(entries: list[queries.Entry], filters: queries.Filters) -> bytes:
         sub(item, "published", _utc_iso(sanction.enforced_at))
         sub(item, "updated", _utc_iso(sanction.reversed_at or sanction.enforced_at))
         sub(item, "link", rel="alternate", type="text/html", href=url)
-        sub(item, "category", term=sanction.kind.value, label=str(TYPE_LABELS[sanction.kind]))
+        sub(item, "category", term=sanction.kind.value, label=str(sanction.kind.label))
         sub(item, "summary", sanction.summary, type="text")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

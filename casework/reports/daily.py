@@ -23,14 +23,7 @@ from casework.cases.models import Case, CaseState, Category
 from casework.cases.queries import QueueScope, region_condition
 from casework.cases.review_models import CaseTransition
 from casework.cases.search_models import CaseStateCount
-from casework.cases.workflow import (
-    INADMISSIBLE_LABELS,
-    OPEN_STATES,
-    OUTCOME_LABELS,
-    STATE_LABELS,
-    InadmissibleReason,
-    Outcome,
-)
+from casework.cases.workflow import OPEN_STATES, STATE_LABELS, InadmissibleReason, Outcome
 from casework.core.db import utcnow
 from casework.core.timezones import day_bounds
 from casework.elections.models import Election
@@ -40,7 +33,7 @@ from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
 from casework.reports.export_writers import Table
 from casework.reports.exports import local, local_today, zone_of
-from casework.sanctions.models import TYPE_LABELS, Sanction, SanctionType
+from casework.sanctions.models import Sanction, SanctionType
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
 # reason, decide and redecide by outcome.
@@ -149,9 +142,9 @@ def _moves(scope: QueueScope, start: datetime, end: datetime) -> Table:
     rows: list[list[Any]] = []
     for action, label in ACTIONS:
         if action == "reject":
-            details = [(r, INADMISSIBLE_LABELS[r]) for r in InadmissibleReason]
+            details = [(r, r.label) for r in InadmissibleReason]
         elif action in ("decide", "redecide"):
-            details = [(o, OUTCOME_LABELS[o]) for o in Outcome]
+            details = [(o, o.label) for o in Outcome]
         else:
             details = [(None, "")]
         rows += [[str(label), str(detail), counts.get((action, key), 0)]
@@ -174,7 +167,7 @@ def _sanctions(scope: QueueScope, start: datetime, end: datetime) -> Table:
                         or_(within(Sanction.proposed_at), within(Sanction.enforced_at),
                             within(Sanction.reversed_at))))
         .group_by(Sanction.kind))}
-    rows = [[str(label), *counts.get(kind, (0, 0, 0))] for kind, label in TYPE_LABELS.items()]
+    rows = [[str(kind.label), *counts.get(kind, (0, 0, 0))] for kind in SanctionType]
     return Table(_("Sanctions"), [_("Type"), _("Proposed"), _("Enforced"), _("Reversed")],
                  rows)
 

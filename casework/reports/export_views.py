@@ -36,7 +36,7 @@ from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.reports import exports, sanction_export
 from casework.reports.export_writers import FORMATS, Export
-from casework.sanctions.models import STATUS_LABELS, TYPE_LABELS
+from casework.sanctions.models import SanctionStatus, SanctionType
 
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
@@ -84,10 +84,9 @@ def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> di
                       date=exports.local_today(election))
     sanctions = SanctionExportForm(args if sent == "sanctions" else None)
     every = SelectChoice("", _("All"))
-    sanctions.status.choices = [every] + [SelectChoice(s.value, str(label))
-                                          for s, label in STATUS_LABELS.items()]
-    sanctions.kind.choices = [every] + [SelectChoice(k.value, str(label))
-                                        for k, label in TYPE_LABELS.items()]
+    sanctions.status.choices = [every] + [SelectChoice(s.value, str(s.label))
+                                          for s in SanctionStatus]
+    sanctions.kind.choices = [every] + [SelectChoice(k.value, str(k.label)) for k in SanctionType]
     return {"cases": cases, "daily": daily, "sanctions": sanctions}
 
 

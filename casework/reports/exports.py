@@ -30,7 +30,7 @@ from casework.cases.queries import (
     queue_row,
     rows_query,
 )
-from casework.cases.workflow import OUTCOME_LABELS, PUBLIC_STATUS_LABELS, STATE_LABELS
+from casework.cases.workflow import PUBLIC_STATUS_LABELS, STATE_LABELS, Outcome
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
@@ -200,7 +200,7 @@ def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, local
     publics = {k: str(v) for k, v in PUBLIC_STATUS_LABELS.items()}
     categories = {k: str(v) for k, v in CATEGORY_LABELS.items()}
     channels = {k: str(v) for k, v in CHANNEL_LABELS.items()}
-    outcomes = {k.value: str(v) for k, v in OUTCOME_LABELS.items()}
+    outcomes = {o.value: str(o.label) for o in Outcome}
     yes, no = _("yes"), _("no")
     for rows, complaints in _case_batches(scope, filters, now, contacts, limit):
         for row in rows:

@@ -15,12 +15,12 @@ from markupsafe import Markup
 
 from casework.cases.models import CaseState
 from casework.cases.queue_filters import CHANNEL_LABELS
-from casework.cases.workflow import INADMISSIBLE_LABELS, OUTCOME_LABELS, STATE_LABELS
+from casework.cases.workflow import STATE_LABELS, InadmissibleReason, Outcome
 from casework.intake.forms import CATEGORY_LABELS
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
 from casework.reports.figures import Dashboard, Median
-from casework.sanctions.models import TYPE_LABELS
+from casework.sanctions.models import SanctionType
 
 RECENT_HOURS = 24  # hours drawn in the per-hour charts (the JSON has the 14 days)
 MAP_BY = ("rate", "count")
@@ -194,14 +194,13 @@ def page(data: Dashboard, *, public: bool) -> Page:
     sections.append(_per_day(data.created_day, zone))
     title = _("Outcomes of decided cases")
     sections.append(_pending("outcome", title) if data.outcomes is None else _bars(
-        "outcome", title, [(str(OUTCOME_LABELS[o]), data.outcomes[o.value])
-                           for o in OUTCOME_LABELS], cases, _("Outcome")))
+        "outcome", title, [(str(o.label), data.outcomes[o.value]) for o in Outcome], cases,
+        _("Outcome")))
     title = _("Inadmissible cases by reason")
     if data.inadmissible is None:
         sections.append(_pending("inadmissible", title))
     else:
-        reasons = [(str(INADMISSIBLE_LABELS[r]), data.inadmissible[r.value])
-                   for r in INADMISSIBLE_LABELS]
+        reasons = [(str(r.label), data.inadmissible[r.value]) for r in InadmissibleReason]
         if data.inadmissible.get(rollups.UNKNOWN_REASON):
             reasons.append((_("Reason not recorded"), data.inadmissible[rollups.UNKNOWN_REASON]))
         sections.append(_bars("inadmissible", title, reasons, cases, _("Reason")))
@@ -210,11 +209,11 @@ def page(data: Dashboard, *, public: bool) -> Page:
     sections.append(_histogram("decision-time", _("Time from intake to decision"),
                                data.decision_minutes, data.decision_median))
     section = _bars("sanctions", _("Sanctions enforced by type"),
-                    [(str(TYPE_LABELS[t]), data.sanctions[t.value]) for t in TYPE_LABELS],
+                    [(str(t.label), data.sanctions[t.value]) for t in SanctionType],
                     _("Sanctions"), _("Type"))
     if not public:
         section.columns.append(_("Proposed, awaiting review"))
-        for row, kind in zip(section.rows, TYPE_LABELS, strict=True):
+        for row, kind in zip(section.rows, SanctionType, strict=True):
             row.append(number(data.sanctions_proposed[kind.value]))
     sections.append(section)
     sections.append(_per_hour("calls-hour", _("Hotline calls per hour"), data.calls_hour, zone,

@@ -33,9 +33,7 @@ from casework.reports.exports import (
     zone_of,
 )
 from casework.sanctions.models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
+    AppealOutcome,
     Sanction,
     SanctionStatus,
     SanctionType,
@@ -115,9 +113,10 @@ def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, l
                   limit: int | None = None) -> Iterator[list[Any]]:
     """The sanctions in the user's scope (all statuses), newest first, in keyset batches."""
     zone = zone_of(election)
-    kinds = {k: str(v) for k, v in TYPE_LABELS.items()}
-    statuses = {k: str(v) for k, v in STATUS_LABELS.items()}
-    appeals = {k: str(v) for k, v in APPEAL_LABELS.items()}
+    # Each label translated once per export, not once per row.
+    kinds = {k: str(k.label) for k in SanctionType}
+    statuses = {s: str(s.label) for s in SanctionStatus}
+    appeals = {o: str(o.label) for o in AppealOutcome}
     base = _sanction_query(user, election, filters)
     after, left = None, limit
     while left is None or left > 0:

@@ -11,11 +11,9 @@ The database itself holds the rules that must never be broken, whatever code wri
 - the appeal is decided by someone other than who recorded it.
 """
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -36,6 +34,7 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.decisions.models import Decision, Finding
 from casework.elections.models import Candidate, PollingStation, Region, Result
 from casework.extensions import db
@@ -44,51 +43,30 @@ SUMMARY_MAX = 1000
 SANCTIONING_OUTCOMES = "('confirmed', 'partly_confirmed')"
 
 
-class SanctionType(enum.StrEnum):
-    WARNING = "warning"
-    REPRIMAND = "reprimand"
-    CANDIDATE_DISQUALIFICATION = "candidate_disqualification"
-    VOTE_ANNULMENT = "vote_annulment"
-    REFERRAL = "referral"  # to law enforcement or another body
-
-    @property
-    def label(self) -> LazyString:
-        return TYPE_LABELS[self]
+class SanctionType(LabelledEnum):
+    WARNING = "warning", _l("Warning")
+    REPRIMAND = "reprimand", _l("Reprimand")
+    CANDIDATE_DISQUALIFICATION = "candidate_disqualification", _l("Removal from registration")
+    VOTE_ANNULMENT = "vote_annulment", _l("Annulment of the voting result")
+    # to law enforcement or another body
+    REFERRAL = "referral", _l("Referral to another body")
 
     @property
     def changes_results(self) -> bool:
         return self in (SanctionType.CANDIDATE_DISQUALIFICATION, SanctionType.VOTE_ANNULMENT)
 
 
-TYPE_LABELS = {
-    SanctionType.WARNING: _l("Warning"),
-    SanctionType.REPRIMAND: _l("Reprimand"),
-    SanctionType.CANDIDATE_DISQUALIFICATION: _l("Removal from registration"),
-    SanctionType.VOTE_ANNULMENT: _l("Annulment of the voting result"),
-    SanctionType.REFERRAL: _l("Referral to another body"),
-}
 # The types aimed at one candidate: they need one.
 CANDIDATE_TYPES = frozenset({SanctionType.WARNING, SanctionType.REPRIMAND,
                              SanctionType.CANDIDATE_DISQUALIFICATION})
 
 
-class SanctionStatus(enum.StrEnum):
-    PROPOSED = "proposed"
-    REJECTED = "rejected"  # by the reviewing chair, with a reason
-    ENFORCED = "enforced"  # approved by the chair: its effects are applied
-    REVERSED = "reversed"  # on appeal: its effects are undone
+class SanctionStatus(LabelledEnum):
+    PROPOSED = "proposed", _l("Proposed")
+    REJECTED = "rejected", _l("Rejected")  # by the reviewing chair, with a reason
+    ENFORCED = "enforced", _l("Enforced")  # approved by the chair: its effects are applied
+    REVERSED = "reversed", _l("Reversed on appeal")  # on appeal: its effects are undone
 
-    @property
-    def label(self) -> LazyString:
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {
-    SanctionStatus.PROPOSED: _l("Proposed"),
-    SanctionStatus.REJECTED: _l("Rejected"),
-    SanctionStatus.ENFORCED: _l("Enforced"),
-    SanctionStatus.REVERSED: _l("Reversed on appeal"),
-}
 
 sanction_stations = Table(
     "sanction_stations",
@@ -219,19 +197,9 @@ class SanctionResult(db.Model):
     result: Mapped[Result] = relationship()
 
 
-class AppealOutcome(enum.StrEnum):
-    UPHELD = "upheld"
-    REVERSED = "reversed"
-
-    @property
-    def label(self) -> LazyString:
-        return APPEAL_LABELS[self]
-
-
-APPEAL_LABELS = {
-    AppealOutcome.UPHELD: _l("Sanction upheld"),
-    AppealOutcome.REVERSED: _l("Sanction reversed"),
-}
+class AppealOutcome(LabelledEnum):
+    UPHELD = "upheld", _l("Sanction upheld")
+    REVERSED = "reversed", _l("Sanction reversed")
 
 
 class SanctionAppeal(db.Model):

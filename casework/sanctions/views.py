@@ -9,7 +9,6 @@ failed login of the account, so that guessing it here is throttled like guessing
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -24,7 +23,6 @@ from casework.core.permissions import require_roles
 from casework.decisions.view_helpers import local_time, show_errors, utc_time
 from casework.elections.models import (
     Candidate,
-    CandidateStatus,
     PollingStation,
     Region,
     StationKind,
@@ -43,7 +41,6 @@ from casework.sanctions.forms import (
     propose_form,
 )
 from casework.sanctions.models import (
-    STATUS_LABELS,
     AppealOutcome,
     Sanction,
     SanctionStatus,
@@ -58,10 +55,6 @@ PROPOSERS = tuple(sanctions.PROPOSER_ROLES)
 # A refusal's HTTP status; the rest (a field, the password) is 422.
 STATUS = {"forbidden": 403, "self_approval": 403, "not_allowed": 409, "conflict": 409,
           "throttled": 429}
-CANDIDATE_STATUS_LABELS = {
-    CandidateStatus.REGISTERED: _l("Registered"),
-    CandidateStatus.DISQUALIFIED: _l("Removed from registration"),
-}
 # The forms of the sanction page: name -> (form class, who may use it).
 ACTIONS = {
     "approve": (ApproveForm, sanctions.may_review),
@@ -183,7 +176,7 @@ def sanction_list():
     rows = [] if election is None else sanction_queries.sanction_list(
         current_user, election, status=status, case_id=case.id if case else None)
     return render_template("sanctions/list.html", rows=rows, status=status, case=case,
-                           statuses=STATUS_LABELS, limit=sanction_queries.LIST_MAX)
+                           statuses=SanctionStatus, limit=sanction_queries.LIST_MAX)
 
 
 # -- the sanction page ---------------------------------------------------------------------
@@ -213,7 +206,7 @@ def _sanction_page(sanction: Sanction, case: Case, bound: dict | None = None,
         "sanctions/sanction.html", sanction=sanction, case=case, appeal=appeal,
         impact=impact.for_page(sanction), reversal=reversal, forms=_forms(sanction, case, bound),
         errors=errors or {}, deadline=appeals.appeal_deadline(sanction),
-        area=case_area(case), candidate_status=CANDIDATE_STATUS_LABELS,
+        area=case_area(case),
         state_label=STATE_LABELS[case.state], Status=SanctionStatus, Type=SanctionType), status
 
 
