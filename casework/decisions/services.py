@@ -18,9 +18,8 @@ a case's state. The rules a decision must meet, in the order they are checked:
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -37,6 +36,7 @@ from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.refusal import Refusal, required_text, selected_ids
+from casework.core.timezones import to_local, to_utc
 from casework.decisions.models import (
     ALLEGATION_MAX,
     TEXT_MAX,
@@ -257,7 +257,7 @@ def _meeting_time(meeting_at: Any, now: datetime) -> datetime:
         raise DecisionError("missing", _l("Give the date and time of the meeting."),
                             field="meeting_at")
     if meeting_at.tzinfo is not None:
-        meeting_at = meeting_at.astimezone(UTC).replace(tzinfo=None)
+        meeting_at = to_utc(meeting_at, "UTC")  # aware: its own zone says when
     if meeting_at > now + FUTURE_TOLERANCE:
         raise DecisionError("invalid", _l("The meeting cannot be in the future."),
                             field="meeting_at")
@@ -378,10 +378,9 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
                                    reasons=reasons)
     except transitions.TransitionError as error:
         raise DecisionError(error.code, error.message, field=error.field) from error
-    zone = ZoneInfo(case.election.timezone)
     decision = Decision(
         case_id=case.id, kind=kind, meeting_at=meeting_at,
-        decided_on=meeting_at.replace(tzinfo=UTC).astimezone(zone).date(),
+        decided_on=to_local(meeting_at, case.election).date(),
         outcome=chosen, reasons=reasons, language=case_language(case), chair_id=chair,
         recorded_by_id=actor.id, transition_id=record.id, created_at=now,
         members=[DecisionMember(user_id=uid, present=uid in present, conflict=uid in conflicted,

@@ -1,9 +1,6 @@
 """Findings and decisions of a case: the findings page, the decision form, the printable
 decision document. Each view: load or 404, check or 403, validate, one service call, commit."""
 
-from datetime import UTC
-from zoneinfo import ZoneInfo
-
 from babel.dates import format_date, format_datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
@@ -16,10 +13,11 @@ from casework.cases.models import Case
 from casework.cases.workflow import STATE_LABELS
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
+from casework.core.timezones import to_local, to_utc
 from casework.decisions import services
 from casework.decisions.forms import DecisionForm, FindingForm, decision_form, evidence_choices
 from casework.decisions.models import Decision, Finding
-from casework.decisions.view_helpers import local_time, show_errors, utc_time
+from casework.decisions.view_helpers import show_errors
 from casework.extensions import db
 
 bp = Blueprint("decisions", __name__, url_prefix="/cases/<reference>")
@@ -127,14 +125,14 @@ def decide(reference: str):
         abort(403)
     members = services.committee_members(case)
     conflicted = services.conflicted_ids(case, members)
-    form = decision_form(members, meeting_at=local_time(case, utcnow()).replace(
+    form = decision_form(members, meeting_at=to_local(utcnow(), case.election).replace(
         second=0, microsecond=0, tzinfo=None))
     if request.method == "GET" or not form.validate_on_submit():
         return _decide_page(case, form, members, conflicted,
                             status=200 if request.method == "GET" else 422)
     try:
         decision = services.record_decision(
-            case, current_user, meeting_at=utc_time(case, form.meeting_at.data),
+            case, current_user, meeting_at=to_utc(form.meeting_at.data, case.election),
             present_ids=form.present_ids.data or [], votes=form.votes(),
             outcome=form.outcome.data, reasons=form.reasons.data,
             chair_id=form.chair_id.data or None)
@@ -159,12 +157,11 @@ def document(reference: str, decision_id: int):
     if decision is None:
         abort(404)
     language = decision.language
-    zone = ZoneInfo(case.election.timezone)
     with force_locale(language):
         return render_template(
             "decisions/document.html", case=case, decision=decision, language=language,
             findings=services.findings_of(case), present=decision.present,
             tally=decision.tally(),
             decided_on=format_date(decision.decided_on, "long", locale=language),
-            meeting_at=format_datetime(decision.meeting_at.replace(tzinfo=UTC), "d MMMM y, HH:mm",
-                                       tzinfo=zone, locale=language))
+            meeting_at=format_datetime(to_local(decision.meeting_at, case.election),
+                                       "d MMMM y, HH:mm", locale=language))

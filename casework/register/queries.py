@@ -10,8 +10,7 @@ number of queries whatever its size.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
@@ -19,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
-from casework.core.timezones import day_start_utc
+from casework.core.timezones import day_bounds, day_start_utc
 from casework.elections.models import Candidate, Election, Region, RegionCertification
 from casework.elections.queries import subtree_ids
 from casework.extensions import db
@@ -217,12 +216,10 @@ def register_page(election: Election, filters: Filters = Filters(),
         query = query.where(Sanction.kind == filters.kind)
     if filters.candidate is not None:
         query = query.where(Sanction.candidate_id == filters.candidate.id)
-    zone = ZoneInfo(election.timezone)
     if filters.date_from is not None:
-        query = query.where(Sanction.enforced_at >= day_start_utc(filters.date_from, zone))
+        query = query.where(Sanction.enforced_at >= day_start_utc(filters.date_from, election))
     if filters.date_to is not None:
-        query = query.where(Sanction.enforced_at < day_start_utc(
-            filters.date_to + timedelta(days=1), zone))
+        query = query.where(Sanction.enforced_at < day_bounds(filters.date_to, election)[1])
     if after is not None:
         query = query.where(tuple_(Sanction.enforced_at, Sanction.id)
                             < tuple_(after.enforced_at, after.id))

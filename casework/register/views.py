@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.core.errors import render_error
+from casework.core.i18n import LANGUAGES
 from casework.elections.models import CandidateStatus, Election
 from casework.elections.queries import current_election
 from casework.elections.standings import standings as standings_of
@@ -39,7 +40,6 @@ CACHE_PRIVATE = "private, max-age=60"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
-LANGS = ("kk", "ru", "en")
 
 
 # -- caching --------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def _utc_iso(value: datetime | None) -> str | None:
 def _names(obj) -> dict[str, str] | None:
     if obj is None:
         return None
-    return {lang: obj.name(lang) for lang in LANGS}
+    return {lang: obj.name(lang) for lang in LANGUAGES}
 
 
 def _title(entry: queries.Entry) -> str:

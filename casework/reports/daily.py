@@ -25,14 +25,13 @@ from casework.cases.review_models import CaseTransition
 from casework.cases.search_models import CaseStateCount
 from casework.cases.workflow import OPEN_STATES, STATE_LABELS, InadmissibleReason, Outcome
 from casework.core.db import utcnow
-from casework.core.timezones import day_bounds
+from casework.core.timezones import day_bounds, local_today
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.hotline.models import PURPOSE_LABELS, Call, CallPurpose
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Channel, Complaint
-from casework.reports.export_writers import Table
-from casework.reports.exports import local, local_today, zone_of
+from casework.reports.export_writers import Table, local_cell
 from casework.sanctions.models import Sanction, SanctionType
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
@@ -53,11 +52,6 @@ ACTIONS = (
 )
 
 
-def _day_range(election: Election, day: date) -> tuple[datetime, datetime]:
-    zone = zone_of(election)
-    return day_bounds(day, zone)
-
-
 def _scoped(scope: QueueScope, *conditions) -> list:
     limit = region_condition(scope.selection(None))
     return [*conditions] + ([limit] if limit is not None else [])
@@ -76,7 +70,7 @@ def _about(user: User, election: Election, day: date, now: datetime, locale: str
         [_("Day"), day.isoformat()],
         [_("Time zone"), election.timezone],
         [_("Regions"), regions],
-        [_("Generated at"), local(now, zone_of(election))],
+        [_("Generated at"), local_cell(now, election)],
     ]
     if day != local_today(election, now):
         rows.append([_("Note"), _("Open cases are counted now, not at the end of %(day)s.",
@@ -204,7 +198,7 @@ def daily_report(user: User, election: Election, day: date, *, locale: str,
     """The report's sections for `day` (a local day of the election) in the user's scope."""
     now = now or utcnow()
     scope = QueueScope.load(user, election)
-    start, end = _day_range(election, day)
+    start, end = day_bounds(day, election)
     by_region, by_category = _new_cases(scope, start, end, locale)
     return [_about(user, election, day, now, locale, scope), by_region, by_category,
             _new_by_channel(scope, start, end), _moves(scope, start, end),

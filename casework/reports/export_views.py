@@ -31,6 +31,7 @@ from casework.cases.queue_filters import (
     known_choice,
 )
 from casework.core.permissions import require_roles
+from casework.core.timezones import local_today
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
@@ -81,7 +82,7 @@ def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> di
     cases = QueueFilterForm(args if sent == "cases" else None)
     fill_choices(cases, scope, _locale())
     daily = DailyForm(args if sent == "daily" else None,
-                      date=exports.local_today(election))
+                      date=local_today(election))
     sanctions = SanctionExportForm(args if sent == "sanctions" else None)
     every = SelectChoice("", _("All"))
     sanctions.status.choices = [every] + [SelectChoice(s.value, str(s.label))

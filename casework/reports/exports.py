@@ -10,10 +10,9 @@ view commits the audit entry that `export_*` records before the body is sent.
 
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,11 +33,13 @@ from casework.cases.workflow import PUBLIC_STATUS_LABELS, STATE_LABELS, Outcome
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
+from casework.core.timezones import local_today, zone_of
 from casework.elections.models import Election, PollingStation
 from casework.extensions import db
 from casework.intake.forms import CATEGORY_LABELS
 from casework.intake.models import Complaint
-from casework.reports.export_writers import Export, Table, build_export
+from casework.reports import daily
+from casework.reports.export_writers import Export, Table, build_export, local_cell
 
 # Who gets the complainants' names, phones and emails in an export: the secretary and the
 # chair, who write to complainants (requests for information, decisions). A reviewer works
@@ -54,22 +55,7 @@ class ExportError(Refusal):
     """An export refused: `invalid` (a filter, named in `field`) or `too_large` (XLSX)."""
 
 
-# -- times --------------------------------------------------------------------------------
-
-def zone_of(election: Election) -> ZoneInfo:
-    return ZoneInfo(election.timezone or "UTC")
-
-
-def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A stored (naive UTC) time as a naive time of the election's zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-
-
-def local_today(election: Election, now: datetime | None = None) -> date:
-    return local(now or utcnow(), zone_of(election)).date()
-
+# -- days ---------------------------------------------------------------------------------
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -91,7 +77,7 @@ def parse_day(value: str | None, field: str) -> date | None:
 
 
 def stamp(election: Election, now: datetime) -> str:
-    return f"{election.code}-{local(now, zone_of(election)).date().isoformat()}"
+    return f"{election.code}-{local_today(election, now).isoformat()}"
 
 
 def record_export(action: str, user: User, fmt: str, filters: dict[str, Any], rows: int | None,
@@ -208,14 +194,14 @@ def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, local
             found = complaints.get(case.id, [])
             seen = list(dict.fromkeys(c.channel for c in found))
             cells = [
-                case.reference, local(case.created_at, zone), states[case.state],
+                case.reference, local_cell(case.created_at, zone), states[case.state],
                 publics[PUBLIC_STATUS[case.state]], categories[case.category],
                 case.region.code if case.region else "",
                 case.region.name(locale) if case.region else "",
                 case.station.code if case.station else "",
                 SEP.join(c.code for c in case.accused),
                 row.assignee.full_name if row.assignee else "",
-                local(row.due_at, zone), yes if row.overdue else no,
+                local_cell(row.due_at, zone), yes if row.overdue else no,
                 outcomes.get(case.outcome or "", case.outcome or ""),
                 SEP.join(channels.get(c, str(c)) for c in seen),
             ]
@@ -255,8 +241,6 @@ def export_daily(user: User, election: Election, day: str | None, fmt: str, *, l
     """The daily report of `day` (YYYY-MM-DD; default: today in the election's zone) for the
     user's scope, one section per table (CSV: separated by a blank line; XLSX: one sheet
     each); audited here."""
-    from casework.reports import daily
-
     now = now or utcnow()
     day = parse_day(day, "date") or local_today(election, now)
     tables = daily.daily_report(user, election, day, locale=locale, now=now)

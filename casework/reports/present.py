@@ -4,7 +4,7 @@ here, at render time, in the page's language."""
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -16,6 +16,7 @@ from markupsafe import Markup
 from casework.cases.models import CaseState
 from casework.cases.queue_filters import CHANNEL_LABELS
 from casework.cases.workflow import STATE_LABELS, InadmissibleReason, Outcome
+from casework.core.timezones import to_local, zone_of
 from casework.intake.forms import CATEGORY_LABELS
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
@@ -81,7 +82,7 @@ def median_text(median: Median | None) -> str:
 
 
 def _local(hour: str, zone: ZoneInfo) -> datetime:
-    return datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
+    return to_local(datetime.strptime(hour, "%Y-%m-%dT%H"), zone)
 
 
 def _bars(section_id: str, title: str, items: list[tuple[str, int]], value_label: str,
@@ -152,7 +153,7 @@ def region_label(code: str | None, name: str) -> str:
 def page(data: Dashboard, *, public: bool) -> Page:
     """Tiles and sections of the dashboard (public=False) or the statistics page."""
     lang = locale()
-    zone = ZoneInfo(data.timezone)
+    zone = zone_of(data.timezone)
     soon = int(current_app.config.get("CASEWORK_DUE_SOON_HOURS") or 12)
     tiles = [
         Tile(_("Cases"), number(data.total)),

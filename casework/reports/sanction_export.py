@@ -5,7 +5,7 @@ Nothing here reads the request or commits; export_sanctions records the audit en
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -18,19 +18,17 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.queries import scope_condition
 from casework.core.db import utcnow
-from casework.core.timezones import day_start_utc
+from casework.core.timezones import day_bounds, day_start_utc, zone_of
 from casework.elections.models import Election, Region
 from casework.extensions import db
-from casework.reports.export_writers import Export, Table, build_export
+from casework.reports.export_writers import Export, Table, build_export, local_cell
 from casework.reports.exports import (
     BATCH,
     ExportError,
-    local,
     parse_day,
     record_export,
     stamp,
     too_large,
-    zone_of,
 )
 from casework.sanctions.models import (
     AppealOutcome,
@@ -83,7 +81,6 @@ def sanction_header() -> list[str]:
 
 
 def _sanction_conditions(user: User, election: Election, filters: SanctionFilters) -> list:
-    zone = zone_of(election)
     conditions = [Case.election_id == election.id]
     scope = scope_condition(user, election.id)
     if scope is not None:
@@ -93,10 +90,9 @@ def _sanction_conditions(user: User, election: Election, filters: SanctionFilter
     if filters.kind is not None:
         conditions.append(Sanction.kind == filters.kind)
     if filters.date_from is not None:
-        conditions.append(Sanction.proposed_at >= day_start_utc(filters.date_from, zone))
+        conditions.append(Sanction.proposed_at >= day_start_utc(filters.date_from, election))
     if filters.date_to is not None:
-        conditions.append(Sanction.proposed_at
-                          < day_start_utc(filters.date_to + timedelta(days=1), zone))
+        conditions.append(Sanction.proposed_at < day_bounds(filters.date_to, election)[1])
     return conditions
 
 
@@ -130,10 +126,10 @@ def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, l
                    s.candidate.name(locale) if s.candidate else "",
                    case.region.code if case.region else "",
                    case.region.name(locale) if case.region else "",
-                   s.summary, s.referred_to or "", local(s.proposed_at, zone),
-                   s.proposed_by.full_name, local(s.reviewed_at, zone),
+                   s.summary, s.referred_to or "", local_cell(s.proposed_at, zone),
+                   s.proposed_by.full_name, local_cell(s.reviewed_at, zone),
                    s.reviewed_by.full_name if s.reviewed_by else "",
-                   local(s.enforced_at, zone), local(s.reversed_at, zone),
+                   local_cell(s.enforced_at, zone), local_cell(s.reversed_at, zone),
                    appeals[appeal.outcome] if appeal and appeal.outcome else ""]
         if len(batch) < size:
             return

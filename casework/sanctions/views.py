@@ -20,7 +20,8 @@ from casework.cases.workflow import STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
-from casework.decisions.view_helpers import local_time, show_errors, utc_time
+from casework.core.timezones import to_local, to_utc
+from casework.decisions.view_helpers import show_errors
 from casework.elections.models import (
     Candidate,
     PollingStation,
@@ -190,7 +191,7 @@ def _forms(sanction: Sanction, case: Case, bound: dict | None = None) -> dict:
         elif may(sanction, current_user):
             forms[name] = form_class(prefix=name, formdata=None)
     if "appeal" in forms and not (bound and "appeal" in bound):
-        forms["appeal"].filed_at.data = local_time(case, utcnow()).replace(
+        forms["appeal"].filed_at.data = to_local(utcnow(), case.election).replace(
             second=0, microsecond=0, tzinfo=None)
     return forms
 
@@ -293,7 +294,7 @@ def appeal(sanction_id: int):
     if not form.validate_on_submit():
         return _sanction_page(sanction, case, {"appeal": form}, status=422)
     try:
-        appeals.record_appeal(sanction, current_user, filed_at=utc_time(case, form.filed_at.data),
+        appeals.record_appeal(sanction, current_user, filed_at=to_utc(form.filed_at.data, case.election),
                                 grounds=form.grounds.data)
     except sanctions.SanctionError as error:
         return _refused(sanction_id, "appeal", form, error)
