@@ -31,6 +31,8 @@ STATUS: dict[str, int] = {
     "open_cases": 409,       # open cases or sanctions could still change the results
     "throttled": 429,        # too many attempts: wait
     "unreachable": 503,      # a part the act needs is down: try again later
+    "bad_filter": 400,       # a list's query parameter (filter, day, page link) it cannot use
+    "too_many_rows": 422,    # more rows than a spreadsheet export holds: narrow it, or CSV
 }
 
 

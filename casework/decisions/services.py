@@ -63,14 +63,12 @@ DEFAULT_QUORUM = 3
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-class DecisionError(Refusal):
-    """A finding or decision refused. `code`: not_allowed (the case's state), forbidden
-    (role or scope), missing / invalid (a field, named in `field`), conflict_of_interest,
-    quorum, no_majority, inconsistent (outcome vs findings), conflict (changed meanwhile)."""
+# Refusals (core.refusal.Refusal): not_allowed (the case's state), forbidden (role or scope),
+# missing / invalid (a field, named in `field`), conflict_of_interest, quorum, no_majority,
+# inconsistent (outcome vs findings), conflict (changed meanwhile).
 
-
-def _forbidden() -> DecisionError:
-    return DecisionError("forbidden", _l("You may not do this on this case."))
+def _forbidden() -> Refusal:
+    return Refusal("forbidden", _l("You may not do this on this case."))
 
 
 # -- the staff area's rules, used here ------------------------------------------------
@@ -147,20 +145,20 @@ def may_decide(case: Case, user: User) -> bool:
 # -- findings --------------------------------------------------------------------------
 
 def _text(value: Any, name: str, missing: LazyString, limit: int) -> str:
-    return required_text(value, name, missing, limit, DecisionError)
+    return required_text(value, name, missing, limit)
 
 
 def _outcome(value: Any, name: str) -> Outcome:
     if value is None or value == "":
-        raise DecisionError("missing", _l("Choose the outcome."), field=name)
+        raise Refusal("missing", _l("Choose the outcome."), field=name)
     try:
         return Outcome(value)
     except ValueError:
-        raise DecisionError("invalid", _l("Choose the outcome."), field=name) from None
+        raise Refusal("invalid", _l("Choose the outcome."), field=name) from None
 
 
 def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
-    return selected_ids(values, name, DecisionError)
+    return selected_ids(values, name)
 
 
 def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
@@ -169,11 +167,11 @@ def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
     items = list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids))
                                     .order_by(EvidenceItem.id))) if ids else []
     if len(items) != len(ids) or any(item.case_id != case.id for item in items):
-        raise DecisionError("invalid", _l("A finding can cite only the evidence of its own case."),
-                            field="evidence_ids")
+        raise Refusal("invalid", _l("A finding can cite only the evidence of its own case."),
+                      field="evidence_ids")
     if not items and conclusion is not Outcome.NOT_CONFIRMED:
-        raise DecisionError("missing", _l("A confirmed or partly confirmed finding must cite the "
-                                          "evidence it rests on."), field="evidence_ids")
+        raise Refusal("missing", _l("A confirmed or partly confirmed finding must cite the "
+                                    "evidence it rests on."), field="evidence_ids")
     return items
 
 
@@ -182,8 +180,8 @@ def _check_finding_access(case: Case, actor: User) -> None:
             and actor.can_see_region(case.region)):
         raise _forbidden()
     if case.state not in FINDING_STATES:
-        raise DecisionError("not_allowed", _l("Findings are recorded while the case is under "
-                                              "investigation or its findings are ready."))
+        raise Refusal("not_allowed", _l("Findings are recorded while the case is under "
+                                        "investigation or its findings are ready."))
 
 
 def _finding_values(case: Case, allegation: Any, conclusion: Any, reasoning: Any,
@@ -219,7 +217,7 @@ def _check_not_cited(finding: Finding) -> None:
     cited_by = db.session.scalar(select(SanctionFinding.sanction_id).where(
         SanctionFinding.finding_id == finding.id).limit(1))
     if cited_by is not None:
-        raise DecisionError("invalid", _l(
+        raise Refusal("invalid", _l(
             "Sanction %(n)d rests on this finding: its conclusion cannot change.", n=cited_by),
             field="conclusion")
 
@@ -254,13 +252,13 @@ def quorum() -> int:
 
 def _meeting_time(meeting_at: Any, now: datetime) -> datetime:
     if not isinstance(meeting_at, datetime):
-        raise DecisionError("missing", _l("Give the date and time of the meeting."),
-                            field="meeting_at")
+        raise Refusal("missing", _l("Give the date and time of the meeting."),
+                      field="meeting_at")
     if meeting_at.tzinfo is not None:
         meeting_at = to_utc(meeting_at, "UTC")  # aware: its own zone says when
     if meeting_at > now + FUTURE_TOLERANCE:
-        raise DecisionError("invalid", _l("The meeting cannot be in the future."),
-                            field="meeting_at")
+        raise Refusal("invalid", _l("The meeting cannot be in the future."),
+                      field="meeting_at")
     return meeting_at
 
 
@@ -272,23 +270,23 @@ def _votes(votes: Mapping[Any, Any] | None) -> dict[int, Vote]:
         try:
             parsed[int(key)] = Vote(value)
         except (TypeError, ValueError):
-            raise DecisionError("invalid", _l("A vote is for, against or abstain."),
-                                field="votes") from None
+            raise Refusal("invalid", _l("A vote is for, against or abstain."),
+                          field="votes") from None
     return parsed
 
 
 def _consistent(outcome: Outcome, findings: list[Finding]) -> None:
     conclusions = {finding.conclusion for finding in findings}
     if outcome is Outcome.CONFIRMED and Outcome.CONFIRMED not in conclusions:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “confirmed” needs at least one confirmed finding."), field="outcome")
     if outcome is Outcome.PARTLY_CONFIRMED and not conclusions & {
             Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED}:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “partly confirmed” needs at least one confirmed or partly confirmed "
             "finding."), field="outcome")
     if outcome is Outcome.NOT_CONFIRMED and conclusions - {Outcome.NOT_CONFIRMED}:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “not confirmed” contradicts a confirmed or partly confirmed finding."),
             field="outcome")
 
@@ -299,10 +297,10 @@ def _chair(chair_id: Any, present: set[int], members: dict[int, User],
         try:
             chosen = int(chair_id)
         except (TypeError, ValueError):
-            raise DecisionError("invalid", _l("Unknown selection."), field="chair_id") from None
+            raise Refusal("invalid", _l("Unknown selection."), field="chair_id") from None
         if chosen not in present:
-            raise DecisionError("invalid", _l("The member who chaired the meeting must be among "
-                                              "the members present."), field="chair_id")
+            raise Refusal("invalid", _l("The member who chaired the meeting must be among "
+                                        "the members present."), field="chair_id")
         return chosen
     chairs = [uid for uid in present if members[uid].role is Role.CHAIR]
     preferred = [uid for uid in chairs if uid not in conflicted] or chairs
@@ -316,12 +314,12 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     """Record the committee's decision on `case` and move the case to decided.
 
     `meeting_at` is UTC (naive, or aware and converted); `votes` maps a member's user id to
-    for / against / abstain (a member without an entry has no vote). Raises DecisionError
+    for / against / abstain (a member without an entry has no vote). Raises Refusal
     and changes nothing when a rule is not met."""
     now = now or utcnow()
     move = decision_action(case)
     if move is None:
-        raise DecisionError("not_allowed", _l(
+        raise Refusal("not_allowed", _l(
             "A decision is taken when the findings are ready, or on an appeal."))
     action, kind = move
     if not may_decide(case, actor):
@@ -333,51 +331,48 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     members = {member.id: member for member in committee_members(case)}
     present = set(_ids(present_ids, "present_ids"))
     if present - members.keys():
-        raise DecisionError("invalid", _l("Only committee members who may examine this case can "
-                                          "be recorded as present."), field="present_ids")
+        raise Refusal("invalid", _l("Only committee members who may examine this case can "
+                                    "be recorded as present."), field="present_ids")
     cast = _votes(votes)
     absent = sorted(cast.keys() - present)
     if absent:
         member = members.get(absent[0])
         if member is None:
-            raise DecisionError("invalid", _l("Only committee members who may examine this case "
-                                              "can vote."), field="votes")
-        raise DecisionError("invalid", _l("%(name)s is not marked present and cannot vote.",
-                                          name=member.full_name), field="votes")
+            raise Refusal("invalid", _l("Only committee members who may examine this case "
+                                        "can vote."), field="votes")
+        raise Refusal("invalid", _l("%(name)s is not marked present and cannot vote.",
+                                    name=member.full_name), field="votes")
     conflicted = conflicted_ids(case, members.values())
     barred = sorted(cast.keys() & conflicted)
     if barred:
-        raise DecisionError("conflict_of_interest", _l(
+        raise Refusal("conflict_of_interest", _l(
             "%(name)s declared a conflict of interest in this case and cannot vote.",
             name=members[barred[0]].full_name), field="votes")
     voters = present - conflicted
     needed = quorum()
     if len(voters) < needed:
-        raise DecisionError("quorum", _l(
+        raise Refusal("quorum", _l(
             "No quorum: %(present)d members without a conflict of interest are present, "
             "%(needed)d are needed.", present=len(voters), needed=needed), field="present_ids")
     silent = sorted(voters - cast.keys(), key=lambda uid: (members[uid].full_name, uid))
     if silent:
-        raise DecisionError("missing", _l(
+        raise Refusal("missing", _l(
             "%(name)s is present but has no vote: record for, against or abstain.",
             name=members[silent[0]].full_name), field="votes")
     tally = {vote.value: sum(1 for v in cast.values() if v is vote) for vote in Vote}
     if tally["for"] == tally["against"]:
-        raise DecisionError("no_majority", _l(
+        raise Refusal("no_majority", _l(
             "The vote is tied (%(votes_for)d for, %(votes_against)d against): the outcome is "
             "not adopted.", votes_for=tally["for"], votes_against=tally["against"]), field="votes")
     if tally["for"] < tally["against"]:
-        raise DecisionError("no_majority", _l(
+        raise Refusal("no_majority", _l(
             "The outcome is not adopted: %(votes_for)d for, %(votes_against)d against.",
             votes_for=tally["for"], votes_against=tally["against"]), field="votes")
     _consistent(chosen, findings_of(case))
     chair = _chair(chair_id, present, members, conflicted)
 
-    try:
-        record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
-                                   reasons=reasons)
-    except transitions.TransitionError as error:
-        raise DecisionError(error.code, error.message, field=error.field) from error
+    record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
+                               reasons=reasons)
     decision = Decision(
         case_id=case.id, kind=kind, meeting_at=meeting_at,
         decided_on=to_local(meeting_at, case.election).date(),

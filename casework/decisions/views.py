@@ -13,6 +13,7 @@ from casework.cases.models import Case
 from casework.cases.workflow import STATE_LABELS
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal
 from casework.core.timezones import to_local, to_utc
 from casework.decisions import services
 from casework.decisions.forms import DecisionForm, FindingForm, decision_form, evidence_choices
@@ -71,7 +72,7 @@ def findings(reference: str):
         services.add_finding(case, current_user, allegation=form.allegation.data,
                              conclusion=form.conclusion.data, reasoning=form.reasoning.data,
                              evidence_ids=form.evidence_ids.data or [])
-    except services.DecisionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _findings_page(case, form, show_errors(form, error),
                               status=STATUS.get(error.code, 422))
@@ -97,7 +98,7 @@ def edit_finding(reference: str, finding_id: int):
         services.update_finding(finding, current_user, allegation=form.allegation.data,
                                 conclusion=form.conclusion.data, reasoning=form.reasoning.data,
                                 evidence_ids=form.evidence_ids.data or [])
-    except services.DecisionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _findings_page(case, form, show_errors(form, error), editing=finding,
                               status=STATUS.get(error.code, 422))
@@ -136,7 +137,7 @@ def decide(reference: str):
             present_ids=form.present_ids.data or [], votes=form.votes(),
             outcome=form.outcome.data, reasons=form.reasons.data,
             chair_id=form.chair_id.data or None)
-    except services.DecisionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _decide_page(case, form, members, conflicted, show_errors(form, error),
                             STATUS.get(error.code, 422))

@@ -26,6 +26,7 @@ from flask_login import current_user
 
 from casework.core.errors import render_error
 from casework.core.i18n import LANGUAGES
+from casework.core.refusal import Refusal
 from casework.elections.models import CandidateStatus, Election
 from casework.elections.queries import current_election
 from casework.elections.standings import standings as standings_of
@@ -77,7 +78,7 @@ def _election_or_none() -> Election | None:
 
 
 def _filters(election: Election | None):
-    """(filters, cursor) from the query string; FilterError for a value we cannot use."""
+    """(filters, cursor) from the query string; a "bad_filter" Refusal for a value we cannot use."""
     if election is None:
         return queries.Filters(), None
     filters = queries.parse_filters(request.args, election)
@@ -118,13 +119,13 @@ def index():
     election = _election_or_none()
     try:
         filters, after = _filters(election)
-    except queries.FilterError as error:
-        return _index_page(election, queries.Filters(), None, error), 400
+    except Refusal as error:
+        return _index_page(election, queries.Filters(), None, error), error.status
     page = queries.register_page(election, filters, after) if election else None
     return _index_page(election, filters, page)
 
 
-def _index_page(election, filters, page, error: queries.FilterError | None = None) -> str:
+def _index_page(election, filters, page, error: Refusal | None = None) -> str:
     args = filters.args()
     return render_template(
         "register/index.html", election=election, filters=filters, page=page, error=error,
@@ -160,8 +161,9 @@ def json_index():
     election = _election_or_none()
     try:
         filters, after = _filters(election)
-    except queries.FilterError as error:
-        return jsonify(error="bad_filter", field=error.field, message=str(error.message)), 400
+    except Refusal as error:
+        return jsonify(error=error.code, field=error.field, message=str(error.message)), \
+            error.status
     page = queries.register_page(election, filters, after) if election else None
     if page is None:
         return jsonify(items=[], next=None)
@@ -196,8 +198,8 @@ def feed():
     election = _election_or_none()
     try:
         filters, _after = _filters(election)
-    except queries.FilterError as error:
-        return render_error(400, str(error.message))
+    except Refusal as error:
+        return render_error(error.status, str(error.message))
     entries = (queries.register_page(election, filters, size=queries.FEED_SIZE).entries
                if election else [])
     return Response(_atom(entries, filters), content_type=ATOM_TYPE)

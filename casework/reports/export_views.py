@@ -5,6 +5,8 @@ Each export: load the election (404 without one) -> role check (403) -> validate
 commit -> send. The audit entry is committed before a byte of the file is sent.
 """
 
+from types import SimpleNamespace
+
 from flask import (
     Blueprint,
     Response,
@@ -31,6 +33,7 @@ from casework.cases.queue_filters import (
     known_choice,
 )
 from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal, on_form
 from casework.core.timezones import local_today
 from casework.elections.models import Election
 from casework.elections.queries import current_election
@@ -42,7 +45,6 @@ from casework.sanctions.models import SanctionStatus, SanctionType
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
 EXPORT_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
-STATUS = {"invalid": 400, "too_large": 422}
 QUEUE_FILTERS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
                  "evidence", "sort")
 VALUE_SHOWN = 40  # characters of a bad filter value repeated in the message
@@ -114,14 +116,13 @@ def _check_queue_filters(form: QueueFilterForm) -> bool:
     return good
 
 
-def _refused(election: Election, forms: dict, sent: str, error: exports.ExportError):
-    """Put a refusal on its filter, or at the top of the form; the page with its status."""
+def _refused(election: Election, forms: dict, sent: str, refusal: Refusal):
+    """Put a refusal on its filter, or at the top of the form; the page with its status.
+    A refusal names the query parameter (`from`, `type`), which is the field's name."""
     db.session.rollback()
-    fields = {f.name: f for f in forms[sent]}
-    if error.field in fields:
-        fields[error.field].errors = [str(error.message)]
-        return _page(election, forms, STATUS.get(error.code, 400))
-    return _page(election, forms, STATUS.get(error.code, 400), {sent: [str(error.message)]})
+    by_parameter = SimpleNamespace(_fields={field.name: field for field in forms[sent]})
+    loose = on_form(by_parameter, refusal)
+    return _page(election, forms, refusal.status, {sent: loose} if loose else None)
 
 
 def _commit_audit() -> None:
@@ -171,7 +172,7 @@ def cases(fmt: str):
     try:
         export = exports.export_cases(current_user, scope, filters_from_form(forms["cases"]), fmt,
                                       locale=_locale(), max_rows=_max_rows())
-    except exports.ExportError as error:
+    except Refusal as error:
         return _refused(election, forms, "cases", error)
     _commit_audit()
     return _send(export)
@@ -184,7 +185,7 @@ def daily(fmt: str):
     try:
         export = exports.export_daily(current_user, election, request.args.get("date"), fmt,
                                       locale=_locale())
-    except exports.ExportError as error:
+    except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "daily")
         return _refused(election, forms, "daily", error)
     _commit_audit()
@@ -198,7 +199,7 @@ def sanctions(fmt: str):
     try:
         export = sanction_export.export_sanctions(current_user, election, request.args, fmt,
                                                   locale=_locale(), max_rows=_max_rows())
-    except exports.ExportError as error:
+    except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
         return _refused(election, forms, "sanctions", error)
     _commit_audit()

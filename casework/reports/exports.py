@@ -51,10 +51,6 @@ BATCH = 2000  # cases (or sanctions) per keyset batch
 SEP = "; "
 
 
-class ExportError(Refusal):
-    """An export refused: `invalid` (a filter, named in `field`) or `too_large` (XLSX)."""
-
-
 # -- days ---------------------------------------------------------------------------------
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
@@ -72,8 +68,8 @@ def parse_day(value: str | None, field: str) -> date | None:
             raise ValueError(value)
         return day
     except ValueError:
-        raise ExportError("invalid", _l("Give the date as YYYY-MM-DD, for example 2020-06-01."),
-                          field=field) from None
+        raise Refusal("bad_filter", _l("Give the date as YYYY-MM-DD, for example 2020-06-01."),
+                      field=field) from None
 
 
 def stamp(election: Election, now: datetime) -> str:
@@ -86,8 +82,8 @@ def record_export(action: str, user: User, fmt: str, filters: dict[str, Any], ro
                  details={"filters": filters, "rows": rows, "contacts": contacts})
 
 
-def too_large(cap: int) -> ExportError:
-    return ExportError("too_large", _l(
+def too_large(cap: int) -> Refusal:
+    return Refusal("too_many_rows", _l(
         "This list has more than %(n)d rows, the most a spreadsheet (XLSX) export holds. "
         "Narrow the filters or download it as CSV, which has no limit.", n=cap))
 

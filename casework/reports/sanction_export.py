@@ -18,13 +18,13 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.queries import scope_condition
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.core.timezones import day_bounds, day_start_utc, zone_of
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.reports.export_writers import Export, Table, build_export, local_cell
 from casework.reports.exports import (
     BATCH,
-    ExportError,
     parse_day,
     record_export,
     stamp,
@@ -60,16 +60,16 @@ def _enum_value(args: Mapping[str, str], name: str, enum: type[Enum], message) -
     try:
         return enum(value)
     except ValueError:
-        raise ExportError("invalid", message, field=name) from None
+        raise Refusal("bad_filter", message, field=name) from None
 
 
 def parse_sanction_filters(args: Mapping[str, str]) -> SanctionFilters:
-    """The sanctions export's filters from query parameters; ExportError on a bad value."""
+    """The sanctions export's filters from query parameters; a "bad_filter" Refusal on a bad value."""
     status = _enum_value(args, "status", SanctionStatus, _l("Unknown status of a sanction."))
     kind = _enum_value(args, "type", SanctionType, _l("Unknown type of sanction."))
     date_from, date_to = parse_day(args.get("from"), "from"), parse_day(args.get("to"), "to")
     if date_from and date_to and date_from > date_to:
-        raise ExportError("invalid", _l("The end date is before the start date."), field="to")
+        raise Refusal("bad_filter", _l("The end date is before the start date."), field="to")
     return SanctionFilters(status, kind, date_from, date_to)
 
 

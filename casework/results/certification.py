@@ -13,7 +13,7 @@ from casework.cases.models import Case, case_candidates
 from casework.cases.workflow import OPEN_STATES
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.core.refusal import required_text
+from casework.core.refusal import Refusal, required_text
 from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Candidate, PollingStation, Region, RegionCertification
 from casework.elections.queries import subtree_ids
@@ -24,7 +24,6 @@ from casework.sanctions.models import (
     SanctionStatus,
     SanctionType,
 )
-from casework.sanctions.services import SanctionError
 
 CERTIFIER_ROLES = frozenset({Role.CHAIR})
 CHANGING = (SanctionType.CANDIDATE_DISQUALIFICATION, SanctionType.VOTE_ANNULMENT)
@@ -80,21 +79,21 @@ def certify(region: Region, actor: User, *, override_reason: str | None = None,
             now: datetime | None = None) -> RegionCertification:
     """Mark `region`'s results certified; refused while blockers remain unless overridden."""
     if not may_certify(actor) or not actor.can_see_region(region):
-        raise SanctionError("forbidden", _l("Only the chair certifies results."))
+        raise Refusal("forbidden", _l("Only the chair certifies results."))
     if region.parent_id is not None:
-        raise SanctionError("not_allowed", _l("Results are certified for a whole region."))
+        raise Refusal("not_allowed", _l("Results are certified for a whole region."))
     if certification_of(region) is not None:
-        raise SanctionError("not_allowed", _l("This region's results are already certified."))
+        raise Refusal("not_allowed", _l("This region's results are already certified."))
     found = blockers(region)
     reason = None
     if found:
         if not (override_reason or "").strip():
-            raise SanctionError("open_cases", _l(
+            raise Refusal("open_cases", _l(
                 "%(n)d open cases or pending sanctions could still annul votes or remove a "
                 "candidate here. Certify only with an override and its reason.",
                 n=len(found.cases) + len(found.sanctions)), field="override_reason")
         reason = required_text(override_reason, "override_reason",
-                               _l("Give the reason for the override."), TEXT_MAX, SanctionError)
+                               _l("Give the reason for the override."), TEXT_MAX)
     certification = RegionCertification(
         region_id=region.id, certified_at=now or utcnow(), certified_by_id=actor.id,
         override_reason=reason,
@@ -112,12 +111,12 @@ def withdraw(region: Region, actor: User, *, reason: str,
     """Withdraw the region's certification (so that a sanction or a corrected import may
     change its results); the chair gives the reason. The audit chain keeps what it was."""
     if not may_certify(actor) or not actor.can_see_region(region):
-        raise SanctionError("forbidden", _l("Only the chair certifies results."))
+        raise Refusal("forbidden", _l("Only the chair certifies results."))
     current = certification_of(region)
     if current is None:
-        raise SanctionError("not_allowed", _l("This region's results are not certified."))
+        raise Refusal("not_allowed", _l("This region's results are not certified."))
     reason = required_text(reason, "reason", _l("Give the reason for the withdrawal."),
-                           TEXT_MAX, SanctionError)
+                           TEXT_MAX)
     db.session.delete(current)
     db.session.flush()
     audit.record("results.certification_withdrawn", actor=actor, object_type="region",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.cases.workflow import STATE_LABELS
 from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal
 from casework.decisions.view_helpers import show_errors
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
 from casework.elections.importers import IMPORTERS, run_import
@@ -20,7 +21,6 @@ from casework.elections.standings import standings
 from casework.extensions import db
 from casework.results import certification
 from casework.results.forms import CertifyForm, ResultsImportForm, WithdrawForm
-from casework.sanctions.services import SanctionError
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results")
 
@@ -101,7 +101,7 @@ def certify(region_code: str):
         return _region_page(area, form, status=422)
     try:
         certification.certify(area, current_user, override_reason=form.override_reason.data)
-    except SanctionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _region_page(area, form, show_errors(form, error),
                             status=STATUS.get(error.code, 422))
@@ -122,7 +122,7 @@ def withdraw(region_code: str):
         return _region_page(area, CertifyForm(formdata=None), status=422, withdraw_form=form)
     try:
         certification.withdraw(area, current_user, reason=form.reason.data)
-    except SanctionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _region_page(area, CertifyForm(formdata=None), show_errors(form, error),
                             status=STATUS.get(error.code, 422), withdraw_form=form)

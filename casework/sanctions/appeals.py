@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.core.refusal import required_text
+from casework.core.refusal import Refusal, required_text
 from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Result
 from casework.extensions import db
@@ -24,7 +24,6 @@ from casework.sanctions.models import (
     SanctionStatus,
 )
 from casework.sanctions.services import (
-    SanctionError,
     check_not_certified,
     claim,
     confirm_password,
@@ -62,22 +61,22 @@ def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, ground
     if not may_act(actor, sanction.case, APPEAL_RECORDER_ROLES):
         raise forbidden()
     if sanction.status is not SanctionStatus.ENFORCED or sanction.appeal is not None:
-        raise SanctionError("not_allowed", _l("Only an enforced sanction can be appealed, "
-                                              "once."))
+        raise Refusal("not_allowed", _l("Only an enforced sanction can be appealed, "
+                                        "once."))
     grounds = required_text(grounds, "grounds", _l("Give the grounds of the appeal."),
-                            TEXT_MAX, SanctionError)
+                            TEXT_MAX)
     now = now or utcnow()
     if not isinstance(filed_at, datetime):
-        raise SanctionError("missing", _l("Give the date and time the appeal was filed."),
-                            field="filed_at")
+        raise Refusal("missing", _l("Give the date and time the appeal was filed."),
+                      field="filed_at")
     # Forms give the minute: an appeal filed in the minute of enforcement is not "before" it.
     enforced_minute = sanction.enforced_at.replace(second=0, microsecond=0)
     if filed_at > now + timedelta(minutes=5) or filed_at < enforced_minute:
-        raise SanctionError("invalid", _l("The appeal is filed after the sanction was enforced "
-                                          "and not in the future."), field="filed_at")
+        raise Refusal("invalid", _l("The appeal is filed after the sanction was enforced "
+                                    "and not in the future."), field="filed_at")
     if filed_at > appeal_deadline(sanction):
-        raise SanctionError("invalid", _l("The time to appeal this sanction ran out."),
-                            field="filed_at")
+        raise Refusal("invalid", _l("The time to appeal this sanction ran out."),
+                      field="filed_at")
     hours = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DECISION_HOURS", 72))
     appeal = SanctionAppeal(sanction=sanction, filed_at=filed_at, grounds=grounds,
                             recorded_by_id=actor.id, recorded_at=now,
@@ -97,18 +96,18 @@ def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | s
     """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
     appeal = sanction.appeal
     if appeal is None or appeal.outcome is not None:
-        raise SanctionError("not_allowed", _l("There is no appeal waiting for a decision."))
+        raise Refusal("not_allowed", _l("There is no appeal waiting for a decision."))
     if actor.id == appeal.recorded_by_id:
-        raise SanctionError("self_approval", _l("The appeal is decided by someone other than "
-                                                "who recorded it."))
+        raise Refusal("self_approval", _l("The appeal is decided by someone other than "
+                                          "who recorded it."))
     if not may_act(actor, sanction.case, APPEAL_DECIDER_ROLES):
         raise forbidden()
     try:
         chosen = AppealOutcome(outcome)
     except ValueError:
-        raise SanctionError("missing", _l("Choose: uphold or reverse."), field="outcome") from None
+        raise Refusal("missing", _l("Choose: uphold or reverse."), field="outcome") from None
     reasons = required_text(reasons, "reasons", _l("Give the reasons for the decision on the "
-                                                   "appeal."), TEXT_MAX, SanctionError)
+                                                   "appeal."), TEXT_MAX)
     confirm_password(actor, password)
     now = now or utcnow()
     appeal.outcome, appeal.reasons = chosen, reasons

@@ -20,6 +20,7 @@ from casework.cases.workflow import STATE_LABELS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal
 from casework.core.timezones import to_local, to_utc
 from casework.decisions.view_helpers import show_errors
 from casework.elections.models import (
@@ -152,7 +153,7 @@ def propose(reference: str):
             annul_electronic=bool(form.annul_electronic.data),
             annul_all_candidates=form.candidates.data != NAMED_CANDIDATES,
             candidate_ids=form.candidate_ids.data or [])
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         db.session.rollback()
         return _propose_page(case, form, findings, show_errors(form, error),
                              STATUS.get(error.code, 422))
@@ -230,7 +231,7 @@ def _check(sanction: Sanction, case: Case, name: str, ready: bool):
     abort(403)
 
 
-def _refused(sanction_id: int, name: str, form, error: sanctions.SanctionError):
+def _refused(sanction_id: int, name: str, form, error: Refusal):
     """Roll back a refused step and show the page again with the refusal on the form."""
     db.session.rollback()
     if error.code == "password":
@@ -255,7 +256,7 @@ def approve(sanction_id: int):
         return _sanction_page(sanction, case, {"approve": form}, status=422)
     try:
         sanctions.approve_sanction(sanction, current_user, password=form.password.data)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         return _refused(sanction_id, "approve", form, error)
     db.session.commit()
     flash(_("The sanction is approved and enforced."), "info")
@@ -275,7 +276,7 @@ def reject(sanction_id: int):
     try:
         sanctions.reject_sanction(sanction, current_user, reason=form.reason.data,
                                   password=form.password.data)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         return _refused(sanction_id, "reject", form, error)
     db.session.commit()
     flash(_("The sanction is rejected."), "info")
@@ -296,7 +297,7 @@ def appeal(sanction_id: int):
     try:
         appeals.record_appeal(sanction, current_user, filed_at=to_utc(form.filed_at.data, case.election),
                                 grounds=form.grounds.data)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         return _refused(sanction_id, "appeal", form, error)
     db.session.commit()
     flash(_("The appeal is recorded."), "info")
@@ -317,7 +318,7 @@ def decide_appeal(sanction_id: int):
     try:
         decided = appeals.decide_appeal(sanction, current_user, outcome=form.outcome.data,
                                           reasons=form.reasons.data, password=form.password.data)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         return _refused(sanction_id, "decide", form, error)
     reversed_ = decided.outcome is AppealOutcome.REVERSED
     db.session.commit()
