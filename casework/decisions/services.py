@@ -5,7 +5,8 @@ A decision moves the case only through `casework.cases.transitions.apply` ("deci
 findings_ready, "redecide" from appealed), so the workflow stays the one place that changes
 a case's state. The rules a decision must meet, in the order they are checked:
 
-- the case is in a state that can be decided, and the actor may take that transition;
+- the case is in a state that can be decided, and the actor may take that transition
+  (`case.can_take`: the workflow table's decide or redecide move, marked by_decision);
 - the outcome, the reasons and the meeting time are given (the meeting not in the future);
 - everyone present is a committee member for the case (an active reviewer, secretary or
   chair whose scope covers the case's region), and everyone with a vote is present;
@@ -27,11 +28,11 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
+from casework.accounts.roles import CHAIRS, COMMITTEE
 from casework.cases import transitions
-from casework.cases.models import Case, CaseState
-from casework.cases.staff_services import has_conflict, load_case_for
-from casework.cases.workflow import Outcome, find, may_take
+from casework.cases.models import Case
+from casework.cases.workflow import TRANSITIONS, Outcome, Transition
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
@@ -45,19 +46,15 @@ from casework.decisions.models import (
     DecisionMember,
     Finding,
     Vote,
+    conflicted_user_ids,
 )
+from casework.elections.models import Region
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
 
-MEMBER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
-FINDING_ROLES = MEMBER_ROLES
-FINDING_STATES = frozenset({CaseState.INVESTIGATION, CaseState.FINDINGS_READY})
-# The state a case is decided from -> (workflow action, kind of decision).
-DECIDABLE = {
-    CaseState.FINDINGS_READY: ("decide", DecisionKind.DECISION),
-    CaseState.APPEALED: ("redecide", DecisionKind.REDECISION),
-}
+# The workflow's moves taken only by a recorded decision -> the kind of decision.
+KINDS = {"decide": DecisionKind.DECISION, "redecide": DecisionKind.REDECISION}
 DEFAULT_QUORUM = 3
 # A meeting time entered to the minute may be a little ahead of the server's clock.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -71,32 +68,34 @@ def _forbidden() -> Refusal:
     return Refusal("forbidden", _l("You may not do this on this case."))
 
 
-# -- the staff area's rules, used here ------------------------------------------------
-
-def _conflicted(user: User, case: Case) -> bool:
-    """Whether `user` declared a conflict of interest with an accused candidate of `case`."""
-    return has_conflict(user, case)
-
+# -- reading ---------------------------------------------------------------------------
 
 def load_case(user: User, reference: str) -> Case | None:
-    """The case with this reference if `user` may see it, else None (the view's 404)."""
-    return load_case_for(user, reference)
-
-
-# -- reading ---------------------------------------------------------------------------
+    """The case with this reference if the user's regions cover it, else None: the view's
+    404, for an unknown case and one outside the scope alike. Whether the user may open it
+    is case.can_view (the view's 403, after the 404)."""
+    reference = (reference or "").strip().upper()
+    if not reference or len(reference) > 40:
+        return None
+    case = db.session.scalar(
+        select(Case).where(Case.reference == reference)
+        .options(selectinload(Case.region).selectinload(Region.parent),
+                 selectinload(Case.accused), selectinload(Case.election)))
+    return case if case is not None and user.can_see_region(case.region) else None
 
 def committee_members(case: Case) -> list[User]:
     """Who sits on the committee for this case: active reviewers, secretaries and chairs
     whose scope covers the case's region, by name."""
     users = db.session.scalars(
         select(User).options(selectinload(User.regions))
-        .where(User.role.in_(MEMBER_ROLES), User.disabled_at.is_(None))
+        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
         .order_by(User.full_name, User.id))
     return [user for user in users if user.can_see_region(case.region)]
 
 
 def conflicted_ids(case: Case, members: Iterable[User]) -> set[int]:
-    return {member.id for member in members if _conflicted(member, case)}
+    """The members who declared a conflict of interest in the case (one query for all)."""
+    return conflicted_user_ids(case) & {member.id for member in members}
 
 
 def case_language(case: Case) -> str:
@@ -126,20 +125,21 @@ def decisions_of(case: Case) -> list[Decision]:
         .where(Decision.case_id == case.id).order_by(Decision.id)))
 
 
-def decision_action(case: Case) -> tuple[str, DecisionKind] | None:
-    """("decide" or "redecide", kind) if the case can be decided in its state, else None."""
-    return DECIDABLE.get(case.state)
+def finding_of(case: Case, finding_id: int) -> Finding | None:
+    finding = db.session.get(Finding, finding_id)
+    return finding if finding is not None and finding.case_id == case.id else None
 
 
-def may_write_findings(case: Case, user: User) -> bool:
-    return (user.is_active and user.role in FINDING_ROLES and user.can_see_region(case.region)
-            and case.state in FINDING_STATES)
+def decision_of(case: Case, decision_id: int) -> Decision | None:
+    return db.session.scalar(select(Decision).where(Decision.id == decision_id,
+                                                    Decision.case_id == case.id))
 
 
-def may_decide(case: Case, user: User) -> bool:
-    move = decision_action(case)
-    return (move is not None and user.is_active and may_take(find(move[0]), user.role)
-            and user.can_see_region(case.region))
+def decision_action(case: Case) -> tuple[Transition, DecisionKind] | None:
+    """The workflow's move that records a decision from the case's state (decide from
+    findings_ready, redecide from appealed) and the kind of decision; None if there is none."""
+    move = next((t for t in TRANSITIONS if t.by_decision and case.state in t.sources), None)
+    return None if move is None else (move, KINDS[move.action])
 
 
 # -- findings --------------------------------------------------------------------------
@@ -176,10 +176,9 @@ def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
 
 
 def _check_finding_access(case: Case, actor: User) -> None:
-    if not (actor.is_active and actor.role in FINDING_ROLES
-            and actor.can_see_region(case.region)):
+    if not case.can_work(actor):
         raise _forbidden()
-    if case.state not in FINDING_STATES:
+    if not case.can_write_findings(actor):
         raise Refusal("not_allowed", _l("Findings are recorded while the case is under "
                                         "investigation or its findings are ready."))
 
@@ -302,7 +301,7 @@ def _chair(chair_id: Any, present: set[int], members: dict[int, User],
             raise Refusal("invalid", _l("The member who chaired the meeting must be among "
                                         "the members present."), field="chair_id")
         return chosen
-    chairs = [uid for uid in present if members[uid].role is Role.CHAIR]
+    chairs = [uid for uid in present if members[uid].role in CHAIRS]
     preferred = [uid for uid in chairs if uid not in conflicted] or chairs
     return min(preferred) if preferred else None
 
@@ -321,8 +320,8 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     if move is None:
         raise Refusal("not_allowed", _l(
             "A decision is taken when the findings are ready, or on an appeal."))
-    action, kind = move
-    if not may_decide(case, actor):
+    transition, kind = move
+    if not case.can_take(transition, actor):
         raise _forbidden()
     chosen = _outcome(outcome, "outcome")
     reasons = _text(reasons, "reasons", _l("Give the reasons for the decision."), TEXT_MAX)
@@ -371,8 +370,8 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     _consistent(chosen, findings_of(case))
     chair = _chair(chair_id, present, members, conflicted)
 
-    record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
-                               reasons=reasons)
+    record = transitions.apply(case, transition.action, actor=actor, now=now,
+                               outcome=chosen.value, reasons=reasons)
     decision = Decision(
         case_id=case.id, kind=kind, meeting_at=meeting_at,
         decided_on=to_local(meeting_at, case.election).date(),
@@ -383,9 +382,9 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     db.session.add(decision)
     db.session.flush()
     audit.record("decision.recorded", actor=actor, object_type="case", object_id=case.reference,
-                 details={"decision_id": decision.id, "kind": kind.value, "action": action,
-                          "outcome": chosen.value, "meeting_at": meeting_at.isoformat(),
-                          "quorum": needed, "present": sorted(present),
+                 details={"decision_id": decision.id, "kind": kind.value,
+                          "action": transition.action, "outcome": chosen.value,
+                          "meeting_at": meeting_at.isoformat(), "quorum": needed, "present": sorted(present),
                           "conflicted": sorted(conflicted & present), "chair_id": chair,
                           "votes": {str(uid): cast[uid].value for uid in sorted(cast)},
                           "tally": tally, "transition_id": record.id})

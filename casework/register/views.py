@@ -152,8 +152,8 @@ def entry(sanction_id: int):
         appeal=appeal,
         reversed_outcome=AppealOutcome.REVERSED, disqualified=CandidateStatus.DISQUALIFIED,
         annulment=found.sanction.kind is SanctionType.VOTE_ANNULMENT,
-        staff_link=current_user.is_authenticated and "sanctions.sanction"
-        in current_app.view_functions)
+        # Staff who may open the sanction's staff page get a link to it; nobody else does.
+        staff_link=found.sanction.can_view(current_user))
 
 
 @bp.get("/decisions.json")

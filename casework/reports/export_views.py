@@ -1,6 +1,6 @@
 """Exports of case lists, the daily report and the sanctions register (CSV, XLSX).
 
-Each export: load the election (404 without one) -> role check (403) -> validate the filters
+Each export: load the election (404 without one) -> the exports desk (403) -> validate the filters
 (400 with the message on the filter) -> one service call, which records the audit entry ->
 commit -> send. The audit entry is committed before a byte of the file is sent.
 """
@@ -24,7 +24,7 @@ from flask_login import current_user
 from wtforms import DateField, Form, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from casework.accounts.models import Role
+from casework.accounts.roles import EXPORT_CONTACTS, EXPORTS
 from casework.cases.queries import QueueScope
 from casework.cases.queue_filters import (
     QueueFilterForm,
@@ -32,9 +32,9 @@ from casework.cases.queue_filters import (
     filters_from_form,
     known_choice,
 )
-from casework.core.permissions import require_roles
 from casework.core.refusal import Refusal, on_form
 from casework.core.timezones import local_today
+from casework.core.web import require
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
@@ -44,7 +44,6 @@ from casework.sanctions.models import SanctionStatus, SanctionType
 
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
-EXPORT_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
 QUEUE_FILTERS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
                  "evidence", "sort")
 VALUE_SHOWN = 40  # characters of a bad filter value repeated in the message
@@ -97,7 +96,7 @@ def _page(election: Election | None, forms: dict | None, status: int = 200,
           errors: dict | None = None):
     return render_template(
         "reports/exports.html", election=election, forms=forms, errors=errors or {},
-        contacts=exports.may_see_contacts(current_user),
+        contacts=EXPORT_CONTACTS.can_open(current_user),
         max_rows=current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS", 100000)), status
 
 
@@ -153,8 +152,8 @@ def _max_rows() -> int:
 
 
 @bp.get("/")
-@require_roles(*EXPORT_ROLES)
 def index():
+    require(EXPORTS.can_open(current_user))
     election = current_election()
     if election is None:
         return _page(None, None)
@@ -162,9 +161,9 @@ def index():
 
 
 @bp.get("/cases.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def cases(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     scope = QueueScope.load(current_user, election)
     forms = _forms(election, scope, "cases")
     if not _check_queue_filters(forms["cases"]):
@@ -179,9 +178,9 @@ def cases(fmt: str):
 
 
 @bp.get("/daily.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def daily(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     try:
         export = exports.export_daily(current_user, election, request.args.get("date"), fmt,
                                       locale=_locale())
@@ -193,9 +192,9 @@ def daily(fmt: str):
 
 
 @bp.get("/sanctions.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def sanctions(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     try:
         export = sanction_export.export_sanctions(current_user, election, request.args, fmt,
                                                   locale=_locale(), max_rows=_max_rows())

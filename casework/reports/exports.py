@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
+from casework.accounts.roles import EXPORT_CONTACTS
 from casework.cases.models import PUBLIC_STATUS, Case
 from casework.cases.queries import (
     SORT_KEYS,
@@ -41,12 +42,11 @@ from casework.intake.models import Complaint
 from casework.reports import daily
 from casework.reports.export_writers import Export, Table, build_export, local_cell
 
-# Who gets the complainants' names, phones and emails in an export: the secretary and the
-# chair, who write to complainants (requests for information, decisions). A reviewer works
-# on the case page and an auditor only reads; neither needs contacts in a bulk file that
-# leaves the system, so their exports have no contact columns at all.
-CONTACT_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
-
+# Who gets the complainants' names, phones and emails in an export is accounts.roles
+# EXPORT_CONTACTS: the secretary and the chair, who write to complainants (requests for
+# information, decisions). A reviewer works on the case page and an auditor only reads;
+# neither needs contacts in a bulk file that leaves the system, so their exports have no
+# contact columns at all.
 BATCH = 2000  # cases (or sanctions) per keyset batch
 SEP = "; "
 
@@ -89,10 +89,6 @@ def too_large(cap: int) -> Refusal:
 
 
 # -- the case list ------------------------------------------------------------------------
-
-def may_see_contacts(user: User) -> bool:
-    return user.role in CONTACT_ROLES
-
 
 def applied_filters(filters: QueueFilters) -> dict[str, Any]:
     """The filters set, as plain values, for the audit entry (the empty ones left out)."""
@@ -217,7 +213,7 @@ def export_cases(user: User, scope: QueueScope, filters: QueueFilters, fmt: str,
     """The case list under the queue's filters, in the user's scope; audited here (the view
     commits before the body is sent). XLSX holds at most `max_rows` rows."""
     now = now or utcnow()
-    contacts = may_see_contacts(user)
+    contacts = EXPORT_CONTACTS.can_open(user)
     rows = None
     if fmt == "xlsx":
         rows = _bounded_count(scope, filters, now, max_rows)

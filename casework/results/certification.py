@@ -7,8 +7,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
 from casework.cases.models import Case, case_candidates
 from casework.cases.workflow import OPEN_STATES
 from casework.core import audit
@@ -25,7 +26,6 @@ from casework.sanctions.models import (
     SanctionType,
 )
 
-CERTIFIER_ROLES = frozenset({Role.CHAIR})
 CHANGING = (SanctionType.CANDIDATE_DISQUALIFICATION, SanctionType.VOTE_ANNULMENT)
 
 
@@ -45,18 +45,22 @@ class Blockers:
 
 
 def blockers(region: Region) -> Blockers:
-    """What stands in the way of certifying `region` (with its districts)."""
+    """What stands in the way of certifying `region` (with its districts), with the regions
+    of their cases (the region page links a case for whoever may open it)."""
+    case_region = selectinload(Case.region).selectinload(Region.parent)
     area = subtree_ids(region)
     candidates = select(Candidate.id).where(Candidate.region_id.in_(area))
     stations = select(PollingStation.id).where(PollingStation.region_id.in_(area))
     accusing = select(case_candidates.c.case_id).where(
         case_candidates.c.candidate_id.in_(candidates))
-    cases = list(db.session.scalars(select(Case).where(
+    cases = list(db.session.scalars(select(Case).options(case_region).where(
         Case.election_id == region.election_id, Case.state.in_(OPEN_STATES),
         or_(Case.region_id.in_(area), Case.station_id.in_(stations), Case.id.in_(accusing)))
         .order_by(Case.created_at, Case.id).limit(500)))
     pending_appeal = select(SanctionAppeal.sanction_id).where(SanctionAppeal.outcome.is_(None))
-    sanctions = list(db.session.scalars(select(Sanction).join(Case).where(
+    sanctions = list(db.session.scalars(select(Sanction).join(Case).options(
+        contains_eager(Sanction.case).selectinload(Case.region).selectinload(Region.parent),
+        selectinload(Sanction.candidate)).where(
         Sanction.kind.in_(CHANGING),
         or_(Sanction.status == SanctionStatus.PROPOSED,
             (Sanction.status == SanctionStatus.ENFORCED) & Sanction.id.in_(pending_appeal)),
@@ -71,14 +75,10 @@ def certification_of(region: Region) -> RegionCertification | None:
                              .where(RegionCertification.region_id == region.id))
 
 
-def may_certify(user: User) -> bool:
-    return user.is_active and user.role in CERTIFIER_ROLES
-
-
 def certify(region: Region, actor: User, *, override_reason: str | None = None,
             now: datetime | None = None) -> RegionCertification:
     """Mark `region`'s results certified; refused while blockers remain unless overridden."""
-    if not may_certify(actor) or not actor.can_see_region(region):
+    if not region.can_certify(actor):
         raise Refusal("forbidden", _l("Only the chair certifies results."))
     if region.parent_id is not None:
         raise Refusal("not_allowed", _l("Results are certified for a whole region."))
@@ -110,7 +110,7 @@ def withdraw(region: Region, actor: User, *, reason: str,
              now: datetime | None = None) -> None:
     """Withdraw the region's certification (so that a sanction or a corrected import may
     change its results); the chair gives the reason. The audit chain keeps what it was."""
-    if not may_certify(actor) or not actor.can_see_region(region):
+    if not region.can_certify(actor):
         raise Refusal("forbidden", _l("Only the chair certifies results."))
     current = certification_of(region)
     if current is None:

@@ -9,7 +9,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
+from casework.accounts.roles import LEADS
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
@@ -28,11 +29,7 @@ from casework.sanctions.services import (
     claim,
     confirm_password,
     forbidden,
-    may_act,
 )
-
-APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
-APPEAL_DECIDER_ROLES = frozenset({Role.CHAIR})
 
 
 def appeal_deadline(sanction: Sanction) -> datetime | None:
@@ -42,25 +39,12 @@ def appeal_deadline(sanction: Sanction) -> datetime | None:
     return sanction.enforced_at + timedelta(days=days)
 
 
-def may_record_appeal(sanction: Sanction, user: User) -> bool:
-    return (sanction.status is SanctionStatus.ENFORCED and sanction.appeal is None
-            and may_act(user, sanction.case, APPEAL_RECORDER_ROLES))
-
-
-def may_decide_appeal(sanction: Sanction, user: User) -> bool:
-    appeal = sanction.appeal
-    return (appeal is not None and appeal.outcome is None and user.id != appeal.recorded_by_id
-            and may_act(user, sanction.case, APPEAL_DECIDER_ROLES))
-
-
-
-
 def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, grounds: str,
                   now: datetime | None = None) -> SanctionAppeal:
     """Record the sanctioned candidate's appeal, filed at `filed_at` (UTC)."""
-    if not may_act(actor, sanction.case, APPEAL_RECORDER_ROLES):
+    if not sanction.in_charge(actor, LEADS):  # as Sanction.can_record_appeal, state apart
         raise forbidden()
-    if sanction.status is not SanctionStatus.ENFORCED or sanction.appeal is not None:
+    if not sanction.open_to_appeal:
         raise Refusal("not_allowed", _l("Only an enforced sanction can be appealed, "
                                         "once."))
     grounds = required_text(grounds, "grounds", _l("Give the grounds of the appeal."),
@@ -95,12 +79,12 @@ def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | s
                   now: datetime | None = None) -> SanctionAppeal:
     """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
     appeal = sanction.appeal
-    if appeal is None or appeal.outcome is not None:
+    if not sanction.appeal_pending:
         raise Refusal("not_allowed", _l("There is no appeal waiting for a decision."))
     if actor.id == appeal.recorded_by_id:
         raise Refusal("self_approval", _l("The appeal is decided by someone other than "
                                           "who recorded it."))
-    if not may_act(actor, sanction.case, APPEAL_DECIDER_ROLES):
+    if not sanction.can_decide_appeal(actor):
         raise forbidden()
     try:
         chosen = AppealOutcome(outcome)

@@ -12,6 +12,7 @@ The database itself holds the rules that must never be broken, whatever code wri
 """
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -31,11 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
+from casework.accounts.roles import CHAIRS, LEADS, Role, has_role
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
-from casework.decisions.models import Decision, Finding
+from casework.decisions.models import Decision, Finding, conflicted_user_ids
 from casework.elections.models import Candidate, PollingStation, Region, Result
 from casework.extensions import db
 
@@ -179,6 +181,47 @@ class Sanction(db.Model):
     def is_live(self) -> bool:
         """Proposed or enforced: it can still change, or already changes, the results."""
         return self.status in (SanctionStatus.PROPOSED, SanctionStatus.ENFORCED)
+
+    # -- the states each step needs ---------------------------------------------------------
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.status is SanctionStatus.PROPOSED
+
+    @property
+    def open_to_appeal(self) -> bool:
+        """Enforced and not appealed yet (the appeal window is appeals.record_appeal's)."""
+        return self.status is SanctionStatus.ENFORCED and self.appeal is None
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appeal is not None and self.appeal.outcome is None
+
+    # -- who may do what on it (role groups from accounts.roles) ----------------------------
+
+    def in_charge(self, user: Any, group: frozenset[Role]) -> bool:
+        """A member of `group` whose regions cover the sanction's case and who declared no
+        conflict of interest in it: what every step below asks besides the sanction's state."""
+        return (has_role(user, group) and user.can_see_region(self.case.region)
+                and user.id not in conflicted_user_ids(self.case))
+
+    def can_view(self, user: Any) -> bool:
+        """Its staff page: whoever may open its case."""
+        return self.case.can_view(user)
+
+    def can_review(self, user: Any) -> bool:
+        """Approve or reject it: a chair who did not propose it (four eyes)."""
+        return (self.awaiting_review and getattr(user, "id", None) != self.proposed_by_id
+                and self.in_charge(user, CHAIRS))
+
+    def can_record_appeal(self, user: Any) -> bool:
+        """Record the sanctioned candidate's appeal: the secretary or a chair."""
+        return self.open_to_appeal and self.in_charge(user, LEADS)
+
+    def can_decide_appeal(self, user: Any) -> bool:
+        """Decide the appeal: a chair who did not record it."""
+        return (self.appeal_pending and getattr(user, "id", None) != self.appeal.recorded_by_id
+                and self.in_charge(user, CHAIRS))
 
 
 class SanctionResult(db.Model):

@@ -1,6 +1,6 @@
-"""Sanctions: proposal and four-eyes approval (effects in sanction_effects.py, appeals in
-appeals.py). Nothing here commits or reads the request; every step is flushed and audited in
-the caller's transaction.
+"""Sanctions: proposal and four-eyes approval (effects in effects.py, appeals in appeals.py;
+who may take each step: Sanction.can_* and, for a proposal, proposal_refusal). Nothing here
+commits or reads the request; every step is flushed and audited in the caller's transaction.
 
 The life of a sanction:
 - proposed by a reviewer, the secretary or a chair on a case decided confirmed or partly
@@ -20,16 +20,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
 from casework.accounts.passwords import check_password
 from casework.accounts.services import reauthentication_wait
 from casework.cases.models import Case, CaseState
-from casework.cases.staff_services import has_conflict
 from casework.cases.workflow import Outcome
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text, selected_ids
-from casework.decisions.models import TEXT_MAX, Decision, Finding
+from casework.decisions.models import TEXT_MAX, Decision, Finding, conflicted_user_ids
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -55,8 +54,6 @@ from casework.sanctions.scope import (
     within,
 )
 
-PROPOSER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
-APPROVER_ROLES = frozenset({Role.CHAIR})
 SANCTIONING = frozenset({Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED})
 SANCTIONABLE_STATES = frozenset({CaseState.DECIDED, CaseState.CLOSED})
 REFERRAL_MAX = 300
@@ -68,11 +65,6 @@ REFERRAL_MAX = 300
 
 def forbidden() -> Refusal:
     return Refusal("forbidden", _l("You may not do this on this case."))
-
-
-def may_act(user: User, case: Case, roles: frozenset[Role]) -> bool:
-    return (user.is_active and user.role in roles and user.can_see_region(case.region)
-            and not has_conflict(user, case))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -96,13 +88,17 @@ def sanctions_of(case: Case) -> list[Sanction]:
                                    .order_by(Sanction.id)))
 
 
-def may_propose(case: Case, user: User) -> bool:
-    return may_act(user, case, PROPOSER_ROLES) and sanctioning_decision(case) is not None
-
-
-def may_review(sanction: Sanction, user: User) -> bool:
-    return (sanction.status is SanctionStatus.PROPOSED and user.id != sanction.proposed_by_id
-            and may_act(user, sanction.case, APPROVER_ROLES))
+def proposal_refusal(case: Case, user: User) -> Refusal | None:
+    """Why `user` may not propose a sanction on `case` now; None when they may. A member of
+    the committee whose regions cover the case (case.can_work) with no declared conflict of
+    interest in it ("forbidden"), on a case decided confirmed or partly confirmed
+    ("not_allowed"). The case's side of the rule needs the decisions' tables: it is here."""
+    if not case.can_work(user) or user.id in conflicted_user_ids(case):
+        return forbidden()
+    if sanctioning_decision(case) is None:
+        return Refusal("not_allowed", _l("A sanction can be proposed only on a case decided "
+                                         "“confirmed” or “partly confirmed”."))
+    return None
 
 
 # -- proposing ---------------------------------------------------------------------------
@@ -192,12 +188,10 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
                      annul_all_candidates: bool = True, candidate_ids: Iterable[Any] = (),
                      now: datetime | None = None) -> Sanction:
     """Propose a sanction on a decided case; it waits for a chair's approval."""
-    if not may_act(actor, case, PROPOSER_ROLES):
-        raise forbidden()
+    refusal = proposal_refusal(case, actor)
+    if refusal is not None:
+        raise refusal
     decision = sanctioning_decision(case)
-    if decision is None:
-        raise Refusal("not_allowed", _l("A sanction can be proposed only on a case "
-                                        "decided “confirmed” or “partly confirmed”."))
     kind = _kind(kind)
     findings = _cited(case, finding_ids)
     # An annulment names its candidates in its scope, not here.
@@ -278,13 +272,13 @@ def check_not_certified(sanction: Sanction, results: list) -> None:
 
 
 def _check_review(sanction: Sanction, actor: User, password: str | None) -> None:
-    if sanction.status is not SanctionStatus.PROPOSED:
+    if not sanction.awaiting_review:
         raise Refusal("not_allowed", _l("Only a proposed sanction can be approved or "
                                         "rejected."))
     if actor.id == sanction.proposed_by_id:
         raise Refusal("self_approval", _l("A sanction is approved or rejected by someone "
                                           "other than who proposed it."))
-    if not may_act(actor, sanction.case, APPROVER_ROLES):
+    if not sanction.can_review(actor):
         raise forbidden()
     confirm_password(actor, password)
 
