@@ -503,3 +503,77 @@ def test_certified_results_change_only_after_the_certification_is_withdrawn(
         AuditEntry.action.like("results.%")).order_by(AuditEntry.id)))
     assert entries == ["results.certified", "results.certification_withdrawn",
                        "results.certified"]
+
+
+# -- who may take each step: Sanction.can_* as a table of roles and states --------------------
+
+# state -> role -> (can_view, can_review, can_record_appeal, can_decide_appeal); proposed by the
+# secretary, an appeal recorded by the secretary.
+NO = (False, False, False, False)
+READ = (True, False, False, False)
+PERMISSIONS = {
+    "proposed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": (True, True, False, False)},
+    "rejected": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": READ},
+    "enforced": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": (True, False, True, False), "chair": (True, False, True, False)},
+    "appealed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": (True, False, False, True)},
+    "reversed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": READ},
+}
+
+
+def sanction_in(state: str, case, committee):
+    sanction = propose(case, committee, kind="warning")
+    if state == "rejected":
+        reject_sanction(sanction, committee["chair"], reason="Too harsh.", password=PASSWORD)
+    elif state != "proposed":
+        approve(sanction, committee)
+    if state in ("appealed", "reversed"):
+        record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Not me.")
+    if state == "reversed":
+        decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="Recount.",
+                      password=PASSWORD)
+    db.session.commit()
+    return sanction
+
+
+def permissions(sanction, user) -> tuple[bool, bool, bool, bool]:
+    return (sanction.can_view(user), sanction.can_review(user),
+            sanction.can_record_appeal(user), sanction.can_decide_appeal(user))
+
+
+@pytest.mark.parametrize("state", list(PERMISSIONS))
+def test_who_may_take_each_step_by_role_and_state(decided_case, committee, make_user, state):
+    sanction = sanction_in(state, decided_case(), committee)
+    assert sanction.status.value == ("enforced" if state == "appealed" else state)
+    users = {"operator": make_user("operator"), "admin": make_user("admin"),
+             "auditor": make_user("auditor"), "reviewer": committee["r1"],
+             "secretary": committee["secretary"], "chair": committee["chair"]}
+    got = {role: permissions(sanction, user) for role, user in users.items()}
+    assert got == PERMISSIONS[state]
+
+
+def test_a_chair_outside_the_region_or_with_a_conflict_takes_no_step(
+        decided_case, committee, outsider, make_user, declare_conflict):
+    case = decided_case()
+    proposed, enforced = sanction_in("proposed", case, committee), \
+        sanction_in("enforced", case, committee)
+    far_chair = make_user("chair", email="far.chair@test.kz", regions=["KZ-ALA"])
+    assert permissions(proposed, far_chair) == NO and permissions(enforced, far_chair) == NO
+    assert permissions(proposed, outsider) == NO
+    # The proposer never reviews their own proposal (four eyes).
+    own = propose(case, committee, kind="warning", actor="chair")
+    assert not own.can_review(committee["chair"]) and own.can_review(make_user("chair"))
+    declare_conflict(committee["chair"], case)
+    assert permissions(proposed, committee["chair"]) == READ  # still reads it
+    assert permissions(enforced, committee["chair"]) == READ
+
+
+def test_anonymous_visitors_take_no_step(decided_case, committee, app):
+    from flask_login import AnonymousUserMixin
+
+    sanction = sanction_in("proposed", decided_case(), committee)
+    assert permissions(sanction, AnonymousUserMixin()) == NO
