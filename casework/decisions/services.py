@@ -11,7 +11,7 @@ a case's state. The rules a decision must meet, in the order they are checked:
 - everyone present is a committee member for the case (an active reviewer, secretary or
   chair whose scope covers the case's region), and everyone with a vote is present;
 - no member with a declared conflict of interest in the case votes;
-- a quorum (CASEWORK_DECISION_QUORUM, default 3) of members present without a conflict;
+- a quorum (CASEWORK_DECISION_QUORUM, 3 unless configured) of members present without a conflict;
 - every such member has a vote: for, against or abstain;
 - more votes for than against (abstentions do not count; a tie is not a majority);
 - the outcome agrees with the findings: confirmed needs a confirmed finding, partly
@@ -55,7 +55,6 @@ from casework.intake.models import Complaint
 
 # The workflow's moves taken only by a recorded decision -> the kind of decision.
 KINDS = {"decide": DecisionKind.DECISION, "redecide": DecisionKind.REDECISION}
-DEFAULT_QUORUM = 3
 # A meeting time entered to the minute may be a little ahead of the server's clock.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -246,7 +245,7 @@ def update_finding(finding: Finding, actor: User, *, allegation: str,
 # -- decisions -------------------------------------------------------------------------
 
 def quorum() -> int:
-    return int(current_app.config.get("CASEWORK_DECISION_QUORUM", DEFAULT_QUORUM))
+    return int(current_app.config["CASEWORK_DECISION_QUORUM"])
 
 
 def _meeting_time(meeting_at: Any, now: datetime) -> datetime:

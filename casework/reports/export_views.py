@@ -97,7 +97,7 @@ def _page(election: Election | None, forms: dict | None, status: int = 200,
     return render_template(
         "reports/exports.html", election=election, forms=forms, errors=errors or {},
         contacts=EXPORT_CONTACTS.can_open(current_user),
-        max_rows=current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS", 100000)), status
+        max_rows=_max_rows()), status
 
 
 def _check_queue_filters(form: QueueFilterForm) -> bool:
@@ -148,7 +148,7 @@ def _send(export: Export) -> Response:
 
 
 def _max_rows() -> int:
-    return int(current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS") or 100000)
+    return int(current_app.config["CASEWORK_EXPORT_XLSX_MAX_ROWS"])
 
 
 @bp.get("/")

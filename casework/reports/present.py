@@ -154,7 +154,7 @@ def page(data: Dashboard, *, public: bool) -> Page:
     """Tiles and sections of the dashboard (public=False) or the statistics page."""
     lang = locale()
     zone = zone_of(data.timezone)
-    soon = int(current_app.config.get("CASEWORK_DUE_SOON_HOURS") or 12)
+    soon = int(current_app.config["CASEWORK_DUE_SOON_HOURS"])
     tiles = [
         Tile(_("Cases"), number(data.total)),
         Tile(_("Open"), number(data.open)),

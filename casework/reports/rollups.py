@@ -277,7 +277,7 @@ def refresh_if_due(election: Election, now: datetime | None = None,
     The age is checked under the row lock: of two workers, the second finds it fresh."""
     now = now or utcnow()
     if max_age_seconds is None:
-        max_age_seconds = int(current_app.config.get("CASEWORK_REPORTS_REFRESH_SECONDS", 60))
+        max_age_seconds = int(current_app.config["CASEWORK_REPORTS_REFRESH_SECONDS"])
     row = _locked_refresh_row(election)
     if row.refreshed_at is not None and row.refreshed_at > now - timedelta(
             seconds=max_age_seconds):

@@ -35,7 +35,7 @@ from casework.sanctions.services import (
 def appeal_deadline(sanction: Sanction) -> datetime | None:
     if sanction.enforced_at is None:
         return None
-    days = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DAYS", 3))
+    days = int(current_app.config["CASEWORK_SANCTION_APPEAL_DAYS"])
     return sanction.enforced_at + timedelta(days=days)
 
 
@@ -61,7 +61,7 @@ def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, ground
     if filed_at > appeal_deadline(sanction):
         raise Refusal("invalid", _l("The time to appeal this sanction ran out."),
                       field="filed_at")
-    hours = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DECISION_HOURS", 72))
+    hours = int(current_app.config["CASEWORK_SANCTION_APPEAL_DECISION_HOURS"])
     appeal = SanctionAppeal(sanction=sanction, filed_at=filed_at, grounds=grounds,
                             recorded_by_id=actor.id, recorded_at=now,
                             due_at=filed_at + timedelta(hours=hours))
