@@ -26,10 +26,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
-from casework.accounts.roles import CHAIRS, COMMITTEE
+from casework.accounts.roles import CHAIRS
 from casework.cases import transitions
 from casework.cases.models import Case
 from casework.cases.workflow import TRANSITIONS, Outcome, Transition
@@ -46,9 +45,8 @@ from casework.decisions.models import (
     DecisionMember,
     Finding,
     Vote,
-    conflicted_user_ids,
 )
-from casework.elections.models import Region
+from casework.decisions.queries import committee_members, conflicted_ids, findings_of
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
@@ -67,35 +65,7 @@ def _forbidden() -> Refusal:
     return Refusal("forbidden", _l("You may not do this on this case."))
 
 
-# -- reading ---------------------------------------------------------------------------
-
-def load_case(user: User, reference: str) -> Case | None:
-    """The case with this reference if the user's regions cover it, else None: the view's
-    404, for an unknown case and one outside the scope alike. Whether the user may open it
-    is case.can_view (the view's 403, after the 404)."""
-    reference = (reference or "").strip().upper()
-    if not reference or len(reference) > 40:
-        return None
-    case = db.session.scalar(
-        select(Case).where(Case.reference == reference)
-        .options(selectinload(Case.region).selectinload(Region.parent),
-                 selectinload(Case.accused), selectinload(Case.election)))
-    return case if case is not None and user.can_see_region(case.region) else None
-
-def committee_members(case: Case) -> list[User]:
-    """Who sits on the committee for this case: active reviewers, secretaries and chairs
-    whose scope covers the case's region, by name."""
-    users = db.session.scalars(
-        select(User).options(selectinload(User.regions))
-        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
-        .order_by(User.full_name, User.id))
-    return [user for user in users if user.can_see_region(case.region)]
-
-
-def conflicted_ids(case: Case, members: Iterable[User]) -> set[int]:
-    """The members who declared a conflict of interest in the case (one query for all)."""
-    return conflicted_user_ids(case) & {member.id for member in members}
-
+# -- reading (the rest is in queries) ---------------------------------------------------
 
 def case_language(case: Case) -> str:
     """The case's language: its first complaint's, else the election's default."""
@@ -105,33 +75,6 @@ def case_language(case: Case) -> str:
         return language
     default = case.election.default_locale if case.election else None
     return default if default in LANGUAGES else "kk"
-
-
-def case_evidence(case: Case) -> list[EvidenceItem]:
-    return list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                                   .order_by(EvidenceItem.id)))
-
-
-def findings_of(case: Case) -> list[Finding]:
-    return list(db.session.scalars(
-        select(Finding).options(selectinload(Finding.evidence), selectinload(Finding.author))
-        .where(Finding.case_id == case.id).order_by(Finding.id)))
-
-
-def decisions_of(case: Case) -> list[Decision]:
-    return list(db.session.scalars(
-        select(Decision).options(selectinload(Decision.members).selectinload(DecisionMember.user))
-        .where(Decision.case_id == case.id).order_by(Decision.id)))
-
-
-def finding_of(case: Case, finding_id: int) -> Finding | None:
-    finding = db.session.get(Finding, finding_id)
-    return finding if finding is not None and finding.case_id == case.id else None
-
-
-def decision_of(case: Case, decision_id: int) -> Decision | None:
-    return db.session.scalar(select(Decision).where(Decision.id == decision_id,
-                                                    Decision.case_id == case.id))
 
 
 def decision_action(case: Case) -> tuple[Transition, DecisionKind] | None:

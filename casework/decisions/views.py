@@ -13,7 +13,7 @@ from casework.cases.workflow import STATE_LABELS
 from casework.core.db import utcnow
 from casework.core.timezones import to_local, to_utc
 from casework.core.web import load_or_404, require, submit
-from casework.decisions import services
+from casework.decisions import queries, services
 from casework.decisions.forms import DecisionForm, FindingForm, decision_form, evidence_choices
 from casework.decisions.models import Finding
 from casework.sanctions import services as sanctions
@@ -22,14 +22,14 @@ bp = Blueprint("decisions", __name__, url_prefix="/cases/<reference>")
 
 
 def _case_or_404(reference: str) -> Case:
-    return load_or_404(services.load_case(current_user, reference))
+    return load_or_404(queries.load_case(current_user, reference))
 
 
 # -- findings ----------------------------------------------------------------------------
 
 def _finding_form(case: Case, finding: Finding | None = None) -> FindingForm:
     form = FindingForm(obj=finding if request.method == "GET" else None)
-    form.evidence_ids.choices = evidence_choices(services.case_evidence(case))
+    form.evidence_ids.choices = evidence_choices(queries.case_evidence(case))
     if finding is not None and request.method == "GET":
         form.evidence_ids.data = [item.id for item in finding.evidence]
     return form
@@ -45,8 +45,8 @@ def _findings_page(case: Case, form: FindingForm, errors: list[str] | None = Non
     move = services.decision_action(case)
     return render_template(
         "decisions/findings.html", case=case, form=form, errors=errors or [], editing=editing,
-        findings=services.findings_of(case), decisions=services.decisions_of(case),
-        evidence_by_id={item.id: item for item in services.case_evidence(case)},
+        findings=queries.findings_of(case), decisions=queries.decisions_of(case),
+        evidence_by_id={item.id: item for item in queries.case_evidence(case)},
         state_label=STATE_LABELS[case.state],
         can_write=case.can_write_findings(current_user),
         can_decide=move is not None and case.can_take(move[0], current_user),
@@ -72,7 +72,7 @@ def findings(reference: str):
 @bp.route("/findings/<int:finding_id>", methods=["GET", "POST"])
 def edit_finding(reference: str, finding_id: int):
     case = _case_or_404(reference)
-    finding = load_or_404(services.finding_of(case, finding_id))
+    finding = load_or_404(queries.finding_of(case, finding_id))
     require(case.can_write_findings(current_user))
     form = _finding_form(case, finding)
     if request.method == "GET":
@@ -92,7 +92,7 @@ def _decide_page(case: Case, form: DecisionForm, members, conflicted: set[int],
     return render_template(
         "decisions/decide.html", case=case, form=form, members=members, conflicted=conflicted,
         errors=errors or [], kind=move[1] if move else None, quorum=services.quorum(),
-        findings=services.findings_of(case), state_label=STATE_LABELS[case.state]), status
+        findings=queries.findings_of(case), state_label=STATE_LABELS[case.state]), status
 
 
 @bp.route("/decide", methods=["GET", "POST"])
@@ -103,8 +103,8 @@ def decide(reference: str):
     # is for whoever may take the state's decision move.
     require(case.can_decide(current_user)
             and (move is None or case.can_take(move[0], current_user)))
-    members = services.committee_members(case)
-    conflicted = services.conflicted_ids(case, members)
+    members = queries.committee_members(case)
+    conflicted = queries.conflicted_ids(case, members)
     form = decision_form(members, meeting_at=to_local(utcnow(), case.election).replace(
         second=0, microsecond=0, tzinfo=None))
     if request.method == "GET":
@@ -126,13 +126,13 @@ def decide(reference: str):
 @bp.get("/decisions/<int:decision_id>/document")
 def document(reference: str, decision_id: int):
     case = _case_or_404(reference)
-    decision = load_or_404(services.decision_of(case, decision_id))
+    decision = load_or_404(queries.decision_of(case, decision_id))
     require(case.can_view(current_user))
     language = decision.language
     with force_locale(language):
         return render_template(
             "decisions/document.html", case=case, decision=decision, language=language,
-            findings=services.findings_of(case), present=decision.present,
+            findings=queries.findings_of(case), present=decision.present,
             tally=decision.tally(),
             decided_on=format_date(decision.decided_on, "long", locale=language),
             meeting_at=format_datetime(to_local(decision.meeting_at, case.election),

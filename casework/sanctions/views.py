@@ -26,7 +26,7 @@ from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.core.timezones import to_local, to_utc
 from casework.core.web import load_or_404, require, submit
-from casework.decisions.services import load_case
+from casework.decisions.queries import load_case
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.sanctions import appeals, impact, queries

@@ -13,7 +13,7 @@ from casework.cases.review_models import CaseTransition
 from casework.core.audit import AuditEntry, verify
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
-from casework.decisions import services
+from casework.decisions import queries, services
 from casework.decisions.models import Decision, DecisionKind, DecisionMember, Finding, Vote
 from casework.decisions.services import add_finding, record_decision, update_finding
 from casework.extensions import db
@@ -216,7 +216,7 @@ def test_three_members_present_decide(case, committee, finding):
     assert "witnesses" not in str(entry.details)
     assert audit_entries("case.decide")
     assert verify().ok
-    assert cited.id in {f.id for f in services.findings_of(case)}
+    assert cited.id in {f.id for f in queries.findings_of(case)}
 
 
 def test_the_quorum_comes_from_the_settings(app, case, committee, finding, monkeypatch):
