@@ -87,3 +87,16 @@ STAFF_ACCOUNTS = Desk("staff accounts", ADMINS)
 RESULTS = Desk("results", RESULTS_READERS)
 AUDIT_LOG = Desk("audit log", AUDIT_READERS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases
+# The complainants' names, phones and emails in a case export: the leads, who write to them.
+EXPORT_CONTACTS = Desk("complainants' contacts in exports", LEADS)
+
+
+class WholeElectionDesk(Desk):
+    """A desk whose work reaches every region: only for staff whose scope is the whole election."""
+
+    def can_open(self, user: Any) -> bool:
+        return super().can_open(user) and bool(user.all_regions)
+
+
+# The results import writes the results of every region.
+RESULTS_IMPORT = WholeElectionDesk("results import", OFFICE)

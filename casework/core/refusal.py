@@ -23,14 +23,17 @@ STATUS: dict[str, int] = {
     "too_large": 413,        # a file or body beyond its limit
     "forbidden": 403,        # the user may not do this on this object
     "self_approval": 403,    # the four-eyes rule: not on one's own proposal
-    "conflict_of_interest": 403,  # a declared conflict keeps the user out
+    "conflict_of_interest": 422,  # a member with a declared conflict given a vote (a field)
     "not_found": 404,        # nothing with this name in the user's scope
     "not_allowed": 409,      # not from the object's present state
     "conflict": 409,         # someone else changed it meanwhile: reload and retry
-    "certified": 409,        # the region's results are certified: withdraw first
-    "open_cases": 409,       # open cases or sanctions could still change the results
+    "certified": 422,        # the region's results are certified: withdraw first
+    "open_cases": 422,       # open cases or sanctions could still change the results: the
+                             # form asks for an override reason
     "throttled": 429,        # too many attempts: wait
     "unreachable": 503,      # a part the act needs is down: try again later
+    "bad_filter": 400,       # a list's query parameter (filter, day, page link) it cannot use
+    "too_many_rows": 422,    # more rows than a spreadsheet export holds: narrow it, or CSV
 }
 
 

@@ -38,7 +38,7 @@ def require(allowed: bool) -> None:
 
 def submit(form: Any, action: Callable[[], Any], *, page: Page,
            done: str | Callable[[Any], str], flash_message: str | None = None,
-           validate: bool = True) -> ResponseReturnValue:
+           flash_category: str = "success", validate: bool = True) -> ResponseReturnValue:
     """Validate `form`, run the one service call, commit once, flash and redirect to `done`
     (a URL, or a function of what the service returned). A form that does not validate is
     shown again with 422; a refusal rolls back and is shown on the form with its status."""
@@ -51,5 +51,5 @@ def submit(form: Any, action: Callable[[], Any], *, page: Page,
         return page(status_of(refusal), on_form(form, refusal))
     db.session.commit()
     if flash_message:
-        flash(flash_message, "success")
+        flash(flash_message, flash_category)
     return redirect(done(result) if callable(done) else done)

@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.accounts.models import User
 from casework.cases.workflow import Outcome
-from casework.decisions.models import ALLEGATION_MAX, TEXT_MAX, VOTE_LABELS
+from casework.decisions.models import ALLEGATION_MAX, TEXT_MAX, Vote
 from casework.evidence.models import EvidenceItem
 
 HASH_PREFIX = 12  # characters of the SHA-256 shown next to an evidence label
@@ -29,7 +29,7 @@ def outcome_choices(blank: bool = True) -> list[SelectChoice]:
 
 def vote_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—"),
-            *(SelectChoice(vote.value, label) for vote, label in VOTE_LABELS.items())]
+            *(SelectChoice(vote.value, vote.label) for vote in Vote)]
 
 
 def evidence_choices(items: Iterable[EvidenceItem]) -> list[SelectChoice]:

@@ -1,15 +1,13 @@
 """Findings (the committee's conclusion on each allegation, with the evidence it rests on)
 and decisions (the collegial act: date, members present, votes, outcome, reasons).
 
-Sanctions (a later issue) cite findings by id: `findings` has a unique (id, case_id) so a
-citing table can hold a composite foreign key that keeps the finding on the sanction's case.
+Sanctions cite findings by id: `findings` has a unique (id, case_id) so a citing table can
+hold a composite foreign key that keeps the finding on the sanction's case.
 """
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -30,11 +28,11 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 
 ALLEGATION_MAX = 2000
-TEXT_MAX = 10000  # as casework.cases.transitions.TEXT_MAX: the reasons go through it too
 
 finding_evidence = Table(
     "finding_evidence",
@@ -42,6 +40,7 @@ finding_evidence = Table(
     Column("finding_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
     Column("evidence_item_id", ForeignKey("evidence_items.id"), primary_key=True, index=True),
 )
+
 
 
 class Finding(db.Model):
@@ -58,7 +57,7 @@ class Finding(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    # The same column under the name the sanctions issue uses ("the finding's outcome").
+    # The same column under the name sanctions use ("the finding's outcome").
     outcome: Mapped[Outcome] = synonym("conclusion")
 
     case: Mapped[Case] = relationship()
@@ -74,36 +73,16 @@ class Finding(db.Model):
     )
 
 
-class DecisionKind(enum.StrEnum):
-    DECISION = "decision"  # findings_ready -> decided
-    REDECISION = "redecision"  # appealed -> decided: the decision on the appeal
-
-    @property
-    def label(self) -> LazyString:
-        return KIND_LABELS[self]
+class DecisionKind(LabelledEnum):
+    DECISION = "decision", _l("Decision")  # findings_ready -> decided
+    # appealed -> decided: the decision on the appeal
+    REDECISION = "redecision", _l("Decision on the appeal")
 
 
-KIND_LABELS = {
-    DecisionKind.DECISION: _l("Decision"),
-    DecisionKind.REDECISION: _l("Decision on the appeal"),
-}
-
-
-class Vote(enum.StrEnum):
-    FOR = "for"
-    AGAINST = "against"
-    ABSTAIN = "abstain"
-
-    @property
-    def label(self) -> LazyString:
-        return VOTE_LABELS[self]
-
-
-VOTE_LABELS = {
-    Vote.FOR: _l("For"),
-    Vote.AGAINST: _l("Against"),
-    Vote.ABSTAIN: _l("Abstain"),
-}
+class Vote(LabelledEnum):
+    FOR = "for", _l("For")
+    AGAINST = "against", _l("Against")
+    ABSTAIN = "abstain", _l("Abstain")
 
 
 class Decision(db.Model):

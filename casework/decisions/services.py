@@ -5,12 +5,13 @@ A decision moves the case only through `casework.cases.transitions.apply` ("deci
 findings_ready, "redecide" from appealed), so the workflow stays the one place that changes
 a case's state. The rules a decision must meet, in the order they are checked:
 
-- the case is in a state that can be decided, and the actor may take that transition;
+- the case is in a state that can be decided, and the actor may take that transition
+  (`case.can_take`: the workflow table's decide or redecide move, marked by_decision);
 - the outcome, the reasons and the meeting time are given (the meeting not in the future);
 - everyone present is a committee member for the case (an active reviewer, secretary or
   chair whose scope covers the case's region), and everyone with a vote is present;
 - no member with a declared conflict of interest in the case votes;
-- a quorum (CASEWORK_DECISION_QUORUM, default 3) of members present without a conflict;
+- a quorum (CASEWORK_DECISION_QUORUM, 3 unless configured) of members present without a conflict;
 - every such member has a vote: for, against or abstain;
 - more votes for than against (abstentions do not count; a tie is not a majority);
 - the outcome agrees with the findings: confirmed needs a confirmed finding, partly
@@ -18,26 +19,24 @@ a case's state. The rules a decision must meet, in the order they are checked:
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
+from casework.accounts.roles import CHAIRS
 from casework.cases import transitions
-from casework.cases.access import load_case_for
-from casework.cases.conflicts import has_conflict
-from casework.cases.models import Case, CaseState
-from casework.cases.workflow import Outcome, find
+from casework.cases.models import Case
+from casework.cases.workflow import TRANSITIONS, Outcome, Transition
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.refusal import Refusal, required_text, selected_ids
+from casework.core.timezones import to_local, to_utc
 from casework.decisions.models import (
     ALLEGATION_MAX,
     TEXT_MAX,
@@ -47,60 +46,26 @@ from casework.decisions.models import (
     Finding,
     Vote,
 )
+from casework.decisions.queries import committee_members, conflicted_ids, findings_of
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Complaint
 
-MEMBER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
-FINDING_ROLES = MEMBER_ROLES
-FINDING_STATES = frozenset({CaseState.INVESTIGATION, CaseState.FINDINGS_READY})
-# The state a case is decided from -> (workflow action, kind of decision).
-DECIDABLE = {
-    CaseState.FINDINGS_READY: ("decide", DecisionKind.DECISION),
-    CaseState.APPEALED: ("redecide", DecisionKind.REDECISION),
-}
-DEFAULT_QUORUM = 3
+# The workflow's moves taken only by a recorded decision -> the kind of decision.
+KINDS = {"decide": DecisionKind.DECISION, "redecide": DecisionKind.REDECISION}
 # A meeting time entered to the minute may be a little ahead of the server's clock.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-class DecisionError(Refusal):
-    """A finding or decision refused. `code`: not_allowed (the case's state), forbidden
-    (role or scope), missing / invalid (a field, named in `field`), conflict_of_interest,
-    quorum, no_majority, inconsistent (outcome vs findings), conflict (changed meanwhile)."""
+# Refusals (core.refusal.Refusal): not_allowed (the case's state), forbidden (role or scope),
+# missing / invalid (a field, named in `field`), conflict_of_interest, quorum, no_majority,
+# inconsistent (outcome vs findings), conflict (changed meanwhile).
+
+def _forbidden() -> Refusal:
+    return Refusal("forbidden", _l("You may not do this on this case."))
 
 
-def _forbidden() -> DecisionError:
-    return DecisionError("forbidden", _l("You may not do this on this case."))
-
-
-# -- the staff area's rules, used here ------------------------------------------------
-
-def _conflicted(user: User, case: Case) -> bool:
-    """Whether `user` declared a conflict of interest with an accused candidate of `case`."""
-    return has_conflict(user, case)
-
-
-def load_case(user: User, reference: str) -> Case | None:
-    """The case with this reference if `user` may see it, else None (the view's 404)."""
-    return load_case_for(user, reference)
-
-
-# -- reading ---------------------------------------------------------------------------
-
-def committee_members(case: Case) -> list[User]:
-    """Who sits on the committee for this case: active reviewers, secretaries and chairs
-    whose scope covers the case's region, by name."""
-    users = db.session.scalars(
-        select(User).options(selectinload(User.regions))
-        .where(User.role.in_(MEMBER_ROLES), User.disabled_at.is_(None))
-        .order_by(User.full_name, User.id))
-    return [user for user in users if user.can_see_region(case.region)]
-
-
-def conflicted_ids(case: Case, members: Iterable[User]) -> set[int]:
-    return {member.id for member in members if _conflicted(member, case)}
-
+# -- reading (the rest is in queries) ---------------------------------------------------
 
 def case_language(case: Case) -> str:
     """The case's language: its first complaint's, else the election's default."""
@@ -112,55 +77,30 @@ def case_language(case: Case) -> str:
     return default if default in LANGUAGES else "kk"
 
 
-def case_evidence(case: Case) -> list[EvidenceItem]:
-    return list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                                   .order_by(EvidenceItem.id)))
-
-
-def findings_of(case: Case) -> list[Finding]:
-    return list(db.session.scalars(
-        select(Finding).options(selectinload(Finding.evidence), selectinload(Finding.author))
-        .where(Finding.case_id == case.id).order_by(Finding.id)))
-
-
-def decisions_of(case: Case) -> list[Decision]:
-    return list(db.session.scalars(
-        select(Decision).options(selectinload(Decision.members).selectinload(DecisionMember.user))
-        .where(Decision.case_id == case.id).order_by(Decision.id)))
-
-
-def decision_action(case: Case) -> tuple[str, DecisionKind] | None:
-    """("decide" or "redecide", kind) if the case can be decided in its state, else None."""
-    return DECIDABLE.get(case.state)
-
-
-def may_write_findings(case: Case, user: User) -> bool:
-    return (user.is_active and user.role in FINDING_ROLES and user.can_see_region(case.region)
-            and case.state in FINDING_STATES)
-
-
-def may_decide(case: Case, user: User) -> bool:
-    move = decision_action(case)
-    return move is not None and case.can_take(find(move[0]), user)
+def decision_action(case: Case) -> tuple[Transition, DecisionKind] | None:
+    """The workflow's move that records a decision from the case's state (decide from
+    findings_ready, redecide from appealed) and the kind of decision; None if there is none."""
+    move = next((t for t in TRANSITIONS if t.by_decision and case.state in t.sources), None)
+    return None if move is None else (move, KINDS[move.action])
 
 
 # -- findings --------------------------------------------------------------------------
 
 def _text(value: Any, name: str, missing: LazyString, limit: int) -> str:
-    return required_text(value, name, missing, limit, DecisionError)
+    return required_text(value, name, missing, limit)
 
 
 def _outcome(value: Any, name: str) -> Outcome:
     if value is None or value == "":
-        raise DecisionError("missing", _l("Choose the outcome."), field=name)
+        raise Refusal("missing", _l("Choose the outcome."), field=name)
     try:
         return Outcome(value)
     except ValueError:
-        raise DecisionError("invalid", _l("Choose the outcome."), field=name) from None
+        raise Refusal("invalid", _l("Choose the outcome."), field=name) from None
 
 
 def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
-    return selected_ids(values, name, DecisionError)
+    return selected_ids(values, name)
 
 
 def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
@@ -169,21 +109,20 @@ def _cited_evidence(case: Case, evidence_ids: Iterable[Any] | None,
     items = list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids))
                                     .order_by(EvidenceItem.id))) if ids else []
     if len(items) != len(ids) or any(item.case_id != case.id for item in items):
-        raise DecisionError("invalid", _l("A finding can cite only the evidence of its own case."),
-                            field="evidence_ids")
+        raise Refusal("invalid", _l("A finding can cite only the evidence of its own case."),
+                      field="evidence_ids")
     if not items and conclusion is not Outcome.NOT_CONFIRMED:
-        raise DecisionError("missing", _l("A confirmed or partly confirmed finding must cite the "
-                                          "evidence it rests on."), field="evidence_ids")
+        raise Refusal("missing", _l("A confirmed or partly confirmed finding must cite the "
+                                    "evidence it rests on."), field="evidence_ids")
     return items
 
 
 def _check_finding_access(case: Case, actor: User) -> None:
-    if not (actor.is_active and actor.role in FINDING_ROLES
-            and actor.can_see_region(case.region)):
+    if not case.can_work(actor):
         raise _forbidden()
-    if case.state not in FINDING_STATES:
-        raise DecisionError("not_allowed", _l("Findings are recorded while the case is under "
-                                              "investigation or its findings are ready."))
+    if not case.can_write_findings(actor):
+        raise Refusal("not_allowed", _l("Findings are recorded while the case is under "
+                                        "investigation or its findings are ready."))
 
 
 def _finding_values(case: Case, allegation: Any, conclusion: Any, reasoning: Any,
@@ -219,7 +158,7 @@ def _check_not_cited(finding: Finding) -> None:
     cited_by = db.session.scalar(select(SanctionFinding.sanction_id).where(
         SanctionFinding.finding_id == finding.id).limit(1))
     if cited_by is not None:
-        raise DecisionError("invalid", _l(
+        raise Refusal("invalid", _l(
             "Sanction %(n)d rests on this finding: its conclusion cannot change.", n=cited_by),
             field="conclusion")
 
@@ -249,18 +188,18 @@ def update_finding(finding: Finding, actor: User, *, allegation: str,
 # -- decisions -------------------------------------------------------------------------
 
 def quorum() -> int:
-    return int(current_app.config.get("CASEWORK_DECISION_QUORUM", DEFAULT_QUORUM))
+    return int(current_app.config["CASEWORK_DECISION_QUORUM"])
 
 
 def _meeting_time(meeting_at: Any, now: datetime) -> datetime:
     if not isinstance(meeting_at, datetime):
-        raise DecisionError("missing", _l("Give the date and time of the meeting."),
-                            field="meeting_at")
+        raise Refusal("missing", _l("Give the date and time of the meeting."),
+                      field="meeting_at")
     if meeting_at.tzinfo is not None:
-        meeting_at = meeting_at.astimezone(UTC).replace(tzinfo=None)
+        meeting_at = to_utc(meeting_at, "UTC")  # aware: its own zone says when
     if meeting_at > now + FUTURE_TOLERANCE:
-        raise DecisionError("invalid", _l("The meeting cannot be in the future."),
-                            field="meeting_at")
+        raise Refusal("invalid", _l("The meeting cannot be in the future."),
+                      field="meeting_at")
     return meeting_at
 
 
@@ -272,23 +211,23 @@ def _votes(votes: Mapping[Any, Any] | None) -> dict[int, Vote]:
         try:
             parsed[int(key)] = Vote(value)
         except (TypeError, ValueError):
-            raise DecisionError("invalid", _l("A vote is for, against or abstain."),
-                                field="votes") from None
+            raise Refusal("invalid", _l("A vote is for, against or abstain."),
+                          field="votes") from None
     return parsed
 
 
 def _consistent(outcome: Outcome, findings: list[Finding]) -> None:
     conclusions = {finding.conclusion for finding in findings}
     if outcome is Outcome.CONFIRMED and Outcome.CONFIRMED not in conclusions:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “confirmed” needs at least one confirmed finding."), field="outcome")
     if outcome is Outcome.PARTLY_CONFIRMED and not conclusions & {
             Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED}:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “partly confirmed” needs at least one confirmed or partly confirmed "
             "finding."), field="outcome")
     if outcome is Outcome.NOT_CONFIRMED and conclusions - {Outcome.NOT_CONFIRMED}:
-        raise DecisionError("inconsistent", _l(
+        raise Refusal("inconsistent", _l(
             "The outcome “not confirmed” contradicts a confirmed or partly confirmed finding."),
             field="outcome")
 
@@ -299,12 +238,12 @@ def _chair(chair_id: Any, present: set[int], members: dict[int, User],
         try:
             chosen = int(chair_id)
         except (TypeError, ValueError):
-            raise DecisionError("invalid", _l("Unknown selection."), field="chair_id") from None
+            raise Refusal("invalid", _l("Unknown selection."), field="chair_id") from None
         if chosen not in present:
-            raise DecisionError("invalid", _l("The member who chaired the meeting must be among "
-                                              "the members present."), field="chair_id")
+            raise Refusal("invalid", _l("The member who chaired the meeting must be among "
+                                        "the members present."), field="chair_id")
         return chosen
-    chairs = [uid for uid in present if members[uid].role is Role.CHAIR]
+    chairs = [uid for uid in present if members[uid].role in CHAIRS]
     preferred = [uid for uid in chairs if uid not in conflicted] or chairs
     return min(preferred) if preferred else None
 
@@ -316,15 +255,15 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     """Record the committee's decision on `case` and move the case to decided.
 
     `meeting_at` is UTC (naive, or aware and converted); `votes` maps a member's user id to
-    for / against / abstain (a member without an entry has no vote). Raises DecisionError
+    for / against / abstain (a member without an entry has no vote). Raises Refusal
     and changes nothing when a rule is not met."""
     now = now or utcnow()
     move = decision_action(case)
     if move is None:
-        raise DecisionError("not_allowed", _l(
+        raise Refusal("not_allowed", _l(
             "A decision is taken when the findings are ready, or on an appeal."))
-    action, kind = move
-    if not may_decide(case, actor):
+    transition, kind = move
+    if not case.can_take(transition, actor):
         raise _forbidden()
     chosen = _outcome(outcome, "outcome")
     reasons = _text(reasons, "reasons", _l("Give the reasons for the decision."), TEXT_MAX)
@@ -333,55 +272,51 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     members = {member.id: member for member in committee_members(case)}
     present = set(_ids(present_ids, "present_ids"))
     if present - members.keys():
-        raise DecisionError("invalid", _l("Only committee members who may examine this case can "
-                                          "be recorded as present."), field="present_ids")
+        raise Refusal("invalid", _l("Only committee members who may examine this case can "
+                                    "be recorded as present."), field="present_ids")
     cast = _votes(votes)
     absent = sorted(cast.keys() - present)
     if absent:
         member = members.get(absent[0])
         if member is None:
-            raise DecisionError("invalid", _l("Only committee members who may examine this case "
-                                              "can vote."), field="votes")
-        raise DecisionError("invalid", _l("%(name)s is not marked present and cannot vote.",
-                                          name=member.full_name), field="votes")
+            raise Refusal("invalid", _l("Only committee members who may examine this case "
+                                        "can vote."), field="votes")
+        raise Refusal("invalid", _l("%(name)s is not marked present and cannot vote.",
+                                    name=member.full_name), field="votes")
     conflicted = conflicted_ids(case, members.values())
     barred = sorted(cast.keys() & conflicted)
     if barred:
-        raise DecisionError("conflict_of_interest", _l(
+        raise Refusal("conflict_of_interest", _l(
             "%(name)s declared a conflict of interest in this case and cannot vote.",
             name=members[barred[0]].full_name), field="votes")
     voters = present - conflicted
     needed = quorum()
     if len(voters) < needed:
-        raise DecisionError("quorum", _l(
+        raise Refusal("quorum", _l(
             "No quorum: %(present)d members without a conflict of interest are present, "
             "%(needed)d are needed.", present=len(voters), needed=needed), field="present_ids")
     silent = sorted(voters - cast.keys(), key=lambda uid: (members[uid].full_name, uid))
     if silent:
-        raise DecisionError("missing", _l(
+        raise Refusal("missing", _l(
             "%(name)s is present but has no vote: record for, against or abstain.",
             name=members[silent[0]].full_name), field="votes")
     tally = {vote.value: sum(1 for v in cast.values() if v is vote) for vote in Vote}
     if tally["for"] == tally["against"]:
-        raise DecisionError("no_majority", _l(
+        raise Refusal("no_majority", _l(
             "The vote is tied (%(votes_for)d for, %(votes_against)d against): the outcome is "
             "not adopted.", votes_for=tally["for"], votes_against=tally["against"]), field="votes")
     if tally["for"] < tally["against"]:
-        raise DecisionError("no_majority", _l(
+        raise Refusal("no_majority", _l(
             "The outcome is not adopted: %(votes_for)d for, %(votes_against)d against.",
             votes_for=tally["for"], votes_against=tally["against"]), field="votes")
     _consistent(chosen, findings_of(case))
     chair = _chair(chair_id, present, members, conflicted)
 
-    try:
-        record = transitions.apply(case, action, actor=actor, now=now, outcome=chosen.value,
-                                   reasons=reasons)
-    except Refusal as error:
-        raise DecisionError(error.code, error.message, field=error.field) from error
-    zone = ZoneInfo(case.election.timezone)
+    record = transitions.apply(case, transition.action, actor=actor, now=now,
+                               outcome=chosen.value, reasons=reasons)
     decision = Decision(
         case_id=case.id, kind=kind, meeting_at=meeting_at,
-        decided_on=meeting_at.replace(tzinfo=UTC).astimezone(zone).date(),
+        decided_on=to_local(meeting_at, case.election).date(),
         outcome=chosen, reasons=reasons, language=case_language(case), chair_id=chair,
         recorded_by_id=actor.id, transition_id=record.id, created_at=now,
         members=[DecisionMember(user_id=uid, present=uid in present, conflict=uid in conflicted,
@@ -389,9 +324,9 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     db.session.add(decision)
     db.session.flush()
     audit.record("decision.recorded", actor=actor, object_type="case", object_id=case.reference,
-                 details={"decision_id": decision.id, "kind": kind.value, "action": action,
-                          "outcome": chosen.value, "meeting_at": meeting_at.isoformat(),
-                          "quorum": needed, "present": sorted(present),
+                 details={"decision_id": decision.id, "kind": kind.value,
+                          "action": transition.action, "outcome": chosen.value,
+                          "meeting_at": meeting_at.isoformat(), "quorum": needed, "present": sorted(present),
                           "conflicted": sorted(conflicted & present), "chair_id": chair,
                           "votes": {str(uid): cast[uid].value for uid in sorted(cast)},
                           "tally": tally, "transition_id": record.id})

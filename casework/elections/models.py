@@ -2,7 +2,7 @@
 
 import enum
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.accounts.roles import CHAIRS, has_role
 from casework.core.db import db_enum
 from casework.core.labels import LabelledEnum
 from casework.extensions import db
@@ -122,6 +123,10 @@ class Region(Localized, db.Model):
             region = region.parent
         return False
 
+    def can_certify(self, user: Any) -> bool:
+        """The chair, for a region in their scope, certifies its results (and withdraws that)."""
+        return has_role(user, CHAIRS) and user.can_see_region(self)
+
 
 class StationKind(enum.StrEnum):
     PAPER = "paper"
@@ -147,9 +152,9 @@ class PollingStation(db.Model):
     )
 
 
-class CandidateStatus(enum.StrEnum):
-    REGISTERED = "registered"
-    DISQUALIFIED = "disqualified"  # removed from registration
+class CandidateStatus(LabelledEnum):
+    REGISTERED = "registered", _l("Registered")
+    DISQUALIFIED = "disqualified", _l("Removed from registration")
 
 
 class Candidate(Localized, db.Model):

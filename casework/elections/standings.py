@@ -76,7 +76,7 @@ class Standings:
 
 
 def seats_of(region: Region) -> int:
-    return region.seats or int(current_app.config.get("CASEWORK_DEFAULT_SEATS", 1))
+    return region.seats or int(current_app.config["CASEWORK_DEFAULT_SEATS"])
 
 
 @dataclass

@@ -9,7 +9,7 @@ from casework.cases import channels
 from casework.cases.channels import CaseHooks, TimelineEntry
 from casework.cases.models import Case
 from casework.extensions import db
-from casework.hotline.models import PURPOSE_LABELS, Call
+from casework.hotline.models import Call
 
 
 def move_calls(case: Case, target: Case) -> dict[str, int]:
@@ -24,7 +24,7 @@ def call_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                                .where(Call.case_id == case.id)
                                .order_by(Call.started_at, Call.id))
     return [TimelineEntry(call.started_at, "call",
-                          _l("Hotline call: %(purpose)s", purpose=PURPOSE_LABELS[call.purpose]),
+                          _l("Hotline call: %(purpose)s", purpose=call.purpose.label),
                           call.note or None, {"id": call.id, "operator": call.operator.full_name,
                                               "number": call.caller_number,
                                               "seconds": call.handling_seconds})

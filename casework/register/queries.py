@@ -10,8 +10,7 @@ number of queries whatever its size.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
@@ -19,7 +18,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
-from casework.core.timezones import day_start_utc
+from casework.core.refusal import Refusal
+from casework.core.timezones import day_bounds, day_start_utc
 from casework.elections.models import Candidate, Election, Region, RegionCertification
 from casework.elections.queries import subtree_ids
 from casework.extensions import db
@@ -39,13 +39,9 @@ CURSOR_RE = re.compile(r"^(\d{8}T\d{12})-(\d{1,18})$")
 CURSOR_FORMAT = "%Y%m%dT%H%M%S%f"
 
 
-class FilterError(ValueError):
+def bad_filter(field: str, message) -> Refusal:
     """A filter or cursor the register cannot use; `field` names the query parameter."""
-
-    def __init__(self, field: str, message) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
+    return Refusal("bad_filter", message, field=field)
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ class Filters:
 def _text(args: Mapping[str, str], name: str) -> str:
     value = (args.get(name) or "").strip()
     if len(value) > CODE_MAX:
-        raise FilterError(name, _l("This value is too long."))
+        raise bad_filter(name, _l("This value is too long."))
     return value
 
 
@@ -84,7 +80,7 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise FilterError(name, _l("Give the date as YYYY-MM-DD, for example 2020-06-01.")) \
+        raise bad_filter(name, _l("Give the date as YYYY-MM-DD, for example 2020-06-01.")) \
             from None
 
 
@@ -94,32 +90,32 @@ def region_by_code(election: Election, code: str) -> Region | None:
 
 
 def parse_filters(args: Mapping[str, str], election: Election) -> Filters:
-    """The register's filters from query parameters; FilterError on a value it cannot use."""
+    """The register's filters from query parameters; a "bad_filter" Refusal on a value it cannot use."""
     region = kind = candidate = None
     region_code = _text(args, "region")
     if region_code:
         region = region_by_code(election, region_code)
         if region is None:
-            raise FilterError("region", _l("There is no region with the code %(code)s.",
-                                           code=region_code))
+            raise bad_filter("region", _l("There is no region with the code %(code)s.",
+                                          code=region_code))
     kind_value = _text(args, "type")
     if kind_value:
         try:
             kind = SanctionType(kind_value)
         except ValueError:
-            raise FilterError("type", _l("Unknown type of sanction: %(value)s.",
-                                         value=kind_value)) from None
+            raise bad_filter("type", _l("Unknown type of sanction: %(value)s.",
+                                        value=kind_value)) from None
     candidate_code = _text(args, "candidate")
     if candidate_code:
         candidate = db.session.scalar(select(Candidate).where(
             Candidate.election_id == election.id,
             func.upper(Candidate.code) == candidate_code.upper()))
         if candidate is None:
-            raise FilterError("candidate", _l("There is no candidate with the code %(code)s.",
-                                              code=candidate_code))
+            raise bad_filter("candidate", _l("There is no candidate with the code %(code)s.",
+                                             code=candidate_code))
     date_from, date_to = _date(args, "from"), _date(args, "to")
     if date_from and date_to and date_from > date_to:
-        raise FilterError("to", _l("The end date is before the start date."))
+        raise bad_filter("to", _l("The end date is before the start date."))
     return Filters(region=region, kind=kind, candidate=candidate, date_from=date_from,
                    date_to=date_to)
 
@@ -142,8 +138,8 @@ class Cursor:
                 raise ValueError(value)
             return cls(datetime.strptime(match.group(1), CURSOR_FORMAT), int(match.group(2)))
         except ValueError:
-            raise FilterError("after", _l("This page link is not valid. Start again from the "
-                                          "first page.")) from None
+            raise bad_filter("after", _l("This page link is not valid. Start again from the "
+                                         "first page.")) from None
 
 
 @dataclass
@@ -217,12 +213,10 @@ def register_page(election: Election, filters: Filters = Filters(),
         query = query.where(Sanction.kind == filters.kind)
     if filters.candidate is not None:
         query = query.where(Sanction.candidate_id == filters.candidate.id)
-    zone = ZoneInfo(election.timezone)
     if filters.date_from is not None:
-        query = query.where(Sanction.enforced_at >= day_start_utc(filters.date_from, zone))
+        query = query.where(Sanction.enforced_at >= day_start_utc(filters.date_from, election))
     if filters.date_to is not None:
-        query = query.where(Sanction.enforced_at < day_start_utc(
-            filters.date_to + timedelta(days=1), zone))
+        query = query.where(Sanction.enforced_at < day_bounds(filters.date_to, election)[1])
     if after is not None:
         query = query.where(tuple_(Sanction.enforced_at, Sanction.id)
                             < tuple_(after.enforced_at, after.id))

@@ -25,19 +25,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.core.errors import render_error
+from casework.core.i18n import LANGUAGES
+from casework.core.refusal import Refusal
 from casework.elections.models import CandidateStatus, Election
 from casework.elections.queries import current_election
 from casework.elections.standings import standings as standings_of
 from casework.register import queries
 from casework.results.certification import certification_of
-from casework.sanctions.models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    AppealOutcome,
-    SanctionStatus,
-    SanctionType,
-)
+from casework.sanctions.models import AppealOutcome, SanctionStatus, SanctionType
 
 bp = Blueprint("register", __name__)
 
@@ -46,7 +41,6 @@ CACHE_PRIVATE = "private, max-age=60"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
-LANGS = ("kk", "ru", "en")
 
 
 # -- caching --------------------------------------------------------------------------------
@@ -84,7 +78,7 @@ def _election_or_none() -> Election | None:
 
 
 def _filters(election: Election | None):
-    """(filters, cursor) from the query string; FilterError for a value we cannot use."""
+    """(filters, cursor) from the query string; a "bad_filter" Refusal for a value we cannot use."""
     if election is None:
         return queries.Filters(), None
     filters = queries.parse_filters(request.args, election)
@@ -100,12 +94,12 @@ def _utc_iso(value: datetime | None) -> str | None:
 def _names(obj) -> dict[str, str] | None:
     if obj is None:
         return None
-    return {lang: obj.name(lang) for lang in LANGS}
+    return {lang: obj.name(lang) for lang in LANGUAGES}
 
 
 def _title(entry: queries.Entry) -> str:
     sanction = entry.sanction
-    kind = str(TYPE_LABELS[sanction.kind])
+    kind = str(sanction.kind.label)
     if sanction.candidate is not None:
         title = _("%(type)s: %(code)s %(name)s, case %(reference)s", type=kind,
                   code=sanction.candidate.code,
@@ -125,17 +119,17 @@ def index():
     election = _election_or_none()
     try:
         filters, after = _filters(election)
-    except queries.FilterError as error:
-        return _index_page(election, queries.Filters(), None, error), 400
+    except Refusal as error:
+        return _index_page(election, queries.Filters(), None, error), error.status
     page = queries.register_page(election, filters, after) if election else None
     return _index_page(election, filters, page)
 
 
-def _index_page(election, filters, page, error: queries.FilterError | None = None) -> str:
+def _index_page(election, filters, page, error: Refusal | None = None) -> str:
     args = filters.args()
     return render_template(
         "register/index.html", election=election, filters=filters, page=page, error=error,
-        values=request.args if error else args, type_labels=TYPE_LABELS,
+        values=request.args if error else args, types=SanctionType,
         regions=queries.top_level_regions(election) if election else [],
         next_url=url_for("register.index", **args, after=page.next_cursor.encode())
         if page and page.next_cursor else None,
@@ -155,13 +149,11 @@ def entry(sanction_id: int):
     return render_template(
         "register/entry.html", entry=found, sanction=found.sanction, decision=decision,
         decided_on=format_date(decision.decided_on, "long") if decision else None,
-        type_labels=TYPE_LABELS, status_labels=STATUS_LABELS,
         appeal=appeal,
-        appeal_label=APPEAL_LABELS[appeal.outcome] if appeal and appeal.outcome else None,
         reversed_outcome=AppealOutcome.REVERSED, disqualified=CandidateStatus.DISQUALIFIED,
         annulment=found.sanction.kind is SanctionType.VOTE_ANNULMENT,
-        staff_link=current_user.is_authenticated and "sanctions.sanction"
-        in current_app.view_functions)
+        # Staff who may open the sanction's staff page get a link to it; nobody else does.
+        staff_link=found.sanction.can_view(current_user))
 
 
 @bp.get("/decisions.json")
@@ -169,8 +161,9 @@ def json_index():
     election = _election_or_none()
     try:
         filters, after = _filters(election)
-    except queries.FilterError as error:
-        return jsonify(error="bad_filter", field=error.field, message=str(error.message)), 400
+    except Refusal as error:
+        return jsonify(error=error.code, field=error.field, message=str(error.message)), \
+            error.status
     page = queries.register_page(election, filters, after) if election else None
     if page is None:
         return jsonify(items=[], next=None)
@@ -205,8 +198,8 @@ def feed():
     election = _election_or_none()
     try:
         filters, _after = _filters(election)
-    except queries.FilterError as error:
-        return render_error(400, str(error.message))
+    except Refusal as error:
+        return render_error(error.status, str(error.message))
     entries = (queries.register_page(election, filters, size=queries.FEED_SIZE).entries
                if election else [])
     return Response(_atom(entries, filters), content_type=ATOM_TYPE)
@@ -242,7 +235,7 @@ def _atom(entries: list[queries.Entry], filters: queries.Filters) -> bytes:
         sub(item, "published", _utc_iso(sanction.enforced_at))
         sub(item, "updated", _utc_iso(sanction.reversed_at or sanction.enforced_at))
         sub(item, "link", rel="alternate", type="text/html", href=url)
-        sub(item, "category", term=sanction.kind.value, label=str(TYPE_LABELS[sanction.kind]))
+        sub(item, "category", term=sanction.kind.value, label=str(sanction.kind.label))
         sub(item, "summary", sanction.summary, type="text")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

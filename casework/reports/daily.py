@@ -23,14 +23,13 @@ from casework.cases.models import Case, CaseState, CaseStateCount, CaseTransitio
 from casework.cases.queries import QueueScope, region_condition
 from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
 from casework.core.db import utcnow
-from casework.core.timezones import day_bounds
+from casework.core.timezones import day_bounds, local_today
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose
 from casework.intake.models import Channel, Complaint
-from casework.reports.export_writers import Table
-from casework.reports.exports import local, local_today, zone_of
-from casework.sanctions.models import TYPE_LABELS, Sanction, SanctionType
+from casework.reports.export_writers import Table, local_cell
+from casework.sanctions.models import Sanction, SanctionType
 
 # The moves of the day, in the workflow's order: (action, label); reject is broken down by
 # reason, decide and redecide by outcome.
@@ -48,11 +47,6 @@ ACTIONS = (
     ("redecide", _l("Decided on appeal")),
     ("close", _l("Closed")),
 )
-
-
-def _day_range(election: Election, day: date) -> tuple[datetime, datetime]:
-    zone = zone_of(election)
-    return day_bounds(day, zone)
 
 
 def _scoped(scope: QueueScope, *conditions) -> list:
@@ -73,7 +67,7 @@ def _about(user: User, election: Election, day: date, now: datetime, locale: str
         [_("Day"), day.isoformat()],
         [_("Time zone"), election.timezone],
         [_("Regions"), regions],
-        [_("Generated at"), local(now, zone_of(election))],
+        [_("Generated at"), local_cell(now, election)],
     ]
     if day != local_today(election, now):
         rows.append([_("Note"), _("Open cases are counted now, not at the end of %(day)s.",
@@ -162,7 +156,7 @@ def _sanctions(scope: QueueScope, start: datetime, end: datetime) -> Table:
                         or_(within(Sanction.proposed_at), within(Sanction.enforced_at),
                             within(Sanction.reversed_at))))
         .group_by(Sanction.kind))}
-    rows = [[str(label), *counts.get(kind, (0, 0, 0))] for kind, label in TYPE_LABELS.items()]
+    rows = [[str(kind.label), *counts.get(kind, (0, 0, 0))] for kind in SanctionType]
     return Table(_("Sanctions"), [_("Type"), _("Proposed"), _("Enforced"), _("Reversed")],
                  rows)
 
@@ -199,7 +193,7 @@ def daily_report(user: User, election: Election, day: date, *, locale: str,
     """The report's sections for `day` (a local day of the election) in the user's scope."""
     now = now or utcnow()
     scope = QueueScope.load(user, election)
-    start, end = _day_range(election, day)
+    start, end = day_bounds(day, election)
     by_region, by_category = _new_cases(scope, start, end, locale)
     return [_about(user, election, day, now, locale, scope), by_region, by_category,
             _new_by_channel(scope, start, end), _moves(scope, start, end),

@@ -1,9 +1,11 @@
 """Exports of case lists, the daily report and the sanctions register (CSV, XLSX).
 
-Each export: load the election (404 without one) -> role check (403) -> validate the filters
+Each export: load the election (404 without one) -> the exports desk (403) -> validate the filters
 (400 with the message on the filter) -> one service call, which records the audit entry ->
 commit -> send. The audit entry is committed before a byte of the file is sent.
 """
+
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -22,7 +24,7 @@ from flask_login import current_user
 from wtforms import DateField, Form, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from casework.accounts.models import Role
+from casework.accounts.roles import EXPORT_CONTACTS, EXPORTS
 from casework.cases.queries import QueueScope
 from casework.cases.queue_filters import (
     QueueFilterForm,
@@ -30,18 +32,18 @@ from casework.cases.queue_filters import (
     filters_from_form,
     known_choice,
 )
-from casework.core.permissions import require_roles
+from casework.core.refusal import Refusal, on_form
+from casework.core.timezones import local_today
+from casework.core.web import require
 from casework.elections.models import Election
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.reports import exports, sanction_export
 from casework.reports.export_writers import FORMATS, Export
-from casework.sanctions.models import STATUS_LABELS, TYPE_LABELS
+from casework.sanctions.models import SanctionStatus, SanctionType
 
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
-EXPORT_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR)
-STATUS = {"invalid": 400, "too_large": 422}
 QUEUE_FILTERS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
                  "evidence", "sort")
 VALUE_SHOWN = 40  # characters of a bad filter value repeated in the message
@@ -81,13 +83,12 @@ def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> di
     cases = QueueFilterForm(args if sent == "cases" else None)
     fill_choices(cases, scope, _locale())
     daily = DailyForm(args if sent == "daily" else None,
-                      date=exports.local_today(election))
+                      date=local_today(election))
     sanctions = SanctionExportForm(args if sent == "sanctions" else None)
     every = SelectChoice("", _("All"))
-    sanctions.status.choices = [every] + [SelectChoice(s.value, str(label))
-                                          for s, label in STATUS_LABELS.items()]
-    sanctions.kind.choices = [every] + [SelectChoice(k.value, str(label))
-                                        for k, label in TYPE_LABELS.items()]
+    sanctions.status.choices = [every] + [SelectChoice(s.value, str(s.label))
+                                          for s in SanctionStatus]
+    sanctions.kind.choices = [every] + [SelectChoice(k.value, str(k.label)) for k in SanctionType]
     return {"cases": cases, "daily": daily, "sanctions": sanctions}
 
 
@@ -95,8 +96,8 @@ def _page(election: Election | None, forms: dict | None, status: int = 200,
           errors: dict | None = None):
     return render_template(
         "reports/exports.html", election=election, forms=forms, errors=errors or {},
-        contacts=exports.may_see_contacts(current_user),
-        max_rows=current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS", 100000)), status
+        contacts=EXPORT_CONTACTS.can_open(current_user),
+        max_rows=_max_rows()), status
 
 
 def _check_queue_filters(form: QueueFilterForm) -> bool:
@@ -114,14 +115,13 @@ def _check_queue_filters(form: QueueFilterForm) -> bool:
     return good
 
 
-def _refused(election: Election, forms: dict, sent: str, error: exports.ExportError):
-    """Put a refusal on its filter, or at the top of the form; the page with its status."""
+def _refused(election: Election, forms: dict, sent: str, refusal: Refusal):
+    """Put a refusal on its filter, or at the top of the form; the page with its status.
+    A refusal names the query parameter (`from`, `type`), which is the field's name."""
     db.session.rollback()
-    fields = {f.name: f for f in forms[sent]}
-    if error.field in fields:
-        fields[error.field].errors = [str(error.message)]
-        return _page(election, forms, STATUS.get(error.code, 400))
-    return _page(election, forms, STATUS.get(error.code, 400), {sent: [str(error.message)]})
+    by_parameter = SimpleNamespace(_fields={field.name: field for field in forms[sent]})
+    loose = on_form(by_parameter, refusal)
+    return _page(election, forms, refusal.status, {sent: loose} if loose else None)
 
 
 def _commit_audit() -> None:
@@ -148,12 +148,12 @@ def _send(export: Export) -> Response:
 
 
 def _max_rows() -> int:
-    return int(current_app.config.get("CASEWORK_EXPORT_XLSX_MAX_ROWS") or 100000)
+    return int(current_app.config["CASEWORK_EXPORT_XLSX_MAX_ROWS"])
 
 
 @bp.get("/")
-@require_roles(*EXPORT_ROLES)
 def index():
+    require(EXPORTS.can_open(current_user))
     election = current_election()
     if election is None:
         return _page(None, None)
@@ -161,9 +161,9 @@ def index():
 
 
 @bp.get("/cases.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def cases(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     scope = QueueScope.load(current_user, election)
     forms = _forms(election, scope, "cases")
     if not _check_queue_filters(forms["cases"]):
@@ -171,20 +171,20 @@ def cases(fmt: str):
     try:
         export = exports.export_cases(current_user, scope, filters_from_form(forms["cases"]), fmt,
                                       locale=_locale(), max_rows=_max_rows())
-    except exports.ExportError as error:
+    except Refusal as error:
         return _refused(election, forms, "cases", error)
     _commit_audit()
     return _send(export)
 
 
 @bp.get("/daily.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def daily(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     try:
         export = exports.export_daily(current_user, election, request.args.get("date"), fmt,
                                       locale=_locale())
-    except exports.ExportError as error:
+    except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "daily")
         return _refused(election, forms, "daily", error)
     _commit_audit()
@@ -192,13 +192,13 @@ def daily(fmt: str):
 
 
 @bp.get("/sanctions.<fmt>")
-@require_roles(*EXPORT_ROLES)
 def sanctions(fmt: str):
     election = _election_or_404(fmt)
+    require(EXPORTS.can_open(current_user))
     try:
         export = sanction_export.export_sanctions(current_user, election, request.args, fmt,
                                                   locale=_locale(), max_rows=_max_rows())
-    except exports.ExportError as error:
+    except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
         return _refused(election, forms, "sanctions", error)
     _commit_audit()

@@ -14,6 +14,8 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
+from casework.core.timezones import to_local
+
 FORMATS = ("csv", "xlsx")
 CSV_CHUNK = 500  # rows per chunk of the streamed CSV
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +27,12 @@ SHEET_NAME_MAX = 31
 SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def local_cell(value: datetime | None, zone: Any) -> datetime | None:
+    """A stored (naive UTC) time as the naive local time a cell holds (spreadsheet cells
+    carry no time zone; the export says which zone its times are in)."""
+    return None if value is None else to_local(value, zone).replace(tzinfo=None)
 
 
 def safe(value: Any) -> Any:

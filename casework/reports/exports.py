@@ -10,18 +10,18 @@ view commits the audit entry that `export_*` records before the body is sent.
 
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from casework.accounts.models import Role, User
-from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, Outcome, PublicStatus
+from casework.accounts.models import User
+from casework.accounts.roles import EXPORT_CONTACTS
+from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, PublicStatus
 from casework.cases.queries import (
     SORT_KEYS,
     QueueFilters,
@@ -30,44 +30,27 @@ from casework.cases.queries import (
     queue_row,
     rows_query,
 )
+from casework.cases.workflow import Outcome
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
+from casework.core.timezones import local_today, zone_of
 from casework.elections.models import Election, PollingStation
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
-from casework.reports.export_writers import Export, Table, build_export
+from casework.reports import daily
+from casework.reports.export_writers import Export, Table, build_export, local_cell
 
-# Who gets the complainants' names, phones and emails in an export: the secretary and the
-# chair, who write to complainants (requests for information, decisions). A reviewer works
-# on the case page and an auditor only reads; neither needs contacts in a bulk file that
-# leaves the system, so their exports have no contact columns at all.
-CONTACT_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
-
+# Who gets the complainants' names, phones and emails in an export is accounts.roles
+# EXPORT_CONTACTS: the secretary and the chair, who write to complainants (requests for
+# information, decisions). A reviewer works on the case page and an auditor only reads;
+# neither needs contacts in a bulk file that leaves the system, so their exports have no
+# contact columns at all.
 BATCH = 2000  # cases (or sanctions) per keyset batch
 SEP = "; "
 
 
-class ExportError(Refusal):
-    """An export refused: `invalid` (a filter, named in `field`) or `too_large` (XLSX)."""
-
-
-# -- times --------------------------------------------------------------------------------
-
-def zone_of(election: Election) -> ZoneInfo:
-    return ZoneInfo(election.timezone or "UTC")
-
-
-def local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A stored (naive UTC) time as a naive time of the election's zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-
-
-def local_today(election: Election, now: datetime | None = None) -> date:
-    return local(now or utcnow(), zone_of(election)).date()
-
+# -- days ---------------------------------------------------------------------------------
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -84,12 +67,12 @@ def parse_day(value: str | None, field: str) -> date | None:
             raise ValueError(value)
         return day
     except ValueError:
-        raise ExportError("invalid", _l("Give the date as YYYY-MM-DD, for example 2020-06-01."),
-                          field=field) from None
+        raise Refusal("bad_filter", _l("Give the date as YYYY-MM-DD, for example 2020-06-01."),
+                      field=field) from None
 
 
 def stamp(election: Election, now: datetime) -> str:
-    return f"{election.code}-{local(now, zone_of(election)).date().isoformat()}"
+    return f"{election.code}-{local_today(election, now).isoformat()}"
 
 
 def record_export(action: str, user: User, fmt: str, filters: dict[str, Any], rows: int | None,
@@ -98,17 +81,13 @@ def record_export(action: str, user: User, fmt: str, filters: dict[str, Any], ro
                  details={"filters": filters, "rows": rows, "contacts": contacts})
 
 
-def too_large(cap: int) -> ExportError:
-    return ExportError("too_large", _l(
+def too_large(cap: int) -> Refusal:
+    return Refusal("too_many_rows", _l(
         "This list has more than %(n)d rows, the most a spreadsheet (XLSX) export holds. "
         "Narrow the filters or download it as CSV, which has no limit.", n=cap))
 
 
 # -- the case list ------------------------------------------------------------------------
-
-def may_see_contacts(user: User) -> bool:
-    return user.role in CONTACT_ROLES
-
 
 def applied_filters(filters: QueueFilters) -> dict[str, Any]:
     """The filters set, as plain values, for the audit entry (the empty ones left out)."""
@@ -204,14 +183,14 @@ def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, local
             found = complaints.get(case.id, [])
             seen = list(dict.fromkeys(c.channel for c in found))
             cells = [
-                case.reference, local(case.created_at, zone), states[case.state],
+                case.reference, local_cell(case.created_at, zone), states[case.state],
                 publics[PUBLIC_STATUS[case.state]], categories[case.category],
                 case.region.code if case.region else "",
                 case.region.name(locale) if case.region else "",
                 case.station.code if case.station else "",
                 SEP.join(c.code for c in case.accused),
                 row.assignee.full_name if row.assignee else "",
-                local(row.due_at, zone), yes if row.overdue else no,
+                local_cell(row.due_at, zone), yes if row.overdue else no,
                 outcomes.get(case.outcome or "", case.outcome or ""),
                 SEP.join(channels.get(c, str(c)) for c in seen),
             ]
@@ -231,7 +210,7 @@ def export_cases(user: User, scope: QueueScope, filters: QueueFilters, fmt: str,
     """The case list under the queue's filters, in the user's scope; audited here (the view
     commits before the body is sent). XLSX holds at most `max_rows` rows."""
     now = now or utcnow()
-    contacts = may_see_contacts(user)
+    contacts = EXPORT_CONTACTS.can_open(user)
     rows = None
     if fmt == "xlsx":
         rows = _bounded_count(scope, filters, now, max_rows)
@@ -251,8 +230,6 @@ def export_daily(user: User, election: Election, day: str | None, fmt: str, *, l
     """The daily report of `day` (YYYY-MM-DD; default: today in the election's zone) for the
     user's scope, one section per table (CSV: separated by a blank line; XLSX: one sheet
     each); audited here."""
-    from casework.reports import daily
-
     now = now or utcnow()
     day = parse_day(day, "date") or local_today(election, now)
     tables = daily.daily_report(user, election, day, locale=locale, now=now)

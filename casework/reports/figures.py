@@ -24,14 +24,13 @@ from sqlalchemy import func, literal, select
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.models.search import NO_REGION, CaseStateCount
 from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
+from casework.core.i18n import LANGUAGES
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.intake.models import Channel
 from casework.reports import rollups
 from casework.reports.models import ReportFigure, ReportRefresh
 from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
-
-LANGS = ("kk", "ru", "en")
 
 
 @dataclass
@@ -261,7 +260,7 @@ def dashboard(election: Election, region_ids: set[int] | None, now: datetime) ->
             no_region += n
         elif region_key in root_of:
             per_root[root_of[region_key]] += n
-    by_region = [RegionFigure(r.code, {lang: getattr(r, f"name_{lang}") for lang in LANGS},
+    by_region = [RegionFigure(r.code, {lang: getattr(r, f"name_{lang}") for lang in LANGUAGES},
                               per_root.get(r.id, 0), r.voters) for r in roots]
     if region_ids is None:
         by_region.append(RegionFigure(None, {}, no_region, None))

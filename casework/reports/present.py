@@ -4,7 +4,7 @@ here, at render time, in the page's language."""
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from casework.cases.models import CaseState, Category, InadmissibleReason, Outcome
+from casework.core.timezones import to_local, zone_of
 from casework.intake.models import Channel
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
 from casework.reports.figures import Dashboard, Median
-from casework.sanctions.models import TYPE_LABELS
+from casework.sanctions.models import SanctionType
 
 RECENT_HOURS = 24  # hours drawn in the per-hour charts (the JSON has the 14 days)
 MAP_BY = ("rate", "count")
@@ -79,7 +80,7 @@ def median_text(median: Median | None) -> str:
 
 
 def _local(hour: str, zone: ZoneInfo) -> datetime:
-    return datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
+    return to_local(datetime.strptime(hour, "%Y-%m-%dT%H"), zone)
 
 
 def _bars(section_id: str, title: str, items: list[tuple[str, int]], value_label: str,
@@ -150,8 +151,8 @@ def region_label(code: str | None, name: str) -> str:
 def page(data: Dashboard, *, public: bool) -> Page:
     """Tiles and sections of the dashboard (public=False) or the statistics page."""
     lang = locale()
-    zone = ZoneInfo(data.timezone)
-    soon = int(current_app.config.get("CASEWORK_DUE_SOON_HOURS") or 12)
+    zone = zone_of(data.timezone)
+    soon = int(current_app.config["CASEWORK_DUE_SOON_HOURS"])
     tiles = [
         Tile(_("Cases"), number(data.total)),
         Tile(_("Open"), number(data.open)),
@@ -191,14 +192,13 @@ def page(data: Dashboard, *, public: bool) -> Page:
     sections.append(_per_day(data.created_day, zone))
     title = _("Outcomes of decided cases")
     sections.append(_pending("outcome", title) if data.outcomes is None else _bars(
-        "outcome", title, [(str(o.label), data.outcomes[o.value])
-                           for o in Outcome], cases, _("Outcome")))
+        "outcome", title, [(str(o.label), data.outcomes[o.value]) for o in Outcome], cases,
+        _("Outcome")))
     title = _("Inadmissible cases by reason")
     if data.inadmissible is None:
         sections.append(_pending("inadmissible", title))
     else:
-        reasons = [(str(r.label), data.inadmissible[r.value])
-                   for r in InadmissibleReason]
+        reasons = [(str(r.label), data.inadmissible[r.value]) for r in InadmissibleReason]
         if data.inadmissible.get(rollups.UNKNOWN_REASON):
             reasons.append((_("Reason not recorded"), data.inadmissible[rollups.UNKNOWN_REASON]))
         sections.append(_bars("inadmissible", title, reasons, cases, _("Reason")))
@@ -207,11 +207,11 @@ def page(data: Dashboard, *, public: bool) -> Page:
     sections.append(_histogram("decision-time", _("Time from intake to decision"),
                                data.decision_minutes, data.decision_median))
     section = _bars("sanctions", _("Sanctions enforced by type"),
-                    [(str(TYPE_LABELS[t]), data.sanctions[t.value]) for t in TYPE_LABELS],
+                    [(str(t.label), data.sanctions[t.value]) for t in SanctionType],
                     _("Sanctions"), _("Type"))
     if not public:
         section.columns.append(_("Proposed, awaiting review"))
-        for row, kind in zip(section.rows, TYPE_LABELS, strict=True):
+        for row, kind in zip(section.rows, SanctionType, strict=True):
             row.append(number(data.sanctions_proposed[kind.value]))
     sections.append(section)
     sections.append(_per_hour("calls-hour", _("Hotline calls per hour"), data.calls_hour, zone,

@@ -31,9 +31,8 @@ Metrics and their keys:
 
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
@@ -54,6 +53,7 @@ from sqlalchemy.types import Integer as IntegerType
 from casework.cases.deadlines import hours
 from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.core.db import utcnow
+from casework.core.timezones import to_local
 from casework.elections.models import Election
 from casework.extensions import db
 from casework.hotline.models import Call
@@ -145,15 +145,14 @@ def _created(election: Election, now: datetime) -> dict[tuple[str, int, str], in
     """created_hour and created_day from one pass over the election's cases by UTC hour."""
     rows = _grouped(select(_region_key().label("r"), _hour_of(Case.created_at).label("h"))
                     .where(Case.election_id == election.id), "r", "h")
-    zone = ZoneInfo(election.timezone)
     since = hour_key(first_hour(now))
     figures: dict[tuple[str, int, str], int] = defaultdict(int)
     for region_key, value, count in rows:
         hour = _hour_text(value)
         if hour >= since:
             figures[(CREATED_HOUR, region_key, hour)] += count
-        start = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC)
-        figures[(CREATED_DAY, region_key, start.astimezone(zone).date().isoformat())] += count
+        day = to_local(datetime.strptime(hour, "%Y-%m-%dT%H"), election).date()
+        figures[(CREATED_DAY, region_key, day.isoformat())] += count
     return figures
 
 
@@ -277,7 +276,7 @@ def refresh_if_due(election: Election, now: datetime | None = None,
     The age is checked under the row lock: of two workers, the second finds it fresh."""
     now = now or utcnow()
     if max_age_seconds is None:
-        max_age_seconds = int(current_app.config.get("CASEWORK_REPORTS_REFRESH_SECONDS", 60))
+        max_age_seconds = int(current_app.config["CASEWORK_REPORTS_REFRESH_SECONDS"])
     row = _locked_refresh_row(election)
     if row.refreshed_at is not None and row.refreshed_at > now - timedelta(
             seconds=max_age_seconds):

@@ -5,7 +5,7 @@ Nothing here reads the request or commits; export_sanctions records the audit en
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -18,24 +18,20 @@ from casework.accounts.models import User
 from casework.cases.models import Case
 from casework.cases.queries import scope_condition
 from casework.core.db import utcnow
-from casework.core.timezones import day_start_utc
+from casework.core.refusal import Refusal
+from casework.core.timezones import day_bounds, day_start_utc, zone_of
 from casework.elections.models import Election, Region
 from casework.extensions import db
-from casework.reports.export_writers import Export, Table, build_export
+from casework.reports.export_writers import Export, Table, build_export, local_cell
 from casework.reports.exports import (
     BATCH,
-    ExportError,
-    local,
     parse_day,
     record_export,
     stamp,
     too_large,
-    zone_of,
 )
 from casework.sanctions.models import (
-    APPEAL_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
+    AppealOutcome,
     Sanction,
     SanctionStatus,
     SanctionType,
@@ -64,16 +60,16 @@ def _enum_value(args: Mapping[str, str], name: str, enum: type[Enum], message) -
     try:
         return enum(value)
     except ValueError:
-        raise ExportError("invalid", message, field=name) from None
+        raise Refusal("bad_filter", message, field=name) from None
 
 
 def parse_sanction_filters(args: Mapping[str, str]) -> SanctionFilters:
-    """The sanctions export's filters from query parameters; ExportError on a bad value."""
+    """The sanctions export's filters from query parameters; a "bad_filter" Refusal on a bad value."""
     status = _enum_value(args, "status", SanctionStatus, _l("Unknown status of a sanction."))
     kind = _enum_value(args, "type", SanctionType, _l("Unknown type of sanction."))
     date_from, date_to = parse_day(args.get("from"), "from"), parse_day(args.get("to"), "to")
     if date_from and date_to and date_from > date_to:
-        raise ExportError("invalid", _l("The end date is before the start date."), field="to")
+        raise Refusal("bad_filter", _l("The end date is before the start date."), field="to")
     return SanctionFilters(status, kind, date_from, date_to)
 
 
@@ -85,7 +81,6 @@ def sanction_header() -> list[str]:
 
 
 def _sanction_conditions(user: User, election: Election, filters: SanctionFilters) -> list:
-    zone = zone_of(election)
     conditions = [Case.election_id == election.id]
     scope = scope_condition(user, election.id)
     if scope is not None:
@@ -95,10 +90,9 @@ def _sanction_conditions(user: User, election: Election, filters: SanctionFilter
     if filters.kind is not None:
         conditions.append(Sanction.kind == filters.kind)
     if filters.date_from is not None:
-        conditions.append(Sanction.proposed_at >= day_start_utc(filters.date_from, zone))
+        conditions.append(Sanction.proposed_at >= day_start_utc(filters.date_from, election))
     if filters.date_to is not None:
-        conditions.append(Sanction.proposed_at
-                          < day_start_utc(filters.date_to + timedelta(days=1), zone))
+        conditions.append(Sanction.proposed_at < day_bounds(filters.date_to, election)[1])
     return conditions
 
 
@@ -115,9 +109,10 @@ def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, l
                   limit: int | None = None) -> Iterator[list[Any]]:
     """The sanctions in the user's scope (all statuses), newest first, in keyset batches."""
     zone = zone_of(election)
-    kinds = {k: str(v) for k, v in TYPE_LABELS.items()}
-    statuses = {k: str(v) for k, v in STATUS_LABELS.items()}
-    appeals = {k: str(v) for k, v in APPEAL_LABELS.items()}
+    # Each label translated once per export, not once per row.
+    kinds = {k: str(k.label) for k in SanctionType}
+    statuses = {s: str(s.label) for s in SanctionStatus}
+    appeals = {o: str(o.label) for o in AppealOutcome}
     base = _sanction_query(user, election, filters)
     after, left = None, limit
     while left is None or left > 0:
@@ -131,10 +126,10 @@ def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, l
                    s.candidate.name(locale) if s.candidate else "",
                    case.region.code if case.region else "",
                    case.region.name(locale) if case.region else "",
-                   s.summary, s.referred_to or "", local(s.proposed_at, zone),
-                   s.proposed_by.full_name, local(s.reviewed_at, zone),
+                   s.summary, s.referred_to or "", local_cell(s.proposed_at, zone),
+                   s.proposed_by.full_name, local_cell(s.reviewed_at, zone),
                    s.reviewed_by.full_name if s.reviewed_by else "",
-                   local(s.enforced_at, zone), local(s.reversed_at, zone),
+                   local_cell(s.enforced_at, zone), local_cell(s.reversed_at, zone),
                    appeals[appeal.outcome] if appeal and appeal.outcome else ""]
         if len(batch) < size:
             return

@@ -1,6 +1,6 @@
 """The staff dashboard and the public statistics page.
 
-- reports.dashboard        GET /staff/dashboard    reviewer, secretary, chair, auditor, admin;
+- reports.dashboard        GET /staff/dashboard    the DASHBOARD desk (accounts.roles);
                                                    the figures of the user's region scope
 - reports.statistics       GET /statistics         public; ?by=count colours the map by count
 - reports.statistics_json  GET /statistics.json    public; the same figures as JSON
@@ -16,24 +16,23 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from casework.accounts.models import Role
 from casework.accounts.queries import scope_region_ids
+from casework.accounts.roles import DASHBOARD
 from casework.core.db import utcnow
-from casework.core.permissions import require_roles
+from casework.core.web import require
 from casework.elections.queries import current_election
 from casework.reports import figures, present
 from casework.reports.cache import TTL_SECONDS, page_cache
 
 bp = Blueprint("reports", __name__)
 
-DASHBOARD_ROLES = (Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR, Role.ADMIN)
 CACHE_PUBLIC = f"public, max-age={TTL_SECONDS}"
 CACHE_PRIVATE = f"private, max-age={TTL_SECONDS}"
 
 
 @bp.get("/staff/dashboard")
-@require_roles(*DASHBOARD_ROLES)
 def dashboard():
+    require(DASHBOARD.can_open(current_user))
     election = current_election()
     if election is None:
         return render_template("reports/dashboard.html", data=None)

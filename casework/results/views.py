@@ -1,32 +1,26 @@
 """Staff pages of results: certification per region (with its guard) and the results import.
 
-Each view: load or 404, check or 403, validate, one service call, commit."""
+Each view: load or 404, check or 403, then one service call through core.web.submit."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from casework.accounts.models import Role, User
-from casework.core.permissions import require_roles
-from casework.decisions.view_helpers import show_errors
+from casework.accounts.models import User
+from casework.accounts.roles import RESULTS, RESULTS_IMPORT
+from casework.core.web import load_or_404, require, submit
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
 from casework.elections.importers import IMPORTERS, run_import
-from casework.elections.models import Election, Region, RegionCertification
+from casework.elections.models import Election, Region
 from casework.elections.queries import current_election
 from casework.elections.standings import standings
 from casework.extensions import db
-from casework.results import certification
+from casework.results import certification, queries
 from casework.results.forms import CertifyForm, ResultsImportForm, WithdrawForm
-from casework.sanctions.services import SanctionError
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results")
-
-READERS = (Role.SECRETARY, Role.CHAIR, Role.ADMIN, Role.AUDITOR)
-IMPORTERS_ROLES = (Role.SECRETARY, Role.CHAIR, Role.ADMIN)
-# A refusal's HTTP status; the rest (open_cases, a missing or too long reason) is 422.
-STATUS = {"forbidden": 403, "not_allowed": 409}
 
 
 def _region_or_404(region_code: str) -> Region:
@@ -34,38 +28,23 @@ def _region_or_404(region_code: str) -> Region:
     election = current_election()
     region = None if election is None else db.session.scalar(select(Region).where(
         Region.election_id == election.id, Region.code == region_code.upper()))
-    if region is None or region.parent_id is not None or not current_user.can_see_region(region):
-        abort(404)
-    return region
+    return load_or_404(region if region is not None and region.parent_id is None
+                       and current_user.can_see_region(region) else None)
+
+
+def _name(region: Region) -> str:
+    return region.name(str(get_locale()))
 
 
 # -- overview ------------------------------------------------------------------------------
 
 @bp.get("/")
-@require_roles(*READERS)
 def overview():
+    require(RESULTS.can_open(current_user))
     election = current_election()
-    rows = []
-    if election is not None:
-        regions = [r for r in db.session.scalars(select(Region).where(
-            Region.election_id == election.id, Region.parent_id.is_(None)).order_by(Region.code))
-            if current_user.can_see_region(r)]
-        # Certifications and their certifiers: one query for every region.
-        certified = {cert.region_id: (cert, user) for cert, user in db.session.execute(
-            select(RegionCertification, User).join(User, User.id == RegionCertification.certified_by_id)
-            .where(RegionCertification.region_id.in_([r.id for r in regions])))}
-        # standings() and blockers() take a handful of queries per region each (about six in
-        # all); with 17 regions, about a hundred small indexed queries: fine for a staff page.
-        for region in regions:
-            table = standings(region)
-            found = certification.blockers(region)
-            cert, by = certified.get(region.id, (None, None))
-            rows.append({"region": region, "total": table.total_votes,
-                         "annulled": table.annulled_votes, "certification": cert,
-                         "certified_by": by,
-                         "blockers": len(found.cases) + len(found.sanctions)})
+    rows = queries.overview_rows(current_user, election) if election is not None else []
     return render_template("results/overview.html", election=election, rows=rows,
-                           may_import=current_user.role in IMPORTERS_ROLES)
+                           can_import=RESULTS_IMPORT.can_open(current_user))
 
 
 # -- one region: standings, blockers, certification -----------------------------------------
@@ -79,56 +58,43 @@ def _region_page(region: Region, form: CertifyForm, errors: list[str] | None = N
         table=standings(region), blockers=certification.blockers(region),
         certification=cert,
         certified_by=db.session.get(User, cert.certified_by_id) if cert else None,
-        overridden=cert.overridden_cases.split(",") if cert and cert.overridden_cases else [],
-        may_certify=certification.may_certify(current_user)), status
+        overridden=queries.overridden_cases(cert),
+        can_certify=region.can_certify(current_user)), status
 
 
 @bp.get("/<region_code>")
-@require_roles(*READERS)
 def region(region_code: str):
-    return _region_page(_region_or_404(region_code), CertifyForm())
+    area = _region_or_404(region_code)
+    require(RESULTS.can_open(current_user))
+    return _region_page(area, CertifyForm())
 
 
 @bp.post("/<region_code>/certify")
-@require_roles(*READERS)
 def certify(region_code: str):
     area = _region_or_404(region_code)
-    if not certification.may_certify(current_user):
-        abort(403)
+    require(area.can_certify(current_user))
     form = CertifyForm()
-    if not form.validate_on_submit():
-        return _region_page(area, form, status=422)
-    try:
-        certification.certify(area, current_user, override_reason=form.override_reason.data)
-    except SanctionError as error:
-        db.session.rollback()
-        return _region_page(area, form, show_errors(form, error),
-                            status=STATUS.get(error.code, 422))
-    db.session.commit()
-    flash(_("The results of %(region)s are certified.", region=area.name(str(get_locale()))),
-          "info")
-    return redirect(url_for("results.region", region_code=area.code))
+    return submit(
+        form, lambda: certification.certify(area, current_user,
+                                            override_reason=form.override_reason.data),
+        page=lambda status, errors: _region_page(area, form, errors, status),
+        done=url_for("results.region", region_code=area.code),
+        flash_message=_("The results of %(region)s are certified.", region=_name(area)),
+        flash_category="info")
 
 
 @bp.post("/<region_code>/withdraw")
-@require_roles(*READERS)
 def withdraw(region_code: str):
     area = _region_or_404(region_code)
-    if not certification.may_certify(current_user):
-        abort(403)
+    require(area.can_certify(current_user))
     form = WithdrawForm()
-    if not form.validate_on_submit():
-        return _region_page(area, CertifyForm(formdata=None), status=422, withdraw_form=form)
-    try:
-        certification.withdraw(area, current_user, reason=form.reason.data)
-    except SanctionError as error:
-        db.session.rollback()
-        return _region_page(area, CertifyForm(formdata=None), show_errors(form, error),
-                            status=STATUS.get(error.code, 422), withdraw_form=form)
-    db.session.commit()
-    flash(_("The certification of %(region)s is withdrawn.",
-            region=area.name(str(get_locale()))), "info")
-    return redirect(url_for("results.region", region_code=area.code))
+    return submit(
+        form, lambda: certification.withdraw(area, current_user, reason=form.reason.data),
+        page=lambda status, errors: _region_page(area, CertifyForm(formdata=None), errors,
+                                                 status, withdraw_form=form),
+        done=url_for("results.region", region_code=area.code),
+        flash_message=_("The certification of %(region)s is withdrawn.", region=_name(area)),
+        flash_category="info")
 
 
 # -- results import ------------------------------------------------------------------------
@@ -142,11 +108,9 @@ def _import_page(form: ResultsImportForm, election: Election | None,
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@require_roles(*IMPORTERS_ROLES)
 def import_results():
-    # The import writes results of every region: only staff whose scope is the whole election.
-    if not current_user.all_regions:
-        abort(403)
+    # The import writes results of every region: the desk asks for a whole-election scope.
+    require(RESULTS_IMPORT.can_open(current_user))
     election = current_election()
     form = ResultsImportForm()
     if not form.validate_on_submit():

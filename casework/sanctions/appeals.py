@@ -9,10 +9,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
+from casework.accounts.roles import LEADS
 from casework.core import audit
 from casework.core.db import utcnow
-from casework.core.refusal import required_text
+from casework.core.refusal import Refusal, required_text
 from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Result
 from casework.extensions import db
@@ -24,61 +25,43 @@ from casework.sanctions.models import (
     SanctionStatus,
 )
 from casework.sanctions.services import (
-    SanctionError,
     check_not_certified,
     claim,
     confirm_password,
     forbidden,
-    may_act,
 )
-
-APPEAL_RECORDER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR})
-APPEAL_DECIDER_ROLES = frozenset({Role.CHAIR})
 
 
 def appeal_deadline(sanction: Sanction) -> datetime | None:
     if sanction.enforced_at is None:
         return None
-    days = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DAYS", 3))
+    days = int(current_app.config["CASEWORK_SANCTION_APPEAL_DAYS"])
     return sanction.enforced_at + timedelta(days=days)
-
-
-def may_record_appeal(sanction: Sanction, user: User) -> bool:
-    return (sanction.status is SanctionStatus.ENFORCED and sanction.appeal is None
-            and may_act(user, sanction.case, APPEAL_RECORDER_ROLES))
-
-
-def may_decide_appeal(sanction: Sanction, user: User) -> bool:
-    appeal = sanction.appeal
-    return (appeal is not None and appeal.outcome is None and user.id != appeal.recorded_by_id
-            and may_act(user, sanction.case, APPEAL_DECIDER_ROLES))
-
-
 
 
 def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, grounds: str,
                   now: datetime | None = None) -> SanctionAppeal:
     """Record the sanctioned candidate's appeal, filed at `filed_at` (UTC)."""
-    if not may_act(actor, sanction.case, APPEAL_RECORDER_ROLES):
+    if not sanction.in_charge(actor, LEADS):  # as Sanction.can_record_appeal, state apart
         raise forbidden()
-    if sanction.status is not SanctionStatus.ENFORCED or sanction.appeal is not None:
-        raise SanctionError("not_allowed", _l("Only an enforced sanction can be appealed, "
-                                              "once."))
+    if not sanction.open_to_appeal:
+        raise Refusal("not_allowed", _l("Only an enforced sanction can be appealed, "
+                                        "once."))
     grounds = required_text(grounds, "grounds", _l("Give the grounds of the appeal."),
-                            TEXT_MAX, SanctionError)
+                            TEXT_MAX)
     now = now or utcnow()
     if not isinstance(filed_at, datetime):
-        raise SanctionError("missing", _l("Give the date and time the appeal was filed."),
-                            field="filed_at")
+        raise Refusal("missing", _l("Give the date and time the appeal was filed."),
+                      field="filed_at")
     # Forms give the minute: an appeal filed in the minute of enforcement is not "before" it.
     enforced_minute = sanction.enforced_at.replace(second=0, microsecond=0)
     if filed_at > now + timedelta(minutes=5) or filed_at < enforced_minute:
-        raise SanctionError("invalid", _l("The appeal is filed after the sanction was enforced "
-                                          "and not in the future."), field="filed_at")
+        raise Refusal("invalid", _l("The appeal is filed after the sanction was enforced "
+                                    "and not in the future."), field="filed_at")
     if filed_at > appeal_deadline(sanction):
-        raise SanctionError("invalid", _l("The time to appeal this sanction ran out."),
-                            field="filed_at")
-    hours = int(current_app.config.get("CASEWORK_SANCTION_APPEAL_DECISION_HOURS", 72))
+        raise Refusal("invalid", _l("The time to appeal this sanction ran out."),
+                      field="filed_at")
+    hours = int(current_app.config["CASEWORK_SANCTION_APPEAL_DECISION_HOURS"])
     appeal = SanctionAppeal(sanction=sanction, filed_at=filed_at, grounds=grounds,
                             recorded_by_id=actor.id, recorded_at=now,
                             due_at=filed_at + timedelta(hours=hours))
@@ -96,19 +79,19 @@ def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | s
                   now: datetime | None = None) -> SanctionAppeal:
     """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
     appeal = sanction.appeal
-    if appeal is None or appeal.outcome is not None:
-        raise SanctionError("not_allowed", _l("There is no appeal waiting for a decision."))
+    if not sanction.appeal_pending:
+        raise Refusal("not_allowed", _l("There is no appeal waiting for a decision."))
     if actor.id == appeal.recorded_by_id:
-        raise SanctionError("self_approval", _l("The appeal is decided by someone other than "
-                                                "who recorded it."))
-    if not may_act(actor, sanction.case, APPEAL_DECIDER_ROLES):
+        raise Refusal("self_approval", _l("The appeal is decided by someone other than "
+                                          "who recorded it."))
+    if not sanction.can_decide_appeal(actor):
         raise forbidden()
     try:
         chosen = AppealOutcome(outcome)
     except ValueError:
-        raise SanctionError("missing", _l("Choose: uphold or reverse."), field="outcome") from None
+        raise Refusal("missing", _l("Choose: uphold or reverse."), field="outcome") from None
     reasons = required_text(reasons, "reasons", _l("Give the reasons for the decision on the "
-                                                   "appeal."), TEXT_MAX, SanctionError)
+                                                   "appeal."), TEXT_MAX)
     confirm_password(actor, password)
     now = now or utcnow()
     appeal.outcome, appeal.reasons = chosen, reasons

@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from casework.decisions.forms import CheckboxesField
 from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Candidate, PollingStation, Region
-from casework.sanctions.models import APPEAL_LABELS, SUMMARY_MAX, TYPE_LABELS
+from casework.sanctions.models import SUMMARY_MAX, AppealOutcome, SanctionType
 
 REFERRAL_MAX = 300
 ALL_CANDIDATES = "all"
@@ -29,11 +29,11 @@ NAMED_CANDIDATES = "named"
 
 
 def type_choices() -> list[SelectChoice]:
-    return [SelectChoice(kind.value, label) for kind, label in TYPE_LABELS.items()]
+    return [SelectChoice(kind.value, kind.label) for kind in SanctionType]
 
 
 def appeal_choices() -> list[SelectChoice]:
-    return [SelectChoice(outcome.value, label) for outcome, label in APPEAL_LABELS.items()]
+    return [SelectChoice(outcome.value, outcome.label) for outcome in AppealOutcome]
 
 
 def candidate_choices(candidates: Iterable[Candidate], locale: str) -> list[SelectChoice]:

@@ -11,11 +11,10 @@ The database itself holds the rules that must never be broken, whatever code wri
 - the appeal is decided by someone other than who recorded it.
 """
 
-import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -33,9 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.models import User
+from casework.accounts.roles import CHAIRS, LEADS, Role, has_role
+from casework.cases.conflicts import conflicted_user_ids
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.decisions.models import Decision, Finding
 from casework.elections.models import Candidate, PollingStation, Region, Result
 from casework.extensions import db
@@ -44,51 +46,30 @@ SUMMARY_MAX = 1000
 SANCTIONING_OUTCOMES = "('confirmed', 'partly_confirmed')"
 
 
-class SanctionType(enum.StrEnum):
-    WARNING = "warning"
-    REPRIMAND = "reprimand"
-    CANDIDATE_DISQUALIFICATION = "candidate_disqualification"
-    VOTE_ANNULMENT = "vote_annulment"
-    REFERRAL = "referral"  # to law enforcement or another body
-
-    @property
-    def label(self) -> LazyString:
-        return TYPE_LABELS[self]
+class SanctionType(LabelledEnum):
+    WARNING = "warning", _l("Warning")
+    REPRIMAND = "reprimand", _l("Reprimand")
+    CANDIDATE_DISQUALIFICATION = "candidate_disqualification", _l("Removal from registration")
+    VOTE_ANNULMENT = "vote_annulment", _l("Annulment of the voting result")
+    # to law enforcement or another body
+    REFERRAL = "referral", _l("Referral to another body")
 
     @property
     def changes_results(self) -> bool:
         return self in (SanctionType.CANDIDATE_DISQUALIFICATION, SanctionType.VOTE_ANNULMENT)
 
 
-TYPE_LABELS = {
-    SanctionType.WARNING: _l("Warning"),
-    SanctionType.REPRIMAND: _l("Reprimand"),
-    SanctionType.CANDIDATE_DISQUALIFICATION: _l("Removal from registration"),
-    SanctionType.VOTE_ANNULMENT: _l("Annulment of the voting result"),
-    SanctionType.REFERRAL: _l("Referral to another body"),
-}
 # The types aimed at one candidate: they need one.
 CANDIDATE_TYPES = frozenset({SanctionType.WARNING, SanctionType.REPRIMAND,
                              SanctionType.CANDIDATE_DISQUALIFICATION})
 
 
-class SanctionStatus(enum.StrEnum):
-    PROPOSED = "proposed"
-    REJECTED = "rejected"  # by the reviewing chair, with a reason
-    ENFORCED = "enforced"  # approved by the chair: its effects are applied
-    REVERSED = "reversed"  # on appeal: its effects are undone
+class SanctionStatus(LabelledEnum):
+    PROPOSED = "proposed", _l("Proposed")
+    REJECTED = "rejected", _l("Rejected")  # by the reviewing chair, with a reason
+    ENFORCED = "enforced", _l("Enforced")  # approved by the chair: its effects are applied
+    REVERSED = "reversed", _l("Reversed on appeal")  # on appeal: its effects are undone
 
-    @property
-    def label(self) -> LazyString:
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {
-    SanctionStatus.PROPOSED: _l("Proposed"),
-    SanctionStatus.REJECTED: _l("Rejected"),
-    SanctionStatus.ENFORCED: _l("Enforced"),
-    SanctionStatus.REVERSED: _l("Reversed on appeal"),
-}
 
 sanction_stations = Table(
     "sanction_stations",
@@ -202,6 +183,47 @@ class Sanction(db.Model):
         """Proposed or enforced: it can still change, or already changes, the results."""
         return self.status in (SanctionStatus.PROPOSED, SanctionStatus.ENFORCED)
 
+    # -- the states each step needs ---------------------------------------------------------
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.status is SanctionStatus.PROPOSED
+
+    @property
+    def open_to_appeal(self) -> bool:
+        """Enforced and not appealed yet (the appeal window is appeals.record_appeal's)."""
+        return self.status is SanctionStatus.ENFORCED and self.appeal is None
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appeal is not None and self.appeal.outcome is None
+
+    # -- who may do what on it (role groups from accounts.roles) ----------------------------
+
+    def in_charge(self, user: Any, group: frozenset[Role]) -> bool:
+        """A member of `group` whose regions cover the sanction's case and who declared no
+        conflict of interest in it: what every step below asks besides the sanction's state."""
+        return (has_role(user, group) and user.can_see_region(self.case.region)
+                and user.id not in conflicted_user_ids(self.case))
+
+    def can_view(self, user: Any) -> bool:
+        """Its staff page: whoever may open its case."""
+        return self.case.can_view(user)
+
+    def can_review(self, user: Any) -> bool:
+        """Approve or reject it: a chair who did not propose it (four eyes)."""
+        return (self.awaiting_review and getattr(user, "id", None) != self.proposed_by_id
+                and self.in_charge(user, CHAIRS))
+
+    def can_record_appeal(self, user: Any) -> bool:
+        """Record the sanctioned candidate's appeal: the secretary or a chair."""
+        return self.open_to_appeal and self.in_charge(user, LEADS)
+
+    def can_decide_appeal(self, user: Any) -> bool:
+        """Decide the appeal: a chair who did not record it."""
+        return (self.appeal_pending and getattr(user, "id", None) != self.appeal.recorded_by_id
+                and self.in_charge(user, CHAIRS))
+
 
 class SanctionResult(db.Model):
     """A result inside an enforced annulment's scope, as it was at enforcement: whether this
@@ -219,19 +241,9 @@ class SanctionResult(db.Model):
     result: Mapped[Result] = relationship()
 
 
-class AppealOutcome(enum.StrEnum):
-    UPHELD = "upheld"
-    REVERSED = "reversed"
-
-    @property
-    def label(self) -> LazyString:
-        return APPEAL_LABELS[self]
-
-
-APPEAL_LABELS = {
-    AppealOutcome.UPHELD: _l("Sanction upheld"),
-    AppealOutcome.REVERSED: _l("Sanction reversed"),
-}
+class AppealOutcome(LabelledEnum):
+    UPHELD = "upheld", _l("Sanction upheld")
+    REVERSED = "reversed", _l("Sanction reversed")
 
 
 class SanctionAppeal(db.Model):

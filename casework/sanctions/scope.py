@@ -8,6 +8,7 @@ votes of Karaganda's candidates, never the whole country's.
 """
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case, case_candidates
 from casework.cases.workflow import OPEN_STATES
@@ -81,12 +82,14 @@ def touched_candidates(sanction: Sanction, results: list[Result]) -> list[Candid
 
 
 def related_open_cases(case: Case, candidate_ids: set[int], station_ids: set[int]) -> list[Case]:
-    """Other open cases about the same candidates or stations."""
+    """Other open cases about the same candidates or stations, with their regions (the page
+    links those the reader may open)."""
     if not candidate_ids and not station_ids:
         return []
     accusing = select(case_candidates.c.case_id).where(
         case_candidates.c.candidate_id.in_(candidate_ids or {0}))
-    return list(db.session.scalars(select(Case).where(
+    return list(db.session.scalars(select(Case).options(
+        selectinload(Case.region).selectinload(Region.parent)).where(
         Case.id != case.id, Case.election_id == case.election_id,
         Case.state.in_(OPEN_STATES),
         Case.id.in_(accusing) | Case.station_id.in_(station_ids or {0}))

@@ -1,6 +1,6 @@
-"""Sanctions: proposal and four-eyes approval (effects in sanction_effects.py, appeals in
-appeals.py). Nothing here commits or reads the request; every step is flushed and audited in
-the caller's transaction.
+"""Sanctions: proposal and four-eyes approval (effects in effects.py, appeals in appeals.py;
+who may take each step: Sanction.can_* and, for a proposal, proposal_refusal). Nothing here
+commits or reads the request; every step is flushed and audited in the caller's transaction.
 
 The life of a sanction:
 - proposed by a reviewer, the secretary or a chair on a case decided confirmed or partly
@@ -20,10 +20,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from casework.accounts.models import Role, User
+from casework.accounts.models import User
 from casework.accounts.passwords import check_password
 from casework.accounts.services import reauthentication_wait
-from casework.cases.conflicts import has_conflict
+from casework.cases.conflicts import conflicted_user_ids
 from casework.cases.models import Case, CaseState
 from casework.cases.workflow import Outcome
 from casework.core import audit
@@ -55,26 +55,17 @@ from casework.sanctions.scope import (
     within,
 )
 
-PROPOSER_ROLES = frozenset({Role.REVIEWER, Role.SECRETARY, Role.CHAIR})
-APPROVER_ROLES = frozenset({Role.CHAIR})
 SANCTIONING = frozenset({Outcome.CONFIRMED, Outcome.PARTLY_CONFIRMED})
 SANCTIONABLE_STATES = frozenset({CaseState.DECIDED, CaseState.CLOSED})
 REFERRAL_MAX = 300
 
 
-class SanctionError(Refusal):
-    """A sanction step refused. `code`: forbidden, not_allowed (state), missing / invalid (a
-    field), self_approval, password (re-entry failed), throttled (too many wrong passwords),
-    conflict (changed meanwhile)."""
+# Refusals (core.refusal.Refusal): forbidden, not_allowed (state), missing / invalid (a
+# field), self_approval, password (re-entry failed), throttled (too many wrong passwords),
+# conflict (changed meanwhile), certified (certified results would change).
 
-
-def forbidden() -> SanctionError:
-    return SanctionError("forbidden", _l("You may not do this on this case."))
-
-
-def may_act(user: User, case: Case, roles: frozenset[Role]) -> bool:
-    return (user.is_active and user.role in roles and user.can_see_region(case.region)
-            and not has_conflict(user, case))
+def forbidden() -> Refusal:
+    return Refusal("forbidden", _l("You may not do this on this case."))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -98,50 +89,54 @@ def sanctions_of(case: Case) -> list[Sanction]:
                                    .order_by(Sanction.id)))
 
 
-def may_propose(case: Case, user: User) -> bool:
-    return may_act(user, case, PROPOSER_ROLES) and sanctioning_decision(case) is not None
-
-
-def may_review(sanction: Sanction, user: User) -> bool:
-    return (sanction.status is SanctionStatus.PROPOSED and user.id != sanction.proposed_by_id
-            and may_act(user, sanction.case, APPROVER_ROLES))
+def proposal_refusal(case: Case, user: User) -> Refusal | None:
+    """Why `user` may not propose a sanction on `case` now; None when they may. A member of
+    the committee whose regions cover the case (case.can_work) with no declared conflict of
+    interest in it ("forbidden"), on a case decided confirmed or partly confirmed
+    ("not_allowed"). The case's side of the rule needs the decisions' tables: it is here."""
+    if not case.can_work(user) or user.id in conflicted_user_ids(case):
+        return forbidden()
+    if sanctioning_decision(case) is None:
+        return Refusal("not_allowed", _l("A sanction can be proposed only on a case decided "
+                                         "“confirmed” or “partly confirmed”."))
+    return None
 
 
 # -- proposing ---------------------------------------------------------------------------
 
 def _ids(values: Iterable[Any] | None, name: str) -> list[int]:
-    return selected_ids(values, name, SanctionError)
+    return selected_ids(values, name)
 
 
 def _kind(value: Any) -> SanctionType:
     try:
         return SanctionType(value)
     except ValueError:
-        raise SanctionError("missing", _l("Choose the type of sanction."), field="kind") from None
+        raise Refusal("missing", _l("Choose the type of sanction."), field="kind") from None
 
 
 def _cited(case: Case, finding_ids: Iterable[Any] | None) -> list[Finding]:
     ids = _ids(finding_ids, "finding_ids")
     if not ids:
-        raise SanctionError("missing", _l("A sanction must cite the confirmed finding(s) it "
-                                          "rests on."), field="finding_ids")
+        raise Refusal("missing", _l("A sanction must cite the confirmed finding(s) it "
+                                    "rests on."), field="finding_ids")
     findings = {finding.id: finding for finding in sanctioning_findings(case)}
     if any(number not in findings for number in ids):
-        raise SanctionError("invalid", _l("A sanction can cite only confirmed or partly "
-                                          "confirmed findings of its own case."),
-                            field="finding_ids")
+        raise Refusal("invalid", _l("A sanction can cite only confirmed or partly "
+                                    "confirmed findings of its own case."),
+                      field="finding_ids")
     return [findings[number] for number in ids]
 
 
 def _accused(case: Case, candidate_id: Any, required: bool) -> Candidate | None:
     if candidate_id in (None, ""):
         if required:
-            raise SanctionError("missing", _l("Choose the candidate."), field="candidate_id")
+            raise Refusal("missing", _l("Choose the candidate."), field="candidate_id")
         return None
     candidate = next((c for c in case.accused if str(c.id) == str(candidate_id)), None)
     if candidate is None:
-        raise SanctionError("invalid", _l("The candidate must be one accused in this case."),
-                            field="candidate_id")
+        raise Refusal("invalid", _l("The candidate must be one accused in this case."),
+                      field="candidate_id")
     return candidate
 
 
@@ -156,35 +151,35 @@ def _annulment_scope(sanction: Sanction, case: Case, station_ids: Iterable[Any] 
             PollingStation.id.in_(ids), PollingStation.election_id == case.election_id)))
         if len(stations) != len(ids) or any(
                 s.kind is StationKind.PAPER and not within(s.region, area) for s in stations):
-            raise SanctionError("invalid", _l("Choose polling stations of the case's region."),
-                                field="station_ids")
+            raise Refusal("invalid", _l("Choose polling stations of the case's region."),
+                          field="station_ids")
     region = None
     if region_id not in (None, ""):
         region = db.session.get(Region, _ids([region_id], "annul_region_id")[0])
         if region is None or region.election_id != case.election_id or not within(region, area):
-            raise SanctionError("invalid", _l("Choose the case's region or a district of it."),
-                                field="annul_region_id")
+            raise Refusal("invalid", _l("Choose the case's region or a district of it."),
+                          field="annul_region_id")
     if not stations and region is None and not electronic:
-        raise SanctionError("missing", _l("Choose where the votes are annulled: polling "
-                                          "stations, a whole region or the electronic vote."),
-                            field="station_ids")
+        raise Refusal("missing", _l("Choose where the votes are annulled: polling "
+                                    "stations, a whole region or the electronic vote."),
+                      field="station_ids")
     named = []
     if not all_candidates:
         ids = _ids(candidate_ids, "candidate_ids")
         named = list(db.session.scalars(select(Candidate).where(
             Candidate.id.in_(ids), Candidate.election_id == case.election_id)))
         if not ids or len(named) != len(ids):
-            raise SanctionError("missing", _l("Name the candidates whose votes are annulled, "
-                                              "or choose all candidates."),
-                                field="candidate_ids")
+            raise Refusal("missing", _l("Name the candidates whose votes are annulled, "
+                                        "or choose all candidates."),
+                          field="candidate_ids")
     sanction.stations = stations
     sanction.annul_region = region
     sanction.annul_electronic = bool(electronic)
     sanction.annul_all_candidates = bool(all_candidates)
     sanction.named_candidates = named
     if not scope_results(sanction, area):
-        raise SanctionError("invalid", _l("No voting results fall within this scope."),
-                            field="station_ids")
+        raise Refusal("invalid", _l("No voting results fall within this scope."),
+                      field="station_ids")
 
 
 def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
@@ -194,19 +189,17 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
                      annul_all_candidates: bool = True, candidate_ids: Iterable[Any] = (),
                      now: datetime | None = None) -> Sanction:
     """Propose a sanction on a decided case; it waits for a chair's approval."""
-    if not may_act(actor, case, PROPOSER_ROLES):
-        raise forbidden()
+    refusal = proposal_refusal(case, actor)
+    if refusal is not None:
+        raise refusal
     decision = sanctioning_decision(case)
-    if decision is None:
-        raise SanctionError("not_allowed", _l("A sanction can be proposed only on a case "
-                                              "decided “confirmed” or “partly confirmed”."))
     kind = _kind(kind)
     findings = _cited(case, finding_ids)
     # An annulment names its candidates in its scope, not here.
     candidate = None if kind is SanctionType.VOTE_ANNULMENT else _accused(
         case, candidate_id, kind in CANDIDATE_TYPES)
     summary = required_text(summary, "summary", _l("Summarise the reasons for the register."),
-                            SUMMARY_MAX, SanctionError)
+                            SUMMARY_MAX)
     now = now or utcnow()
     sanction = Sanction(case=case, decision_id=decision.id,
                         decision_outcome=decision.outcome, kind=kind,
@@ -215,7 +208,7 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
     if kind is SanctionType.REFERRAL:
         sanction.referred_to = required_text(
             referred_to, "referred_to", _l("Name the body the case is referred to."),
-            REFERRAL_MAX, SanctionError)
+            REFERRAL_MAX)
     if kind is SanctionType.CANDIDATE_DISQUALIFICATION:
         _check_can_disqualify(candidate, exclude=None)
     if kind is SanctionType.VOTE_ANNULMENT:
@@ -236,16 +229,16 @@ def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> N
     if candidate is None:
         return
     if candidate.status is CandidateStatus.DISQUALIFIED:
-        raise SanctionError("invalid", _l("This candidate is already removed from "
-                                          "registration."), field="candidate_id")
+        raise Refusal("invalid", _l("This candidate is already removed from "
+                                    "registration."), field="candidate_id")
     other = db.session.scalar(select(Sanction.id).where(
         Sanction.candidate_id == candidate.id,
         Sanction.kind == SanctionType.CANDIDATE_DISQUALIFICATION,
         Sanction.status == SanctionStatus.PROPOSED,
         Sanction.id != (exclude or 0)).limit(1))
     if other is not None:
-        raise SanctionError("invalid", _l("A removal of this candidate is already proposed."),
-                            field="candidate_id")
+        raise Refusal("invalid", _l("A removal of this candidate is already proposed."),
+                      field="candidate_id")
 
 
 # -- reviewing: four eyes ----------------------------------------------------------------
@@ -253,11 +246,11 @@ def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> N
 def confirm_password(actor: User, password: str | None) -> None:
     wait = reauthentication_wait(actor)
     if wait:
-        raise SanctionError("throttled", _l("Too many wrong passwords: wait %(n)d seconds and "
-                                            "try again.", n=wait), field="password")
+        raise Refusal("throttled", _l("Too many wrong passwords: wait %(n)d seconds and "
+                                      "try again.", n=wait), field="password")
     if not password or not check_password(actor.password_hash, password):
-        raise SanctionError("password", _l("Enter your password again to confirm."),
-                            field="password")
+        raise Refusal("password", _l("Enter your password again to confirm."),
+                      field="password")
 
 
 def claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) -> None:
@@ -266,7 +259,7 @@ def claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) 
         Sanction.id == sanction.id, Sanction.status == expected).values(**values)
         .execution_options(synchronize_session=False)).rowcount
     if moved != 1:
-        raise SanctionError("conflict", _l("Someone else has just changed this sanction."))
+        raise Refusal("conflict", _l("Someone else has just changed this sanction."))
     db.session.refresh(sanction)
 
 
@@ -274,19 +267,19 @@ def check_not_certified(sanction: Sanction, results: list) -> None:
     """Certified results change only after the chair withdraws the certification."""
     certified = certified_regions(touched_candidates(sanction, results))
     if certified:
-        raise SanctionError("certified", _l(
+        raise Refusal("certified", _l(
             "The results of %(region)s are certified: withdraw the certification before "
             "changing them.", region=certified[0].code))
 
 
 def _check_review(sanction: Sanction, actor: User, password: str | None) -> None:
-    if sanction.status is not SanctionStatus.PROPOSED:
-        raise SanctionError("not_allowed", _l("Only a proposed sanction can be approved or "
-                                              "rejected."))
+    if not sanction.awaiting_review:
+        raise Refusal("not_allowed", _l("Only a proposed sanction can be approved or "
+                                        "rejected."))
     if actor.id == sanction.proposed_by_id:
-        raise SanctionError("self_approval", _l("A sanction is approved or rejected by someone "
-                                                "other than who proposed it."))
-    if not may_act(actor, sanction.case, APPROVER_ROLES):
+        raise Refusal("self_approval", _l("A sanction is approved or rejected by someone "
+                                          "other than who proposed it."))
+    if not sanction.can_review(actor):
         raise forbidden()
     confirm_password(actor, password)
 
@@ -297,8 +290,8 @@ def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
     _check_review(sanction, actor, password)
     decision = sanctioning_decision(sanction.case)
     if decision is None or decision.id != sanction.decision_id:
-        raise SanctionError("not_allowed", _l("The decision this sanction rests on is no longer "
-                                              "the case's decision."))
+        raise Refusal("not_allowed", _l("The decision this sanction rests on is no longer "
+                                        "the case's decision."))
     if sanction.kind is SanctionType.CANDIDATE_DISQUALIFICATION:
         _check_can_disqualify(sanction.candidate, exclude=sanction.id)
     fresh = [r for r in scope_results(sanction, case_area(sanction.case)) if not r.annulled]
@@ -318,7 +311,7 @@ def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
 def reject_sanction(sanction: Sanction, actor: User, *, reason: str, password: str | None,
                     now: datetime | None = None) -> Sanction:
     reason = required_text(reason, "reason", _l("Give the reason for the rejection."),
-                           TEXT_MAX, SanctionError)
+                           TEXT_MAX)
     _check_review(sanction, actor, password)
     now = now or utcnow()
     claim(sanction, SanctionStatus.PROPOSED, {

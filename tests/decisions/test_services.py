@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from casework.cases.models import Case, CaseState, CaseTransition
 from casework.core.audit import AuditEntry, verify
 from casework.core.db import utcnow
-from casework.decisions import services
+from casework.core.refusal import Refusal
+from casework.decisions import queries, services
 from casework.decisions.models import Decision, DecisionKind, DecisionMember, Finding, Vote
-from casework.decisions.services import DecisionError, add_finding, record_decision, update_finding
+from casework.decisions.services import add_finding, record_decision, update_finding
 from casework.extensions import db
 from tests import factories
 from tests.plugin.cases import evidence_ids
@@ -45,9 +46,9 @@ def decide(case, committee, *, actor="secretary", present=("chair", "r1", "r2"),
         outcome=outcome, reasons=reasons, **kwargs)
 
 
-def refused(code: str, case, committee, **kwargs) -> DecisionError:
+def refused(code: str, case, committee, **kwargs) -> Refusal:
     before = stored_state(case)
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         decide(case, committee, **kwargs)
     assert caught.value.code == code, str(caught.value)
     db.session.rollback()
@@ -80,7 +81,7 @@ def test_a_finding_cites_the_evidence_it_rests_on(case, committee):
 
 @pytest.mark.parametrize("conclusion", ["confirmed", "partly_confirmed"])
 def test_a_confirmed_finding_needs_evidence(case, committee, conclusion):
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         add_finding(case, committee["r1"], allegation="Money.", conclusion=conclusion,
                     reasoning="Said so.", evidence_ids=[])
     assert (caught.value.code, caught.value.field) == ("missing", "evidence_ids")
@@ -96,7 +97,7 @@ def test_a_finding_cites_only_its_own_case_evidence(make_case, committee):
     case, other = make_case(), make_case()
     for ids in ([evidence_ids(other)[0]], [evidence_ids(case)[0], evidence_ids(other)[0]],
                 [999999], ["x"]):
-        with pytest.raises(DecisionError) as caught:
+        with pytest.raises(Refusal) as caught:
             add_finding(case, committee["r1"], allegation="Money.", conclusion="confirmed",
                         reasoning="Seen.", evidence_ids=ids)
         assert (caught.value.code, caught.value.field) == ("invalid", "evidence_ids")
@@ -111,13 +112,13 @@ def test_a_finding_cites_only_its_own_case_evidence(make_case, committee):
 def test_a_finding_needs_its_fields(case, committee, field, values):
     payload = {"allegation": "Money.", "conclusion": "confirmed", "reasoning": "Seen.",
                "evidence_ids": evidence_ids(case)[:1]} | values
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         add_finding(case, committee["r1"], **payload)
     assert (caught.value.code, caught.value.field) == ("missing", field)
 
 
 def test_a_finding_concludes_confirmed_partly_or_not(case, committee):
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         add_finding(case, committee["r1"], allegation="Money.", conclusion="proven",
                     reasoning="Seen.", evidence_ids=evidence_ids(case)[:1])
     assert (caught.value.code, caught.value.field) == ("invalid", "conclusion")
@@ -131,7 +132,7 @@ def test_findings_are_written_during_investigation_or_when_ready(make_case, comm
     if state in (S.INVESTIGATION, S.FINDINGS_READY):
         assert call().id
     else:
-        with pytest.raises(DecisionError) as caught:
+        with pytest.raises(Refusal) as caught:
             call()
         assert caught.value.code == "not_allowed"
 
@@ -139,13 +140,13 @@ def test_findings_are_written_during_investigation_or_when_ready(make_case, comm
 @pytest.mark.parametrize("role", ["operator", "admin", "auditor"])
 def test_only_committee_members_write_findings(case, election, role):
     user = factories.user(role, election=election)
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         add_finding(case, user, allegation="Money.", conclusion="not_confirmed", reasoning="No.")
     assert caught.value.code == "forbidden"
 
 
 def test_a_member_of_another_region_cannot_write_findings(case, outsider):
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         add_finding(case, outsider, allegation="Money.", conclusion="not_confirmed",
                     reasoning="No.")
     assert caught.value.code == "forbidden"
@@ -214,7 +215,7 @@ def test_three_members_present_decide(case, committee, finding):
     assert "witnesses" not in str(entry.details)
     assert audit_entries("case.decide")
     assert verify().ok
-    assert cited.id in {f.id for f in services.findings_of(case)}
+    assert cited.id in {f.id for f in queries.findings_of(case)}
 
 
 def test_the_quorum_comes_from_the_settings(app, case, committee, finding, monkeypatch):
@@ -451,7 +452,7 @@ def test_a_decided_case_cannot_be_decided_twice(case, committee, finding):
     finding(case)
     decide(case, committee)
     db.session.commit()
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         decide(case, committee)
     assert caught.value.code == "not_allowed"
 
@@ -460,7 +461,7 @@ def test_findings_are_frozen_once_decided(case, committee, finding):
     made = finding(case)
     decide(case, committee)
     db.session.commit()
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         update_finding(made, committee["r1"], allegation="Changed.", conclusion="not_confirmed",
                        reasoning="Changed.")
     assert caught.value.code == "not_allowed"

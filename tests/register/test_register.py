@@ -175,8 +175,20 @@ def test_entry_page_shows_decision_scope_votes_and_reversal(client, decided_case
 
     login(client, committee["r1"])
     html = get(client, f"/decisions/{annulment.id}").get_data(as_text=True)
-    if client.application.view_functions.get("sanctions.sanction"):
-        assert f'href="/sanctions/{annulment.id}"' in html
+    assert f'href="/sanctions/{annulment.id}"' in html
+
+
+@pytest.mark.parametrize("who,opens", [("secretary", 200), ("auditor", 200), ("operator", 403),
+                                      ("admin", 403), ("outsider", 404)])
+def test_the_staff_link_is_shown_only_to_whoever_may_open_the_staff_page(
+        client, decided_case, committee, outsider, make_user, login, who, opens):
+    sanction = enforce(decided_case(), committee)
+    user = {"secretary": committee["secretary"], "outsider": outsider}.get(who) \
+        or make_user(who)
+    login(client, user)
+    html = get(client, f"/decisions/{sanction.id}").get_data(as_text=True)
+    assert (f'href="/sanctions/{sanction.id}"' in html) is (opens == 200)
+    assert client.get(f"/sanctions/{sanction.id}").status_code == opens
 
 
 def test_removed_candidate_is_marked_and_referral_names_the_body(client, decided_case,

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.timezones import local_today
 from casework.extensions import db
 from casework.reports.daily import ACTIONS
-from casework.reports.exports import local_today
 from tests.reports_exports.helpers import DAY, csv_sections, read_csv, read_xlsx
 
 TITLES = ["Daily report", "New cases by region", "New cases by category",

@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from casework.reports import exports
+from casework.accounts.roles import EXPORT_CONTACTS
 from casework.reports.export_writers import CSV_CHUNK, Table, csv_chunks, safe, xlsx_file
 
 
@@ -23,7 +23,7 @@ def test_other_values_are_kept(value, kept):
 
 
 def test_contact_roles_are_secretary_and_chair():
-    assert {r.value for r in exports.CONTACT_ROLES} == {"secretary", "chair"}
+    assert {r.value for r in EXPORT_CONTACTS.readers} == {"secretary", "chair"}
 
 
 def test_csv_comes_in_chunks_and_reads_back(app):

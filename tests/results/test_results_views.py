@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.core.audit import AuditEntry
+from casework.decisions.models import Finding
 from casework.elections.models import PollingStation, RegionCertification, Result, StationKind
 from casework.extensions import db
 from tests.factories import member, region, station
@@ -100,6 +101,45 @@ def test_region_page_shows_standings_blockers_and_the_override_form(client, comm
     assert 'name="override_reason"' in html
     assert "1 open case or pending sanction could still change" in html
     assert "Margin: 10 votes" in html
+
+
+@pytest.mark.parametrize("who,linked", [("admin", False), ("auditor", True), ("secretary", True)])
+def test_case_and_sanction_links_only_for_whoever_may_open_them(
+        client, committee, make_user, decided_case, make_case, login, who, linked):
+    from casework.results.certification import certify as certify_region
+    from casework.sanctions.services import propose_sanction
+
+    open_case = make_case(accused="C02")
+    decided = decided_case()
+    sanction = propose_sanction(
+        decided, committee["secretary"], kind="candidate_disqualification",
+        candidate_id=decided.accused[0].id, summary="Vote buying.",
+        finding_ids=[f.id for f in db.session.scalars(select(Finding).where(
+            Finding.case_id == decided.id))])
+    certify_region(region(decided.election, "KZ-KAR"), committee["chair"],
+                   override_reason="The count is final.")
+    db.session.commit()
+    login(client, committee["secretary"] if who == "secretary" else make_user(who))
+    html = page(client, "/staff/results/KZ-KAR")
+    assert f'data-case="{open_case.reference}"' in html and f'data-sanction="{sanction.id}"' in html
+    assert "Cases overridden" in html
+    for href in (f'href="/cases/{open_case.reference}"', f'href="/cases/{decided.reference}"',
+                 f'href="/sanctions/{sanction.id}"'):
+        assert (href in html) is linked, href
+    opens = 200 if linked else 403
+    assert client.get(f"/cases/{open_case.reference}").status_code == opens
+    assert client.get(f"/sanctions/{sanction.id}").status_code == opens
+
+
+def test_the_import_link_is_for_whoever_may_import(client, committee, scoped_secretary,
+                                                   results_world, login):
+    login(client, scoped_secretary)  # the import writes every region: not for a scoped one
+    assert IMPORT not in page(client, OVERVIEW)
+    assert client.get(IMPORT).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_from(client, OVERVIEW)})
+    login(client, committee["secretary"])
+    assert f'href="{IMPORT}"' in page(client, OVERVIEW)
+    assert client.get(IMPORT).status_code == 200
 
 
 def test_a_disqualified_candidate_is_listed_apart(client, committee, results_world, login):

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from casework.cases.models import CaseState
 from casework.core.audit import AuditEntry
 from casework.core.db import utcnow
+from casework.core.refusal import Refusal
 from casework.decisions.models import Finding
 from casework.elections.models import Candidate, CandidateStatus, Result
 from casework.elections.standings import standings
@@ -23,7 +24,6 @@ from casework.sanctions.models import (
     SanctionStatus,
 )
 from casework.sanctions.services import (
-    SanctionError,
     approve_sanction,
     propose_sanction,
     reject_sanction,
@@ -72,7 +72,7 @@ def votes_of(election, code="KZ-KAR"):
 @pytest.mark.parametrize("outcome", ["not_confirmed"])
 def test_no_sanction_without_a_confirmed_decision(decided_case, committee, outcome):
     case = decided_case(outcome)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, finding_ids=[])
     assert caught.value.code == "not_allowed"
     assert db.session.scalar(select(Sanction.id)) is None
@@ -81,21 +81,21 @@ def test_no_sanction_without_a_confirmed_decision(decided_case, committee, outco
 def test_no_sanction_before_the_decision(make_case, committee, results_world, finding):
     case = make_case(CaseState.FINDINGS_READY)
     finding(case)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee)
     assert caught.value.code == "not_allowed"
 
 
 def test_a_sanction_must_cite_a_finding(decided_case, committee):
     case = decided_case()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, finding_ids=[])
     assert (caught.value.code, caught.value.field) == ("missing", "finding_ids")
 
 
 def test_a_sanction_cannot_cite_another_cases_finding(decided_case, committee):
     case, other = decided_case(), decided_case()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, finding_ids=cited(other))
     assert caught.value.field == "finding_ids"
 
@@ -109,14 +109,14 @@ def test_partly_confirmed_decision_allows_a_sanction(decided_case, committee):
 
 def test_disqualification_needs_an_accused_candidate(decided_case, committee, results_world):
     case = decided_case()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, candidate_id=results_world["C02"].id)
     assert caught.value.field == "candidate_id"
 
 
 def test_referral_names_the_body(decided_case, committee):
     case = decided_case()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, kind="referral")
     assert caught.value.field == "referred_to"
     sanction = propose(case, committee, kind="referral", referred_to="Prosecutor's office")
@@ -127,11 +127,11 @@ def test_outsider_and_conflicted_member_cannot_propose(decided_case, committee, 
                                                        declare_conflict):
     case = decided_case()
     committee["outsider"] = outsider
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, actor="outsider")
     assert caught.value.code == "forbidden"
     declare_conflict(committee["r1"], case)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, actor="r1")
     assert caught.value.code == "forbidden"
 
@@ -141,7 +141,7 @@ def test_outsider_and_conflicted_member_cannot_propose(decided_case, committee, 
 def test_no_self_approval(decided_case, committee):
     case = decided_case()
     sanction = propose(case, committee, actor="chair")
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         approve(sanction, committee, actor="chair")
     assert caught.value.code == "self_approval"
     db.session.rollback()
@@ -161,10 +161,10 @@ def test_database_refuses_self_review(decided_case, committee):
 def test_only_a_chair_approves_and_only_with_the_password(decided_case, committee):
     case = decided_case()
     sanction = propose(case, committee)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         approve(sanction, committee, actor="r1")
     assert caught.value.code == "forbidden"
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         approve(sanction, committee, password="wrong password")
     assert (caught.value.code, caught.value.field) == ("password", "password")
     db.session.rollback()
@@ -176,14 +176,14 @@ def test_rejection_needs_a_reason_and_changes_nothing(decided_case, committee, e
     sanction = propose(case, committee, kind="vote_annulment",
                        station_ids=[station(election, "BAL-001").id])
     before = snapshot(election)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         reject_sanction(sanction, committee["chair"], reason=" ", password=PASSWORD)
     assert caught.value.field == "reason"
     reject_sanction(sanction, committee["chair"], reason="Disproportionate.", password=PASSWORD)
     db.session.commit()
     assert sanction.status is SanctionStatus.REJECTED
     assert snapshot(election) == before
-    with pytest.raises(SanctionError):
+    with pytest.raises(Refusal):
         approve(sanction, committee)
 
 
@@ -216,7 +216,7 @@ def test_disqualification_removes_the_candidate_from_the_standings(decided_case,
     table = votes_of(election)
     assert table["C01"] == (130, 0, None)
     assert table["C02"] == (120, 0, 1)
-    with pytest.raises(SanctionError):
+    with pytest.raises(Refusal):
         propose(case, committee)  # already removed
 
 
@@ -245,11 +245,11 @@ def test_annulment_scope_arithmetic(decided_case, committee, election, results_w
 
 def test_annulment_outside_the_case_region_is_refused(decided_case, committee, election):
     case = decided_case()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, kind="vote_annulment",
                 station_ids=[station(election, "ALA-001").id])
     assert caught.value.field == "station_ids"
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         propose(case, committee, kind="vote_annulment")
     assert caught.value.code == "missing"
 
@@ -328,7 +328,7 @@ def test_reversed_disqualification_reinstates(decided_case, committee, election)
     case = decided_case()
     sanction = approve(propose(case, committee), committee)
     record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="x")
-    with pytest.raises(SanctionError) as caught:  # who recorded it does not decide it
+    with pytest.raises(Refusal) as caught:  # who recorded it does not decide it
         decide_appeal(sanction, committee["secretary"], outcome="reversed", reasons="y",
                       password=PASSWORD)
     assert caught.value.code == "self_approval"
@@ -344,7 +344,7 @@ def test_appeal_window_and_once_only(decided_case, committee, app):
     case = decided_case()
     sanction = approve(propose(case, committee, kind="reprimand"), committee)
     days = app.config["CASEWORK_SANCTION_APPEAL_DAYS"]
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         record_appeal(sanction, committee["secretary"],
                       filed_at=sanction.enforced_at + timedelta(days=days, minutes=1),
                       grounds="Late.", now=sanction.enforced_at + timedelta(days=days + 1))
@@ -353,13 +353,13 @@ def test_appeal_window_and_once_only(decided_case, committee, app):
                            grounds="In time.")
     assert appeal.due_at > appeal.filed_at
     db.session.commit()
-    with pytest.raises(SanctionError):
+    with pytest.raises(Refusal):
         record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Again.")
 
 
 def test_a_proposed_sanction_cannot_be_appealed(decided_case, committee):
     sanction = propose(decided_case(), committee)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="x")
     assert caught.value.code == "not_allowed"
 
@@ -398,14 +398,14 @@ def test_database_refuses_a_sanction_on_a_not_confirmed_decision(decided_case, c
 
 def test_a_cited_findings_conclusion_cannot_be_changed_on_reopening(decided_case, committee):
     from casework.cases.transitions import apply
-    from casework.decisions.services import DecisionError, update_finding
+    from casework.decisions.services import update_finding
 
     case = decided_case()
     sanction = propose(case, committee, kind="warning")
     apply(case, "appeal", actor=committee["secretary"], reason="New witness.")
     apply(case, "reopen", actor=committee["secretary"])
     finding = sanction.findings[0]
-    with pytest.raises(DecisionError) as caught:
+    with pytest.raises(Refusal) as caught:
         update_finding(finding, committee["r1"], allegation=finding.allegation,
                        conclusion="not_confirmed", reasoning="The witness retracted.")
     assert caught.value.field == "conclusion"
@@ -418,7 +418,7 @@ def test_an_appeal_filed_in_the_minute_of_enforcement_is_accepted(decided_case, 
     sanction = approve(propose(decided_case(), committee, kind="warning"), committee)
     minute = sanction.enforced_at.replace(second=0, microsecond=0)
     assert record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="x")
-    with pytest.raises(SanctionError):
+    with pytest.raises(Refusal):
         record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="again")
 
 
@@ -429,7 +429,7 @@ def test_password_re_entry_shares_the_login_throttle(decided_case, committee, ap
     for _ in range(app.config["CASEWORK_LOGIN_MAX_FAILURES"]):
         record_reauthentication_failure(committee["chair"])
     db.session.commit()
-    with pytest.raises(SanctionError) as caught:  # even the right password waits
+    with pytest.raises(Refusal) as caught:  # even the right password waits
         approve(sanction, committee)
     assert (caught.value.code, caught.value.field) == ("throttled", "password")
     db.session.rollback()
@@ -477,14 +477,14 @@ def test_certified_results_change_only_after_the_certification_is_withdrawn(
     certify(kar, committee["chair"], override_reason="The count is final.")
     db.session.commit()
     before = snapshot(election)
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         approve(annulment, committee)
     assert caught.value.code == "certified" and "KZ-KAR" in str(caught.value)
     db.session.rollback()
     assert snapshot(election) == before and annulment.status is SanctionStatus.PROPOSED
-    with pytest.raises(SanctionError):
+    with pytest.raises(Refusal):
         withdraw(kar, committee["secretary"], reason="x")  # the chair's act
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         withdraw(kar, committee["chair"], reason=" ")
     assert caught.value.field == "reason"
     withdraw(kar, committee["chair"], reason="A confirmed annulment must be enforced.")
@@ -495,7 +495,7 @@ def test_certified_results_change_only_after_the_certification_is_withdrawn(
     record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="x")
     certify(kar, committee["chair"], override_reason="Appeal pending, count final.")
     db.session.commit()
-    with pytest.raises(SanctionError) as caught:
+    with pytest.raises(Refusal) as caught:
         decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y",
                       password=PASSWORD)
     assert caught.value.code == "certified"
@@ -504,3 +504,77 @@ def test_certified_results_change_only_after_the_certification_is_withdrawn(
         AuditEntry.action.like("results.%")).order_by(AuditEntry.id)))
     assert entries == ["results.certified", "results.certification_withdrawn",
                        "results.certified"]
+
+
+# -- who may take each step: Sanction.can_* as a table of roles and states --------------------
+
+# state -> role -> (can_view, can_review, can_record_appeal, can_decide_appeal); proposed by the
+# secretary, an appeal recorded by the secretary.
+NO = (False, False, False, False)
+READ = (True, False, False, False)
+PERMISSIONS = {
+    "proposed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": (True, True, False, False)},
+    "rejected": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": READ},
+    "enforced": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": (True, False, True, False), "chair": (True, False, True, False)},
+    "appealed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": (True, False, False, True)},
+    "reversed": {"operator": NO, "admin": NO, "auditor": READ, "reviewer": READ,
+                 "secretary": READ, "chair": READ},
+}
+
+
+def sanction_in(state: str, case, committee):
+    sanction = propose(case, committee, kind="warning")
+    if state == "rejected":
+        reject_sanction(sanction, committee["chair"], reason="Too harsh.", password=PASSWORD)
+    elif state != "proposed":
+        approve(sanction, committee)
+    if state in ("appealed", "reversed"):
+        record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Not me.")
+    if state == "reversed":
+        decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="Recount.",
+                      password=PASSWORD)
+    db.session.commit()
+    return sanction
+
+
+def permissions(sanction, user) -> tuple[bool, bool, bool, bool]:
+    return (sanction.can_view(user), sanction.can_review(user),
+            sanction.can_record_appeal(user), sanction.can_decide_appeal(user))
+
+
+@pytest.mark.parametrize("state", list(PERMISSIONS))
+def test_who_may_take_each_step_by_role_and_state(decided_case, committee, make_user, state):
+    sanction = sanction_in(state, decided_case(), committee)
+    assert sanction.status.value == ("enforced" if state == "appealed" else state)
+    users = {"operator": make_user("operator"), "admin": make_user("admin"),
+             "auditor": make_user("auditor"), "reviewer": committee["r1"],
+             "secretary": committee["secretary"], "chair": committee["chair"]}
+    got = {role: permissions(sanction, user) for role, user in users.items()}
+    assert got == PERMISSIONS[state]
+
+
+def test_a_chair_outside_the_region_or_with_a_conflict_takes_no_step(
+        decided_case, committee, outsider, make_user, declare_conflict):
+    case = decided_case()
+    proposed, enforced = sanction_in("proposed", case, committee), \
+        sanction_in("enforced", case, committee)
+    far_chair = make_user("chair", email="far.chair@test.kz", regions=["KZ-ALA"])
+    assert permissions(proposed, far_chair) == NO and permissions(enforced, far_chair) == NO
+    assert permissions(proposed, outsider) == NO
+    # The proposer never reviews their own proposal (four eyes).
+    own = propose(case, committee, kind="warning", actor="chair")
+    assert not own.can_review(committee["chair"]) and own.can_review(make_user("chair"))
+    declare_conflict(committee["chair"], case)
+    assert permissions(proposed, committee["chair"]) == READ  # still reads it
+    assert permissions(enforced, committee["chair"]) == READ
+
+
+def test_anonymous_visitors_take_no_step(decided_case, committee, app):
+    from flask_login import AnonymousUserMixin
+
+    sanction = sanction_in("proposed", decided_case(), committee)
+    assert permissions(sanction, AnonymousUserMixin()) == NO

@@ -168,6 +168,18 @@ class Case(db.Model):
     def moves_for(self, user: Any) -> list[Transition]:
         """The transitions `user` may take now, in table order (the case page's buttons)."""
         return [t for t in TRANSITIONS if self.can_take(t, user)]
+    # -- findings and decisions (asked by casework.decisions) ---------------------------------
+
+    def can_write_findings(self, user: Any) -> bool:
+        """Members whose regions cover the case, while it is investigated or its findings are
+        ready."""
+        return self.can_work(user) and self.state in (CaseState.INVESTIGATION,
+                                                      CaseState.FINDINGS_READY)
+
+    def can_decide(self, user: Any) -> bool:
+        """The leads record the committee's decisions. Which decision the present state allows,
+        and who takes it, is the workflow's decide or redecide move: ask can_take too."""
+        return has_role(user, LEADS) and user.can_see_region(self.region)
 
 
 class MessageAuthor(enum.StrEnum):
