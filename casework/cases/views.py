@@ -6,8 +6,8 @@ core.web. A refusal shows the page again with what was typed, the message and it
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -31,6 +31,7 @@ from casework.cases.models import AccusedNotice, Case, CaseState
 from casework.cases.queries import candidate_by_code, registered_candidates
 from casework.cases.similar import similar_cases
 from casework.cases.workflow import CHECKLIST_ITEMS, find
+from casework.core.i18n import page_locale
 from casework.core.refusal import Refusal
 from casework.core.web import Page, load_or_404, require, submit
 from casework.elections.models import Candidate
@@ -39,9 +40,6 @@ from casework.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 def _back(case: Case) -> str:
@@ -69,7 +67,7 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
     forms["note"] = given.get("note") or NoteForm(prefix="note")
     forms["message"] = given.get("message") or MessageForm(prefix="message")
     notify = given.get("notify") or NotifyAccusedForm(prefix="notify")
-    notify.candidate.choices = [SelectChoice(str(c.id), c.name(_locale())) for c in case.accused]
+    notify.candidate.choices = [SelectChoice(str(c.id), c.name(page_locale())) for c in case.accused]
     forms["notify"] = notify
     for notice in page.records.notices:
         if notice.replied_at is None:
@@ -89,7 +87,7 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
 
 
 def _render(case: Case, status: int = 200, **given):
-    page = pages.case_page(case, current_user, _locale())
+    page = pages.case_page(case, current_user, page_locale())
     # Possible duplicates are suggested while the case is being screened.
     similar = (similar_cases(case, user=current_user)
                if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else [])
@@ -204,7 +202,7 @@ def notify_accused(reference: str):
 
     return submit(form, notify, page=_again(case, "notify", form), done=_back(case),
                   flash_message=_("The notice to %(name)s is recorded.",
-                                  name=candidate.name(_locale())) if candidate else None)
+                                  name=candidate.name(page_locale())) if candidate else None)
 
 
 @bp.post("/<reference>/accused/<int:notice_id>/reply")
@@ -226,7 +224,7 @@ def accused_reply(reference: str, notice_id: int):
 
 def _conflict_form() -> ConflictForm:
     form = ConflictForm()
-    election, locale = current_election(), _locale()
+    election, locale = current_election(), page_locale()
     form.candidate.choices = [SelectChoice("", _("Choose…")), *(
         SelectChoice(c.code, f"{c.name(locale)} ({c.region.name(locale)})")
         for c in (registered_candidates(election) if election else []))]
@@ -257,4 +255,4 @@ def conflicts():
     return submit(form, declare, page=lambda status, errors: _conflicts_page(form, status, errors),
                   done=url_for("cases.conflicts"),
                   flash_message=_("Your conflict of interest with %(name)s is recorded.",
-                                  name=candidate.name(_locale())) if candidate else None)
+                                  name=candidate.name(page_locale())) if candidate else None)

@@ -13,10 +13,6 @@ def init_app(app: Flask) -> None:
     def local_dt(value, fmt: str = "medium"):
         return format_datetime(value, fmt) if value else "—"
 
-    @app.context_processor
-    def _endpoints():
-        return {"has_endpoint": lambda name: name in app.view_functions}
-
     @app.template_filter("lname")
     def localized_name(obj):
         return obj.name(str(get_locale())) if obj is not None else "—"

@@ -64,9 +64,14 @@ def select_timezone() -> str:
     return defaults[1] if defaults else "UTC"
 
 
+def page_locale() -> str:
+    """The language of the page being served (kk, ru or en), for formatting and names."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages():
-        from flask_babel import get_locale
-
-        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}
+        return {"LANGUAGES": LANGUAGES, "current_locale": page_locale()}

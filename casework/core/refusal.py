@@ -79,20 +79,18 @@ def on_form(form: Any, refusal: Refusal) -> list[str]:
     return loose
 
 
-def required_text(value: object, field: str, missing: LazyString | str, limit: int,
-                  error: type[Refusal] = Refusal) -> str:
+def required_text(value: object, field: str, missing: LazyString | str, limit: int) -> str:
     """The stripped text; refused as "missing" when empty and "invalid" when too long."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise error("missing", missing, field=field)
+        raise Refusal("missing", missing, field=field)
     if len(text) > limit:
-        raise error("invalid", _l("The text is too long (at most %(n)d characters).", n=limit),
-                    field=field)
+        raise Refusal("invalid", _l("The text is too long (at most %(n)d characters).", n=limit),
+                      field=field)
     return text
 
 
-def selected_ids(values: Iterable[Any] | None, field: str,
-                 error: type[Refusal] = Refusal) -> list[int]:
+def selected_ids(values: Iterable[Any] | None, field: str) -> list[int]:
     """The chosen ids as integers, in order and without repeats; "invalid" for anything that
     is not a number."""
     ids: list[int] = []
@@ -100,7 +98,7 @@ def selected_ids(values: Iterable[Any] | None, field: str,
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise error("invalid", _l("Unknown selection."), field=field) from None
+            raise Refusal("invalid", _l("Unknown selection."), field=field) from None
         if number not in ids:
             ids.append(number)
     return ids

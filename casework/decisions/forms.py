@@ -15,8 +15,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.accounts.models import User
-from casework.cases.workflow import Outcome
-from casework.decisions.models import ALLEGATION_MAX, TEXT_MAX, Vote
+from casework.cases.workflow import TEXT_MAX, Outcome
+from casework.decisions.models import ALLEGATION_MAX, Vote
 from casework.evidence.models import EvidenceItem
 
 HASH_PREFIX = 12  # characters of the SHA-256 shown next to an evidence label

@@ -31,7 +31,7 @@ from casework.accounts.models import User
 from casework.accounts.roles import CHAIRS
 from casework.cases import transitions
 from casework.cases.models import Case
-from casework.cases.workflow import TRANSITIONS, Outcome, Transition
+from casework.cases.workflow import TEXT_MAX, TRANSITIONS, Outcome, Transition
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
@@ -39,7 +39,6 @@ from casework.core.refusal import Refusal, required_text, selected_ids
 from casework.core.timezones import to_local, to_utc
 from casework.decisions.models import (
     ALLEGATION_MAX,
-    TEXT_MAX,
     Decision,
     DecisionKind,
     DecisionMember,

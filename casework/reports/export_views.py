@@ -17,7 +17,6 @@ from flask import (
     send_file,
     stream_with_context,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +31,7 @@ from casework.cases.queue_filters import (
     filters_from_form,
     known_choice,
 )
+from casework.core.i18n import page_locale
 from casework.core.refusal import Refusal, on_form
 from casework.core.timezones import local_today
 from casework.core.web import require
@@ -64,9 +64,6 @@ class SanctionExportForm(Form):
     date_to = DateField(_l("Proposed until"), validators=[Optional()], name="to")
 
 
-def _locale() -> str:
-    return str(get_locale())
-
 
 def _election_or_404(fmt: str) -> Election:
     """The current election, for a known format (csv, xlsx); 404 otherwise."""
@@ -81,7 +78,7 @@ def _forms(election: Election, scope: QueueScope, sent: str | None = None) -> di
     args = request.args
 
     cases = QueueFilterForm(args if sent == "cases" else None)
-    fill_choices(cases, scope, _locale())
+    fill_choices(cases, scope, page_locale())
     daily = DailyForm(args if sent == "daily" else None,
                       date=local_today(election))
     sanctions = SanctionExportForm(args if sent == "sanctions" else None)
@@ -170,7 +167,7 @@ def cases(fmt: str):
         return _page(election, forms, 400)
     try:
         export = exports.export_cases(current_user, scope, filters_from_form(forms["cases"]), fmt,
-                                      locale=_locale(), max_rows=_max_rows())
+                                      locale=page_locale(), max_rows=_max_rows())
     except Refusal as error:
         return _refused(election, forms, "cases", error)
     _commit_audit()
@@ -183,7 +180,7 @@ def daily(fmt: str):
     require(EXPORTS.can_open(current_user))
     try:
         export = exports.export_daily(current_user, election, request.args.get("date"), fmt,
-                                      locale=_locale())
+                                      locale=page_locale())
     except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "daily")
         return _refused(election, forms, "daily", error)
@@ -197,7 +194,7 @@ def sanctions(fmt: str):
     require(EXPORTS.can_open(current_user))
     try:
         export = sanction_export.export_sanctions(current_user, election, request.args, fmt,
-                                                  locale=_locale(), max_rows=_max_rows())
+                                                  locale=page_locale(), max_rows=_max_rows())
     except Refusal as error:
         forms = _forms(election, QueueScope.load(current_user, election), "sanctions")
         return _refused(election, forms, "sanctions", error)

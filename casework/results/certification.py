@@ -11,11 +11,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from casework.accounts.models import User
 from casework.cases.models import Case, case_candidates
-from casework.cases.workflow import OPEN_STATES
+from casework.cases.workflow import OPEN_STATES, TEXT_MAX
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
-from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Candidate, PollingStation, Region, RegionCertification
 from casework.elections.queries import subtree_ids
 from casework.extensions import db

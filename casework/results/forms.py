@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from casework.decisions.models import TEXT_MAX
+from casework.cases.workflow import TEXT_MAX
 
 
 class CertifyForm(FlaskForm):

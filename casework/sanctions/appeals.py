@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from casework.accounts.models import User
 from casework.accounts.roles import LEADS
+from casework.cases.workflow import TEXT_MAX
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
-from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Result
 from casework.extensions import db
 from casework.sanctions.effects import reverse_effects

@@ -18,8 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from casework.cases.workflow import TEXT_MAX
 from casework.decisions.forms import CheckboxesField
-from casework.decisions.models import TEXT_MAX
 from casework.elections.models import Candidate, PollingStation, Region
 from casework.sanctions.models import SUMMARY_MAX, AppealOutcome, SanctionType
 

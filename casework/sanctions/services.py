@@ -25,11 +25,11 @@ from casework.accounts.passwords import check_password
 from casework.accounts.services import reauthentication_wait
 from casework.cases.conflicts import conflicted_user_ids
 from casework.cases.models import Case, CaseState
-from casework.cases.workflow import Outcome
+from casework.cases.workflow import TEXT_MAX, Outcome
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text, selected_ids
-from casework.decisions.models import TEXT_MAX, Decision, Finding
+from casework.decisions.models import Decision, Finding
 from casework.elections.models import (
     Candidate,
     CandidateStatus,

@@ -12,7 +12,6 @@ from operator import attrgetter
 from typing import Any
 
 from flask import Blueprint, flash, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +22,7 @@ from casework.cases.access import case_or_404
 from casework.cases.models import Case
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.i18n import page_locale
 from casework.core.refusal import Refusal
 from casework.core.timezones import to_local, to_utc
 from casework.core.web import load_or_404, require, submit
@@ -63,9 +63,6 @@ ACTIONS = {
 }
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
-
 
 def _sanction_or_404(sanction_id: int) -> Sanction:
     sanction = load_or_404(queries.sanction_in_scope(current_user, sanction_id))
@@ -99,7 +96,7 @@ def propose(reference: str):
     case = case_or_404(current_user, reference)
     require(sanctions.proposal_refusal(case, current_user) is None)
     findings = sanctions.sanctioning_findings(case)
-    form = propose_form(findings=findings, accused=case.accused, locale=_locale(),
+    form = propose_form(findings=findings, accused=case.accused, locale=page_locale(),
                         **queries.annulment_choices(case))
     if request.method == "GET":
         return _propose_page(case, form, findings)

@@ -317,7 +317,7 @@ def test_a_move_the_role_may_not_take_is_the_workflows_own_403(client, make_case
 # -- problems are raised, never returned --------------------------------------------------
 
 @pytest.mark.parametrize("code, status", [
-    ("forbidden", 403), ("conflict_of_interest", 403), ("not_found", 404), ("not_allowed", 409),
+    ("forbidden", 403), ("self_approval", 403), ("not_found", 404), ("not_allowed", 409),
     ("conflict", 409), ("too_large", 413), ("missing", 422), ("invalid", 422),
     ("a code nobody knows", 422)])
 def test_a_refusal_is_raised_with_the_status_of_its_code(app, code, status):

@@ -106,42 +106,36 @@ def test_received_screening_investigation_question_answer_findings_decision(
         reviewer.goto(case_url)
         assert state(reviewer) == "investigation"
         assert ANSWER in reviewer.inner_text(".timeline")
-        if "decisions.findings" in app.view_functions:
-            reviewer.goto(f"{case_url}/findings")
-            reviewer.fill("#allegation", "A man offered voters 5000 tenge at the entrance.")
-            reviewer.select_option("#conclusion", "confirmed")
-            reviewer.fill("#reasoning", "The photo and the complainant's answer agree.")
-            reviewer.locator('input[name="evidence_ids"]').first.check()
-            with reviewer.expect_navigation():
-                reviewer.click(".decision-form button[type=submit]")
-            reviewer.goto(case_url)
+        reviewer.goto(f"{case_url}/findings")
+        reviewer.fill("#allegation", "A man offered voters 5000 tenge at the entrance.")
+        reviewer.select_option("#conclusion", "confirmed")
+        reviewer.fill("#reasoning", "The photo and the complainant's answer agree.")
+        reviewer.locator('input[name="evidence_ids"]').first.check()
+        with reviewer.expect_navigation():
+            reviewer.click(".decision-form button[type=submit]")
+        reviewer.goto(case_url)
         take(reviewer, "ready_findings")
         assert state(reviewer) == "findings_ready"
         assert reviewer.locator("form.action-decide").count() == 0  # the leads decide
     finally:
         reviewer_context.close()
 
-    # The chair decides: on the decisions page when there is one, else the simple form.
+    # The chair decides on the decisions page: members present, their votes, the outcome.
     chair_context, chair = context_page(browser)
     try:
         log_in(chair, live_server, staff["chair"])
         chair.goto(case_url)
-        if "decisions.decide" in app.view_functions:
-            with chair.expect_navigation():
-                chair.click(f'.case-actions a[href="/cases/{reference}/decide"]')
-            secretary = db.session.scalar(select(User).where(User.role == Role.SECRETARY))
-            for member in (staff["chair"], staff["reviewer"], secretary):  # a quorum of three
-                chair.check(f"#present-{member.id}")
-                chair.select_option(f'select[name="vote_{member.id}"]', "for")
-            chair.select_option("#outcome", "confirmed")
-            chair.fill("#reasons", "The photo and the answer show money offered to voters.")
-            with chair.expect_navigation():
-                chair.click(".decision-form button[type=submit]")
-            assert chair.locator(".decision-errors").count() == 0
-        else:
-            chair.select_option("#decide-outcome", "confirmed")
-            chair.fill("#decide-reasons", "The photo and the answer show money offered to voters.")
-            take(chair, "decide")
+        with chair.expect_navigation():
+            chair.click(f'.case-actions a[href="/cases/{reference}/decide"]')
+        secretary = db.session.scalar(select(User).where(User.role == Role.SECRETARY))
+        for member in (staff["chair"], staff["reviewer"], secretary):  # a quorum of three
+            chair.check(f"#present-{member.id}")
+            chair.select_option(f'select[name="vote_{member.id}"]', "for")
+        chair.select_option("#outcome", "confirmed")
+        chair.fill("#reasons", "The photo and the answer show money offered to voters.")
+        with chair.expect_navigation():
+            chair.click(".decision-form button[type=submit]")
+        assert chair.locator(".decision-errors").count() == 0
         chair.goto(case_url)
         assert state(chair) == "decided"
     finally:

@@ -7,16 +7,13 @@ Python, not from a reader. The package root (`casework/__init__.py`, `create_app
 out of the cycle check: it is where the whole application is put together, so it imports
 every area, and a job that needs an application (the outbox worker) builds one with it.
 
-Rules that other parts of the tree still break are checked twice: strictly on the floors
-already cleared (core, extensions, the top-level modules, accounts, site, elections, demo),
-and on the whole tree as an expected failure until the rest is cleared.
+The one-home rules are read here too: one refusal type, every permission a `can_*`, no
+feature detection of endpoints.
 """
 
 import ast
 import re
 from pathlib import Path
-
-import pytest
 
 from casework import PROJECT_ROOT
 
@@ -24,13 +21,6 @@ PACKAGE = PROJECT_ROOT / "casework"
 TEMPLATES = PROJECT_ROOT / "templates"
 REVISIONS = PROJECT_ROOT / "migrations" / "versions"
 
-# The modules and templates cleared so far; the rest of the tree follows.
-FLOORS = ("casework.core", "casework.extensions", "casework.config", "casework.cli",
-          "casework.worker", "casework.models", "casework.accounts", "casework.site",
-          "casework.elections", "casework.demo")
-FLOOR_TEMPLATES = ("base.html", "_macros.html", "site/", "accounts/", "account/", "errors/")
-# Still broken elsewhere on this branch (see each test's reason).
-OTHER_AREAS_PENDING = "other areas still break this rule until their branches are merged"
 
 
 def module_name(path: Path) -> str:
@@ -61,10 +51,6 @@ def imported(path: Path, name: str) -> set[str]:
 
 
 IMPORTS: dict[str, set[str]] = {name: imported(path, name) for name, path in MODULES.items()}
-
-
-def in_floors(name: str) -> bool:
-    return any(name == floor or name.startswith(floor + ".") for floor in FLOORS)
 
 
 def cycles() -> list[list[str]]:
@@ -110,12 +96,6 @@ def test_the_import_graph_is_read():
     assert "casework.core.audit" in IMPORTS["casework.cli"]  # imported inside a function
 
 
-def test_no_import_cycle_touches_the_cleared_floors():
-    assert [group for group in cycles() if any(in_floors(m) for m in group)] == []
-
-
-@pytest.mark.xfail(strict=False, reason=OTHER_AREAS_PENDING
-                   + " (reports.daily <-> reports.exports through zone_of/local_today)")
 def test_no_import_cycle_anywhere():
     assert cycles() == []
 
@@ -157,18 +137,16 @@ ROLE_SET = re.compile("|".join([
 ROLE_TEST = re.compile(r"role\.value\s*(?:in\b|==|!=)|role\s*(?:in\s*\(|==\s*['\"])")
 
 
-def role_sets(floors_only: bool) -> dict[str, list[str]]:
+def role_sets() -> dict[str, list[str]]:
     found = {}
     for name, path in MODULES.items():
-        if name == "casework.accounts.roles" or (floors_only and not in_floors(name)):
+        if name == "casework.accounts.roles":
             continue
         matches = ROLE_SET.findall(path.read_text(encoding="utf-8"))
         if matches:
             found[name] = matches
     for path in sorted(TEMPLATES.rglob("*.html")):
         relative = path.relative_to(TEMPLATES).as_posix()
-        if floors_only and not relative.startswith(FLOOR_TEMPLATES):
-            continue
         matches = ROLE_TEST.findall(path.read_text(encoding="utf-8"))
         if matches:
             found[relative] = matches
@@ -183,12 +161,44 @@ def test_the_role_set_pattern_finds_role_sets():
     assert ROLE_TEST.search("{% if current_user.role.value in ('admin', 'chair') %}")
 
 
-def test_no_role_set_on_the_cleared_floors():
-    assert role_sets(floors_only=True) == {}
-
-
-@pytest.mark.xfail(strict=False, reason=OTHER_AREAS_PENDING
-                   + " (role tuples in cases, sanctions, decisions, results, reports, hotline,"
-                   " mailin, intake; a role test in templates/hotline/log.html)")
 def test_no_role_set_anywhere():
-    assert role_sets(floors_only=False) == {}
+    assert role_sets() == {}
+
+
+# -- one refusal, permissions as can_*, no feature detection ---------------------------------
+
+def sources() -> dict[str, str]:
+    texts = {name: path.read_text(encoding="utf-8") for name, path in MODULES.items()}
+    texts.update({path.relative_to(TEMPLATES).as_posix(): path.read_text(encoding="utf-8")
+                  for path in sorted(TEMPLATES.rglob("*.html"))})
+    return texts
+
+
+def test_one_refusal_type():
+    """Services refuse with core.refusal.Refusal itself: no subclasses of it and no error
+    types of their own for business rules. (A parser's internal signal that never leaves its
+    module's caller, such as a malformed mail or a bad CSV row, is not a refusal.)"""
+    own = {}
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef) or node.name == "Refusal":
+                continue
+            bases = {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases}
+            if "Refusal" in bases or ("ValueError" in bases and node.name.endswith("Error")):
+                own.setdefault(name, []).append(node.name)
+    assert own == {}
+
+
+def test_permissions_are_can_methods():
+    """No `may_*` predicates and no role checks by decorator: every permission is a
+    `can_<verb>(user)` on the object it guards (or a desk's `can_open`)."""
+    found = {name: re.findall(r"\bdef (_?may_\w+)|\b(require_roles)\b", text)
+             for name, text in sources().items()}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_no_endpoint_detection():
+    """create_app registers every blueprint: nothing asks whether an endpoint exists."""
+    found = {name: re.findall(r"has_endpoint|view_functions", text)
+             for name, text in sources().items()}
+    assert {name: hits for name, hits in found.items() if hits} == {}
