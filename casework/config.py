@@ -118,6 +118,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_REPORTS_REFRESH_SECONDS": _int("REPORTS_REFRESH_SECONDS", 60),
         "CASEWORK_EXPORT_XLSX_MAX_ROWS": _int("EXPORT_XLSX_MAX_ROWS", 100000),
         "CASEWORK_API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 90),
+        # Acts that change outcomes need both factors proven again within this many seconds.
+        "CASEWORK_STEP_UP_SECONDS": _int("STEP_UP_SECONDS", 300),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

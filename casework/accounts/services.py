@@ -17,6 +17,7 @@ from casework.accounts.passwords import (
     hash_password,
     needs_rehash,
 )
+from casework.accounts.tokens import revoke_all_tokens
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
@@ -176,6 +177,14 @@ def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
     audit.record("user.disabled" if disabled else "user.enabled", actor=actor,
                  object_type="user", object_id=user.id)
     return user
+
+
+def end_all_access(user: User) -> None:
+    """End every way in the account has: its sessions (the login cookie's token is rotated)
+    and its API tokens. After a password change or reset, a second-factor reset, or when the
+    account is disabled."""
+    user.session_token = new_session_token()
+    revoke_all_tokens(user)
 
 
 def set_preferred_locale(user: User, locale: str) -> None:

@@ -97,6 +97,18 @@ def revoke_token(token: ApiToken, actor: User, *, now: datetime | None = None) -
     return True
 
 
+def revoke_all_tokens(user: User, *, now: datetime | None = None) -> int:
+    """Revoke every live token of `user` (a password change, a factor reset, a disabled
+    account): how many were revoked."""
+    now = now or utcnow()
+    live = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                          ApiToken.revoked_at.is_(None))))
+    for token in live:
+        token.revoked_at = now
+    db.session.flush()
+    return len(live)
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked and expired ones too, for the record)."""
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
