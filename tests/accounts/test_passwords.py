@@ -232,6 +232,7 @@ def test_a_reset_link_through_smtp_works_once(app, admin_client, reviewer, smtp_
     db.session.expire_all()
     assert check_password(reviewer.password_hash, NEW)
     assert other_browser.get("/account").status_code == 302  # every session ended
+    assert "new password is set" in visitor.get("/login").get_data(as_text=True)
 
     again = visitor.get(f"/password/reset/{plain}")
     unknown = visitor.get("/password/reset/not-a-real-link")
