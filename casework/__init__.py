@@ -81,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts.password_views import bp as passwords_bp
+    from casework.accounts.privileged_views import bp as account_changes_bp
     from casework.accounts.token_views import bp as account_bp
     from casework.accounts.views import bp as accounts_bp
     from casework.api.staff_views import bp as staff_api_bp
@@ -114,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(register_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(passwords_bp)
+    app.register_blueprint(account_changes_bp)
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)

@@ -120,6 +120,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 90),
         # Acts that change outcomes need both factors proven again within this many seconds.
         "CASEWORK_STEP_UP_SECONDS": _int("STEP_UP_SECONDS", 300),
+        # How long an administrator's password reset link works (single use).
+        "CASEWORK_PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

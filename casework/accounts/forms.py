@@ -12,9 +12,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from casework.accounts.models import Role
+from casework.accounts.passwords import MAX_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -33,8 +34,33 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in Role])
     all_regions = BooleanField(_l("All regions"))
     regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=True)
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=1024)])
+    # The rules (length, common passwords, own name) are checked by the service.
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)])
 
 
 class DisableForm(FlaskForm):
     pass
+
+
+class NewPasswordFields:
+    """The new password, twice; the rules are checked by the service (passwords.py)."""
+
+    new_password = PasswordField(_l("New password"),
+                                 validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password",
+                                            message=_l("The two passwords are not the same."))])
+
+
+class ChangePasswordForm(NewPasswordFields, FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=1024)])
+
+
+class ResetPasswordForm(NewPasswordFields, FlaskForm):
+    pass
+
+
+class DecisionForm(FlaskForm):
+    """Only the CSRF token: approve, reject, send a link or propose a reset are in the URL."""

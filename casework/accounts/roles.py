@@ -48,6 +48,11 @@ RESULTS_READERS = OFFICE | {R.AUDITOR}
 AUDIT_READERS = frozenset({R.AUDITOR, R.ADMIN, R.CHAIR})
 # Who manages staff accounts.
 ADMINS = frozenset({R.ADMIN})
+# The roles whose accounts take two people to create, to raise to, or to reset the second
+# factor of: proposed by one administrator, approved by another administrator or the chair.
+PRIVILEGED = frozenset({R.CHAIR, R.SECRETARY, R.ADMIN})
+# Who approves (or rejects) such a proposal: an administrator other than the proposer, or the chair.
+ACCOUNT_APPROVERS = frozenset({R.ADMIN, R.CHAIR})
 
 
 def is_active_staff(user: Any) -> bool:
@@ -84,6 +89,7 @@ CALL_LOG = Desk("call log", CHANNEL_READERS)
 INBOUND_MAIL = Desk("inbound mail", CHANNEL_READERS)
 CONFLICTS = Desk("conflicts of interest", COMMITTEE)
 STAFF_ACCOUNTS = Desk("staff accounts", ADMINS)
+ACCOUNT_APPROVALS = Desk("privileged account changes", ACCOUNT_APPROVERS)
 RESULTS = Desk("results", RESULTS_READERS)
 AUDIT_LOG = Desk("audit log", AUDIT_READERS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases

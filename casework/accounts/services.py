@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from casework.accounts.models import LoginFailure, Role, User, new_session_token
 from casework.accounts.passwords import (
-    MIN_PASSWORD_LENGTH,
+    check_new_password,
     check_password,
     hash_password,
     needs_rehash,
@@ -104,12 +104,6 @@ def record_logout(user: User) -> None:
     audit.record("logout", actor=user, object_type="user", object_id=user.id)
 
 
-def _validate_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Refusal("invalid", _l("The password must have at least %(n)d characters.",
-                                    n=MIN_PASSWORD_LENGTH))
-
-
 def _resolve_regions(codes: list[str], election_id: int | None) -> list[Region]:
     codes = sorted({c.strip().upper() for c in codes if c.strip()})
     if not codes:
@@ -129,14 +123,23 @@ def _check_scope(role: Role, all_regions: bool, regions: list[Region]) -> None:
         raise Refusal("missing", _l("Give the account a scope: all regions or at least one region."))
 
 
+def check_scope(role: Role, all_regions: bool, region_codes: list[str],
+                election_id: int | None) -> None:
+    """Refused unless the scope is usable: all regions, or known region codes."""
+    _check_scope(role, all_regions, _resolve_regions(region_codes, election_id))
+
+
 def create_user(*, actor: User | None, email: str, full_name: str, role: Role, password: str,
                 all_regions: bool = False, region_codes: list[str] | None = None,
-                election_id: int | None = None) -> User:
+                election_id: int | None = None, cli: bool = False) -> User:
+    """A new account at once (the view asks privileged.create_account first: privileged
+    roles take two people there). `cli`: created by the server's operator with `flask users
+    create` (no actor), noted in the audit entry."""
     email = normalize_email(email)
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Refusal("invalid", _l("An account with the email %(email)s already exists.",
                                     email=email))
-    _validate_password(password)
+    check_new_password(password, email=email, name=full_name)
     regions = _resolve_regions(region_codes or [], election_id)
     _check_scope(role, all_regions, regions)
     user = User(email=email, full_name=full_name.strip(), role=role, all_regions=all_regions,
@@ -144,7 +147,8 @@ def create_user(*, actor: User | None, email: str, full_name: str, role: Role, p
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor=actor, object_type="user", object_id=user.id,
-                 details={"email": email, "role": role.value, "scope": user.scope_label()})
+                 details={"email": email, "role": role.value, "scope": user.scope_label(),
+                          **({"cli": True} if cli else {})})
     return user
 
 
@@ -160,9 +164,9 @@ def update_user(user: User, *, actor: User, full_name: str, role: Role, all_regi
         full_name.strip(), role, all_regions, regions)
     changes = {"role": role.value, "scope": user.scope_label(), "name": user.full_name}
     if new_password:
-        _validate_password(new_password)
+        check_new_password(new_password, email=user.email, name=user.full_name)
         user.password_hash = hash_password(new_password)
-        user.session_token = new_session_token()  # ends the account's other sessions
+        end_all_access(user)  # its sessions and API tokens end with the old password
         changes["password"] = "changed"  # noqa: S105 - an audit note, not a secret
     audit.record("user.updated", actor=actor, object_type="user", object_id=user.id,
                  details={"before": before, "after": changes})
@@ -173,7 +177,8 @@ def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
     if user.id == actor.id and disabled:
         raise Refusal("forbidden", _l("You cannot disable your own account."))
     user.disabled_at = utcnow() if disabled else None
-    user.session_token = new_session_token()  # a disabled account is logged out at once
+    if disabled:
+        end_all_access(user)  # a disabled account is logged out at once, its tokens revoked
     audit.record("user.disabled" if disabled else "user.enabled", actor=actor,
                  object_type="user", object_id=user.id)
     return user

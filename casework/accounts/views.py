@@ -6,11 +6,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from casework.accounts import services
-from casework.accounts.forms import DisableForm, LoginForm, LogoutForm, UserForm
+from casework.accounts import privileged, services
+from casework.accounts.forms import DecisionForm, DisableForm, LoginForm, LogoutForm, UserForm
 from casework.accounts.models import Role, User
+from casework.accounts.password_services import stale_proof_refusal
+from casework.accounts.passwords import MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH
+from casework.accounts.privileged_models import PendingChange
 from casework.accounts.queries import staff_list
-from casework.accounts.roles import AUDIT_LOG, COMMITTEE, HOTLINE_CONSOLE, STAFF_ACCOUNTS, has_role
+from casework.accounts.roles import (
+    AUDIT_LOG,
+    COMMITTEE,
+    HOTLINE_CONSOLE,
+    PRIVILEGED,
+    STAFF_ACCOUNTS,
+    has_role,
+)
+from casework.accounts.stepup import has_fresh_proof
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election, regions_for_choices
@@ -70,7 +81,9 @@ def logout():
 @bp.get("/admin/users")
 def users():
     require(STAFF_ACCOUNTS.can_open(current_user))
-    return render_template("accounts/users.html", users=staff_list(), disable_form=DisableForm())
+    return render_template("accounts/users.html", users=staff_list(), disable_form=DisableForm(),
+                           changes=privileged.pending_changes(), decision_form=DecisionForm(),
+                           privileged_roles=PRIVILEGED)
 
 
 def _user_form(user: User | None = None) -> UserForm:
@@ -91,13 +104,27 @@ def _form_page(form: UserForm, user: User | None):
         for message in errors:
             flash(message, "error")
         return render_template("accounts/user_form.html", form=form, user=user,
-                               disable_form=DisableForm())
+                               disable_form=DisableForm(), min_length=MIN_PASSWORD_LENGTH,
+                               recommended_length=RECOMMENDED_PASSWORD_LENGTH)
     return page
 
 
 def _election_id() -> int | None:
     election = current_election()
     return election.id if election else None
+
+
+def _done(message: str):
+    """Where to go after the form: the account was changed (`message`), or, for a privileged
+    role, the change waits for a second person's approval."""
+    def done(result: User | PendingChange) -> str:
+        if isinstance(result, PendingChange):
+            flash(_("Proposed: the change to %(email)s takes effect when another administrator "
+                    "or the chair approves it.", email=result.payload.get("email", "")), "info")
+        else:
+            flash(message, "success")
+        return url_for("accounts.users")
+    return done
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -107,14 +134,13 @@ def user_new():
     page = _form_page(form, None)
     if request.method == "GET":
         return page(200, [])
-    return submit(form, lambda: services.create_user(
-        actor=current_user, email=form.email.data, full_name=form.full_name.data,
-        role=Role(form.role.data), password=form.password.data or "",
-        all_regions=form.all_regions.data, region_codes=form.regions.data,
-        election_id=_election_id()),
-        page=page, done=url_for("accounts.users"),
-        flash_message=_("Account %(email)s created.",
-                        email=services.normalize_email(form.email.data)))
+    return submit(form, lambda: privileged.create_account(
+        actor=current_user, proven=has_fresh_proof(), email=form.email.data,
+        full_name=form.full_name.data, role=Role(form.role.data),
+        password=form.password.data or "", all_regions=form.all_regions.data,
+        region_codes=form.regions.data, election_id=_election_id()),
+        page=page, done=_done(_("Account %(email)s created.",
+                                email=services.normalize_email(form.email.data))))
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -126,13 +152,12 @@ def user_edit(user_id: int):
     page = _form_page(form, user)
     if request.method == "GET":
         return page(200, [])
-    return submit(form, lambda: services.update_user(
-        user, actor=current_user, full_name=form.full_name.data,
+    return submit(form, lambda: privileged.update_account(
+        user, actor=current_user, proven=has_fresh_proof(), full_name=form.full_name.data,
         role=Role(form.role.data), all_regions=form.all_regions.data,
         region_codes=form.regions.data, new_password=form.password.data or None,
         election_id=_election_id()),
-        page=page, done=url_for("accounts.users"),
-        flash_message=_("Account %(email)s saved.", email=user.email))
+        page=page, done=_done(_("Account %(email)s saved.", email=user.email)))
 
 
 @bp.post("/admin/users/<int:user_id>/<any(disable, enable):action>")
@@ -148,7 +173,12 @@ def user_toggle(user_id: int, action: str):
             flash(message, "error")
         return redirect(url_for("accounts.users"))
 
-    return submit(None, lambda: services.set_disabled(user, actor=current_user, disabled=disable),
+    def act() -> User:
+        if not has_fresh_proof():
+            raise stale_proof_refusal()
+        return services.set_disabled(user, actor=current_user, disabled=disable)
+
+    return submit(None, act,
                   validate=False, page=refused, done=url_for("accounts.users"),
                   flash_message=_("Account %(email)s disabled.", email=user.email) if disable
                   else _("Account %(email)s enabled.", email=user.email))

@@ -10,6 +10,7 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.set_language",
     "site.health",
     "accounts.login",
+    "passwords.reset",  # the link an administrator mails to set a new password
     "intake.new_complaint",
     "intake.receipt",
     "intake.track",

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from casework.accounts.models import Role, User
 from casework.core.audit import AuditEntry
 from casework.extensions import db
-from tests.plugin.data import csrf_from
+from tests.plugin.data import csrf_from, fresh_proof
 
 
 @pytest.fixture
 def admin_client(client, make_user, login):
     login(client, make_user("admin", email="admin@test.kz"))
+    fresh_proof(client)
     return client
 
 
@@ -61,11 +62,11 @@ def test_admin_edits_role_and_regions_and_disables(admin_client, make_user):
     user = make_user("operator", regions=["KZ-ALA"])
     token = csrf_from(admin_client, f"/admin/users/{user.id}")
     response = admin_client.post(f"/admin/users/{user.id}", data={
-        "csrf_token": token, "email": user.email, "full_name": "Renamed", "role": "secretary",
+        "csrf_token": token, "email": user.email, "full_name": "Renamed", "role": "reviewer",
         "regions": ["KZ-KAR", "KZ-ALA"]})
     assert response.status_code == 302
     db.session.expire_all()
-    assert user.role is Role.SECRETARY and user.full_name == "Renamed"
+    assert user.role is Role.REVIEWER and user.full_name == "Renamed"
     assert sorted(r.code for r in user.regions) == ["KZ-ALA", "KZ-KAR"]
     response = admin_client.post(f"/admin/users/{user.id}/disable", data={"csrf_token": token})
     assert response.status_code == 302

@@ -95,3 +95,14 @@ def free_port() -> int:
 def count(model, *where) -> int:
     """Rows of a model (that match `where`), as the test's session sees them."""
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# -- step-up ------------------------------------------------------------------------------------
+
+def fresh_proof(client, age_seconds: int = 0) -> None:
+    """The client's session holds a proof of both factors given `age_seconds` ago (as the
+    confirmation page records it: stepup.PROOF_KEY)."""
+    import time
+
+    with client.session_transaction() as session:
+        session["proof_at"] = int(time.time()) - age_seconds

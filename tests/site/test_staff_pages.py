@@ -26,10 +26,11 @@ EXPECTED = {
                                       "cases.conflicts", "results.overview"],
     "chair": EVERY + COMMITTEE + ["intake_staff.published", "hotline.console",
                                   "hotline.call_log", "mailin.inbound_list", "cases.conflicts",
-                                  "results.overview", "site.audit_log"],
+                                  "results.overview", "site.audit_log",
+                                  "account_changes.changes"],
     "admin": EVERY + ["reports.dashboard", "intake_staff.published", "hotline.console",
                       "hotline.call_log", "mailin.inbound_list", "accounts.users",
-                      "results.overview", "site.audit_log"],
+                      "account_changes.changes", "results.overview", "site.audit_log"],
     "auditor": EVERY + COMMITTEE + ["hotline.call_log", "mailin.inbound_list",
                                     "results.overview", "site.audit_log"],
 }
