@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts.passkey_views import bp as passkeys_bp
     from casework.accounts.token_views import bp as account_bp
     from casework.accounts.views import bp as accounts_bp
     from casework.api.staff_views import bp as staff_api_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(register_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(passkeys_bp)
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)

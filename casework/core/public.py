@@ -10,6 +10,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.set_language",
     "site.health",
     "accounts.login",
+    "passkeys.signin_options",  # a passkey signs in without a password (no email needed)
+    "passkeys.signin",
     "intake.new_complaint",
     "intake.receipt",
     "intake.track",
