@@ -1,8 +1,8 @@
 // Passkeys (WebAuthn): registration on /account, sign-in on the login page, confirmation
 // on the step-up page. The server sends the options as JSON (binary values in base64url),
 // checks what the authenticator answers and says where to go next. No inline script (the
-// CSP forbids it): the markup carries the URLs, the CSRF token and the messages in data-
-// attributes.
+// CSP forbids it): the markup carries the URLs and the messages in data- attributes, and
+// the CSRF token in a hidden csrf_token field, as every form does.
 (function () {
   "use strict";
 
@@ -77,7 +77,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-CSRFToken": box.getAttribute("data-csrf") },
+                 "X-CSRFToken": box.querySelector("input[name=csrf_token]").value },
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {

@@ -265,3 +265,16 @@ def test_a_passkey_confirms_the_signed_in_user(client, login, reviewer, register
     answer = post_json(client, "/account/confirm/passkey",
                        {"credential": registered.get(options)}, token)
     assert answer.status_code == 401
+
+
+@pytest.mark.parametrize(("lang", "words"), [("kk", "Кіру кілтімен кіру"),
+                                             ("ru", "Войти с ключом доступа"),
+                                             ("en", "Sign in with a passkey")])
+def test_the_passkey_words_in_three_languages(client, login, reviewer, lang, words):
+    client.set_cookie("casework_lang", lang)
+    page = client.get("/login").get_data(as_text=True)
+    assert words in page and 'src="/static/js/passkeys.js"' in page and "<script>" not in page
+    login(client, reviewer)
+    account = client.get("/account").get_data(as_text=True)
+    assert {"kk": "Кіру кілтін қосу", "ru": "Добавить ключ доступа",
+            "en": "Add a passkey"}[lang] in account

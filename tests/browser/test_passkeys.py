@@ -138,12 +138,12 @@ def test_register_two_remove_one_sign_in_and_confirm_with_a_passkey(app, site, t
     assert stored.name == "Work phone" and stored.last_used_at is not None
 
     # the step-up proof: the confirmation box as the confirmation page includes it
-    with app.test_request_context(f"/account/confirm?next=/cases"):
+    with app.test_request_context("/account/confirm?next=/cases"):
         login_user(reviewer)
         box = render_template("accounts/_passkey_confirm.html")
     assert "data-passkey=\"confirm\"" in box
-    token = page.get_attribute("[data-passkey=register]", "data-csrf")
-    box = re.sub(r'data-csrf="[^"]*"', f'data-csrf="{token}"', box)
+    token = page.get_attribute("[data-passkey=register] input[name=csrf_token]", "value")
+    box = re.sub(r'name="csrf_token" value="[^"]*"', f'name="csrf_token" value="{token}"', box)
     box = re.sub(r"<script[^>]*></script>", "", box)
     page.evaluate("""html => { const d = document.createElement('div'); d.id = 'confirm-box';
         d.innerHTML = html; document.querySelector('main').prepend(d);
