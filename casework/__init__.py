@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts.passkey_views import bp as passkeys_bp
     from casework.accounts.password_views import bp as passwords_bp
     from casework.accounts.privileged_views import bp as account_changes_bp
     from casework.accounts.token_views import bp as account_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(passwords_bp)
     app.register_blueprint(account_changes_bp)
+    app.register_blueprint(passkeys_bp)
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)

@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -48,6 +49,13 @@ def load(instance_path: str) -> dict[str, Any]:
     secure = _bool("SECURE_COOKIES", False)
     max_file = _int("EVIDENCE_MAX_FILE_SIZE", 25 * 2**20)
     max_total = _int("EVIDENCE_MAX_TOTAL_SIZE", 100 * 2**20)
+    public_url = _env("PUBLIC_URL", "http://127.0.0.1:5000")
+    public = urlsplit(public_url)
+    # An IP address cannot be a WebAuthn relying party: a loopback address becomes "localhost".
+    webauthn_host = ("localhost" if public.hostname in (None, "127.0.0.1", "::1")
+                     else public.hostname)
+    webauthn_origin = (f"{public.scheme}://{webauthn_host}"
+                       + (f":{public.port}" if public.port else ""))
     return {
         "CASEWORK_ENV": env,
         "SECRET_KEY": _env("SECRET_KEY"),
@@ -84,7 +92,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "CASEWORK_ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
         "CASEWORK_LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
-        "CASEWORK_PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "CASEWORK_PUBLIC_URL": public_url,
         "CASEWORK_NARRATIVE_MIN_LENGTH": _int("NARRATIVE_MIN_LENGTH", 30),
         # Evidence: limits and storage (local folder outside static/, or S3-compatible).
         "CASEWORK_EVIDENCE_MAX_FILES": _int("EVIDENCE_MAX_FILES", 10),
@@ -122,6 +130,13 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_STEP_UP_SECONDS": _int("STEP_UP_SECONDS", 300),
         # How long an administrator's password reset link works (single use).
         "CASEWORK_PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
+        # Passkeys (WebAuthn): the relying party is the site's host name and origin, by default
+        # those of CASEWORK_PUBLIC_URL. Browsers offer passkeys only in a secure context:
+        # https, or http on localhost. A challenge is valid once, for this many seconds.
+        "CASEWORK_WEBAUTHN_RP_ID": _env("WEBAUTHN_RP_ID", webauthn_host),
+        "CASEWORK_WEBAUTHN_RP_NAME": _env("WEBAUTHN_RP_NAME", "Casework"),
+        "CASEWORK_WEBAUTHN_ORIGIN": _env("WEBAUTHN_ORIGIN", webauthn_origin),
+        "CASEWORK_WEBAUTHN_CHALLENGE_SECONDS": _int("WEBAUTHN_CHALLENGE_SECONDS", 120),
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

@@ -1,6 +1,7 @@
 """Imports every area's models so the metadata is complete (Alembic, create_all)."""
 
 import casework.accounts.models  # noqa: F401
+import casework.accounts.passkey_models  # noqa: F401
 import casework.accounts.privileged_models  # noqa: F401
 import casework.accounts.reset_models  # noqa: F401
 import casework.accounts.token_models  # noqa: F401

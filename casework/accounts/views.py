@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from casework.accounts import privileged, services
+from casework.accounts import privileged, services, stepup
 from casework.accounts.forms import DecisionForm, DisableForm, LoginForm, LogoutForm, UserForm
 from casework.accounts.models import Role, User
 from casework.accounts.password_services import stale_proof_refusal
@@ -56,6 +56,7 @@ def login():
         if outcome.ok:
             session.clear()  # a fresh session at login: nothing carries over from before
             login_user(outcome.user)
+            stepup.record_proof()  # D's stand-in: replaced by signin.complete_sign_in at merge
             return redirect(safe_next(form.next.data, landing_url(outcome.user)))
         if outcome.retry_after:
             flash(_("Too many failed attempts for this account. Wait %(s)d seconds and try again.",

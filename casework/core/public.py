@@ -11,6 +11,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.health",
     "accounts.login",
     "passwords.reset",  # the link an administrator mails to set a new password
+    "passkeys.signin_options",  # a passkey signs in without a password (no email needed)
+    "passkeys.signin",
     "intake.new_complaint",
     "intake.receipt",
     "intake.track",
