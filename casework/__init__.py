@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts import factor_views  # noqa: F401 - its pages join the accounts blueprint
     from casework.accounts.token_views import bp as account_bp
     from casework.accounts.views import bp as accounts_bp
     from casework.api.staff_views import bp as staff_api_bp

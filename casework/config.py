@@ -120,6 +120,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 90),
         # Acts that change outcomes need both factors proven again within this many seconds.
         "CASEWORK_STEP_UP_SECONDS": _int("STEP_UP_SECONDS", 300),
+        # Between the password and the code: how long the half-signed-in state lasts.
+        "CASEWORK_SIGNIN_PENDING_SECONDS": _int("SIGNIN_PENDING_SECONDS", 300),
+        # The name shown in authenticator apps next to the account.
+        "CASEWORK_TOTP_ISSUER": _env("TOTP_ISSUER") or "Casework",
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

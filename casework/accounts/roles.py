@@ -48,6 +48,9 @@ RESULTS_READERS = OFFICE | {R.AUDITOR}
 AUDIT_READERS = frozenset({R.AUDITOR, R.ADMIN, R.CHAIR})
 # Who manages staff accounts.
 ADMINS = frozenset({R.ADMIN})
+# The privileged roles: creating such an account, raising one to them, or resetting such an
+# account's second factor takes two people.
+PRIVILEGED = frozenset({R.SECRETARY, R.CHAIR, R.ADMIN})
 
 
 def is_active_staff(user: Any) -> bool:

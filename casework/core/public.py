@@ -10,6 +10,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.set_language",
     "site.health",
     "accounts.login",
+    "accounts.login_code",  # the second step: it serves only the state the password step left
+    "accounts.enrol",
     "intake.new_complaint",
     "intake.receipt",
     "intake.track",
