@@ -62,7 +62,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of `uri` as an inline SVG element (drawn here, no outside service)."""
-    return segno.make(uri, error="m").svg_inline(scale=5, border=4, title="QR")
+    return segno.make(uri, error="m").svg_inline(scale=5, border=4, omitsize=True, title="QR")
 
 
 def _matching_step(secret: str, code: str, after: int | None, now: float) -> int | None:
