@@ -96,7 +96,8 @@ def test_signing_in_with_a_recovery_code_says_to_re_enrol(client, make_user, log
     page = client.get("/account").get_data(as_text=True)
     assert "Set up your authenticator app again" in page or "set up your authenticator" in page
     assert "You signed in with a recovery code" in page
-    assert login(client.application.test_client(), user, code=codes[0]).status_code == 401
+    again = client.application.test_client()
+    assert login(again, user, code=codes[0]).status_code == 401
 
 
 # -- enrolment and the two-step login --------------------------------------------------------------
@@ -159,10 +160,15 @@ def test_no_staff_page_before_the_second_step(client, make_user):
 
 
 def test_the_failure_does_not_say_which_factor_failed(make_user, app, login):
+    def browser():
+        client = app.test_client()
+        client.set_cookie("casework_lang", "en")
+        return client
+
     user = make_user("reviewer")
-    wrong_password = login(app.test_client(), user, password="not the password")
-    wrong_code = login(app.test_client(), user, code="000000")
-    unknown = login(app.test_client(), "nobody@test.kz", password="whatever12345")
+    wrong_password = login(browser(), user, password="not the password")
+    wrong_code = login(browser(), user, code="000000")
+    unknown = login(browser(), "nobody@test.kz", password="whatever12345")
     for response in (wrong_password, wrong_code, unknown):
         assert response.status_code == 401
         assert "Wrong email, password or code." in response.get_data(as_text=True)
