@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake bench-queue bench-reports install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake bench-queue bench-reports bench-login install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-queue: install
 
 bench-reports: install
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
+
+bench-login: install
+	$(BIN)/python bench/login.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.accounts import factor_views  # noqa: F401 - its pages join the accounts blueprint
     from casework.accounts.passkey_views import bp as passkeys_bp
     from casework.accounts.password_views import bp as passwords_bp
     from casework.accounts.privileged_views import bp as account_changes_bp

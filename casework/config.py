@@ -137,6 +137,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_WEBAUTHN_RP_NAME": _env("WEBAUTHN_RP_NAME", "Casework"),
         "CASEWORK_WEBAUTHN_ORIGIN": _env("WEBAUTHN_ORIGIN", webauthn_origin),
         "CASEWORK_WEBAUTHN_CHALLENGE_SECONDS": _int("WEBAUTHN_CHALLENGE_SECONDS", 120),
+        # Between the password and the code: how long the half-signed-in state lasts.
+        "CASEWORK_SIGNIN_PENDING_SECONDS": _int("SIGNIN_PENDING_SECONDS", 300),
+        # The name shown in authenticator apps next to the account.
+        "CASEWORK_TOTP_ISSUER": _env("TOTP_ISSUER") or "Casework",
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),

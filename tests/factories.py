@@ -12,8 +12,10 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
+import pyotp
 from sqlalchemy import select
 
+from casework.accounts.factors import activate_totp
 from casework.accounts.roles import Role
 from casework.accounts.services import create_user
 from casework.cases.models import Case, CaseDeadline, CaseState, Category
@@ -83,14 +85,17 @@ def station(election: Election, code: str) -> PollingStation | None:
 
 def user(role: Role | str = "reviewer", *, election: Election | None = None,
          email: str | None = None, name: str | None = None, regions: list[str] | None = None,
-         password: str = PASSWORD):
+         password: str = PASSWORD, second_factor: bool = True):
     """A staff account through the accounts service: all regions unless `regions` names some;
-    "<role>@test.kz" and "Test <role>" unless told otherwise."""
+    "<role>@test.kz" and "Test <role>" unless told otherwise; with an authenticator app set up
+    (a random TOTP secret) unless `second_factor=False` (then it enrols at its first sign-in)."""
     role = Role(role)
     created = create_user(
         actor=None, email=email or f"{role.value}@test.kz", full_name=name or f"Test {role.value}",
         role=role, password=password, all_regions=regions is None,
         region_codes=regions or [], election_id=election.id if election else None)
+    if second_factor:
+        activate_totp(created, pyotp.random_base32())
     db.session.commit()
     return created
 

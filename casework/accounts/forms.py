@@ -64,3 +64,22 @@ class ResetPasswordForm(NewPasswordFields, FlaskForm):
 
 class DecisionForm(FlaskForm):
     """Only the CSRF token: approve, reject, send a link or propose a reset are in the URL."""
+class CodeForm(FlaskForm):
+    """The second step of the login, and the enrolment: the code of the authenticator app
+    (or, at login, a recovery code)."""
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "autocapitalize": "off", "spellcheck": "false"})
+
+
+class ConfirmForm(FlaskForm):
+    """Step-up: both factors again before an act that changes outcomes."""
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "autocapitalize": "off", "spellcheck": "false"})
+    next = HiddenField()
+
+
+class ResetFactorForm(FlaskForm):
+    """Only the CSRF token: the account is in the URL."""

@@ -2,17 +2,18 @@
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.accounts.roles import Role
+from casework.accounts.roles import ADMINS, PRIVILEGED, Role, has_role
 from casework.core.db import db_enum, utcnow
 from casework.elections.models import Region
 from casework.extensions import db
 
-__all__ = ["LoginFailure", "Role", "User", "user_regions"]
+__all__ = ["LoginFailure", "RecoveryCode", "Role", "User", "user_regions"]
 
 
 user_regions = Table(
@@ -42,6 +43,11 @@ class User(UserMixin, db.Model):
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The second factor (accounts/factors.py): the TOTP secret (base32), active once a code
+    # was accepted at enrolment; the last time-step accepted, so that a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by=Region.code)
 
@@ -51,6 +57,18 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Enrolled: a TOTP secret confirmed by a correct code."""
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    def can_reset_second_factor(self, user: Any) -> bool:
+        """An administrator resets the second factor of another account directly only when it
+        is not privileged; a privileged account's reset needs a second person (two-person
+        approval), and one's own factor is renewed from one's account page."""
+        return (has_role(user, ADMINS) and user.id != self.id
+                and self.role not in PRIVILEGED)
 
     def scope_label(self) -> str:
         return "*" if self.all_regions else ", ".join(r.code for r in self.regions)
@@ -77,3 +95,16 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (db.Index("ix_login_failures_account_at", "account", "at"),)
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use recovery codes of an account: only its SHA-256 is stored
+    (the codes carry 50 random bits each and are shown once, at enrolment)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -10,14 +10,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from casework.accounts import passkeys, stepup
 from casework.accounts.models import User
+from casework.accounts.signin import complete_sign_in
 from casework.accounts.views import landing_url
-from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require
@@ -157,14 +157,6 @@ def remove(passkey_id: int):
 
 # -- sign-in (the login page) ------------------------------------------------------------------
 
-def _sign_in(user: User) -> None:
-    # replaced by signin.complete_sign_in at merge: complete_sign_in(user, "passkey")
-    session.clear()
-    login_user(user)
-    stepup.record_proof()
-    user.last_login_at = utcnow()
-
-
 @bp.post("/login/passkey/options")
 def signin_options():
     options_json, challenge = passkeys.authentication_options(passkeys.relying_party())
@@ -181,7 +173,7 @@ def signin():
     outcome = passkeys.verify_assertion(passkeys.relying_party(), challenge,
                                         data.get("credential"), remote_addr=request.remote_addr)
     if outcome.ok:
-        _sign_in(outcome.user)
+        complete_sign_in(outcome.user, "passkey")
     db.session.commit()  # the failure's audit entry and throttle row are kept too
     if outcome.ok:
         next_url = data.get("next") if isinstance(data.get("next"), str) else None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from casework.accounts.models import LoginFailure, Role, User, new_session_token
 from casework.accounts.passwords import (
@@ -73,7 +73,8 @@ def record_reauthentication_failure(user: User, now: datetime | None = None) -> 
 
 def authenticate(email: str, password: str, *, remote_addr: str | None = None,
                  now: datetime | None = None) -> LoginOutcome:
-    """Check a login. Throttled per account name: other accounts are never affected."""
+    """Check the password of a login (the first factor). Throttled per account name: other
+    accounts are never affected."""
     now = now or utcnow()
     account = normalize_email(email)[:254]
     wait = _throttle_wait(account, now)
@@ -84,12 +85,12 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None,
 
     user = db.session.scalar(select(User).where(User.email == account))
     if check_password(user.password_hash if user else None, password) and user.is_active:
-        user.last_login_at = now
+        # Only the first factor: the failures are cleared and the login recorded when the
+        # second factor is proven too (signin.complete_sign_in).
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        db.session.execute(delete(LoginFailure).where(LoginFailure.account == account))
-        audit.record("login.succeeded", actor=user, object_type="user", object_id=user.id,
-                     details={"remote_addr": remote_addr})
+        audit.record("login.password_accepted", actor=user, object_type="user",
+                     object_id=user.id, details={"remote_addr": remote_addr})
         return LoginOutcome(user=user)
 
     db.session.add(LoginFailure(account=account, at=now))

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from casework.accounts import tokens
+from casework.accounts import stepup, tokens
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, on_form
 from casework.core.web import load_or_404, require
@@ -44,6 +44,9 @@ def index():
 
 @bp.post("/tokens")
 def create_token():
+    refused = stepup.require_fresh_proof(url_for("account.index"))
+    if refused:
+        return refused
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, 422)

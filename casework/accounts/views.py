@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
 
-from casework.accounts import privileged, services, stepup
+from casework.accounts import privileged, services, signin, stepup
 from casework.accounts.forms import DecisionForm, DisableForm, LoginForm, LogoutForm, UserForm
 from casework.accounts.models import Role, User
 from casework.accounts.password_services import stale_proof_refusal
@@ -46,24 +46,24 @@ def landing_url(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The password step. Right or wrong, the code step follows (the answer never says which
+    factor failed), except for an account without a second factor yet, which enrols first."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         outcome = services.authenticate(form.email.data, form.password.data,
                                         remote_addr=request.remote_addr)
-        db.session.commit()
-        if outcome.ok:
-            session.clear()  # a fresh session at login: nothing carries over from before
-            login_user(outcome.user)
-            stepup.record_proof()  # D's stand-in: replaced by signin.complete_sign_in at merge
-            return redirect(safe_next(form.next.data, landing_url(outcome.user)))
         if outcome.retry_after:
+            db.session.commit()
             flash(_("Too many failed attempts for this account. Wait %(s)d seconds and try again.",
                     s=outcome.retry_after), "error")
             return render_template("accounts/login.html", form=form), 429
-        flash(_("Wrong email or password."), "error")
-        return render_template("accounts/login.html", form=form), 401
+        signin.start_pending(form.email.data, outcome.user, safe_next(form.next.data, ""))
+        db.session.commit()
+        if outcome.ok and not outcome.user.has_second_factor:
+            return redirect(url_for("accounts.enrol"), 303)
+        return redirect(url_for("accounts.login_code"), 303)
     return render_template("accounts/login.html", form=form)
 
 
@@ -131,6 +131,9 @@ def _done(message: str):
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 def user_new():
     require(STAFF_ACCOUNTS.can_open(current_user))
+    refused = stepup.require_fresh_proof(url_for("accounts.user_new"))
+    if refused:
+        return refused
     form = _user_form()
     page = _form_page(form, None)
     if request.method == "GET":
@@ -148,6 +151,9 @@ def user_new():
 def user_edit(user_id: int):
     user = load_or_404(db.session.get(User, user_id))
     require(STAFF_ACCOUNTS.can_open(current_user))
+    refused = stepup.require_fresh_proof(url_for("accounts.user_edit", user_id=user.id))
+    if refused:
+        return refused
     form = _user_form(user)
     form.email.render_kw = {"readonly": True}
     page = _form_page(form, user)
@@ -167,6 +173,9 @@ def user_toggle(user_id: int, action: str):
     require(STAFF_ACCOUNTS.can_open(current_user))
     if not DisableForm().validate_on_submit():
         abort(400)
+    refused = stepup.require_fresh_proof(url_for("accounts.users"))
+    if refused:
+        return refused
     disable = action == "disable"
 
     def refused(_status: int, errors: list[str]):

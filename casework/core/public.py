@@ -13,6 +13,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "passwords.reset",  # the link an administrator mails to set a new password
     "passkeys.signin_options",  # a passkey signs in without a password (no email needed)
     "passkeys.signin",
+    "accounts.login_code",  # the second step: it serves only the state the password step left
+    "accounts.enrol",
     "intake.new_complaint",
     "intake.receipt",
     "intake.track",

@@ -340,7 +340,8 @@ class _Demo:
         return run
 
     def sanction(self, item: _Case, kind: SanctionType, when: datetime, approve: bool) -> None:
-        """Proposed by the secretary; approved by the chair (password re-entered) 20-50 min on."""
+        """Proposed by the secretary; approved by the chair 20-50 min on (in the application
+        the approval asks for a fresh proof of both factors)."""
         proposed: list[Sanction] = []
 
         def propose() -> None:
@@ -354,8 +355,7 @@ class _Demo:
         self.at(when, propose)
         if approve:
             self.at(when + timedelta(minutes=self.rng.uniform(20, 50)),
-                    lambda: sanctions.approve_sanction(proposed[0], self.chair,
-                                                       password=PASSWORDS[self.chair.email]))
+                    lambda: sanctions.approve_sanction(proposed[0], self.chair))
 
     def call(self) -> None:
         """A hotline call that is not a complaint: a question, a problem, a caller's follow-up."""

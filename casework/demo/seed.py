@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from casework.accounts.factors import activate_totp
 from casework.accounts.models import Role, User
 from casework.accounts.passwords import hash_password
 from casework.accounts.services import create_user
@@ -34,6 +35,17 @@ DEMO_ACCOUNTS = [
     ("admin@example.kz", "Admin Demo", Role.ADMIN, [], "admin-demo-2020"),
     ("auditor@example.kz", "Сәуле Аудиторова", Role.AUDITOR, [], "auditor-demo-2020"),
 ]
+# The demo accounts' TOTP secrets (base32), published in the README so that a person trying
+# the demo adds them to an authenticator app. Demo data only: a real account enrols its own
+# secret at its first sign-in.
+DEMO_TOTP_SECRETS = {
+    "operator@example.kz": "ETKNDEFCYLU6VD2LTRLQHGKYO3VCMVLN",
+    "reviewer@example.kz": "ANNG6PNPU5DVFP66PJMOUB3C2ZHMMCJN",
+    "secretary@example.kz": "67IVQQ7Y7MNQGOTRNL3LMKBUEWLJQWH4",
+    "chair@example.kz": "RF7XVJVEIFCPJJPKI346CLEONM4BL2YN",
+    "admin@example.kz": "WPHS7YNW3MCYHGJL7UET6W6RMXAOUBTF",
+    "auditor@example.kz": "B2S4WI65UWRD5WXWRNLFKFAUZLVWDJUV",
+}
 
 
 def _csv(header: list[str], rows: list[list]) -> bytes:
@@ -130,7 +142,8 @@ def seed() -> list[str]:
         reports.append(run_import(kind, data, election=election, source="demo"))
     lines = [str(report) for report in reports]
     for email, name, role, regions, password in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).where(User.email == email)) is None:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
             user = create_user(actor=None, email=email, full_name=name, role=role,
                                password=secrets.token_urlsafe(24), all_regions=not regions,
                                region_codes=regions, election_id=election.id)
@@ -138,4 +151,7 @@ def seed() -> list[str]:
             # which the rules for a new password refuse: demo data only, set as a hash.
             user.password_hash = hash_password(password)
             lines.append(f"account {email} ({role.value}) created")
+        if not user.has_second_factor:
+            activate_totp(user, DEMO_TOTP_SECRETS[email])
+            lines.append(f"account {email}: demo TOTP secret set (see the README)")
     return lines

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from casework.accounts import stepup
 from casework.accounts.models import User
 from casework.accounts.roles import RESULTS, RESULTS_IMPORT
 from casework.core.web import load_or_404, require, submit
@@ -73,6 +74,9 @@ def region(region_code: str):
 def certify(region_code: str):
     area = _region_or_404(region_code)
     require(area.can_certify(current_user))
+    refused = stepup.require_fresh_proof(url_for("results.region", region_code=area.code))
+    if refused:
+        return refused
     form = CertifyForm()
     return submit(
         form, lambda: certification.certify(area, current_user,
@@ -87,6 +91,9 @@ def certify(region_code: str):
 def withdraw(region_code: str):
     area = _region_or_404(region_code)
     require(area.can_certify(current_user))
+    refused = stepup.require_fresh_proof(url_for("results.region", region_code=area.code))
+    if refused:
+        return refused
     form = WithdrawForm()
     return submit(
         form, lambda: certification.withdraw(area, current_user, reason=form.reason.data),

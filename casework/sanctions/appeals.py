@@ -1,5 +1,6 @@
 """Appeals of enforced sanctions: recorded by staff for the sanctioned candidate within the
-appeal window, decided by a chair who did not record them (with the password): upheld, or
+appeal window, decided by a chair who did not record them (the view asks for a fresh proof
+of both factors): upheld, or
 reversed, which undoes exactly what the sanction did and keeps its record. No commits."""
 
 from datetime import datetime, timedelta
@@ -27,7 +28,6 @@ from casework.sanctions.models import (
 from casework.sanctions.services import (
     check_not_certified,
     claim,
-    confirm_password,
     forbidden,
 )
 
@@ -75,7 +75,7 @@ def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, ground
 
 
 def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | str,
-                  reasons: str, password: str | None,
+                  reasons: str,
                   now: datetime | None = None) -> SanctionAppeal:
     """Uphold the sanction, or reverse it: its effects are undone, its record stays."""
     appeal = sanction.appeal
@@ -92,7 +92,6 @@ def decide_appeal(sanction: Sanction, actor: User, *, outcome: AppealOutcome | s
         raise Refusal("missing", _l("Choose: uphold or reverse."), field="outcome") from None
     reasons = required_text(reasons, "reasons", _l("Give the reasons for the decision on the "
                                                    "appeal."), TEXT_MAX)
-    confirm_password(actor, password)
     now = now or utcnow()
     appeal.outcome, appeal.reasons = chosen, reasons
     appeal.decided_by_id, appeal.decided_at = actor.id, now

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -84,13 +83,12 @@ def propose_form(*, findings, accused, stations, regions, candidates,
 
 
 class ApproveForm(FlaskForm):
-    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])
+    """Only the CSRF token: the approval needs a fresh proof of both factors (step-up)."""
 
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the rejection"),
                            validators=[InputRequired(), Length(max=TEXT_MAX)])
-    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])
 
 
 class AppealForm(FlaskForm):
@@ -104,4 +102,3 @@ class DecideAppealForm(FlaskForm):
     outcome = RadioField(_l("Decision on the appeal"), choices=appeal_choices(),
                          validators=[InputRequired()])
     reasons = TextAreaField(_l("Reasons"), validators=[InputRequired(), Length(max=TEXT_MAX)])
-    password = PasswordField(_l("Your password, to confirm"), validators=[InputRequired()])

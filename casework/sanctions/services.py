@@ -5,7 +5,8 @@ commits or reads the request; every step is flushed and audited in the caller's 
 The life of a sanction:
 - proposed by a reviewer, the secretary or a chair on a case decided confirmed or partly
   confirmed, citing at least one confirmed or partly confirmed finding of that case;
-- approved by a chair who is not the proposer, after entering their password again, and
+- approved by a chair who is not the proposer, with a fresh proof of both factors (the view asks,
+  accounts/stepup.py), and
   then enforced at once: a disqualification removes the candidate from registration, an
   annulment marks every result in its scope annulled by it; or rejected with a reason;
 - appealed (recorded by staff for the sanctioned candidate within the appeal window) and the
@@ -21,8 +22,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from casework.accounts.models import User
-from casework.accounts.passwords import check_password
-from casework.accounts.services import reauthentication_wait
 from casework.cases.conflicts import conflicted_user_ids
 from casework.cases.models import Case, CaseState
 from casework.cases.workflow import TEXT_MAX, Outcome
@@ -61,7 +60,7 @@ REFERRAL_MAX = 300
 
 
 # Refusals (core.refusal.Refusal): forbidden, not_allowed (state), missing / invalid (a
-# field), self_approval, password (re-entry failed), throttled (too many wrong passwords),
+# field), self_approval,
 # conflict (changed meanwhile), certified (certified results would change).
 
 def forbidden() -> Refusal:
@@ -243,16 +242,6 @@ def _check_can_disqualify(candidate: Candidate | None, exclude: int | None) -> N
 
 # -- reviewing: four eyes ----------------------------------------------------------------
 
-def confirm_password(actor: User, password: str | None) -> None:
-    wait = reauthentication_wait(actor)
-    if wait:
-        raise Refusal("throttled", _l("Too many wrong passwords: wait %(n)d seconds and "
-                                      "try again.", n=wait), field="password")
-    if not password or not check_password(actor.password_hash, password):
-        raise Refusal("password", _l("Enter your password again to confirm."),
-                      field="password")
-
-
 def claim(sanction: Sanction, expected: SanctionStatus, values: dict[str, Any]) -> None:
     """Move the sanction out of `expected` unless someone else did it first."""
     moved = db.session.execute(update(Sanction).where(
@@ -272,7 +261,7 @@ def check_not_certified(sanction: Sanction, results: list) -> None:
             "changing them.", region=certified[0].code))
 
 
-def _check_review(sanction: Sanction, actor: User, password: str | None) -> None:
+def _check_review(sanction: Sanction, actor: User) -> None:
     if not sanction.awaiting_review:
         raise Refusal("not_allowed", _l("Only a proposed sanction can be approved or "
                                         "rejected."))
@@ -281,13 +270,13 @@ def _check_review(sanction: Sanction, actor: User, password: str | None) -> None
                                           "other than who proposed it."))
     if not sanction.can_review(actor):
         raise forbidden()
-    confirm_password(actor, password)
 
 
-def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
+def approve_sanction(sanction: Sanction, actor: User, *,
                      now: datetime | None = None) -> Sanction:
-    """The chair's approval: the sanction is enforced at once and its effects applied."""
-    _check_review(sanction, actor, password)
+    """The chair's approval: the sanction is enforced at once and its effects applied. The
+    view asks first for a fresh proof of both factors (accounts/stepup.py)."""
+    _check_review(sanction, actor)
     decision = sanctioning_decision(sanction.case)
     if decision is None or decision.id != sanction.decision_id:
         raise Refusal("not_allowed", _l("The decision this sanction rests on is no longer "
@@ -308,11 +297,11 @@ def approve_sanction(sanction: Sanction, actor: User, *, password: str | None,
     return sanction
 
 
-def reject_sanction(sanction: Sanction, actor: User, *, reason: str, password: str | None,
+def reject_sanction(sanction: Sanction, actor: User, *, reason: str,
                     now: datetime | None = None) -> Sanction:
     reason = required_text(reason, "reason", _l("Give the reason for the rejection."),
                            TEXT_MAX)
-    _check_review(sanction, actor, password)
+    _check_review(sanction, actor)
     now = now or utcnow()
     claim(sanction, SanctionStatus.PROPOSED, {
         "status": SanctionStatus.REJECTED, "reviewed_by_id": actor.id, "reviewed_at": now,

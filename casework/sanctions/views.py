@@ -2,8 +2,8 @@
 chair's review with four eyes, the appeal and its decision).
 
 Each view: load or 404 (the case through the user's region scope), check or 403, then one
-service call through core.web.submit. A failed password re-entry also counts as a failed
-login of the account, so that guessing it here is throttled like guessing it at login.
+service call through core.web.submit. Approving, rejecting and deciding an appeal need a
+fresh proof of both factors (accounts/stepup.py): without it, the confirmation page first.
 """
 
 from collections.abc import Callable
@@ -16,18 +16,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from casework.accounts import stepup
 from casework.accounts.roles import SANCTIONS
-from casework.accounts.services import record_reauthentication_failure
 from casework.cases.access import case_or_404
 from casework.cases.models import Case
-from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.i18n import page_locale
-from casework.core.refusal import Refusal
 from casework.core.timezones import to_local, to_utc
 from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election
-from casework.extensions import db
 from casework.sanctions import appeals, impact, queries
 from casework.sanctions import services as sanctions
 from casework.sanctions.forms import (
@@ -162,28 +159,13 @@ def sanction_page(sanction_id: int):
     return _sanction_page(_sanction_or_404(sanction_id))
 
 
-def _counting_password_failures(sanction_id: int, call: Callable[[], Any]) -> Callable[[], Any]:
-    """`call`, with a wrong password recorded as a failed login and committed, even though
-    the step itself is refused and rolled back."""
-    def run() -> Any:
-        try:
-            return call()
-        except Refusal as refusal:
-            if refusal.code == "password":
-                db.session.rollback()
-                record_reauthentication_failure(current_user)
-                audit.record("sanction.password_failed", actor=current_user,
-                             object_type="sanction", object_id=sanction_id)
-                db.session.commit()
-            raise
-    return run
-
-
 def _take(sanction_id: int, name: str, call: Callable[[Sanction, Any], Any],
-          message: str | Callable[[Any], str]):
+          message: str | Callable[[Any], str], step_up: bool = False):
     """One step on the sanction page: 403 for who may not take it, 409 and the page when the
-    sanction has left the state the step needs; then the service call. `message` is what to
-    flash, or a function of the service's result that says it."""
+    sanction has left the state the step needs; for the acts that change outcomes
+    (`step_up`), a fresh proof of both factors or the confirmation page first; then the
+    service call. `message` is what to flash, or a function of the service's result that
+    says it."""
     sanction = _sanction_or_404(sanction_id)
     step = ACTIONS[name]
     if not step.allowed(sanction, current_user):
@@ -191,6 +173,11 @@ def _take(sanction_id: int, name: str, call: Callable[[Sanction, Any], Any],
         return _sanction_page(sanction, errors={"page": [
             _("This sanction has changed meanwhile: this step is no longer possible.")]},
             status=409)
+    if step_up:
+        refused = stepup.require_fresh_proof(url_for("sanctions.sanction",
+                                                     sanction_id=sanction_id))
+        if refused:
+            return refused
     form = step.form(prefix=name)
 
     def done(result: Any) -> str:
@@ -199,7 +186,7 @@ def _take(sanction_id: int, name: str, call: Callable[[Sanction, Any], Any],
         return url_for("sanctions.sanction", sanction_id=sanction_id)
 
     return submit(
-        form, _counting_password_failures(sanction_id, lambda: call(sanction, form)),
+        form, lambda: call(sanction, form),
         page=lambda status, errors: _sanction_page(sanction, {name: form}, {name: errors},
                                                    status),
         done=done, flash_message=None if callable(message) else message,
@@ -209,15 +196,15 @@ def _take(sanction_id: int, name: str, call: Callable[[Sanction, Any], Any],
 @bp.post("/sanctions/<int:sanction_id>/approve", endpoint="approve")
 def approve(sanction_id: int):
     return _take(sanction_id, "approve", lambda sanction, form: sanctions.approve_sanction(
-        sanction, current_user, password=form.password.data),
-        _("The sanction is approved and enforced."))
+        sanction, current_user),
+        _("The sanction is approved and enforced."), step_up=True)
 
 
 @bp.post("/sanctions/<int:sanction_id>/reject", endpoint="reject")
 def reject(sanction_id: int):
     return _take(sanction_id, "reject", lambda sanction, form: sanctions.reject_sanction(
-        sanction, current_user, reason=form.reason.data, password=form.password.data),
-        _("The sanction is rejected."))
+        sanction, current_user, reason=form.reason.data),
+        _("The sanction is rejected."), step_up=True)
 
 
 @bp.post("/sanctions/<int:sanction_id>/appeal", endpoint="appeal")
@@ -236,5 +223,5 @@ def _appeal_decided(appeal) -> str:
 @bp.post("/sanctions/<int:sanction_id>/appeal/decision", endpoint="decide_appeal")
 def decide_appeal(sanction_id: int):
     return _take(sanction_id, "decide", lambda sanction, form: appeals.decide_appeal(
-        sanction, current_user, outcome=form.outcome.data, reasons=form.reasons.data,
-        password=form.password.data), _appeal_decided)
+        sanction, current_user, outcome=form.outcome.data, reasons=form.reasons.data),
+        _appeal_decided, step_up=True)

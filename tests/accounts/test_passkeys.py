@@ -182,7 +182,7 @@ def test_a_passkey_signs_in_without_a_password(client, reviewer, registered):
         assert isinstance(session.get(stepup.PROOF_KEY), int)  # both factors proven
     passkey = db.session.scalar(select(Passkey))
     assert passkey.sign_count == 1 and passkey.last_used_at is not None
-    assert actions()[-1] == "passkey.used"
+    assert actions()[-2:] == ["passkey.used", "user.login"]  # signed in through complete_sign_in
 
 
 def test_an_outside_next_is_not_followed(client, registered):

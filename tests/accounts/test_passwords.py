@@ -192,11 +192,9 @@ def admin_client(client, login, make_user):
     return client
 
 
-def test_a_reset_link_through_smtp_works_once(app, admin_client, reviewer, smtp_server):
+def test_a_reset_link_through_smtp_works_once(app, admin_client, reviewer, smtp_server, login):
     other_browser = app.test_client()
-    login_token = csrf_from(other_browser)
-    other_browser.post("/login", data={"email": reviewer.email, "password": factories.PASSWORD,
-                                       "csrf_token": login_token})
+    login(other_browser, reviewer)
     assert other_browser.get("/account").status_code == 200
     reviewer.preferred_locale = "ru"
     db.session.commit()

@@ -12,7 +12,7 @@ from casework.cases.models import Case, CaseState
 from casework.elections.models import Election
 from casework.extensions import db
 from tests import factories
-from tests.plugin.browser import context_page
+from tests.plugin.browser import context_page, sign_in
 from tests.plugin.data import NARRATIVE, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -31,10 +31,7 @@ def staff(demo):
 
 
 def log_in(page, live_server, user):
-    page.goto(live_server + "/login")
-    page.fill("#email", user.email)
-    page.fill("#password", factories.PASSWORD)
-    page.click("form.stack button[type=submit]")
+    sign_in(page, live_server, user.email, factories.PASSWORD)
     page.wait_for_url(re.compile(r"/staff$"))
 
 

@@ -14,7 +14,7 @@ from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from tests import factories
-from tests.plugin.browser import ARTIFACTS
+from tests.plugin.browser import ARTIFACTS, sign_in
 from tests.plugin.data import NARRATIVE
 
 pytestmark = pytest.mark.browser
@@ -55,10 +55,7 @@ def on_screen(page, selector) -> bool:
 
 
 def log_in(page, live_server, user):
-    page.goto(live_server + "/login")
-    page.fill("#email", user.email)
-    page.fill("#password", factories.PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server, user.email, factories.PASSWORD)
     page.wait_for_url(re.compile(r"/hotline/$"))  # operators land on the console
 
 

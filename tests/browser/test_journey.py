@@ -5,6 +5,8 @@ import re
 import pytest
 
 from casework.demo.seed import DEMO_ACCOUNTS
+from tests.plugin.browser import pass_password_step
+from tests.plugin.second_factor import totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +34,10 @@ def test_home_page_in_each_language(page, live_server, demo):
 def test_each_role_logs_in_and_lands_on_its_page(page, live_server, demo, email, role, password):
     page.goto(live_server + "/")
     page.click('a[href="/login"]')
-    page.fill("#email", email)
-    page.fill("#password", password)
+    pass_password_step(page, live_server, email, password)
+    page.wait_for_url(re.compile(r"/login/code$"))
+    assert page.get_attribute("#code", "autocomplete") == "one-time-code"
+    page.fill("#code", totp_code(email))
     page.click("form.stack button[type=submit]")
     page.wait_for_url(re.compile(re.escape(live_server + LANDING[role]) + "$"))
     if LANDING[role] == "/staff":
@@ -49,6 +53,9 @@ def test_wrong_password_shows_a_message_and_no_layout_breaks_on_a_phone(page, li
     page.goto(live_server + "/login")
     page.fill("#email", "chair@example.kz")
     page.fill("#password", "not the password")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/login/code$"))  # the code step follows, right or wrong
+    page.fill("#code", "123456")
     page.click("form.stack button[type=submit]")
     assert page.locator(".flash-error").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")

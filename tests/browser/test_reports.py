@@ -15,7 +15,7 @@ from casework.demo.cases import seed_cases
 from casework.elections.models import Region
 from casework.extensions import db
 from casework.reports.cache import page_cache
-from tests.plugin.browser import context_page
+from tests.plugin.browser import context_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,7 @@ def api_get(url: str, token: str) -> tuple[int, bytes]:
 
 
 def log_in_as(page, live_server, role: str) -> None:
-    page.goto(live_server + "/login")
-    page.fill("#email", f"{role}@example.kz")
-    page.fill("#password", f"{role}-demo-2020")
-    page.click("form.stack button[type=submit]")
+    sign_in(page, live_server, f"{role}@example.kz", f"{role}-demo-2020")
     page.wait_for_url(re.compile(r"/staff$"))
 
 

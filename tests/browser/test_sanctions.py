@@ -29,7 +29,7 @@ from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 from casework.intake.models import Channel, Complaint
 from casework.sanctions.models import Sanction, SanctionStatus, SanctionType
-from tests.plugin.browser import context_page
+from tests.plugin.browser import context_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -84,10 +84,7 @@ def decided(demo):
 
 
 def log_in_as(page, live_server, role: Role) -> None:
-    page.goto(live_server + "/login")
-    page.fill("#email", f"{role.value}@example.kz")
-    page.fill("#password", PASSWORDS[role])
-    page.click("form.stack button[type=submit]")
+    sign_in(page, live_server, f"{role.value}@example.kz", PASSWORDS[role])
     page.wait_for_url(re.compile(r"/staff$"))
 
 
@@ -134,7 +131,7 @@ def test_sanctions_change_the_register_and_standings_and_an_appeal_restores_them
                           "Vote buying by the candidate's staff, confirmed by video.",
                           candidate=leader.id)
         assert "Proposed" in secretary.inner_text("main")
-        assert secretary.locator('input[name="approve-password"]').count() == 0  # not own
+        assert secretary.locator('form[action$="/approve"]').count() == 0  # not own
         annulment = propose(secretary, live_server, case, "vote_annulment",
                             "Ballots at this station were bought.",
                             station=decided["station"].id)
@@ -148,15 +145,12 @@ def test_sanctions_change_the_register_and_standings_and_an_appeal_restores_them
         assert decided["region"].name_en in impact.inner_text()
         assert "Margin between the last winning and the first losing candidate" in \
             impact.inner_text()
-        chair.fill('input[name="approve-password"]', "not my password")
-        submit(chair, 'form[action$="/approve"] button[type=submit]')
-        assert "Enter your password again" in chair.inner_text("main")
-        chair.fill('input[name="approve-password"]', PASSWORDS[Role.CHAIR])
+        # Signed in with password and code minutes ago: the proof is fresh, no confirmation.
+        assert chair.locator(".stepup-needed").count() == 0
         submit(chair, 'form[action$="/approve"] button[type=submit]')
         assert "Enforced" in chair.inner_text("main")
         chair.goto(f"{live_server}/sanctions/{removal}")
         assert chair.locator(".sanction-moved-out").count() >= 1  # the leader leaves
-        chair.fill('input[name="approve-password"]', PASSWORDS[Role.CHAIR])
         submit(chair, 'form[action$="/approve"] button[type=submit]')
 
         db.session.expire_all()
@@ -186,7 +180,6 @@ def test_sanctions_change_the_register_and_standings_and_an_appeal_restores_them
         assert chair.locator(".sanction-impact").count() >= 1  # the reversal's preview
         chair.check('input[name="decide-outcome"][value="reversed"]')
         chair.fill('textarea[name="decide-reasons"]', "A recount found no irregularity.")
-        chair.fill('input[name="decide-password"]', PASSWORDS[Role.CHAIR])
         submit(chair, 'form[action$="/appeal/decision"] button[type=submit]')
         assert "Reversed on appeal" in chair.inner_text("main")
 

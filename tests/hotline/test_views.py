@@ -84,15 +84,12 @@ def test_a_reviewer_cannot_start_a_call(client, login, make_user, demo):
     assert response.status_code == 403 and count(Call) == 0
 
 
-def test_another_operators_call_is_forbidden(client, console, operator, make_user):
+def test_another_operators_call_is_forbidden(client, console, operator, make_user, login):
     assert start(console).status_code == 302
     call = the_call()
     console.post("/logout", data={"csrf_token": csrf_from(console, "/hotline/")})
     other = make_user("operator", email="second@test.kz")
-    from tests import factories
-
-    console.post("/login", data={"email": other.email, "password": factories.PASSWORD,
-                                 "csrf_token": csrf_from(console, "/login")})
+    assert login(console, other).status_code == 302
     for path in (f"/hotline/calls/{call.id}/complaint", f"/hotline/calls/{call.id}/follow-up"):
         assert console.get(path).status_code == 403
     token = csrf_from(console, "/hotline/")

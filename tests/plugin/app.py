@@ -6,13 +6,15 @@ import secrets
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from casework import create_app
+from casework.accounts.models import User
 from casework.extensions import db
 from tests import factories
 from tests.plugin.data import csrf_from
+from tests.plugin.second_factor import totp_code
 
 PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
 
@@ -113,11 +115,23 @@ def english(client):
 
 @pytest.fixture
 def login():
-    """login(client, user or email, password=PASSWORD, next_url=""): the login form, posted."""
-    def do_login(client, user_or_email, password=factories.PASSWORD, next_url=""):
+    """login(client, user or email, password=PASSWORD, next_url="", code=None): the login
+    form posted, then the code step with `code` or the code the account's authenticator app
+    shows now (tests/plugin/second_factor.py). Returns the last response: a redirect to where
+    the user lands, 401 (wrong password or code), 429 (throttled), or the enrolment page's
+    redirect for an account without a second factor."""
+    def do_login(client, user_or_email, password=factories.PASSWORD, next_url="", code=None):
         email = getattr(user_or_email, "email", user_or_email)
         token = csrf_from(client)
-        return client.post("/login", data={"email": email, "password": password,
-                                            "csrf_token": token, "next": next_url})
+        first = client.post("/login", data={"email": email, "password": password,
+                                             "csrf_token": token, "next": next_url})
+        if first.status_code != 303 or not first.location.endswith("/login/code"):
+            return first
+        if code is None:
+            has_factor = db.session.execute(select(User.totp_secret).where(
+                User.email == email)).scalar_one_or_none()
+            code = totp_code(email) if has_factor else "000000"
+        return client.post("/login/code", data={"code": code,
+                                                 "csrf_token": csrf_from(client, "/login/code")})
 
     return do_login

@@ -55,7 +55,7 @@ def propose(case, committee, kind="warning", **kwargs):
 
 def enforce(case, committee, kind="warning", at: datetime | None = None, **kwargs):
     sanction = propose(case, committee, kind, **kwargs)
-    approve_sanction(sanction, committee["chair"], password=PASSWORD, now=at)
+    approve_sanction(sanction, committee["chair"], now=at)
     db.session.commit()
     return sanction
 
@@ -65,7 +65,7 @@ def reverse(sanction, committee):
     record_appeal(sanction, committee["secretary"], filed_at=filed, grounds="Not me.",
                   now=filed)
     decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="Recount clean.",
-                  password=PASSWORD, now=filed + timedelta(hours=1))
+                  now=filed + timedelta(hours=1))
     db.session.commit()
 
 
@@ -119,7 +119,7 @@ def test_register_lists_enforced_and_reversed_only(client, decided_case, committ
     reverse(removal, committee)
     proposed = propose(case, committee, "reprimand")
     rejected = propose(case, committee, "referral", referred_to="Prosecutor's office")
-    reject_sanction(rejected, committee["chair"], reason="Not needed.", password=PASSWORD)
+    reject_sanction(rejected, committee["chair"], reason="Not needed.")
     db.session.commit()
 
     html = get(client, "/decisions").get_data(as_text=True)

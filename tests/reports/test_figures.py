@@ -12,7 +12,6 @@ from casework.reports import figures, rollups
 from casework.reports.figures import Median, median_of
 from casework.reports.models import ReportFigure, ReportRefresh
 from casework.sanctions.services import approve_sanction, propose_sanction
-from tests import factories
 from tests.factories import member as staff
 from tests.reports.world import NOW
 
@@ -185,7 +184,7 @@ def test_sanctions_by_type_and_scope(decided_case, committee, election):
                                finding_ids=cited, summary="Warned.",
                                candidate_id=case.accused[0].id)
     db.session.commit()
-    approve_sanction(warning, committee["chair"], password=factories.PASSWORD)
+    approve_sanction(warning, committee["chair"])
     propose_sanction(case, committee["secretary"], kind="referral", finding_ids=cited,
                      summary="Referred.", referred_to="Prosecutor's office")
     db.session.commit()

@@ -106,7 +106,7 @@ def sanctions_world(election, committee, decided_case):
         return made
 
     s1 = propose(decided_case(), "candidate_disqualification", datetime(2020, 5, 30, 8), "C01")
-    approve_sanction(s1, committee["chair"], password=factories.PASSWORD,
+    approve_sanction(s1, committee["chair"],
                      now=datetime(2020, 5, 30, 9))
     db.session.commit()
     s2 = propose(decided_case(accused="C02"), "warning", datetime(2020, 5, 31, 8), "C02")

@@ -1,13 +1,17 @@
-"""Sanction pages over HTTP: propose, four-eyes approval with password re-entry, the impact
+"""Sanction pages over HTTP: propose, four-eyes approval with a fresh proof of both factors
+(step-up), the impact
 shown, appeals, scope (404) and roles (403), CSRF, and the list filtered by status and scope."""
 
 import re
 import secrets
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
+from casework.accounts import stepup
 from casework.accounts.models import LoginFailure
 from casework.cases.models import CaseState, Category
 from casework.cases.services import open_case
@@ -24,6 +28,7 @@ from tests import factories
 from tests.factories import region, station
 from tests.plugin.data import csrf_from
 from tests.plugin.queries import counted_queries
+from tests.plugin.second_factor import totp_code
 
 PASSWORD = factories.PASSWORD
 SUMMARY = "Vote buying at BAL-001 confirmed by video and witnesses."
@@ -60,8 +65,7 @@ def proposed(case, committee, actor="secretary", kind="candidate_disqualificatio
 def enforced(case, committee, **kwargs) -> Sanction:
     sanction = proposed(case, committee, **kwargs)
     # Enforced an hour ago: an appeal filed "now" (to the minute) comes after it.
-    approve_sanction(sanction, committee["chair"], password=PASSWORD,
-                     now=utcnow() - timedelta(hours=1))
+    approve_sanction(sanction, committee["chair"], now=utcnow() - timedelta(hours=1))
     db.session.commit()
     return sanction
 
@@ -116,7 +120,7 @@ def test_secretary_proposes_and_chair_approves_a_removal(decided_case, committee
 
     chair = client_for(committee["chair"])
     assert "Approve and enforce" in chair.get(page_url(sanction)).get_data(as_text=True)
-    response = action(chair, sanction, "approve", "approve", password=PASSWORD)
+    response = action(chair, sanction, "approve", "approve")
     assert response.status_code == 302
     sanction = fresh(sanction)
     assert sanction.status is SanctionStatus.ENFORCED
@@ -181,7 +185,7 @@ def test_no_proposal_page_before_a_confirmed_decision(make_case, committee, clie
     assert "Propose a sanction" not in findings_page
 
 
-# -- four eyes and the password -------------------------------------------------------------
+# -- four eyes and the fresh proof----------------------------------------------------------
 
 def test_self_approval_is_refused_and_changes_nothing(decided_case, committee, client_for):
     case = decided_case()
@@ -190,29 +194,67 @@ def test_self_approval_is_refused_and_changes_nothing(decided_case, committee, c
     assert "Approve and enforce" not in chair.get(page_url(sanction)).get_data(as_text=True)
     token = csrf_from(chair, page_url(sanction))
     response = chair.post(f"{page_url(sanction)}/approve",
-                          data={"approve-csrf_token": token, "approve-password": PASSWORD})
+                          data={"approve-csrf_token": token})
     assert response.status_code == 403
     sanction = fresh(sanction)
     assert sanction.status is SanctionStatus.PROPOSED and sanction.reviewed_by_id is None
     assert sanction.candidate.status is CandidateStatus.REGISTERED
 
 
-def test_a_wrong_password_changes_nothing_and_counts_as_a_failed_login(decided_case, committee,
-                                                                       client_for):
+def expire_the_proof(monkeypatch, app, seconds_more=1):
+    """Make the last proof of both factors older than CASEWORK_STEP_UP_SECONDS."""
+    later = time.time() + app.config["CASEWORK_STEP_UP_SECONDS"] + seconds_more
+    monkeypatch.setattr(stepup, "time", SimpleNamespace(time=lambda: later))
+
+
+def test_approval_with_a_proof_older_than_the_step_up_window_is_refused(
+        decided_case, committee, client_for, monkeypatch, app):
+    case = decided_case()
+    sanction = proposed(case, committee)
+    chair = client_for(committee["chair"])  # signing in is a proof: fresh now
+    expire_the_proof(monkeypatch, app)
+    page = chair.get(page_url(sanction)).get_data(as_text=True)
+    assert "Confirm it is you first" in page
+    response = action(chair, sanction, "approve", "approve")
+    assert response.status_code == 303
+    assert response.location.startswith("/account/confirm?next=")
+    assert f"/sanctions/{sanction.id}" in response.location
+    sanction = fresh(sanction)
+    assert sanction.status is SanctionStatus.PROPOSED
+    assert sanction.candidate.status is CandidateStatus.REGISTERED
+    confirm = chair.get(response.location).get_data(as_text=True)
+    assert "Nothing was done: confirm it is you" in confirm
+    # Confirming (password + a new code) makes the proof fresh again: the approval goes through.
+    monkeypatch.undo()
+    token = csrf_from(chair, "/account/confirm")
+    answer = chair.post("/account/confirm", data={
+        "csrf_token": token, "password": PASSWORD, "code": totp_code(committee["chair"]),
+        "next": page_url(sanction)})
+    assert (answer.status_code, answer.location) == (303, page_url(sanction))
+    assert action(chair, sanction, "approve", "approve").status_code == 302
+    assert fresh(sanction).status is SanctionStatus.ENFORCED
+
+
+def test_a_wrong_confirmation_changes_nothing_and_counts_as_a_failed_login(
+        decided_case, committee, client_for, monkeypatch, app):
     case = decided_case()
     sanction = proposed(case, committee)
     chair = client_for(committee["chair"])
-    response = action(chair, sanction, "approve", "approve", password="not my password")
-    assert response.status_code == 422
-    assert "Enter your password again to confirm." in response.get_data(as_text=True)
+    expire_the_proof(monkeypatch, app)
+    token = csrf_from(chair, "/account/confirm")
+    answer = chair.post("/account/confirm", data={
+        "csrf_token": token, "password": "not my password",
+        "code": totp_code(committee["chair"]), "next": page_url(sanction)})
+    assert answer.status_code == 401
+    assert "Wrong password or code." in answer.get_data(as_text=True)
+    assert action(chair, sanction, "approve", "approve").status_code == 303
     sanction = fresh(sanction)
     assert sanction.status is SanctionStatus.PROPOSED
     assert sanction.candidate.status is CandidateStatus.REGISTERED
     assert db.session.scalar(select(func.count()).select_from(LoginFailure).where(
         LoginFailure.account == committee["chair"].email)) == 1
-    entry = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "sanction.password_failed"))
-    assert entry is not None and entry.object_id == str(sanction.id)
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "user.step_up_failed")) is not None
 
 
 def test_a_reviewer_cannot_approve(decided_case, committee, client_for):
@@ -221,7 +263,7 @@ def test_a_reviewer_cannot_approve(decided_case, committee, client_for):
     reviewer = client_for(committee["r1"])
     page = reviewer.get(page_url(sanction))
     assert page.status_code == 200 and "Approve and enforce" not in page.get_data(as_text=True)
-    response = action(reviewer, sanction, "approve", "approve", password=PASSWORD)
+    response = action(reviewer, sanction, "approve", "approve")
     assert response.status_code == 403
     assert fresh(sanction).status is SanctionStatus.PROPOSED
 
@@ -230,11 +272,10 @@ def test_the_chair_rejects_with_a_reason(decided_case, committee, client_for):
     case = decided_case()
     sanction = proposed(case, committee)
     chair = client_for(committee["chair"])
-    response = action(chair, sanction, "reject", "reject", reason="", password=PASSWORD)
+    response = action(chair, sanction, "reject", "reject", reason="")
     assert response.status_code == 422
     assert fresh(sanction).status is SanctionStatus.PROPOSED
-    response = action(chair, sanction, "reject", "reject", reason="Disproportionate.",
-                      password=PASSWORD)
+    response = action(chair, sanction, "reject", "reject", reason="Disproportionate.")
     assert response.status_code == 302
     sanction = fresh(sanction)
     assert (sanction.status, sanction.rejection_reason) == (SanctionStatus.REJECTED,
@@ -244,7 +285,7 @@ def test_the_chair_rejects_with_a_reason(decided_case, committee, client_for):
     # Approving it now is a conflict with what happened meanwhile, not a permission matter.
     token = csrf_from(chair, page_url(sanction))
     response = chair.post(f"{page_url(sanction)}/approve",
-                          data={"approve-csrf_token": token, "approve-password": PASSWORD})
+                          data={"approve-csrf_token": token})
     assert response.status_code == 409
     assert fresh(sanction).status is SanctionStatus.REJECTED
 
@@ -253,7 +294,7 @@ def test_approval_without_csrf_token_is_refused(decided_case, committee, client_
     case = decided_case()
     sanction = proposed(case, committee)
     chair = client_for(committee["chair"])
-    response = chair.post(f"{page_url(sanction)}/approve", data={"approve-password": PASSWORD})
+    response = chair.post(f"{page_url(sanction)}/approve", data={})
     assert response.status_code == 400
     assert fresh(sanction).status is SanctionStatus.PROPOSED
 
@@ -308,7 +349,7 @@ def test_record_and_decide_an_appeal_that_reverses_the_removal(decided_case, com
     assert "If the appeal reverses it" in page and "Decide the appeal" in page
     assert "Decide the appeal" not in secretary.get(page_url(sanction)).get_data(as_text=True)
     response = action(chair, sanction, "appeal/decision", "decide", outcome="reversed",
-                      reasons="The video is inconclusive.", password=PASSWORD)
+                      reasons="The video is inconclusive.")
     assert response.status_code == 302, response.get_data(as_text=True)
     sanction = fresh(sanction)
     assert sanction.status is SanctionStatus.REVERSED
@@ -320,8 +361,8 @@ def test_record_and_decide_an_appeal_that_reverses_the_removal(decided_case, com
     assert "Sanction reversed" in page and "The video is inconclusive." in page
 
 
-def test_a_wrong_password_on_the_appeal_decision_changes_nothing(decided_case, committee,
-                                                                 client_for):
+def test_an_appeal_decision_without_a_fresh_proof_changes_nothing(decided_case, committee,
+                                                                   client_for, monkeypatch, app):
     case = decided_case()
     sanction = enforced(case, committee)
     secretary = client_for(committee["secretary"])
@@ -329,13 +370,13 @@ def test_a_wrong_password_on_the_appeal_decision_changes_nothing(decided_case, c
     assert action(secretary, sanction, "appeal", "appeal", filed_at=filed,
                   grounds="Not me.").status_code == 302
     chair = client_for(committee["chair"])
+    expire_the_proof(monkeypatch, app)
     response = action(chair, sanction, "appeal/decision", "decide", outcome="reversed",
-                      reasons="y", password="wrong")
-    assert response.status_code == 422
+                      reasons="y")
+    assert response.status_code == 303 and "/account/confirm" in response.location
     sanction = fresh(sanction)
     assert sanction.status is SanctionStatus.ENFORCED and sanction.appeal.outcome is None
     assert sanction.candidate.status is CandidateStatus.DISQUALIFIED
-    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 1
 
 
 # -- the list -------------------------------------------------------------------------------

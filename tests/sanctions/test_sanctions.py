@@ -49,8 +49,8 @@ def propose(case, committee, kind="candidate_disqualification", actor="secretary
     return sanction
 
 
-def approve(sanction, committee, actor="chair", password=PASSWORD):
-    approve_sanction(sanction, committee[actor], password=password)
+def approve(sanction, committee, actor="chair"):
+    approve_sanction(sanction, committee[actor])
     db.session.commit()
     return sanction
 
@@ -158,15 +158,13 @@ def test_database_refuses_self_review(decided_case, committee):
     db.session.rollback()
 
 
-def test_only_a_chair_approves_and_only_with_the_password(decided_case, committee):
+def test_only_a_chair_approves(decided_case, committee):
+    # The fresh proof of both factors is the view's (tests/sanctions/test_sanction_views.py).
     case = decided_case()
     sanction = propose(case, committee)
     with pytest.raises(Refusal) as caught:
         approve(sanction, committee, actor="r1")
     assert caught.value.code == "forbidden"
-    with pytest.raises(Refusal) as caught:
-        approve(sanction, committee, password="wrong password")
-    assert (caught.value.code, caught.value.field) == ("password", "password")
     db.session.rollback()
     assert sanction.candidate.status is CandidateStatus.REGISTERED
 
@@ -177,9 +175,9 @@ def test_rejection_needs_a_reason_and_changes_nothing(decided_case, committee, e
                        station_ids=[station(election, "BAL-001").id])
     before = snapshot(election)
     with pytest.raises(Refusal) as caught:
-        reject_sanction(sanction, committee["chair"], reason=" ", password=PASSWORD)
+        reject_sanction(sanction, committee["chair"], reason=" ")
     assert caught.value.field == "reason"
-    reject_sanction(sanction, committee["chair"], reason="Disproportionate.", password=PASSWORD)
+    reject_sanction(sanction, committee["chair"], reason="Disproportionate.")
     db.session.commit()
     assert sanction.status is SanctionStatus.REJECTED
     assert snapshot(election) == before
@@ -192,8 +190,7 @@ def test_every_step_is_audited(decided_case, committee):
     sanction = propose(case, committee)
     approve(sanction, committee)
     record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Not me.")
-    decide_appeal(sanction, committee["chair"], outcome="upheld", reasons="Video is clear.",
-                  password=PASSWORD)
+    decide_appeal(sanction, committee["chair"], outcome="upheld", reasons="Video is clear.")
     db.session.commit()
     actions = list(db.session.scalars(select(AuditEntry.action).where(
         AuditEntry.action.like("sanction.%")).order_by(AuditEntry.id)))
@@ -297,8 +294,7 @@ def test_reversal_restores_exactly(decided_case, committee, election):
                                 station_ids=[station(election, "BAL-001").id]), committee)
     assert snapshot(election) != before
     record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="Observers.")
-    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="Recount clean.",
-                  password=PASSWORD)
+    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="Recount clean.")
     db.session.commit()
     assert annulment.status is SanctionStatus.REVERSED and annulment.reversed_at is not None
     assert snapshot(election) == before
@@ -318,7 +314,7 @@ def test_reversal_keeps_results_another_annulment_covers(decided_case, committee
                              annul_region_id=region(election, "KZ-KAR-BAL").id), committee)
     assert impact.effect(second).results == []  # it found them annulled already
     record_appeal(first, committee["secretary"], filed_at=utcnow(), grounds="x")
-    decide_appeal(first, committee["chair"], outcome="reversed", reasons="y", password=PASSWORD)
+    decide_appeal(first, committee["chair"], outcome="reversed", reasons="y")
     db.session.commit()
     at_bal = list(db.session.scalars(select(Result).where(Result.station_id == bal)))
     assert all(r.annulled and r.annulled_by_sanction_id == second.id for r in at_bal)
@@ -329,11 +325,9 @@ def test_reversed_disqualification_reinstates(decided_case, committee, election)
     sanction = approve(propose(case, committee), committee)
     record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="x")
     with pytest.raises(Refusal) as caught:  # who recorded it does not decide it
-        decide_appeal(sanction, committee["secretary"], outcome="reversed", reasons="y",
-                      password=PASSWORD)
+        decide_appeal(sanction, committee["secretary"], outcome="reversed", reasons="y")
     assert caught.value.code == "self_approval"
-    decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="y",
-                  password=PASSWORD)
+    decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="y")
     db.session.commit()
     assert sanction.candidate.status is CandidateStatus.REGISTERED
     assert sanction.candidate.disqualified_by_sanction_id is None
@@ -422,20 +416,6 @@ def test_an_appeal_filed_in_the_minute_of_enforcement_is_accepted(decided_case, 
         record_appeal(sanction, committee["secretary"], filed_at=minute, grounds="again")
 
 
-def test_password_re_entry_shares_the_login_throttle(decided_case, committee, app):
-    from casework.accounts.services import record_reauthentication_failure
-
-    sanction = propose(decided_case(), committee)
-    for _ in range(app.config["CASEWORK_LOGIN_MAX_FAILURES"]):
-        record_reauthentication_failure(committee["chair"])
-    db.session.commit()
-    with pytest.raises(Refusal) as caught:  # even the right password waits
-        approve(sanction, committee)
-    assert (caught.value.code, caught.value.field) == ("throttled", "password")
-    db.session.rollback()
-    assert sanction.status is SanctionStatus.PROPOSED
-
-
 def test_results_imported_later_inside_an_annulment_are_annulled_and_restored(
         decided_case, committee, election, results_world):
     from casework.elections.importers import run_import
@@ -460,8 +440,7 @@ def test_results_imported_later_inside_an_annulment_are_annulled_and_restored(
         AuditEntry.action == "sanction.extended")))
     assert actions == ["sanction.extended"]
     record_appeal(annulment, committee["secretary"], filed_at=utcnow(), grounds="x")
-    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y",
-                  password=PASSWORD)
+    decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y")
     db.session.commit()
     assert votes_of(election)["C04"][:2] == (30, 0)
 
@@ -496,8 +475,7 @@ def test_certified_results_change_only_after_the_certification_is_withdrawn(
     certify(kar, committee["chair"], override_reason="Appeal pending, count final.")
     db.session.commit()
     with pytest.raises(Refusal) as caught:
-        decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y",
-                      password=PASSWORD)
+        decide_appeal(annulment, committee["chair"], outcome="reversed", reasons="y")
     assert caught.value.code == "certified"
     db.session.rollback()
     entries = list(db.session.scalars(select(AuditEntry.action).where(
@@ -529,14 +507,13 @@ PERMISSIONS = {
 def sanction_in(state: str, case, committee):
     sanction = propose(case, committee, kind="warning")
     if state == "rejected":
-        reject_sanction(sanction, committee["chair"], reason="Too harsh.", password=PASSWORD)
+        reject_sanction(sanction, committee["chair"], reason="Too harsh.")
     elif state != "proposed":
         approve(sanction, committee)
     if state in ("appealed", "reversed"):
         record_appeal(sanction, committee["secretary"], filed_at=utcnow(), grounds="Not me.")
     if state == "reversed":
-        decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="Recount.",
-                      password=PASSWORD)
+        decide_appeal(sanction, committee["chair"], outcome="reversed", reasons="Recount.")
     db.session.commit()
     return sanction
 
