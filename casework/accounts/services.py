@@ -17,6 +17,7 @@ from casework.accounts.passwords import (
     hash_password,
     needs_rehash,
 )
+from casework.accounts.sessions import end_sessions_of
 from casework.accounts.tokens import revoke_all_tokens
 from casework.core import audit
 from casework.core.db import utcnow
@@ -173,17 +174,19 @@ def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
     if user.id == actor.id and disabled:
         raise Refusal("forbidden", _l("You cannot disable your own account."))
     user.disabled_at = utcnow() if disabled else None
-    user.session_token = new_session_token()  # a disabled account is logged out at once
+    if disabled:
+        end_all_access(user)  # a disabled account is logged out at once, its tokens revoked
     audit.record("user.disabled" if disabled else "user.enabled", actor=actor,
                  object_type="user", object_id=user.id)
     return user
 
 
 def end_all_access(user: User) -> None:
-    """End every way in the account has: its sessions (the login cookie's token is rotated)
-    and its API tokens. After a password change or reset, a second-factor reset, or when the
-    account is disabled."""
+    """End every way in the account has: its server-side sessions (deleted; the login
+    cookie's token is rotated as well) and its API tokens. After a password change or reset,
+    a second-factor reset, or when the account is disabled."""
     user.session_token = new_session_token()
+    end_sessions_of(user)
     revoke_all_tokens(user)
 
 

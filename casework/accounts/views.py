@@ -11,6 +11,7 @@ from casework.accounts.forms import DisableForm, LoginForm, LogoutForm, UserForm
 from casework.accounts.models import Role, User
 from casework.accounts.queries import staff_list
 from casework.accounts.roles import AUDIT_LOG, COMMITTEE, HOTLINE_CONSOLE, STAFF_ACCOUNTS, has_role
+from casework.core.ratelimit import signin_client_limit
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election, regions_for_choices
@@ -33,7 +34,14 @@ def landing_url(user: User) -> str:
     return url_for("site.staff_home")
 
 
+def signin_refused_page(message: str):
+    """The login page with `message` (a sign-in step refused by the per-client limit)."""
+    flash(message, "error")
+    return render_template("accounts/login.html", form=LoginForm(next=request.args.get("next", "")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@signin_client_limit
 def login():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
@@ -43,7 +51,9 @@ def login():
                                         remote_addr=request.remote_addr)
         db.session.commit()
         if outcome.ok:
-            session.clear()  # a fresh session at login: nothing carries over from before
+            # A fresh session at login: nothing carries over from before, and the session
+            # store gives it a new id because its user changed (no fixation).
+            session.clear()
             login_user(outcome.user)
             return redirect(safe_next(form.next.data, landing_url(outcome.user)))
         if outcome.retry_after:
@@ -62,6 +72,7 @@ def logout():
         services.record_logout(current_user)
         db.session.commit()
         logout_user()
+        # The server-side row goes: a copy of the cookie opens nothing afterwards.
         session.clear()
         flash(_("You have logged out."), "info")
     return redirect(url_for("site.home"))

@@ -1,4 +1,8 @@
-"""Rate limits start empty in every test (the limiter lives as long as the app: the session)."""
+"""Rate limits start empty in every test (the limiter lives as long as the app: the session).
+
+Reset before the test only: the counters live in the test database (rate_limit_hits, wiped
+with the other tables after each test), and a reset after the test would wait on the test's
+own unfinished transaction."""
 
 import pytest
 
@@ -9,4 +13,3 @@ from casework.core.ratelimit import limiter
 def fresh_limits():
     limiter.reset()
     yield
-    limiter.reset()
