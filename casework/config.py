@@ -78,6 +78,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT", 8 * 3600),
+        # Over https Flask-WTF would also demand a same-site Referer, which our no-referrer
+        # policy never sends. The check guards against a cookie planted from a neighbouring
+        # http host; the __Host- prefix of the session cookie already refuses such cookies.
+        "WTF_CSRF_SSL_STRICT": False,
         # Room for every file at its limit plus the form fields.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", max_total + 2**20),
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "kk"),

@@ -38,7 +38,9 @@ def track_global_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
 
 
-def on_breach(_limit: RequestLimit):
+def on_breach(limit: RequestLimit):
+    if f"/{SIGNIN_SCOPE}/" in limit.key:
+        return None  # the sign-in limit answers with the login page (on_signin_breach)
     return make_response(render_error(429, _("Too many attempts from your connection. Please "
                                              "wait a few minutes and try again.")))
 
@@ -47,6 +49,7 @@ def signin_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_LOGIN"]
 
 
+SIGNIN_SCOPE = "signin"
 # The page a refused sign-in attempt shows (accounts sets the login page); the error page
 # until then.
 _signin_page: Callable[[str], Response | str] | None = None
@@ -59,7 +62,7 @@ def set_signin_page(page: Callable[[str], Response | str]) -> None:
 
 
 def _retry_after(limit: RequestLimit) -> int:
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    return max(1, math.ceil(limit.window[0] - time.time()))
 
 
 def on_signin_breach(limit: RequestLimit) -> Response:
@@ -77,5 +80,5 @@ def on_signin_breach(limit: RequestLimit) -> Response:
 
 # One budget per client for every sign-in step (the password form, the second factor, a
 # passkey assertion), across accounts: decorate each step's view with it.
-signin_client_limit = limiter.shared_limit(signin_limit, scope="signin", methods=["POST"],
+signin_client_limit = limiter.shared_limit(signin_limit, scope=SIGNIN_SCOPE, methods=["POST"],
                                            on_breach=on_signin_breach)
