@@ -148,6 +148,8 @@ def load(instance_path: str) -> dict[str, Any]:
         # database (shared by every worker): see ratelimit_storage_uri().
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis unreachable: count in each process's memory meanwhile, never a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "CASEWORK_LIMIT_SUBMIT": _env("LIMIT_SUBMIT", "5 per minute;30 per hour"),
         "CASEWORK_LIMIT_TRACK": _env("LIMIT_TRACK", "10 per minute;60 per hour"),
         "CASEWORK_LIMIT_TRACK_GLOBAL": _env("LIMIT_TRACK_GLOBAL", "600 per minute"),
@@ -158,15 +160,14 @@ def load(instance_path: str) -> dict[str, Any]:
 
 def ratelimit_storage_uri(config: dict[str, Any]) -> str:
     """Where rate-limit counters live: the configured URI (Redis), else the application's
-    database through casework.core.ratelimit_storage, so that every worker shares one budget
-    (memory:// would give each gunicorn worker its own). An in-memory SQLite database is one
-    per connection: memory:// then."""
+    database through casework.core.ratelimit_storage ("casework+app://"), so that every
+    worker shares one budget (memory:// would give each gunicorn worker its own). An
+    in-memory SQLite database is one per connection: memory:// then."""
     if config.get("RATELIMIT_STORAGE_URI"):
         return config["RATELIMIT_STORAGE_URI"]
-    url = config["SQLALCHEMY_DATABASE_URI"]
-    if url in ("sqlite://", "sqlite:///:memory:"):
+    if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
         return "memory://"
-    return "casework+" + url
+    return "casework+app://"
 
 
 def resolve_secret_key(config: dict[str, Any]) -> str:

@@ -2,7 +2,9 @@
 
 memory:// keeps the counters in each process, so with N gunicorn workers every limit would
 allow N times its budget. Without Redis the counters live here instead, in one table every
-worker shares (URI "casework+<database URL>", see config.ratelimit_storage_uri). It
+worker shares (URI "casework+app://": the current application's database, as the limiter
+is one object for every app in the process; or "casework+<database URL>" for a database of
+its own; see config.ratelimit_storage_uri). It
 implements the moving window the limiter uses (one row per counted request) and the fixed
 window's methods on the same rows. Each acquisition runs in one transaction under a lock on
 the key (PostgreSQL: an advisory transaction lock; SQLite: the write lock, taken by inserting
@@ -47,24 +49,35 @@ SWEEP_CHANCE = 0.01
 
 
 class DatabaseStorage(Storage, MovingWindowSupport):
-    STORAGE_SCHEME = [f"{SCHEME}+sqlite", f"{SCHEME}+postgresql", f"{SCHEME}+postgresql+psycopg"]
+    STORAGE_SCHEME = [f"{SCHEME}+app", f"{SCHEME}+sqlite", f"{SCHEME}+postgresql",
+                      f"{SCHEME}+postgresql+psycopg"]
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         url = uri.split("+", 1)[1]
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        self.engine = create_engine(url, pool_pre_ping=True)
-        self.sqlite = is_sqlite(url)
-        if self.sqlite:
-            configure_sqlite(self.engine)
+        self.own_engine = None
+        if not url.startswith("app:"):
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            self.own_engine = create_engine(url, pool_pre_ping=True)
+            if is_sqlite(url):
+                configure_sqlite(self.own_engine)
+
+    @property
+    def engine(self):
+        """Its own engine, or the current application's (needs an app context)."""
+        return self.own_engine if self.own_engine is not None else db.engine
+
+    def dispose(self) -> None:
+        if self.own_engine is not None:
+            self.own_engine.dispose()
 
     @property
     def base_exceptions(self):
         return SQLAlchemyError
 
     def _lock(self, conn, key: str) -> None:
-        if not self.sqlite:
+        if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
                          {"key": key})
 

@@ -15,7 +15,7 @@ def two_workers(database_url):
     yield storages
     for storage in storages:
         storage.reset()
-        storage.engine.dispose()
+        storage.dispose()
 
 
 def test_two_storages_on_one_database_share_the_budget(two_workers):
@@ -30,6 +30,14 @@ def test_two_storages_on_one_database_share_the_budget(two_workers):
     assert remaining == 0 and reset_at > 0
     two_workers[0].clear(limit.key_for("client-a"))
     assert second.hit(limit, "client-a")
+
+
+def test_the_app_storage_uses_the_current_apps_database(app):
+    from casework.core.ratelimit import limiter
+    from casework.extensions import db
+
+    storage = limiter._storage
+    assert isinstance(storage, DatabaseStorage) and storage.engine is db.engine
 
 
 def test_memory_storages_would_multiply_the_budget():

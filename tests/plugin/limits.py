@@ -2,7 +2,8 @@
 
 Reset before the test only: the counters live in the test database (rate_limit_hits, wiped
 with the other tables after each test), and a reset after the test would wait on the test's
-own unfinished transaction."""
+own unfinished transaction. The counters are in the current app's database: within the
+test's app context."""
 
 import pytest
 
@@ -10,6 +11,6 @@ from casework.core.ratelimit import limiter
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits():
+def fresh_limits(app_ctx):
     limiter.reset()
     yield
