@@ -48,13 +48,17 @@ log = logging.getLogger(__name__)
 
 ID_BYTES = 32  # 256 random bits in the cookie
 ID_MAX_LENGTH = 64
-# Last seen is written at most this often (not on every request).
+# Last seen is written at most this often (not on every request; a quarter of the idle
+# time when that is shorter).
 TOUCH_SECONDS = 60
 # Now and then a new session also removes every expired row.
 SWEEP_CHANCE = 0.01
 TABLE = StaffSession.__table__
 COLUMNS = TABLE.c
 serializer = TaggedJSONSerializer()
+# Flask-Login writes a hash of the client's address and user agent ("_id") for the "strong"
+# protection we do not use: not kept (an unsalted hash of an address is the address).
+NOT_KEPT = ("_id",)
 
 
 def hash_id(session_id: str) -> str:
@@ -127,6 +131,10 @@ def current_id_hash() -> str | None:
 
 
 # -- the interface ----------------------------------------------------------------------------
+
+def _dump(session: ServerSession) -> str:
+    return serializer.dumps({k: v for k, v in session.items() if k not in NOT_KEPT})
+
 
 def _expired(app: Flask, row: Any, now: datetime) -> bool:
     idle = timedelta(minutes=app.config["CASEWORK_SESSION_IDLE_MINUTES"])
@@ -220,13 +228,13 @@ class DatabaseSessionInterface(SessionInterface):
                                 samesite=self.get_cookie_samesite(app),
                                 httponly=self.get_cookie_httponly(app))
             return
-        touch = (session.last_seen is None
-                 or (now - session.last_seen).total_seconds() >= TOUCH_SECONDS)
+        every = min(TOUCH_SECONDS, app.config["CASEWORK_SESSION_IDLE_MINUTES"] * 60 / 4)
+        touch = session.last_seen is None or (now - session.last_seen).total_seconds() >= every
         if not (session.modified or touch):
             return
         values: dict[str, Any] = {"last_seen_at": now}
         if session.modified:
-            values["data"] = serializer.dumps(dict(session))
+            values["data"] = _dump(session)
         with db.engine.begin() as conn:
             found = conn.execute(update(TABLE).where(COLUMNS.id_hash == session.id_hash)
                                  .values(**values)).rowcount
@@ -250,7 +258,7 @@ class DatabaseSessionInterface(SessionInterface):
                 id_hash=session.id_hash, user_id=session.loaded_user_id, created_at=now,
                 last_seen_at=now, expires_at=now + lifetime,
                 user_agent=summarize_user_agent(request.headers.get("User-Agent")),
-                data=serializer.dumps(dict(session))))
+                data=_dump(session)))
         session.last_seen = now
 
 

@@ -55,6 +55,7 @@ def test_the_cookie_is_a_random_id_and_the_row_holds_the_session(client, signed_
     # The data (Flask-Login's "<id>:<token>") is on the server, not in the cookie.
     assert signed_in.get_id() in row.data and signed_in.session_token not in value
     assert "." not in value  # not a signed cookie carrying data
+    assert '"_id"' not in row.data  # no hash of the client's address and user agent
 
 
 def test_a_cookie_replayed_after_logout_opens_nothing(client, signed_in):
