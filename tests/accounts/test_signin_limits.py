@@ -128,3 +128,31 @@ def test_two_app_instances_share_one_budget(app, client, login_limit, database_u
          "2"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(worker.stdout.strip().splitlines()[-1]) == [401, 429]
     assert attempt(client, "c@test.kz").status_code == 429  # and back here, spent
+
+
+UNREACHABLE_REDIS = """
+import json, sys
+from casework import create_app
+from tests.plugin.app import TEST_CONFIG
+from tests.plugin.data import csrf_from
+url, limit = sys.argv[1], sys.argv[2]
+app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "CASEWORK_LIMIT_LOGIN": limit,
+                  "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
+client = app.test_client()
+codes = []
+for n in range(3):
+    token = csrf_from(client)
+    codes.append(client.post("/login", data={"email": f"r{n}@test.kz", "password": "x" * 12,
+                                            "csrf_token": token}).status_code)
+print(json.dumps(codes))
+"""
+
+
+def test_with_redis_unreachable_limits_still_apply_and_nothing_fails(database_url, app):
+    """Counters in Redis (CASEWORK_REDIS_URL) that cannot be reached: each process counts in
+    its memory meanwhile; no attempt is answered with an error."""
+    db.session.commit()
+    worker = subprocess.run([sys.executable, "-c", UNREACHABLE_REDIS, database_url,
+                             "2 per minute"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert json.loads(worker.stdout.strip().splitlines()[-1]) == [401, 401, 429]
