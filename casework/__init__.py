@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
 from casework.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -32,6 +33,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         options.setdefault("connect_args", {"prepare_threshold": None})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri(app.config)
+    hops = app.config["CASEWORK_TRUSTED_PROXIES"]
+    if hops > 0:
+        # The client's address, scheme and host as the trusted proxies saw them: rate limits
+        # count per real client, and url_for/secure cookies know the request came over https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.getLogger("casework").setLevel(app.config["CASEWORK_LOG_LEVEL"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -43,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     import casework.models  # noqa: F401 - every table on the metadata
+    from casework.accounts import sessions
     from casework.accounts.services import load_user_from_cookie_id
     from casework.api import tokens as api_tokens
     from casework.core import errors, i18n, public, security
@@ -71,8 +79,11 @@ def _init_extensions(app: Flask) -> None:
     i18n.set_election_defaults_provider(election_defaults)
     i18n.init_app(app)
 
+    sessions.init_app(app)  # server-side sessions: the cookie holds only a random id
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # No "strong" protection: it hashed client-supplied headers (User-Agent, X-Forwarded-For),
+    # which an attacker replays along with the cookie; the server-side session is the guard.
+    login_manager.session_protection = None
     login_manager.login_view = "accounts.login"
     login_manager.user_loader(load_user_from_cookie_id)
 
@@ -85,12 +96,15 @@ def _register_blueprints(app: Flask) -> None:
     from casework.accounts.passkey_views import bp as passkeys_bp
     from casework.accounts.password_views import bp as passwords_bp
     from casework.accounts.privileged_views import bp as account_changes_bp
+    from casework.accounts.session_views import bp as account_sessions_bp
     from casework.accounts.token_views import bp as account_bp
     from casework.accounts.views import bp as accounts_bp
+    from casework.accounts.views import signin_refused_page
     from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
+    from casework.core import ratelimit
     from casework.decisions.views import bp as decisions_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
@@ -107,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(site_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(accounts_bp)
+    ratelimit.set_signin_page(signin_refused_page)
     app.register_blueprint(intake_bp)
     app.register_blueprint(intake_staff_bp)
     app.register_blueprint(mailin_bp)
@@ -121,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(passwords_bp)
     app.register_blueprint(account_changes_bp)
     app.register_blueprint(passkeys_bp)
+    app.register_blueprint(account_sessions_bp)
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)

@@ -46,7 +46,10 @@ def load(instance_path: str) -> dict[str, Any]:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"CASEWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.db")
-    secure = _bool("SECURE_COOKIES", False)
+    public_url = _env("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Secure cookies (Secure, the __Host- prefix) and HSTS: on by default when the public
+    # address is https, off for `make run` on plain HTTP; CASEWORK_SECURE_COOKIES wins.
+    secure = _bool("SECURE_COOKIES", public_url.lower().startswith("https://"))
     max_file = _int("EVIDENCE_MAX_FILE_SIZE", 25 * 2**20)
     max_total = _int("EVIDENCE_MAX_TOTAL_SIZE", 100 * 2**20)
     public_url = _env("PUBLIC_URL", "http://127.0.0.1:5000")
@@ -72,13 +75,21 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "casework@localhost"),
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", False),
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Strict: no cross-site request carries the staff session (the name gets the
+        # __Host- prefix when secure, see accounts/sessions.py).
+        "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_NAME": "casework_session",
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        # Server-side sessions: an absolute lifetime from sign-in and an idle timeout.
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_HOURS", 12) * 3600,
+        "CASEWORK_SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT", 8 * 3600),
+        # Over https Flask-WTF would also demand a same-site Referer, which our no-referrer
+        # policy never sends. The check guards against a cookie planted from a neighbouring
+        # http host; the __Host- prefix of the session cookie already refuses such cookies.
+        "WTF_CSRF_SSL_STRICT": False,
         # Room for every file at its limit plus the form fields.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", max_total + 2**20),
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "kk"),
@@ -93,6 +104,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
         "CASEWORK_LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         "CASEWORK_PUBLIC_URL": public_url,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted.
+        "CASEWORK_TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "CASEWORK_NARRATIVE_MIN_LENGTH": _int("NARRATIVE_MIN_LENGTH", 30),
         # Evidence: limits and storage (local folder outside static/, or S3-compatible).
         "CASEWORK_EVIDENCE_MAX_FILES": _int("EVIDENCE_MAX_FILES", 10),
@@ -152,13 +165,30 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_IMAP_SECURITY": _env("IMAP_SECURITY", "ssl"),
         "CASEWORK_IMAP_CA_FILE": _env("IMAP_CA_FILE"),
         "CASEWORK_IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 60),
-        # Rate limits (Flask-Limiter syntax); counters live in memory, or in Redis if set.
-        "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        # Rate limits (Flask-Limiter syntax); counters live in Redis if set, else in the
+        # database (shared by every worker): see ratelimit_storage_uri().
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis unreachable: count in each process's memory meanwhile, never a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "CASEWORK_LIMIT_SUBMIT": _env("LIMIT_SUBMIT", "5 per minute;30 per hour"),
         "CASEWORK_LIMIT_TRACK": _env("LIMIT_TRACK", "10 per minute;60 per hour"),
         "CASEWORK_LIMIT_TRACK_GLOBAL": _env("LIMIT_TRACK_GLOBAL", "600 per minute"),
+        # Sign-in attempts (password and second factor) per client, across accounts.
+        "CASEWORK_LIMIT_LOGIN": _env("LIMIT_LOGIN", "20 per minute;100 per hour"),
     }
+
+
+def ratelimit_storage_uri(config: dict[str, Any]) -> str:
+    """Where rate-limit counters live: the configured URI (Redis), else the application's
+    database through casework.core.ratelimit_storage ("casework+app://"), so that every
+    worker shares one budget (memory:// would give each gunicorn worker its own). An
+    in-memory SQLite database is one per connection: memory:// then."""
+    if config.get("RATELIMIT_STORAGE_URI"):
+        return config["RATELIMIT_STORAGE_URI"]
+    if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
+        return "memory://"
+    return "casework+app://"
 
 
 def resolve_secret_key(config: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from casework.accounts.passwords import check_password
 from casework.accounts.roles import STAFF_ACCOUNTS
 from casework.accounts.views import bp, landing_url
 from casework.core import audit
+from casework.core.ratelimit import signin_client_limit
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require
 from casework.extensions import db
@@ -60,6 +61,7 @@ def _signed_in(user: User, method: str, next_url: str):
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@signin_client_limit
 def login_code():
     """The second step of the login: a code from the authenticator app, or a recovery code."""
     state = signin.pending()
@@ -83,6 +85,7 @@ def login_code():
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
+@signin_client_limit
 def enrol():
     """First sign-in: set up the authenticator app. The secret works only once a correct code
     is entered; then the ten recovery codes are shown, once."""
@@ -117,6 +120,7 @@ def enrol():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
+@signin_client_limit
 def confirm():
     """Step-up: password and code again before an act that changes outcomes; back to `next`."""
     form = ConfirmForm(next=request.args.get("next", ""))

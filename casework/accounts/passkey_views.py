@@ -18,6 +18,7 @@ from casework.accounts import passkeys, stepup
 from casework.accounts.models import User
 from casework.accounts.signin import complete_sign_in
 from casework.accounts.views import landing_url
+from casework.core.ratelimit import signin_client_limit
 from casework.core.refusal import Refusal
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require
@@ -165,6 +166,7 @@ def signin_options():
 
 
 @bp.post("/login/passkey")
+@signin_client_limit
 def signin():
     if current_user.is_authenticated:
         return jsonify(redirect=landing_url(current_user))

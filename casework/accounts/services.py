@@ -17,6 +17,7 @@ from casework.accounts.passwords import (
     hash_password,
     needs_rehash,
 )
+from casework.accounts.sessions import end_sessions_of
 from casework.accounts.tokens import revoke_all_tokens
 from casework.core import audit
 from casework.core.db import utcnow
@@ -186,10 +187,11 @@ def set_disabled(user: User, *, actor: User, disabled: bool) -> User:
 
 
 def end_all_access(user: User) -> None:
-    """End every way in the account has: its sessions (the login cookie's token is rotated)
-    and its API tokens. After a password change or reset, a second-factor reset, or when the
-    account is disabled."""
+    """End every way in the account has: its server-side sessions (deleted; the login
+    cookie's token is rotated as well) and its API tokens. After a password change or reset,
+    a second-factor reset, or when the account is disabled."""
     user.session_token = new_session_token()
+    end_sessions_of(user)
     revoke_all_tokens(user)
 
 

@@ -12,6 +12,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from casework.accounts import stepup, tokens
+from casework.accounts.session_views import page_context as sessions_context
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, on_form
 from casework.core.web import load_or_404, require
@@ -34,7 +35,8 @@ class RevokeForm(FlaskForm):
 def _page(form: TokenForm, status: int = 200, errors: list[str] | None = None):
     return render_template("account/index.html", form=form, revoke_form=RevokeForm(),
                            tokens=tokens.tokens_of(current_user), now=utcnow(),
-                           errors=errors or [], max_active=tokens.MAX_ACTIVE), status
+                           errors=errors or [], max_active=tokens.MAX_ACTIVE,
+                           **sessions_context()), status
 
 
 @bp.get("")

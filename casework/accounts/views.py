@@ -22,6 +22,7 @@ from casework.accounts.roles import (
     has_role,
 )
 from casework.accounts.stepup import has_fresh_proof
+from casework.core.ratelimit import signin_client_limit
 from casework.core.urls import safe_next
 from casework.core.web import load_or_404, require, submit
 from casework.elections.queries import current_election, regions_for_choices
@@ -44,7 +45,14 @@ def landing_url(user: User) -> str:
     return url_for("site.staff_home")
 
 
+def signin_refused_page(message: str):
+    """The login page with `message` (a sign-in step refused by the per-client limit)."""
+    flash(message, "error")
+    return render_template("accounts/login.html", form=LoginForm(next=request.args.get("next", "")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@signin_client_limit
 def login():
     """The password step. Right or wrong, the code step follows (the answer never says which
     factor failed), except for an account without a second factor yet, which enrols first."""
@@ -74,6 +82,7 @@ def logout():
         services.record_logout(current_user)
         db.session.commit()
         logout_user()
+        # The server-side row goes: a copy of the cookie opens nothing afterwards.
         session.clear()
         flash(_("You have logged out."), "info")
     return redirect(url_for("site.home"))

@@ -1,15 +1,23 @@
-"""The rate limits the public pages and the API apply with the limiter (created with the other
-extensions, keyed by a hash of the client's address), and the page shown when one is hit."""
+"""The rate limits the public pages, the API and sign-in apply with the limiter (created with
+the other extensions, keyed by a hash of the client's address as ProxyFix gives it, see
+CASEWORK_TRUSTED_PROXIES), and the page shown when one is hit.
 
-from flask import current_app, make_response
+Counters live in Redis when CASEWORK_REDIS_URL is set, else in the database
+(core/ratelimit_storage.py): every worker shares them."""
+
+import math
+import time
+from collections.abc import Callable
+
+from flask import Response, current_app, make_response
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
 from casework.core.errors import render_error
 from casework.extensions import limiter
 
-__all__ = ["everyone", "limiter", "on_breach", "submit_limit", "track_global_limit",
-           "track_limit"]
+__all__ = ["everyone", "limiter", "on_breach", "set_signin_page", "signin_client_limit",
+           "signin_limit", "submit_limit", "track_global_limit", "track_limit"]
 
 
 def everyone() -> str:
@@ -30,6 +38,47 @@ def track_global_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
 
 
-def on_breach(_limit: RequestLimit):
+def on_breach(limit: RequestLimit):
+    if f"/{SIGNIN_SCOPE}/" in limit.key:
+        return None  # the sign-in limit answers with the login page (on_signin_breach)
     return make_response(render_error(429, _("Too many attempts from your connection. Please "
                                              "wait a few minutes and try again.")))
+
+
+def signin_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_LOGIN"]
+
+
+SIGNIN_SCOPE = "signin"
+# The page a refused sign-in attempt shows (accounts sets the login page); the error page
+# until then.
+_signin_page: Callable[[str], Response | str] | None = None
+
+
+def set_signin_page(page: Callable[[str], Response | str]) -> None:
+    """page(message) -> the login page with the message (set by accounts at start-up)."""
+    global _signin_page
+    _signin_page = page
+
+
+def _retry_after(limit: RequestLimit) -> int:
+    return max(1, math.ceil(limit.window[0] - time.time()))
+
+
+def on_signin_breach(limit: RequestLimit) -> Response:
+    wait = _retry_after(limit)
+    message = _("Too many sign-in attempts from your connection. Wait %(s)d seconds and "
+                "try again.", s=wait)
+    if _signin_page is None:
+        response = make_response(render_error(429, message))
+    else:
+        response = make_response(_signin_page(message))
+        response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+# One budget per client for every sign-in step (the password form, the second factor, a
+# passkey assertion), across accounts: decorate each step's view with it.
+signin_client_limit = limiter.shared_limit(signin_limit, scope=SIGNIN_SCOPE, methods=["POST"],
+                                           on_breach=on_signin_breach)

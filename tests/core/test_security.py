@@ -95,14 +95,23 @@ def test_session_cookie_flags(client, make_user, login):
     make_user("reviewer")
     response = login(client, "reviewer@test.kz")
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    # Plain HTTP (`make run`): no Secure, so the browser keeps it; Strict all the same.
+    assert cookie.startswith("casework_session=")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    assert "Strict-Transport-Security" not in response.headers
 
 
-def test_secure_cookies_behind_https(database_url, monkeypatch):
-    monkeypatch.setenv("CASEWORK_SECURE_COOKIES", "1")
+@pytest.mark.parametrize("env", [{"CASEWORK_SECURE_COOKIES": "1"},
+                                 {"CASEWORK_PUBLIC_URL": "https://casework.example.kz"}])
+def test_secure_cookies_behind_https(database_url, monkeypatch, env):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     response = app.test_client().get("/login")
-    assert "Secure" in response.headers["Set-Cookie"]
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-casework_session=")
+    assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/" in cookie and "Domain" not in cookie
     assert "max-age" in response.headers["Strict-Transport-Security"]
     dispose(app)
 

@@ -1,0 +1,55 @@
+"""The database storage for rate-limit counters: two storages on one database (two workers)
+share one budget, where two memory:// storages would each allow the whole of it."""
+
+import pytest
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from casework.core.ratelimit_storage import DatabaseStorage
+
+
+@pytest.fixture
+def two_workers(database_url):
+    storages = [storage_from_string("casework+" + database_url) for _ in range(2)]
+    yield storages
+    for storage in storages:
+        storage.reset()
+        storage.dispose()
+
+
+def test_two_storages_on_one_database_share_the_budget(two_workers):
+    first, second = (MovingWindowRateLimiter(s) for s in two_workers)
+    assert all(isinstance(s, DatabaseStorage) for s in two_workers)
+    limit = parse("5 per minute")
+    assert all(first.hit(limit, "client-a") for _ in range(3))
+    assert second.hit(limit, "client-a") and second.hit(limit, "client-a")
+    assert not second.hit(limit, "client-a") and not first.hit(limit, "client-a")
+    assert first.hit(limit, "client-b")  # another client's own budget
+    reset_at, remaining = second.get_window_stats(limit, "client-a")
+    assert remaining == 0 and reset_at > 0
+    two_workers[0].clear(limit.key_for("client-a"))
+    assert second.hit(limit, "client-a")
+
+
+def test_the_app_storage_uses_the_current_apps_database(app):
+    from casework.core.ratelimit import limiter
+    from casework.extensions import db
+
+    storage = limiter._storage
+    assert isinstance(storage, DatabaseStorage) and storage.engine is db.engine
+
+
+def test_memory_storages_would_multiply_the_budget():
+    first, second = (MovingWindowRateLimiter(storage_from_string("memory://")) for _ in "ab")
+    limit = parse("2 per minute")
+    assert [first.hit(limit, "c"), first.hit(limit, "c"), second.hit(limit, "c"),
+            second.hit(limit, "c")] == [True] * 4
+
+
+def test_fixed_window_methods(two_workers):
+    first, second = two_workers
+    assert first.incr("k", 60) == 1 and second.incr("k", 60, amount=2) == 3
+    assert first.get("k") == 3 and second.get_expiry("k") > 0
+    assert first.check()
+    assert first.reset() == 3 and second.get("k") == 0
