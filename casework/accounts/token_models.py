@@ -13,7 +13,8 @@ from casework.extensions import db
 class ApiToken(db.Model):
     """A bearer token for the staff API (/api/v1/cases...). It acts as its user, with the
     user's role and regions as they are at each request; it stops working when revoked,
-    expired or when the user is disabled. A password change does not revoke it."""
+    expired or when the user is disabled. A password change, a second-factor reset or disabling
+    the account revokes it (accounts.services.end_all_access)."""
 
     __tablename__ = "api_tokens"
 

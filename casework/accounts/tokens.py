@@ -4,8 +4,8 @@ A token is "cw_" + 32 random bytes (URL-safe base64), shown once at creation. On
 SHA-256 is stored, with a short display prefix. It acts as its user with the user's role
 and regions as they are at each request; it stops working when revoked, when it expires
 (CASEWORK_API_TOKEN_DAYS after creation, 90 by default; 0 for never) and while the user
-is disabled. A password change ends the browser sessions but keeps the tokens: the user
-revokes them on the account page.
+is disabled. A password change, a second-factor reset or disabling the account revokes them
+all with the sessions (accounts.services.end_all_access).
 
 Functions flush and audit (never the token itself) and refuse with `Refusal`; the caller
 commits.

@@ -155,11 +155,16 @@ def test_revoked_expired_and_disabled_tokens_get_401(client, reviewer):
     assert api_status(client, plain) == 401
 
 
-def test_a_password_change_keeps_the_tokens(client, reviewer):
+def test_ending_all_access_revokes_the_tokens(client, reviewer):
+    """A password change, a factor reset or a disabled account: tokens die with the sessions."""
+    from casework.accounts.services import end_all_access
+
     _token, plain = tokens.create_token(reviewer, "t")
-    reviewer.session_token = "rotated"  # what a password change does to sessions
     db.session.commit()
     assert api_status(client, plain) == 200
+    end_all_access(reviewer)
+    db.session.commit()
+    assert api_status(client, plain) == 401
 
 
 def test_a_token_is_not_a_login_for_the_pages(client, reviewer):
