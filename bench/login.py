@@ -32,7 +32,7 @@ from casework.accounts.services import create_user  # noqa: E402
 from casework.extensions import db  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-PASSWORD = "a long enough benchmark password"  # noqa: S105 - a throw-away account
+PASSWORD = "a long enough timing passphrase"  # noqa: S105 - a throw-away account
 
 
 def csrf(client, path: str) -> str:
