@@ -18,6 +18,7 @@ from casework.accounts import passkeys, stepup
 from casework.accounts.models import User
 from casework.accounts.signin import complete_sign_in
 from casework.accounts.views import landing_url
+from casework.core import jsontext
 from casework.core.ratelimit import signin_client_limit
 from casework.core.refusal import Refusal
 from casework.core.urls import safe_next
@@ -66,7 +67,7 @@ def _take(purpose: str) -> tuple[bytes | None, bytes | None]:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = jsontext.request_json()
     return data if isinstance(data, dict) else {}
 
 

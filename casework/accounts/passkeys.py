@@ -11,6 +11,7 @@ account's email) and return an outcome instead of raising, so that the caller co
 failure's audit entry and throttle row."""
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,6 +229,10 @@ def _failed(reason: str, passkey: Passkey | None, *, remote_addr: str | None) ->
     return Outcome()
 
 
+# A credential id as the browser sends it: base64url, at most 1023 bytes (WebAuthn's limit).
+CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1364}")
+
+
 def verify_assertion(rp: RelyingParty, challenge: bytes | None, credential: Any, *,
                      user: User | None = None, remote_addr: str | None = None,
                      now: datetime | None = None) -> Outcome:
@@ -240,7 +245,7 @@ def verify_assertion(rp: RelyingParty, challenge: bytes | None, credential: Any,
     try:
         data = _credential(credential)
         credential_id = data.get("rawId") or data.get("id")
-        if not isinstance(credential_id, str):
+        if not isinstance(credential_id, str) or not CREDENTIAL_ID.fullmatch(credential_id):
             raise Refusal("invalid")
     except Refusal:
         return _failed("malformed", None, remote_addr=remote_addr)

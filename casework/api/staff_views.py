@@ -27,6 +27,7 @@ from casework.api.tokens import require_token
 from casework.cases.models import Case
 from casework.cases.queries import QueueScope, queue_page
 from casework.cases.transitions import take_action
+from casework.core import jsontext
 from casework.core.db import utcnow
 from casework.core.problems import http_problem, refuse, refused
 from casework.core.refusal import Refusal
@@ -119,7 +120,7 @@ def case_transition(reference: str):
     case = _case_or_404(reference)
     if not case.can_work(current_user):  # auditors read cases, they do not move them
         _forbidden()
-    action, expected, payload, errors = move_request(request.get_json(silent=True))
+    action, expected, payload, errors = move_request(jsontext.request_json())
     if errors:
         _invalid(errors)
     if case.state is not expected:

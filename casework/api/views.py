@@ -4,7 +4,6 @@ Errors are raised as application/problem+json (casework.core.problems); a refusa
 intake services answers with its code's status and the fields it names.
 """
 
-import json
 import secrets
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
+from casework.core import jsontext
 from casework.core.problems import http_problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal
@@ -66,7 +66,7 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     if raw is None:
         raise Refusal("invalid", errors={"complaint": "a 'complaint' part with JSON is required"})
     try:
-        data = json.loads(raw)
+        data = jsontext.loads(raw)
     except ValueError:
         raise Refusal("invalid", errors={"complaint": "the 'complaint' part is not valid JSON"}) from None
     if not isinstance(data, dict):
@@ -168,7 +168,7 @@ def track(code: str):
 def track_message(code: str):
     complaint = _tracked(code)
     if request.is_json:
-        payload = request.get_json(silent=True)
+        payload = jsontext.request_json()
         body = payload.get("body") if isinstance(payload, dict) else None
         uploads = []
     else:
