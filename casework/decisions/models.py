@@ -42,7 +42,6 @@ finding_evidence = Table(
 )
 
 
-
 class Finding(db.Model):
     """The committee's conclusion on one allegation of a case."""
 

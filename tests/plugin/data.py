@@ -104,5 +104,7 @@ def fresh_proof(client, age_seconds: int = 0) -> None:
     confirmation page records it: stepup.PROOF_KEY)."""
     import time
 
+    from casework.accounts.stepup import PROOF_KEY
+
     with client.session_transaction() as session:
-        session["proof_at"] = int(time.time()) - age_seconds
+        session[PROOF_KEY] = int(time.time()) - age_seconds
