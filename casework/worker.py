@@ -4,6 +4,7 @@ keep the reports' rollup fresh (casework.reports.jobs) between rounds."""
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import click
@@ -15,6 +16,22 @@ from casework.notifications import delivery
 from casework.reports.jobs import refresh_reports_if_due
 
 log = logging.getLogger("casework.notifications")
+
+# Work done between rounds besides the outbox, one entry per area that needs it; each
+# task decides itself whether anything is due and keeps its own transactions short.
+PERIODIC: tuple[Callable[[], object], ...] = (
+    refresh_reports_if_due,
+)
+
+
+def run_periodic() -> None:
+    """Every periodic task once; one failing never stops the others or the mail."""
+    for task in PERIODIC:
+        try:
+            task()
+        except Exception:
+            log.exception("periodic task %s failed", getattr(task, "__name__", task))
+            db.session.rollback()
 
 
 def _echo_round(counts: dict[str, int]) -> None:
@@ -50,7 +67,7 @@ def _schedule(app: Flask, connection, interval: float, stop: threading.Event) ->
                 count = 0
             if count:
                 click.echo(f"outbox: enqueued={count}")
-            refresh_reports_if_due()
+            run_periodic()
             stop.wait(interval)
 
 
@@ -66,7 +83,7 @@ def run_rq_worker(redis_url: str, *, burst: bool, interval: float) -> None:
 
     connection = Redis.from_url(redis_url)
     if burst:
-        refresh_reports_if_due()
+        run_periodic()
         click.echo(f"outbox: enqueued={delivery.enqueue_due_with_rq(connection)}")
         SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
         return
@@ -103,6 +120,6 @@ def worker_command(burst: bool, interval: float) -> None:
 
     with _stop_on_signals(stop):
         delivery.run_loop(burst=burst, interval=interval, stop=stop, on_round=on_round,
-                          periodic=refresh_reports_if_due)
+                          periodic=run_periodic)
     if burst and not rounds:
         click.echo("outbox: nothing due")
