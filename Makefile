@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake bench-queue bench-reports bench-login install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake bench-queue bench-reports bench-login bench-faults install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,13 +53,18 @@ bench-intake: install
 # The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
 # BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
 bench-queue: install
-	$(BIN)/python bench/queue.py $(BENCH_ARGS)
+	$(BIN)/python bench/staff_queue.py $(BENCH_ARGS)
 
 bench-reports: install
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 
 bench-login: install
 	$(BIN)/python bench/login.py $(BENCH_ARGS)
+
+# Complaints under load while Redis, PostgreSQL, SMTP, the mail worker, a web worker and the
+# evidence disk fail in turn; then receipts = rows = files and one mail per complainant.
+bench-faults: install
+	$(BIN)/python bench/faults.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

@@ -3,7 +3,7 @@
     make bench-reports                                   # 1,000,000 cases, about 4 minutes
     make bench-reports BENCH_ARGS="--cases 100000 --runs 50"
 
-A fresh database seeded like bench/queue.py (N cases over 10 days with complaints,
+A fresh database seeded like bench/staff_queue.py (N cases over 10 days with complaints,
 deadlines, accused candidates, messages, search documents), plus what the reports read:
 the state moves of each case (screening started, admitted, rejected with a reason, decided
 with an outcome) at plausible times, and hotline calls. Then:
@@ -34,7 +34,7 @@ from sqlalchemy import select, text  # noqa: E402
 from casework import create_app  # noqa: E402
 from casework.extensions import db  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("bench_queue", ROOT / "bench" / "queue.py")
+_spec = importlib.util.spec_from_file_location("bench_queue", ROOT / "bench" / "staff_queue.py")
 bench_queue = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_queue)
 

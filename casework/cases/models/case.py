@@ -116,7 +116,7 @@ class Case(db.Model):
                                                     order_by=Candidate.code)
 
     # One index per queue sort and filter; the included columns let PostgreSQL check the
-    # other filters inside the index (index-only scans at a million cases, see bench/queue.py).
+    # other filters inside the index (index-only scans at a million cases, see bench/staff_queue.py).
     __table_args__ = (
         Index("ix_cases_election_state_created", "election_id", "state", "created_at", "id",
               postgresql_include=["region_id", "category", "assignee_id", "has_evidence"]),
