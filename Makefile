@@ -36,11 +36,15 @@ seed: migrate
 	$(BIN)/flask demo cases
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
-# The mail worker runs beside the web server and stops with it.
+# The mail worker runs beside the web server, is started again if it dies (as systemd's
+# Restart=always would), and stops with it.
 # No access log: it would record the addresses of anonymous complainants.
 run: seed
 	@echo "Casework demo on http://$(HOST):$(PORT)/  (accounts: see README.md)"
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	( trap 'kill $$w 2>/dev/null; exit 0' INT TERM; \
+	  while :; do $(BIN)/flask worker & w=$$!; wait $$w; \
+	    echo "mail worker exited (status $$?); starting it again in 2 s" >&2; sleep 2; done ) & \
+	  loop=$$!; trap 'kill $$loop 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) wsgi:app
 
 test: install
