@@ -4,12 +4,13 @@
 
 One PostgreSQL database of its own, its own redis-server, an SMTP server (aiosmtpd) in this
 process, the evidence folder on a small tmpfs (when run as root; else the disk fault is skipped),
-gunicorn and the mail worker in RQ mode. Client threads post complaints with a unique photo and an
-email address the whole time. Each fault is injected for --seconds, between quiet spells; per fault
-it prints how many requests started during the fault were refused and how, whether every refusal
-was an honest 503 with Retry-After, and how long after the fault ended the first complaint was
-accepted again. At the end: receipts = rows = files, acknowledgments = complainants with email,
-duplicate mails, messages still waiting, and `audit verify`. Exits 1 if anything was lost."""
+and two app nodes (gunicorn and a mail worker in RQ mode each) sharing them. Client threads post
+complaints with a unique photo and an email address the whole time. Each fault is injected for
+--seconds, between quiet spells; per fault it prints how many requests started during the fault
+were refused and how, whether every refusal was an honest 503 with Retry-After, and how long
+after the fault ended the first complaint was accepted again. At the end: receipts = rows =
+files, acknowledgments = complainants with email, duplicate mails, messages still waiting, and
+`audit verify`. Exits 1 if anything was lost."""
 
 import argparse
 import http.client
@@ -107,13 +108,15 @@ class Redis:
 class Load:
     """Client threads posting complaints until stopped; every result kept with its start time."""
 
-    def __init__(self, port: int, clients: int) -> None:
-        self.port, self.clients, self.base = port, clients, png_base(60 * 1024)
+    def __init__(self, ports: list[int], clients: int) -> None:
+        self.clients, self.base = clients, png_base(60 * 1024)
         self.numbers, self.results, self.stop = itertools.count(), [], threading.Event()
-        self.threads = [threading.Thread(target=self._client, daemon=True) for _ in range(clients)]
+        # Clients spread over the app nodes, as a load balancer would.
+        self.threads = [threading.Thread(target=self._client, args=(ports[i % len(ports)],),
+                                         daemon=True) for i in range(clients)]
 
-    def _client(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+    def _client(self, port: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while not self.stop.is_set():
             n = next(self.numbers)
             image = photo(self.base, n)
@@ -181,7 +184,10 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each fault lasts")
     parser.add_argument("--quiet", type=float, default=5.0, help="seconds of calm between faults")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
+    parser.add_argument("--nodes", type=int, default=2,
+                        help="app nodes (gunicorn + mail worker each) sharing the database, "
+                        "Redis and the evidence storage")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait for the mail")
     args = parser.parse_args()
     faults = [f.strip() for f in args.faults.split(",") if f.strip()]
@@ -202,7 +208,7 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
     redis, smtp = Redis(tmp), Smtp()
     redis.start()
     smtp.start()
-    port = free_port()
+    ports = [free_port() for _ in range(args.nodes)]
     env = dict(os.environ, CASEWORK_ENV="production", CASEWORK_SECRET_KEY=secrets.token_hex(32),
                CASEWORK_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}",
                CASEWORK_EVIDENCE_DIR=str(evidence), CASEWORK_INSTANCE_PATH=str(tmp),
@@ -214,14 +220,17 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
                CASEWORK_EVIDENCE_MIN_FREE_MB="64")
     env.pop("CASEWORK_MAIL_SUPPRESS_SEND", None)
     processes: dict[str, subprocess.Popen] = {}
-    logs = {name: open(tmp / f"{name}.log", "ab") for name in ("gunicorn", "worker")}  # noqa: SIM115
+    names = [f"{kind}{node}" for node in range(args.nodes) for kind in ("gunicorn", "worker")]
+    logs = {name: open(tmp / f"{name}.log", "ab") for name in names}  # noqa: SIM115
 
     def start(name: str) -> None:
-        command = {"gunicorn": [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-                                str(args.workers), "--threads", "4", "--no-control-socket",
-                                "--graceful-timeout", "5", "wsgi:app"],
-                   "worker": [BIN / "flask", "--app", "casework", "worker", "--interval", "0.5"]}
-        processes[name] = subprocess.Popen(command[name], cwd=ROOT, env=env,  # noqa: S603
+        node = int(name[-1])
+        command = [BIN / "flask", "--app", "casework", "worker", "--interval", "0.5"]
+        if name.startswith("gunicorn"):
+            command = [BIN / "gunicorn", "--bind", f"127.0.0.1:{ports[node]}", "--workers",
+                       str(args.workers), "--threads", "4", "--no-control-socket",
+                       "--graceful-timeout", "5", "wsgi:app"]
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
                                            stdout=logs[name], stderr=subprocess.STDOUT,
                                            start_new_session=True)
 
@@ -234,12 +243,14 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
                 print(f"flask {' '.join(command)} failed:\n{done.stderr[-3000:]}")
                 return 1
         baseline = query("postgresql", dbname, "SELECT count(*) FROM cases")[0][0]
-        start("gunicorn")
-        start("worker")
-        _wait_ready(port)
+        for name in names:
+            start(name)
+        for port in ports:
+            _wait_ready(port)
         print(f"faults={','.join(faults)} seconds={args.seconds} clients={args.clients} "
-              f"workers={args.workers} evidence={'tmpfs' if tmpfs else 'disk'}")
-        with Load(port, args.clients) as load:
+              f"nodes={args.nodes} x {args.workers} gunicorn workers + 1 mail worker "
+              f"evidence={'tmpfs' if tmpfs else 'disk'}")
+        with Load(ports, args.clients) as load:
             time.sleep(args.quiet)
             for fault in faults:
                 t0 = time.monotonic()
@@ -261,8 +272,9 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
                               env=env, capture_output=True, text=True)
         print(f"audit verify: exit {done.returncode}: {done.stdout.strip().splitlines()[-1:]}")
         lost |= done.returncode != 0
-        gunicorn_log = (tmp / "gunicorn.log").read_text(errors="replace")
-        print(f"gunicorn log: {gunicorn_log.count('Traceback')} traceback(s)")
+        tracebacks = sum((tmp / f"{name}.log").read_text(errors="replace").count("Traceback")
+                         for name in names if name.startswith("gunicorn"))
+        print(f"gunicorn logs: {tracebacks} traceback(s)")
     finally:
         for process in processes.values():
             _stop(process)
@@ -323,14 +335,17 @@ def _inject(fault: str, seconds: float, *, redis, smtp, dbname, processes, start
                 time.sleep(0.5)
             c.execute(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
     elif fault == "worker":
-        # SIGKILL the worker and its work horses mid-delivery; a new one starts after the fault.
-        os.killpg(processes["worker"].pid, signal.SIGKILL)
-        processes["worker"].wait()
+        # SIGKILL every mail worker and its work horses mid-delivery; new ones after the fault.
+        workers = [name for name in processes if name.startswith("worker")]
+        for name in workers:
+            os.killpg(processes[name].pid, signal.SIGKILL)
+            processes[name].wait()
         time.sleep(seconds)
-        start("worker")
+        for name in workers:
+            start(name)
     elif fault == "web":
-        # One gunicorn worker killed mid-request; the arbiter starts another.
-        master = processes["gunicorn"].pid
+        # One gunicorn worker of the first node killed mid-request; its arbiter starts another.
+        master = processes["gunicorn0"].pid
         while time.monotonic() < end:
             for pid in children(master)[:1]:
                 os.kill(pid, signal.SIGKILL)
