@@ -41,4 +41,6 @@ def downgrade():
         batch_op.drop_column('scan_due_at')
         batch_op.drop_column('scan_attempts')
         batch_op.drop_column('scan_detail')
+        # SQLite's batch copy keeps the enum's CHECK unless it is dropped by name first.
+        batch_op.drop_constraint(op.f('ck_evidence_items_evidence_scan_status'), type_='check')
         batch_op.drop_column('scan_status')
