@@ -17,7 +17,7 @@ from casework.evidence.scanning import Clamd
 from casework.evidence.services import attach, store_upload
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage
-from casework.worker import PERIODIC
+from casework.worker import PERIODIC, worker_command
 from tests.intake.helpers import form_data
 from tests.plugin.clamd import EICAR, SIGNATURE, STREAM_MAX
 from tests.plugin.data import PDF, files, png_bytes
@@ -48,8 +48,13 @@ def staff_client(app, login, user):
     return client
 
 
-def test_the_worker_runs_the_scan():
+def test_the_worker_scans_between_rounds(app, client, clamd):
     assert scanning.scan_pending_evidence in PERIODIC
+    [item] = upload(client, ("photo.png", png_bytes()))
+    result = app.test_cli_runner().invoke(worker_command, ["--burst"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(EvidenceItem, item.id).scan_status is ScanStatus.CLEAN
 
 
 def test_eicar_from_the_public_form_is_quarantined(app, client, login, committee, clamd,
