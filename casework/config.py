@@ -118,6 +118,17 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_S3_REGION": _env("S3_REGION", "us-east-1"),
         "CASEWORK_S3_ACCESS_KEY_ID": _env("S3_ACCESS_KEY_ID"),
         "CASEWORK_S3_SECRET_ACCESS_KEY": _env("S3_SECRET_ACCESS_KEY"),
+        # Antivirus: clamd over a UNIX socket, or TCP (host and port); none: nothing is scanned.
+        # STREAM_MAX should match clamd's StreamMaxLength (its default: 25 MiB); a larger
+        # file is marked failed, never clean. A scan clamd could not take is tried again
+        # SCAN_MAX_ATTEMPTS times, waiting SCAN_BACKOFF_SECONDS, then twice as long each time.
+        "CASEWORK_CLAMD_SOCKET": _env("CLAMD_SOCKET"),
+        "CASEWORK_CLAMD_HOST": _env("CLAMD_HOST"),
+        "CASEWORK_CLAMD_PORT": _int("CLAMD_PORT", 3310),
+        "CASEWORK_CLAMD_TIMEOUT": _int("CLAMD_TIMEOUT", 60),
+        "CASEWORK_CLAMD_STREAM_MAX": _int("CLAMD_STREAM_MAX", 25 * 2**20),
+        "CASEWORK_SCAN_MAX_ATTEMPTS": _int("SCAN_MAX_ATTEMPTS", 6),
+        "CASEWORK_SCAN_BACKOFF_SECONDS": _int("SCAN_BACKOFF_SECONDS", 60),
         # Outbox delivery.
         "CASEWORK_MAIL_DOMAIN": _env("MAIL_DOMAIN", "casework.local"),
         "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),

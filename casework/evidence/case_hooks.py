@@ -11,7 +11,8 @@ from casework.cases import channels
 from casework.cases.channels import CaseHooks, TimelineEntry
 from casework.cases.models import Case
 from casework.cases.timeline import source_label
-from casework.evidence.models import EvidenceItem
+from casework.evidence.models import EvidenceItem, ScanStatus
+from casework.evidence.scanning import scan_summary
 from casework.evidence.services import download_response
 from casework.extensions import db
 
@@ -28,11 +29,21 @@ def move_evidence(case: Case, target: Case) -> dict[str, int]:
 def evidence_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
     items = db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
                                .order_by(EvidenceItem.created_at, EvidenceItem.id))
-    return [TimelineEntry(item.created_at, "evidence",
-                          _l("Evidence added: %(label)s", label=item.label), None,
-                          {"id": item.id, "sha256": item.sha256, "size": item.size,
-                           "source": source_label(item.source)}, record=item)
-            for item in items]
+    entries = []
+    for item in items:
+        scan, scan_text = scan_summary(item)
+        entries.append(TimelineEntry(
+            item.created_at, "evidence", _l("Evidence added: %(label)s", label=item.label), None,
+            {"id": item.id, "sha256": item.sha256, "size": item.size,
+             "source": source_label(item.source), "scan": scan, "scan_text": scan_text},
+            record=item))
+        if item.scan_status is ScanStatus.INFECTED and item.scanned_at is not None:
+            # Its own entry, so the timeline says when and why the file was quarantined.
+            entries.append(TimelineEntry(
+                item.scanned_at, "quarantine",
+                _l("Virus found in %(label)s: %(signature)s. The file is quarantined.",
+                   label=item.label, signature=item.scan_detail or "?")))
+    return entries
 
 
 def download(case: Case, item_id: int, user: Any) -> ResponseReturnValue | None:

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from flask import Response, abort, send_file
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
 from casework.evidence.models import EvidenceItem
@@ -132,6 +132,14 @@ def download_response(item: EvidenceItem, user: Any) -> Response:
 
     A failed integrity check gives a 409 *response* rather than an exception, so the view
     still commits and the evidence.integrity_failed audit entry is kept."""
+    if item.quarantined and item.case.can_view(user):
+        # Gone for everyone: say why, and record that someone asked for it.
+        audit.record("evidence.download_refused", actor=user, object_type="case",
+                     object_id=item.case.reference,
+                     details={"evidence_id": item.id, "signature": item.scan_detail})
+        return harden(Gone(description=str(_l(
+            "This file is quarantined: the antivirus found %(signature)s in it. Nobody can "
+            "download it.", signature=item.scan_detail or "?"))).get_response())
     if not item.can_download(user):
         abort(403)
     try:
