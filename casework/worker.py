@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from casework.extensions import db
 from casework.notifications import delivery
 from casework.reports.jobs import refresh_reports_if_due
+from casework.site.audit_jobs import checkpoint_audit_if_due
 
 log = logging.getLogger("casework.notifications")
 
@@ -21,6 +22,7 @@ log = logging.getLogger("casework.notifications")
 # task decides itself whether anything is due and keeps its own transactions short.
 PERIODIC: tuple[Callable[[], object], ...] = (
     refresh_reports_if_due,
+    checkpoint_audit_if_due,
 )
 
 
