@@ -21,10 +21,9 @@ audit_cli = AppGroup("audit", help="The audit chain.")
 def audit_verify() -> None:
     """Check the whole chain and every signed checkpoint: name the first entry altered,
     removed or inserted, and any checkpoint whose head is gone or whose signature fails."""
-    from casework.core.audit import verify
-    from casework.core.audit_checkpoints import verify_checkpoints
+    from casework.core.audit_checkpoints import verify_chain, verify_checkpoints
 
-    result = verify()
+    result = verify_chain()
     checkpoints = verify_checkpoints()
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} entries, head {result.head}")

@@ -116,18 +116,20 @@ class VerifyResult:
     head: str = GENESIS_HASH
 
 
-def verify(batch: int = 2000) -> VerifyResult:
-    """Walk the chain in order; name the first entry that does not fit."""
+def verify(batch: int = 2000, unkeyed_until: int | None = None) -> VerifyResult:
+    """Walk the chain in order; name the first entry that does not fit. `unkeyed_until`: the
+    last entry that may carry an unkeyed seal (the first signed checkpoint's head: every
+    entry after it was written with the key)."""
     result = db.session.execute(
         select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
     )
     try:
-        return _walk(result.scalars())
+        return _walk(result.scalars(), unkeyed_until)
     finally:
         result.close()  # a server-side cursor on PostgreSQL: release it even on early return
 
 
-def _walk(entries) -> VerifyResult:
+def _walk(entries, unkeyed_until: int | None) -> VerifyResult:
     prev_hash, prev_id, checked, version = GENESIS_HASH, 0, 0, UNKEYED
     key = audit_key()
     for entry in entries:
@@ -138,6 +140,9 @@ def _walk(entries) -> VerifyResult:
             return VerifyResult(False, checked, entry.id, f"entry {entry.id} does not follow "
                                 f"entry {prev_id}: an entry was removed, inserted or altered",
                                 prev_hash)
+        if entry.seal_version == UNKEYED and unkeyed_until is not None \
+                and entry.id > unkeyed_until:
+            version = KEYED  # entries after the first checkpoint were all written keyed
         if entry.seal_version not in (UNKEYED, KEYED) or entry.seal_version < version:
             return VerifyResult(False, checked, entry.id, f"entry {entry.id} has seal version "
                                 f"{entry.seal_version} after version {version}: it was re-sealed "

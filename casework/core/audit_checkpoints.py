@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.core.audit import AuditEntry, lock_chain
+from casework.core.audit import AuditEntry, VerifyResult, lock_chain, verify
 from casework.core.db import utcnow
 from casework.extensions import db
 
@@ -127,6 +127,13 @@ def make_checkpoint(now: datetime | None = None) -> AuditCheckpoint | None:
     db.session.add(checkpoint)
     db.session.flush()
     return checkpoint
+
+
+def verify_chain() -> VerifyResult:
+    """The chain, where no entry after the first checkpoint's head may be sealed unkeyed."""
+    first = db.session.scalar(select(AuditCheckpoint.head_id).order_by(AuditCheckpoint.id)
+                              .limit(1))
+    return verify(unkeyed_until=first)
 
 
 @dataclass
