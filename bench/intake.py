@@ -211,6 +211,13 @@ def bench(backend: str, args) -> bool:
     else:
         target = str(tmp / "casework.db")
         url = f"sqlite:///{target}"
+    # Production wants the audit keys in the instance folder, as `make secret` writes them.
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    (tmp / "audit_key").write_text(secrets.token_hex(32))
+    (tmp / "audit_signing_key").write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
     env = dict(os.environ, CASEWORK_ENV="production", CASEWORK_SECRET_KEY=secrets.token_hex(32),
                CASEWORK_DATABASE_URL=url, CASEWORK_EVIDENCE_DIR=str(tmp / "evidence"),
                CASEWORK_INSTANCE_PATH=str(tmp), CASEWORK_LIMIT_SUBMIT=LIMIT,
