@@ -24,9 +24,14 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d casework/translations
 
+# The session key, the audit chain's HMAC key and its checkpoint signing key (each 0600, never replaced).
 secret:
 	@$(BIN)/python -c "from casework.config import write_secret_key as w; import sys; \
 	  print('created instance/secret_key' if w('instance/secret_key') else 'instance/secret_key exists')"
+	@$(BIN)/python -c "from casework.config import write_secret_key as w; \
+	  print('created instance/audit_key' if w('instance/audit_key') else 'instance/audit_key exists')"
+	@$(BIN)/python -c "from casework.config import write_audit_signing_key as w; \
+	  print('created instance/audit_signing_key' if w('instance/audit_signing_key') else 'instance/audit_signing_key exists')"
 
 migrate: install secret
 	$(BIN)/flask db upgrade

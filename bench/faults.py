@@ -34,7 +34,7 @@ import psycopg
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the script's own folder: bench/intake.py
-from intake import BIN, PG, ROOT, children, multipart, photo, png_base, query, verify  # noqa: E402
+from intake import BIN, PG, ROOT, children, multipart, photo, png_base, query, verify, write_instance_keys  # noqa: E402
 
 LIMIT = "1000000 per minute"
 FAULTS = ("redis", "postgres", "smtp", "worker", "web", "disk")
@@ -209,6 +209,7 @@ def main() -> int:  # noqa: PLR0915 - one scenario, read top to bottom
     redis.start()
     smtp.start()
     ports = [free_port() for _ in range(args.nodes)]
+    write_instance_keys(tmp)
     env = dict(os.environ, CASEWORK_ENV="production", CASEWORK_SECRET_KEY=secrets.token_hex(32),
                CASEWORK_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}",
                CASEWORK_EVIDENCE_DIR=str(evidence), CASEWORK_INSTANCE_PATH=str(tmp),

@@ -189,6 +189,15 @@ def verify(backend, target, evidence_dir, acked, baseline_cases, sample) -> list
     return problems
 
 
+def write_instance_keys(folder: Path) -> None:
+    """Production wants the audit keys in the instance folder, as `make secret` writes them."""
+    sys.path.insert(0, str(ROOT))
+    from casework.config import write_audit_signing_key, write_secret_key
+
+    write_secret_key(str(folder / "audit_key"))
+    write_audit_signing_key(str(folder / "audit_signing_key"))
+
+
 def tail(log: Path, lines: int = 40) -> None:
     text = log.read_text(errors="replace").splitlines() if log.exists() else []
     print(f"--- last {min(lines, len(text))} lines of gunicorn log ({len(text)} lines) ---")
@@ -211,6 +220,7 @@ def bench(backend: str, args) -> bool:
     else:
         target = str(tmp / "casework.db")
         url = f"sqlite:///{target}"
+    write_instance_keys(tmp)
     env = dict(os.environ, CASEWORK_ENV="production", CASEWORK_SECRET_KEY=secrets.token_hex(32),
                CASEWORK_DATABASE_URL=url, CASEWORK_EVIDENCE_DIR=str(tmp / "evidence"),
                CASEWORK_INSTANCE_PATH=str(tmp), CASEWORK_LIMIT_SUBMIT=LIMIT,

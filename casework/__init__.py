@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["SECRET_KEY"] = settings.resolve_secret_key(app.config)
+    settings.resolve_audit_keys(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Custom plans per query: generic prepared plans were 4x slower on scoped queue pages.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dotenv import load_dotenv
 
 ENVIRONMENTS = ("production", "development", "testing")
@@ -63,6 +65,13 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_ENV": env,
         "SECRET_KEY": _env("SECRET_KEY"),
         "SECRET_KEY_FILE": _env("SECRET_KEY_FILE", str(Path(instance_path) / "secret_key")),
+        # The audit chain's HMAC key and the Ed25519 key that signs its checkpoints: files
+        # outside the database, so that whoever can write the table cannot re-seal it.
+        "CASEWORK_AUDIT_KEY": _env("AUDIT_KEY"),
+        "CASEWORK_AUDIT_KEY_FILE": _env("AUDIT_KEY_FILE", str(Path(instance_path) / "audit_key")),
+        "CASEWORK_AUDIT_SIGNING_KEY_FILE": _env(
+            "AUDIT_SIGNING_KEY_FILE", str(Path(instance_path) / "audit_signing_key")),
+        "CASEWORK_AUDIT_CHECKPOINT_MINUTES": _int("AUDIT_CHECKPOINT_MINUTES", 15),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": _env("REDIS_URL"),
@@ -219,6 +228,55 @@ def resolve_secret_key(config: dict[str, Any]) -> str:
         )
     # Development and tests get a throw-away key: sessions end with the process.
     return secrets.token_hex(32)
+
+
+def _read_key_file(path: str | None) -> str | None:
+    if path and os.path.exists(path):
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def resolve_audit_keys(config: dict[str, Any]) -> None:
+    """Fill CASEWORK_AUDIT_KEY (HMAC) and CASEWORK_AUDIT_SIGNING_KEY (Ed25519, PEM) from the
+    settings or their files. Production refuses to run without them; development writes them
+    to the instance folder; tests get throw-away keys."""
+    hmac_key = config.get("CASEWORK_AUDIT_KEY") or _read_key_file(
+        config.get("CASEWORK_AUDIT_KEY_FILE"))
+    signing = config.get("CASEWORK_AUDIT_SIGNING_KEY") or _read_key_file(
+        config.get("CASEWORK_AUDIT_SIGNING_KEY_FILE"))
+    production = config.get("CASEWORK_ENV") == "production"
+    if config.get("CASEWORK_ENV") == "development" and not (hmac_key and signing):
+        # Development keeps its keys in the instance folder, so its chain verifies tomorrow.
+        write_secret_key(config["CASEWORK_AUDIT_KEY_FILE"])
+        write_audit_signing_key(config["CASEWORK_AUDIT_SIGNING_KEY_FILE"])
+        hmac_key = _read_key_file(config["CASEWORK_AUDIT_KEY_FILE"])
+        signing = _read_key_file(config["CASEWORK_AUDIT_SIGNING_KEY_FILE"])
+    if production and not (hmac_key and signing):
+        raise ConfigError(
+            "No audit keys: write them to CASEWORK_AUDIT_KEY_FILE "
+            f"({config.get('CASEWORK_AUDIT_KEY_FILE')}) and CASEWORK_AUDIT_SIGNING_KEY_FILE "
+            f"({config.get('CASEWORK_AUDIT_SIGNING_KEY_FILE')}); `make secret` does this.")
+    config["CASEWORK_AUDIT_KEY"] = hmac_key or secrets.token_hex(32)
+    config["CASEWORK_AUDIT_SIGNING_KEY"] = signing or _new_signing_key().decode("ascii")
+
+
+def _new_signing_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+
+
+def write_audit_signing_key(path: str) -> bool:
+    """Create an Ed25519 private key (PEM) readable by its owner only; False if it exists."""
+    target = Path(path)
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pem = _new_signing_key()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return True
 
 
 def write_secret_key(path: str) -> bool:

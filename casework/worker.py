@@ -15,6 +15,7 @@ from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
 from casework.notifications import delivery
 from casework.reports.jobs import refresh_reports_if_due
+from casework.site.audit_jobs import checkpoint_audit_if_due
 
 log = logging.getLogger("casework.notifications")
 
@@ -23,6 +24,7 @@ log = logging.getLogger("casework.notifications")
 PERIODIC: tuple[Callable[[], object], ...] = (
     refresh_reports_if_due,
     scan_pending_evidence,
+    checkpoint_audit_if_due,
 )
 
 

@@ -1,23 +1,31 @@
 """The audit chain: an append-only table where every entry seals the one before it.
 
-Each entry stores the SHA-256 of (previous entry's hash + this entry's canonical JSON).
-Changing, removing or inserting a row breaks the chain at that row, which
-`flask --app casework audit verify` reports.
+Each entry stores its seal (`hash`) over (previous entry's seal + this entry's canonical
+JSON). Seal version 1 (entries written before keys existed) is a plain SHA-256; version 2 is
+HMAC-SHA256 with CASEWORK_AUDIT_KEY, kept in a file outside the database, so whoever can
+write the table cannot re-seal it. Versions never go down along the chain: an attacker cannot
+re-seal new entries the old, unkeyed way. Changing, removing or inserting a row breaks the
+chain at that row; removing the newest rows is caught by the signed checkpoints
+(core/audit_checkpoints.py). The database refuses UPDATE, DELETE and TRUNCATE
+(core/audit_guard.py). `flask --app casework audit verify` checks all of it.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, select, text
+from flask import current_app
+from sqlalchemy import JSON, DateTime, Integer, SmallInteger, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.core.db import utcnow
 from casework.extensions import db
 
 GENESIS_HASH = "0" * 64
+UNKEYED, KEYED = 1, 2  # seal versions: SHA-256 (old entries), HMAC-SHA256
 
 
 class AuditEntry(db.Model):
@@ -35,6 +43,7 @@ class AuditEntry(db.Model):
     # unique: two entries can never claim the same predecessor, so the chain cannot fork.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    seal_version: Mapped[int] = mapped_column(SmallInteger, default=KEYED, server_default="1")
 
     def canonical(self) -> str:
         payload = {
@@ -49,11 +58,19 @@ class AuditEntry(db.Model):
         }
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode("utf-8")).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The seal this entry should carry, by its seal version (key: the HMAC key)."""
+        message = (self.prev_hash + self.canonical()).encode("utf-8")
+        if self.seal_version == UNKEYED:
+            return hashlib.sha256(message).hexdigest()
+        return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
 
 
-def _lock_chain() -> None:
+def audit_key() -> bytes:
+    return current_app.config["CASEWORK_AUDIT_KEY"].encode("utf-8")
+
+
+def lock_chain() -> None:
     """Serialize appends on PostgreSQL; SQLite already allows one writer at a time."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
@@ -68,7 +85,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (the caller commits)."""
-    _lock_chain()
+    lock_chain()
     last = db.session.execute(
         select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
@@ -82,6 +99,7 @@ def record(
         object_id=None if object_id is None else str(object_id),
         details=details or {},
         prev_hash=last.hash if last else GENESIS_HASH,
+        seal_version=KEYED,
     )
     entry.hash = entry.compute_hash()
     db.session.add(entry)
@@ -98,19 +116,22 @@ class VerifyResult:
     head: str = GENESIS_HASH
 
 
-def verify(batch: int = 2000) -> VerifyResult:
-    """Walk the chain in order; name the first entry that does not fit."""
+def verify(batch: int = 2000, unkeyed_until: int | None = None) -> VerifyResult:
+    """Walk the chain in order; name the first entry that does not fit. `unkeyed_until`: the
+    last entry that may carry an unkeyed seal (the first signed checkpoint's head: every
+    entry after it was written with the key)."""
     result = db.session.execute(
         select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
     )
     try:
-        return _walk(result.scalars())
+        return _walk(result.scalars(), unkeyed_until)
     finally:
         result.close()  # a server-side cursor on PostgreSQL: release it even on early return
 
 
-def _walk(entries) -> VerifyResult:
-    prev_hash, prev_id, checked = GENESIS_HASH, 0, 0
+def _walk(entries, unkeyed_until: int | None) -> VerifyResult:
+    prev_hash, prev_id, checked, version = GENESIS_HASH, 0, 0, UNKEYED
+    key = audit_key()
     for entry in entries:
         if entry.id != prev_id + 1:
             return VerifyResult(False, checked, entry.id, f"gap before entry {entry.id}: "
@@ -119,10 +140,20 @@ def _walk(entries) -> VerifyResult:
             return VerifyResult(False, checked, entry.id, f"entry {entry.id} does not follow "
                                 f"entry {prev_id}: an entry was removed, inserted or altered",
                                 prev_hash)
-        if entry.compute_hash() != entry.hash:
-            return VerifyResult(False, checked, entry.id,
-                                f"entry {entry.id} was altered after it was written", prev_hash)
+        if entry.seal_version == UNKEYED and unkeyed_until is not None \
+                and entry.id > unkeyed_until:
+            version = KEYED  # entries after the first checkpoint were all written keyed
+        if entry.seal_version not in (UNKEYED, KEYED) or entry.seal_version < version:
+            return VerifyResult(False, checked, entry.id, f"entry {entry.id} has seal version "
+                                f"{entry.seal_version} after version {version}: it was re-sealed "
+                                "without the key", prev_hash)
+        if not hmac.compare_digest(entry.compute_hash(key), entry.hash):
+            why = ("was altered after it was written" if entry.seal_version == UNKEYED else
+                   "does not match its keyed seal: it was altered, or the audit key is not "
+                   "the one it was written with")
+            return VerifyResult(False, checked, entry.id, f"entry {entry.id} {why}", prev_hash)
         prev_hash, prev_id, checked = entry.hash, entry.id, checked + 1
+        version = entry.seal_version
     return VerifyResult(True, checked, head=prev_hash)
 
 

@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "register.standings",
     "reports.statistics",
     "reports.statistics_json",
+    "site.audit_transparency",  # signed checkpoints of the audit chain, and the public key
+    "site.audit_transparency_json",
 }
 # The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
 PUBLIC_BLUEPRINTS: set[str] = {"api"}

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import AUDIT_LOG
 from casework.accounts.services import set_preferred_locale
-from casework.core import audit
+from casework.core import audit, audit_checkpoints
 from casework.core.errors import render_error
 from casework.core.forms import LanguageForm, switch_allowed
 from casework.core.i18n import LANG_COOKIE, LANGUAGES
@@ -22,6 +22,7 @@ from casework.site.menu import staff_menu
 bp = Blueprint("site", __name__)
 
 AUDIT_PAGE_SIZE = 50
+PUBLIC_CHECKPOINTS = 200  # about two days at the default interval
 
 
 @bp.get("/")
@@ -77,6 +78,24 @@ def audit_log():
     entries = entries[:AUDIT_PAGE_SIZE]
     return render_template("site/audit_log.html", entries=entries,
                            next_before=entries[-1].id if more else None)
+
+
+@bp.get("/transparency/audit")
+def audit_transparency():
+    return render_template("site/audit_transparency.html",
+                           checkpoints=audit_checkpoints.newest_first(PUBLIC_CHECKPOINTS),
+                           public_key=audit_checkpoints.public_key_b64(),
+                           public_key_pem=audit_checkpoints.public_key_pem(),
+                           key_id=audit_checkpoints.key_id())
+
+
+@bp.get("/transparency/audit.json")
+def audit_transparency_json():
+    return jsonify(algorithm="Ed25519", key_id=audit_checkpoints.key_id(),
+                   public_key=audit_checkpoints.public_key_b64(),
+                   public_key_pem=audit_checkpoints.public_key_pem(),
+                   checkpoints=[checkpoint.published() for checkpoint in
+                                audit_checkpoints.newest_first(PUBLIC_CHECKPOINTS)])
 
 
 @bp.app_context_processor

@@ -1,10 +1,19 @@
-"""The audit chain detects altered, removed and inserted entries."""
+"""The audit chain detects altered, removed and inserted entries. The tampering tests play
+the tables' owner, who can lift the append-only triggers (`audit_guard_lifted`)."""
 
 from sqlalchemy import text
 
 from casework.core import audit
 from casework.core.audit import AuditEntry
 from casework.extensions import db
+from tests.plugin.app import audit_guard_lifted
+
+
+def tamper(*statements: str) -> None:
+    with audit_guard_lifted():
+        for statement in statements:
+            db.session.execute(text(statement))
+    db.session.commit()
 
 
 def _chain(n: int = 5) -> list[AuditEntry]:
@@ -24,8 +33,7 @@ def test_intact_chain_verifies():
 
 def test_direct_edit_of_a_row_is_found():
     _chain()
-    db.session.execute(text("UPDATE audit_entries SET object_id = '99' WHERE id = 3"))
-    db.session.commit()
+    tamper("UPDATE audit_entries SET object_id = '99' WHERE id = 3")
     result = audit.verify()
     assert not result.ok and result.bad_id == 3 and "altered" in result.reason
     assert result.checked == 2
@@ -33,9 +41,11 @@ def test_direct_edit_of_a_row_is_found():
 
 def test_edit_with_recomputed_own_hash_breaks_the_next_link():
     entries = _chain()
-    victim = db.session.get(AuditEntry, 2)
-    victim.action = "test.forged"
-    victim.hash = victim.compute_hash()
+    with audit_guard_lifted():
+        victim = db.session.get(AuditEntry, 2)
+        victim.action = "test.forged"
+        victim.hash = victim.compute_hash()  # with the key: only the next link breaks
+        db.session.flush()
     db.session.commit()
     result = audit.verify()
     assert not result.ok and result.bad_id == 3
@@ -44,15 +54,14 @@ def test_edit_with_recomputed_own_hash_breaks_the_next_link():
 
 def test_removed_row_is_found():
     _chain()
-    db.session.execute(text("DELETE FROM audit_entries WHERE id = 4"))
-    db.session.commit()
+    tamper("DELETE FROM audit_entries WHERE id = 4")
     result = audit.verify()
     assert not result.ok and result.bad_id == 5 and "removed" in result.reason
 
 
 def test_inserted_row_is_found():
     _chain(3)
-    db.session.execute(text("UPDATE audit_entries SET id = id + 10 WHERE id = 3"))
+    tamper("UPDATE audit_entries SET id = id + 10 WHERE id = 3")
     forged = AuditEntry(id=3, at=db.session.get(AuditEntry, 2).at, actor_label="x",
                         action="forged", details={}, prev_hash="f" * 64, hash="e" * 64)
     db.session.add(forged)
@@ -66,8 +75,7 @@ def test_cli_verify_reports_the_first_bad_entry(app):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "5 entries" in ok.output
-    db.session.execute(text("UPDATE audit_entries SET actor_label = 'mallory' WHERE id = 2"))
-    db.session.commit()
+    tamper("UPDATE audit_entries SET actor_label = 'mallory' WHERE id = 2")
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and "entry 2" in broken.output
 

@@ -4,7 +4,7 @@ import pytest
 from flask import abort
 
 from casework import create_app
-from casework.config import ConfigError
+from casework.config import ConfigError, write_audit_signing_key, write_secret_key
 from casework.core.public import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from tests.plugin.app import TEST_CONFIG
 from tests.plugin.data import csrf_from
@@ -144,7 +144,18 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
         create_app()
     (tmp_path / "key").write_text("k" * 64)
     monkeypatch.setenv("CASEWORK_SECRET_KEY_FILE", str(tmp_path / "key"))
-    assert create_app().config["SECRET_KEY"] == "k" * 64
+    monkeypatch.setenv("CASEWORK_AUDIT_KEY_FILE", str(tmp_path / "audit_key"))
+    monkeypatch.setenv("CASEWORK_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit_signing_key"))
+    with pytest.raises(ConfigError, match="audit keys"):
+        create_app()
+    assert write_secret_key(str(tmp_path / "audit_key"))
+    assert write_audit_signing_key(str(tmp_path / "audit_signing_key"))
+    assert not write_audit_signing_key(str(tmp_path / "audit_signing_key"))  # never replaced
+    assert (tmp_path / "audit_signing_key").stat().st_mode & 0o777 == 0o600
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "k" * 64
+    assert app.config["CASEWORK_AUDIT_KEY"] == (tmp_path / "audit_key").read_text().strip()
+    assert "PRIVATE KEY" in app.config["CASEWORK_AUDIT_SIGNING_KEY"]
 
 
 def test_env_file_and_variables_are_read(monkeypatch, tmp_path):

@@ -3,14 +3,18 @@ each test in an app context on empty tables; a client, in English if asked, and 
 
 import os
 import secrets
+from contextlib import contextmanager
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from casework import create_app
 from casework.accounts.models import User
+from casework.core.audit_guard import ensure_audit_guard, sqlite_trigger_names
 from casework.extensions import db
 from tests import factories
 from tests.plugin.data import csrf_from
@@ -21,6 +25,10 @@ PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
 TEST_CONFIG = {
     "CASEWORK_ENV": "testing",
     "SECRET_KEY": "tests-only-" + secrets.token_hex(8),
+    # The audit chain's keys live in files in production; here in the settings, made per run.
+    "CASEWORK_AUDIT_KEY": "tests-only-" + secrets.token_hex(16),
+    "CASEWORK_AUDIT_SIGNING_KEY": Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode("ascii"),
     "CASEWORK_ARGON2_TIME_COST": 1,
     "CASEWORK_ARGON2_MEMORY_KIB": 1024,
     "MAIL_SUPPRESS_SEND": True,
@@ -79,15 +87,34 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-def _wipe() -> None:
+@contextmanager
+def audit_guard_lifted():
+    """Inside: this transaction may change and remove audit rows, as the tables' owner could
+    (tests that play the attacker, and the wipe between tests; the application never does).
+    PostgreSQL: triggers off for this transaction only (session_replication_role, superuser).
+    SQLite: the triggers dropped, and created again on the way out. The caller commits."""
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        # Candidates and sanctions point at each other: check the keys once all are gone.
-        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    for name in sqlite_trigger_names():
+        db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    try:
+        yield
+    finally:
+        ensure_audit_guard(db.session.connection())
+
+
+def _wipe() -> None:
+    with audit_guard_lifted():
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            # Candidates and sanctions point at each other: check the keys once all are gone.
+            db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
     db.session.commit()
 
 
