@@ -5,7 +5,7 @@ clean, infected, failed), the signature found or why it failed, the attempts, wh
 try is due and when it was scanned. Existing files start pending, so they get scanned too.
 
 Revision ID: f14c1a3d5e02
-Revises: b5e55104a11d
+Revises: a14d9e3f6b10
 Created: 2026-12-03 10:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f14c1a3d5e02'
-down_revision = 'b5e55104a11d'
+down_revision = 'a14d9e3f6b10'
 branch_labels = None
 depends_on = None
 
