@@ -17,7 +17,7 @@ from tests.plugin.data import CSRF_RE, free_port
 from tests.plugin.second_factor import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
-START_SECONDS = 30
+START_SECONDS = 90
 
 
 @dataclass
@@ -55,9 +55,9 @@ def _wait_until_up(url: str, process: subprocess.Popen, error_log: Path) -> None
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited:\n" + error_log.read_text())
         try:
-            requests.get(url + "/healthz", timeout=2)
+            requests.get(url + "/healthz", timeout=10)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or the worker still booting
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start:\n" + error_log.read_text())
 
