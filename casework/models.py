@@ -8,6 +8,7 @@ import casework.accounts.session_models  # noqa: F401
 import casework.accounts.token_models  # noqa: F401
 import casework.cases.models  # noqa: F401 - the package holds every table of cases
 import casework.core.audit  # noqa: F401
+import casework.core.denials  # noqa: F401
 import casework.core.ratelimit_storage  # noqa: F401
 import casework.decisions.models  # noqa: F401
 import casework.elections.models  # noqa: F401
