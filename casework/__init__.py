@@ -10,6 +10,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
+from casework.core import redaction
+from casework.core.db import private_sqlite_file
 from casework.extensions import babel, csrf, db, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,11 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["SECRET_KEY"] = settings.resolve_secret_key(app.config)
     settings.resolve_audit_keys(app.config)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Statement parameters (names, phones, narratives, hashes) never go into error messages
+    # or logs.
+    options.setdefault("hide_parameters", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Custom plans per query: generic prepared plans were 4x slower on scoped queue pages.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"prepare_threshold": None})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri(app.config)
     hops = app.config["CASEWORK_TRUSTED_PROXIES"]
@@ -41,7 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # count per real client, and url_for/secure cookies know the request came over https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.getLogger("casework").setLevel(app.config["CASEWORK_LOG_LEVEL"])
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    redaction.install()
+    # The instance folder holds the secret key, the SQLite database and evidence: its
+    # owner's only, whatever the umask.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -54,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
     from casework.accounts import sessions
     from casework.accounts.services import load_user_from_cookie_id
     from casework.api import tokens as api_tokens
-    from casework.core import errors, i18n, public, security
+    from casework.core import denials, errors, i18n, public, security
     from casework.core.db import configure_sqlite, is_sqlite
     from casework.elections.queries import election_defaults
 
@@ -89,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_cookie_id)
 
     security.init_app(app)
+    denials.init_app(app)  # 403/404 met by signed-in users, kept
     errors.init_app(app)
 
 

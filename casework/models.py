@@ -10,6 +10,7 @@ import casework.cases.models  # noqa: F401 - the package holds every table of ca
 import casework.core.audit  # noqa: F401
 import casework.core.audit_checkpoints  # noqa: F401
 import casework.core.audit_guard  # noqa: F401 - the append-only triggers after create_all
+import casework.core.denials  # noqa: F401
 import casework.core.ratelimit_storage  # noqa: F401
 import casework.decisions.models  # noqa: F401
 import casework.elections.models  # noqa: F401

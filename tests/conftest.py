@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.plugin.evidence",
     "tests.plugin.mail",
     "tests.plugin.clamd",
+    "tests.plugin.server",
 ]

@@ -2,12 +2,14 @@
 constraint naming convention are created with `db` in casework/extensions.py)."""
 
 import enum
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import Enum
+from sqlalchemy.engine import make_url
 
 
 def db_enum(cls: type[enum.Enum], name: str, length: int = 30) -> Enum:
@@ -41,6 +43,20 @@ def stamped_at(now: Callable[[], datetime]) -> Iterator[None]:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def private_sqlite_file(url: str) -> None:
+    """The SQLite database file created, or narrowed, to its owner only (0600), before the
+    engine first opens it; SQLite gives its -wal and -shm files the same mode. Other
+    databases and in-memory SQLite: nothing to do."""
+    if not is_sqlite(url):
+        return
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
 
 
 def configure_sqlite(engine) -> None:

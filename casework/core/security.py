@@ -28,7 +28,10 @@ def _add_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype == "text/html":
+    # Personal data (staff pages, tracking pages and JSON, API case documents, exports,
+    # account pages) must stay out of every cache: no-store unless the view chose its own
+    # caching (the public register, statistics, the current election) or it is a static file.
+    if request.endpoint != "static":
         headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -20,6 +20,7 @@ from casework.core.db import utcnow
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage as Outbox
 from casework.notifications.models import OutboxStatus
+from casework.notifications.services import redact_sent
 
 log = logging.getLogger("casework.notifications")
 
@@ -148,6 +149,7 @@ def _deliver(message_id: int) -> str:
     # STALE_CLAIM it goes again with the same Message-ID, by which the recipient's server
     # or client can drop the duplicate.
     _set(Outbox.id == message_id, status=OutboxStatus.SENT, sent_at=utcnow(), claimed_at=None)
+    redact_sent(message_id)  # in the same commit: no secret stays once it is sent
     db.session.commit()
     return "sent"
 

@@ -39,5 +39,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Once sent, secrets (tracking codes, reset links) are masked out of subject and body;
+    # this SHA-256 of what was sent ("subject\n\nbody") still proves its content.
+    sent_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)

@@ -4,14 +4,16 @@ An outgoing email is a row written in the caller's transaction, so it exists exa
 when the change that caused it was committed; the worker (delivery.py) sends it.
 """
 
+import hashlib
 from email.utils import make_msgid
 from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from casework.core.i18n import LANGUAGES
+from casework.core.redaction import mask
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage, OutboxStatus
 
@@ -75,3 +77,24 @@ def enqueue_email(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def sent_digest(subject: str, body: str) -> str:
+    return hashlib.sha256(f"{subject}\n\n{body}".encode()).hexdigest()
+
+
+def redact_sent(message_id: int) -> None:
+    """After delivery the row keeps no secret: a tracking code (the complaint keeps only its
+    hash) or a reset link's token is masked in subject and body, and the SHA-256 of what was
+    sent is kept instead. In the caller's transaction; a row not yet sent is left alone (a
+    retry needs its text)."""
+    row = db.session.execute(
+        select(OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.sent_sha256)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENT)
+    ).one_or_none()
+    if row is None or row.sent_sha256 is not None:
+        return
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id)
+        .values(subject=mask(row.subject), body_text=mask(row.body_text),
+                sent_sha256=sent_digest(row.subject, row.body_text)))

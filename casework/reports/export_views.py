@@ -5,6 +5,7 @@ Each export: load the election (404 without one) -> the exports desk (403) -> va
 commit -> send. The audit entry is committed before a byte of the file is sent.
 """
 
+from itertools import chain
 from types import SimpleNamespace
 
 from flask import (
@@ -138,7 +139,11 @@ def _send(export: Export) -> Response:
         response = send_file(export.body, mimetype=export.mimetype, as_attachment=True,
                              download_name=export.filename, max_age=0)
     else:
-        response = Response(stream_with_context(export.body), content_type=export.mimetype)
+        # The first chunk (its first batch of rows) is read here, in the request: a fault
+        # there is the app's own 500 page with its headers, not the server's bare one.
+        first = next(export.body, "")
+        response = Response(stream_with_context(chain([first], export.body)),
+                            content_type=export.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

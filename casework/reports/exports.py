@@ -114,11 +114,10 @@ def _order(sort: str):
     return column, descending
 
 
-def _case_batches(scope: QueueScope, filters: QueueFilters, now: datetime, contacts: bool,
+def _case_batches(conditions: list, sort: str, now: datetime, contacts: bool,
                   limit: int | None = None) -> Iterator[tuple[list, dict[int, list]]]:
     """(rows, complaints by case id) per keyset batch, in the queue's order; 4 queries each."""
-    column, descending = _order(filters.sort)
-    conditions = filter_conditions(scope, filters, now)
+    column, descending = _order(sort)
     order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
     after: tuple[datetime, int] | None = None
     left = limit
@@ -168,16 +167,24 @@ def _contact_cells(complaints: list) -> list[str]:
 
 def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, locale: str,
               now: datetime | None = None, limit: int | None = None) -> Iterator[list[Any]]:
-    """One list per case matching the filters in the scope; never internal notes."""
+    """One list per case matching the filters in the scope; never internal notes. The
+    conditions and the zone are read now, while the request's session is open: a streamed
+    body runs after it has closed."""
     now = now or utcnow()
-    zone = zone_of(scope.election)
+    batches = _case_batches(filter_conditions(scope, filters, now), filters.sort, now,
+                            contacts, limit)
+    return _case_stream(batches, zone_of(scope.election), contacts=contacts, locale=locale)
+
+
+def _case_stream(batches: Iterator[tuple[list, dict[int, list]]], zone: Any, *,
+                 contacts: bool, locale: str) -> Iterator[list[Any]]:
     states = {s: str(s.label) for s in CaseState}  # translated once, not once per row
     publics = {s: str(s.label) for s in PublicStatus}
     categories = {c: str(c.label) for c in Category}
     channels = {c: str(c.label) for c in Channel}
     outcomes = {o.value: str(o.label) for o in Outcome}
     yes, no = _("yes"), _("no")
-    for rows, complaints in _case_batches(scope, filters, now, contacts, limit):
+    for rows, complaints in batches:
         for row in rows:
             case = row.case
             found = complaints.get(case.id, [])

@@ -107,13 +107,19 @@ def _sanction_query(user: User, election: Election, filters: SanctionFilters):
 
 def sanction_rows(user: User, election: Election, filters: SanctionFilters, *, locale: str,
                   limit: int | None = None) -> Iterator[list[Any]]:
-    """The sanctions in the user's scope (all statuses), newest first, in keyset batches."""
-    zone = zone_of(election)
+    """The sanctions in the user's scope (all statuses), newest first, in keyset batches.
+    The query (with the user's regions) and the zone are read now, while the request's
+    session is open: a streamed body runs after it has closed (see _sanction_stream)."""
+    return _sanction_stream(_sanction_query(user, election, filters), zone_of(election),
+                            locale, limit)
+
+
+def _sanction_stream(base, zone, locale: str, limit: int | None) -> Iterator[list[Any]]:
+    """Rows of `base` in batches; reads only what its own queries load."""
     # Each label translated once per export, not once per row.
     kinds = {k: str(k.label) for k in SanctionType}
     statuses = {s: str(s.label) for s in SanctionStatus}
     appeals = {o: str(o.label) for o in AppealOutcome}
-    base = _sanction_query(user, election, filters)
     after, left = None, limit
     while left is None or left > 0:
         size = BATCH if left is None else min(BATCH, left)
