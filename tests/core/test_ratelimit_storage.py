@@ -33,10 +33,12 @@ def test_two_storages_on_one_database_share_the_budget(two_workers):
 
 
 def test_the_app_storage_uses_the_current_apps_database(app):
-    from casework.core.ratelimit import limiter
     from casework.extensions import db
 
-    storage = limiter._storage
+    # From the app's setting, not the limiter's last storage: the limiter is one object
+    # for every app a test run creates.
+    assert app.config["RATELIMIT_STORAGE_URI"] == "casework+app://"
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     assert isinstance(storage, DatabaseStorage) and storage.engine is db.engine
 
 

@@ -69,7 +69,12 @@ def live_gunicorn(app, database_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     access_log, error_log = folder / "access.log", folder / "error.log"
+    # The test app's audit keys: both write one chain, which must verify with one key.
+    signing_key = folder / "audit_signing_key"
+    signing_key.write_text(app.config["CASEWORK_AUDIT_SIGNING_KEY"])
     env = {**os.environ,
+           "CASEWORK_AUDIT_KEY": app.config["CASEWORK_AUDIT_KEY"],
+           "CASEWORK_AUDIT_SIGNING_KEY_FILE": str(signing_key),
            "CASEWORK_ENV": "production",
            "CASEWORK_DATABASE_URL": database_url,
            "CASEWORK_SECRET_KEY": app.config["SECRET_KEY"],
