@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from casework.evidence.previews import render_due_previews
 from casework.extensions import db
 from casework.notifications import delivery
 from casework.reports.jobs import refresh_reports_if_due
@@ -21,6 +22,7 @@ log = logging.getLogger("casework.notifications")
 # task decides itself whether anything is due and keeps its own transactions short.
 PERIODIC: tuple[Callable[[], object], ...] = (
     refresh_reports_if_due,
+    render_due_previews,
 )
 
 
