@@ -76,7 +76,7 @@ _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 def _jpeg(data) -> Declared | None:
     pos, size = 2, None
-    while pos + 4 <= len(data):
+    while pos + 2 <= len(data):
         if data[pos] != 0xFF:
             break
         marker = data[pos + 1]
