@@ -110,6 +110,7 @@ def test_the_preview_is_served_safely_to_case_readers_only(case, app, login, ele
     clients = {}
     for name, user in (("reviewer", reviewer), ("almaty", almaty), ("operator", operator)):
         clients[name] = app.test_client()
+        clients[name].set_cookie("casework_lang", "en")
         assert login(clients[name], user).status_code == 302
 
     page = clients["reviewer"].get(f"/cases/{case.reference}").get_data(as_text=True)
