@@ -27,8 +27,12 @@ _MARKUP = re.compile(rb"<(?:script|html|svg|\?php|iframe|body|object|embed|!doct
                      rb"|javascript:", re.IGNORECASE)
 FIRST_KB = 1024
 
-# PDF names (with #xx escapes decoded) that make a document act when opened.
-_PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]+)")
+# PDF names (with #xx escapes decoded) that make a document act when opened. Only candidates
+# are matched: those names spelled out, or any name with an escape in it.
+_DELIM = rb"\s()<>\[\]{}/%"
+_PDF_NAME = re.compile(
+    rb"/((?:JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia)(?=[%s]|$)"
+    rb"|[^%s]*#[0-9A-Fa-f]{2}[^%s]*)" % (_DELIM, _DELIM, _DELIM))
 _PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_ACTIVE = {
     b"JavaScript": ActiveContent.PDF_JAVASCRIPT, b"JS": ActiveContent.PDF_JAVASCRIPT,
@@ -91,7 +95,7 @@ def _pdf_names(data, found: set[ActiveContent]) -> None:
     for match in _PDF_NAME.finditer(data):
         name = match.group(1)
         if b"#" in name:
-            name = _PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+            name = _PDF_HEX.sub(_unescape, name)
         reason = _PDF_ACTIVE.get(name)
         if reason is None:
             continue
@@ -101,24 +105,33 @@ def _pdf_names(data, found: set[ActiveContent]) -> None:
 
 
 def _pdf(data) -> list[ActiveContent]:
-    """Names in the file and in its compressed streams (object streams hide dictionaries);
-    inflating is bounded, so a stream bomb costs at most the budget."""
+    """Names in the file and in its compressed streams (object streams hide dictionaries;
+    they are read first, so padding with other streams cannot use up the budget). Inflating
+    is bounded, so a stream bomb costs at most the budget."""
     found: set[ActiveContent] = set()
     _pdf_names(data, found)
+    streams = [m.end() for m in _PDF_STREAM.finditer(data)
+               if data[m.end():m.end() + 1] in (b"\x78", b"\x58", b"\x68", b"\x08")]
+    object_streams = [at for at in streams
+                      if b"ObjStm" in _PDF_HEX.sub(_unescape, data[max(at - 300, 0):at])]
+    first = set(object_streams)
     budget = PDF_INFLATE_BUDGET
-    for match in _PDF_STREAM.finditer(data):
-        start = match.end()
-        if budget <= 0 or data[start:start + 1] not in (b"\x78", b"\x58", b"\x68", b"\x08"):
-            continue
+    for start in object_streams + [at for at in streams if at not in first]:
+        if budget <= 0:
+            break
         end = data.find(b"endstream", start)
-        inflater = zlib.decompressobj()
         try:
-            plain = inflater.decompress(data[start:end if end != -1 else len(data)], budget)
+            plain = zlib.decompressobj().decompress(
+                data[start:end if end != -1 else len(data)], budget)
         except zlib.error:
             continue
         budget -= len(plain)
         _pdf_names(plain, found)
     return sorted(found, key=list(ActiveContent).index)
+
+
+def _unescape(match: re.Match) -> bytes:
+    return bytes([int(match.group(1), 16)])
 
 
 def _zip(path: str, label: str, detected: DetectedType) -> list[ActiveContent]:

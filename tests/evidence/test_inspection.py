@@ -175,3 +175,12 @@ def test_legacy_office_macros_are_marked(evidence_dir):
     ole = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "WordDocument".encode("utf-16-le")
            + b"\x00\x00" + "_VBA_PROJECT".encode("utf-16-le") + b"\x00" * 100)
     assert store(ole, "old.doc").active == [ActiveContent.OFFICE_MACROS]
+
+
+def test_padding_streams_cannot_use_up_the_budget_before_the_object_streams(evidence_dir):
+    bomb = zlib.compress(b"\x00" * (80 * MB), 9)
+    hidden = zlib.compress(b"3 0 " + JS_ACTION)
+    data = crafted.pdf(b"<</Length %d/Filter/FlateDecode>>stream\n%s\nendstream" % (len(bomb), bomb),
+                       b"<</Type/Obj#53tm/N 1/First 4/Filter/FlateDecode>>stream\n%s\nendstream"
+                       % hidden)
+    assert ActiveContent.PDF_JAVASCRIPT in store(data, "padded.pdf").active
