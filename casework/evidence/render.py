@@ -39,8 +39,8 @@ def image(path: str, max_pixels: int, size: int):
             raise ValueError("too many pixels")
         picture.draft("RGB", (size, size))  # JPEG: decode at 1/2..1/8 scale directly
         picture.seek(0)
-        picture = ImageOps.exif_transpose(picture)
-        picture.thumbnail((size, size))
+        picture.thumbnail((size, size))  # before turning: one full-size copy, not two
+        ImageOps.exif_transpose(picture, in_place=True)
         return _flatten(picture)
 
 

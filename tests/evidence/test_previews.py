@@ -130,3 +130,11 @@ def test_the_preview_is_served_safely_to_case_readers_only(case, app, login, ele
     assert clients["almaty"].get(url).status_code == 404
     assert clients["operator"].get(url).status_code == 403
     assert app.test_client().get(url).status_code in (302, 401)
+
+
+def test_a_turned_photo_is_previewed_upright(case):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was held on its side
+    item = add(case, crafted.picture("JPEG", (1600, 1200), exif=exif.tobytes()), "side.jpg")
+    render_due_previews()
+    assert preview_of(item).size == (360, 480)
