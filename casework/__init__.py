@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.cases.views import bp as cases_bp
     from casework.core import ratelimit
     from casework.decisions.views import bp as decisions_bp
+    from casework.evidence.views import bp as evidence_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hotline_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(decisions_bp)
     app.register_blueprint(sanctions_bp)
     app.register_blueprint(register_bp)

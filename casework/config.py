@@ -122,6 +122,11 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_EVIDENCE_MAX_TOTAL_SIZE": max_total,
         "CASEWORK_EVIDENCE_STORAGE": _env("EVIDENCE_STORAGE", "local"),
         "CASEWORK_EVIDENCE_DIR": _env("EVIDENCE_DIR", str(Path(instance_path) / "evidence")),
+        # Pictures declaring more pixels are refused before anything decodes them.
+        "CASEWORK_EVIDENCE_MAX_PIXELS": _int("EVIDENCE_MAX_PIXELS", 50_000_000),
+        # Safe previews (the worker): longest side in pixels, files per round.
+        "CASEWORK_EVIDENCE_PREVIEW_SIZE": _int("EVIDENCE_PREVIEW_SIZE", 480),
+        "CASEWORK_EVIDENCE_PREVIEW_BATCH": _int("EVIDENCE_PREVIEW_BATCH", 5),
         "CASEWORK_S3_BUCKET": _env("S3_BUCKET"),
         "CASEWORK_S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
         "CASEWORK_S3_REGION": _env("S3_REGION", "us-east-1"),

@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
 from casework.notifications import delivery
@@ -25,6 +26,7 @@ PERIODIC: tuple[Callable[[], object], ...] = (
     refresh_reports_if_due,
     scan_pending_evidence,
     checkpoint_audit_if_due,
+    render_due_previews,
 )
 
 

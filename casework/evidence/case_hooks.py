@@ -3,6 +3,7 @@ on the timeline (and so in the case page's list), and are downloaded from the ca
 
 from typing import Any
 
+from flask import redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -50,6 +51,9 @@ def download(case: Case, item_id: int, user: Any) -> ResponseReturnValue | None:
     item = db.session.get(EvidenceItem, item_id)
     if item is None or item.case_id != case.id:
         return None
+    if item.active_content and item.can_download(user):  # a plain link never serves it
+        return redirect(url_for("evidence.confirm_download", reference=case.reference,
+                                item_id=item.id))
     return download_response(item, user)
 
 

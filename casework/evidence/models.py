@@ -22,6 +22,25 @@ class ScanStatus(LabelledEnum):
     FAILED = "failed", _l("Virus scan failed")
 
 
+class ActiveContent(LabelledEnum):
+    """Why a kept file could act on whoever opens it (evidence_items.active_content)."""
+
+    HTML_IN_PICTURE = "html_in_picture", _l("web page or script code hidden in the picture")
+    PDF_JAVASCRIPT = "pdf_javascript", _l("JavaScript in the PDF")
+    PDF_AUTO_ACTION = "pdf_auto_action", _l("actions the PDF runs when it is opened")
+    PDF_LAUNCH = "pdf_launch", _l("a PDF action that starts other programs")
+    PDF_EMBEDDED_FILE = "pdf_embedded_file", _l("files embedded in the PDF")
+    PDF_RICH_MEDIA = "pdf_rich_media", _l("Flash or other rich media in the PDF")
+    OFFICE_MACROS = "office_macros", _l("macros in the office document")
+    OFFICE_CONTROLS = "office_controls", _l("ActiveX controls or OLE objects in the document")
+
+
+class PreviewStatus(LabelledEnum):
+    PENDING = "pending", _l("Preview being prepared")
+    READY = "ready", _l("Preview")
+    FAILED = "failed", _l("No preview could be made")
+
+
 class EvidenceItem(db.Model):
     __tablename__ = "evidence_items"
 
@@ -55,6 +74,24 @@ class EvidenceItem(db.Model):
     @property
     def quarantined(self) -> bool:
         return self.scan_status is ScanStatus.INFECTED
+    # ActiveContent values, comma-separated; None when nothing active was found at intake.
+    active_content: Mapped[str | None] = mapped_column(String(200))
+    # A safe re-encoded thumbnail (JPEG) kept in the evidence storage under its own SHA-256.
+    preview_status: Mapped[str | None] = mapped_column(String(10), index=True)
+    preview_sha256: Mapped[str | None] = mapped_column(String(64))
+    preview_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @property
+    def active_reasons(self) -> list[ActiveContent]:
+        return [ActiveContent(code) for code in (self.active_content or "").split(",") if code]
+
+    @property
+    def preview_state(self) -> PreviewStatus | None:
+        return PreviewStatus(self.preview_status) if self.preview_status else None
+
+    @property
+    def has_preview(self) -> bool:
+        return self.preview_status == PreviewStatus.READY and self.preview_sha256 is not None
 
     def can_download(self, user: Any) -> bool:
         """Its bytes go to whoever may read its case, unless clamd found a virus in them."""

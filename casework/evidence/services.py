@@ -7,15 +7,16 @@ EvidenceItem row always points at an object that exists. Nothing here commits.
 import hashlib
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from flask import Response, abort, send_file
+from flask import Response, abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
-from casework.evidence.models import EvidenceItem
+from casework.evidence.inspection import inspect
+from casework.evidence.models import ActiveContent, EvidenceItem, PreviewStatus
 from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
 from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
 from casework.extensions import db
@@ -30,6 +31,12 @@ class StoredFile:
     content_type: str
     label: str
     kind: str
+    active: list[ActiveContent] = field(default_factory=list)
+
+
+# What the worker can turn into a safe thumbnail (Pillow, or pdfium for the first page).
+PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
+                         "application/pdf"))
 
 
 class EvidenceCorrupted(Exception):
@@ -55,10 +62,12 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
         tmp.flush()
         detected = check_file(label, head, size, max_file_size=max_file_size,
                               allow_email=allow_email)
+        active = inspect(tmp.name, label, detected,
+                         max_pixels=current_app.config["CASEWORK_EVIDENCE_MAX_PIXELS"])
         sha256 = digest.hexdigest()
         get_storage().put_file(sha256, tmp.name)
     return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
-                      kind=detected.kind)
+                      kind=detected.kind, active=active)
 
 
 def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
@@ -70,13 +79,16 @@ def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
         case=case, complaint_id=complaint.id if complaint is not None else None,
         sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
         label=stored.label, source=source, added_by_id=getattr(actor, "id", None),
+        active_content=",".join(stored.active) or None,
+        preview_status=PreviewStatus.PENDING if stored.content_type in PREVIEWABLE else None,
     )
     db.session.add(item)
     case.has_evidence = True
     db.session.flush()
     audit.record("evidence.added", actor=actor, object_type="case", object_id=case.reference,
                  details={"evidence_id": item.id, "sha256": stored.sha256, "size": stored.size,
-                          "label": stored.label, "source": source})
+                          "label": stored.label, "source": source,
+                          "active_content": list(stored.active)})
     return item
 
 
@@ -127,11 +139,13 @@ def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:
     return spool
 
 
-def download_response(item: EvidenceItem, user: Any) -> Response:
+def download_response(item: EvidenceItem, user: Any, *, confirmed: bool = False) -> Response:
     """THE way staff get evidence bytes: permission, verification, audit, safe headers.
 
-    A failed integrity check gives a 409 *response* rather than an exception, so the view
-    still commits and the evidence.integrity_failed audit entry is kept."""
+    A file marked as active content is served only once the user has confirmed (a POST from
+    the confirmation page); the audit entry says so. A failed integrity check gives a 409
+    *response* rather than an exception, so the view still commits and the
+    evidence.integrity_failed audit entry is kept."""
     if item.quarantined and item.case.can_view(user):
         # Gone for everyone: say why, and record that someone asked for it.
         audit.record("evidence.download_refused", actor=user, object_type="case",
@@ -142,6 +156,8 @@ def download_response(item: EvidenceItem, user: Any) -> Response:
             "download it.", signature=item.scan_detail or "?"))).get_response())
     if not item.can_download(user):
         abort(403)
+    if item.active_content and not confirmed:
+        abort(409)
     try:
         stream = open_verified(item, actor=user)
     except EvidenceCorrupted:
@@ -151,7 +167,9 @@ def download_response(item: EvidenceItem, user: Any) -> Response:
     else:
         audit.record("evidence.downloaded", actor=user, object_type="case",
                      object_id=item.case.reference,
-                     details={"evidence_id": item.id, "sha256": item.sha256, "label": item.label})
+                     details={"evidence_id": item.id, "sha256": item.sha256, "label": item.label,
+                              **({"active_content": item.active_content, "confirmed": True}
+                                 if item.active_content else {})})
         response = attachment_response(stream, mimetype=item.content_type, name=item.label,
                               size=item.size)
     return harden(response)
