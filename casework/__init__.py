@@ -63,10 +63,11 @@ def _init_extensions(app: Flask) -> None:
     from casework.accounts import sessions
     from casework.accounts.services import load_user_from_cookie_id
     from casework.api import tokens as api_tokens
-    from casework.core import denials, errors, i18n, public, security
+    from casework.core import denials, errors, i18n, inbound, public, security
     from casework.core.db import configure_sqlite, is_sqlite
     from casework.elections.queries import election_defaults
 
+    inbound.init_app(app)  # first: caps and text checks before anything reads the body
     db.init_app(app)
     if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
         with app.app_context():

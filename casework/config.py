@@ -99,8 +99,14 @@ def load(instance_path: str) -> dict[str, Any]:
         # policy never sends. The check guards against a cookie planted from a neighbouring
         # http host; the __Host- prefix of the session cookie already refuses such cookies.
         "WTF_CSRF_SSL_STRICT": False,
-        # Room for every file at its limit plus the form fields.
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", max_total + 2**20),
+        # Bodies: a small cap for every request; the endpoints that take files (listed in
+        # core/inbound.py) get room for every file at its limit plus the form fields.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2**20),
+        "CASEWORK_UPLOAD_MAX_CONTENT_LENGTH": _int("UPLOAD_MAX_CONTENT_LENGTH", max_total + 2**20),
+        # Each text part of a multipart body, and a whole urlencoded body (read and parsed at
+        # once, so Werkzeug applies no form limit to it: core/inbound.py caps it here).
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_SIZE", 512 * 1024),
+        "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 1000),
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CASEWORK_ELECTION": _env("ELECTION"),

@@ -1,7 +1,6 @@
 """Login and staff administration forms (shape only; rules live in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,19 +15,20 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from casework.accounts.models import Role
 from casework.accounts.passwords import MAX_PASSWORD_LENGTH
+from casework.core.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     pass
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in Role])
@@ -38,7 +38,7 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)])
 
 
-class DisableForm(FlaskForm):
+class DisableForm(Form):
     pass
 
 
@@ -53,18 +53,18 @@ class NewPasswordFields:
                                             message=_l("The two passwords are not the same."))])
 
 
-class ChangePasswordForm(NewPasswordFields, FlaskForm):
+class ChangePasswordForm(NewPasswordFields, Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(), Length(max=1024)])
 
 
-class ResetPasswordForm(NewPasswordFields, FlaskForm):
+class ResetPasswordForm(NewPasswordFields, Form):
     pass
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Only the CSRF token: approve, reject, send a link or propose a reset are in the URL."""
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The second step of the login, and the enrolment: the code of the authenticator app
     (or, at login, a recovery code)."""
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
@@ -72,7 +72,7 @@ class CodeForm(FlaskForm):
                                   "autocapitalize": "off", "spellcheck": "false"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Step-up: both factors again before an act that changes outcomes."""
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
@@ -81,5 +81,5 @@ class ConfirmForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetFactorForm(FlaskForm):
+class ResetFactorForm(Form):
     """Only the CSRF token: the account is in the URL."""

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from casework.accounts import passkeys, stepup
@@ -19,6 +18,7 @@ from casework.accounts.models import User
 from casework.accounts.signin import complete_sign_in
 from casework.accounts.views import landing_url
 from casework.core import jsontext
+from casework.core.forms import Form
 from casework.core.ratelimit import signin_client_limit
 from casework.core.refusal import Refusal
 from casework.core.urls import safe_next
@@ -30,7 +30,7 @@ bp = Blueprint("passkeys", __name__)
 CEREMONY_KEY = "webauthn"  # the one pending ceremony of this session
 
 
-class PasskeyForm(FlaskForm):
+class PasskeyForm(Form):
     """Only the CSRF token (rename carries its name field, read as plain form data)."""
 
 

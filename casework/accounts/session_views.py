@@ -5,16 +5,16 @@ never revealed (404)."""
 from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from flask_wtf import FlaskForm
 
 from casework.accounts import sessions
+from casework.core.forms import Form
 from casework.core.web import load_or_404, require
 from casework.extensions import db
 
 bp = Blueprint("account_sessions", __name__, url_prefix="/account/sessions")
 
 
-class EndSessionForm(FlaskForm):
+class EndSessionForm(Form):
     """Only the CSRF token: the session to end is in the URL."""
 
 

@@ -7,13 +7,13 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from casework.accounts import stepup, tokens
 from casework.accounts.session_views import page_context as sessions_context
 from casework.core.db import utcnow
+from casework.core.forms import Form
 from casework.core.refusal import Refusal, on_form
 from casework.core.web import load_or_404, require
 from casework.extensions import db
@@ -21,14 +21,14 @@ from casework.extensions import db
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Name of the new token"),
                        validators=[Optional(), Length(max=tokens.NAME_MAX)],
                        description=_l("What will use it, e.g. “weekly report script”."),
                        render_kw={"autocomplete": "off"})
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Only the CSRF token: the token to revoke is in the URL."""
 
 

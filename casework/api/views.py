@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
-from casework.core import jsontext
+from casework.core import jsontext, text
 from casework.core.problems import http_problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal
@@ -49,16 +49,6 @@ def election_current():
     return response
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
     raw = request.form.get("complaint")
     if raw is None and "complaint" in request.files:
@@ -71,8 +61,9 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
         raise Refusal("invalid", errors={"complaint": "the 'complaint' part is not valid JSON"}) from None
     if not isinstance(data, dict):
         raise Refusal("invalid", errors={"complaint": "the 'complaint' part must be a JSON object"})
-    if _has_nul(data):  # PostgreSQL cannot store it in text; nobody types it
-        raise Refusal("invalid", errors={"complaint": "text must not contain NUL characters"})
+    unsafe = jsontext.unsafe_field(data)  # a lone surrogate or NUL cannot be stored
+    if unsafe is not None:
+        raise Refusal("invalid", errors={f"complaint.{unsafe}": text.MESSAGE})
     uploads = [services.Upload(f.stream, f.filename) for f in request.files.getlist("evidence")]
     return data, uploads
 

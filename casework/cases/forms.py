@@ -6,12 +6,12 @@ field names and element ids never collide."""
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from casework.cases.models import REASON_MAX, InadmissibleReason, NoticeMethod
 from casework.cases.workflow import CHECKLIST_ITEMS, TEXT_MAX
+from casework.core.forms import Form
 
 CHOOSE = _l("Choose…")
 
@@ -21,7 +21,7 @@ def _text(label, limit: int = TEXT_MAX, rows: int = 3) -> TextAreaField:
                          render_kw={"rows": rows})
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A move that needs nothing but the click (and the CSRF token)."""
 
     def visible_fields(self) -> list:
@@ -67,7 +67,7 @@ def action_form(action: str, **kwargs: Any) -> ActionForm:
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
-class ChecklistForm(FlaskForm):
+class ChecklistForm(Form):
     """The admissibility checklist: each item yes (passes), no (fails) or not answered yet."""
 
     notes = _text(_l("Notes"))
@@ -85,30 +85,30 @@ for _name, _label in CHECKLIST_ITEMS:
                                              validators=[Optional()]))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = _text(_l("Internal note"), rows=3)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = _text(_l("Message to the complainants"), rows=4)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assigned to"), validate_choice=False)
 
 
-class NotifyAccusedForm(FlaskForm):
+class NotifyAccusedForm(Form):
     candidate = SelectField(_l("Candidate"), validate_choice=False)
     method = SelectField(_l("How the candidate was told"), validate_choice=False, choices=[
         SelectChoice(m.value, m.label) for m in NoticeMethod])
 
 
-class AccusedReplyForm(FlaskForm):
+class AccusedReplyForm(Form):
     text = _text(_l("The candidate's reply"), rows=4)
     files = MultipleFileField(_l("Files the candidate sent"))
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(Form):
     candidate = SelectField(_l("Candidate"), validate_choice=False)
     reason = _text(_l("The conflict of interest (relationship, work, party role…)"),
                    limit=REASON_MAX)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from casework.accounts.models import User
@@ -213,7 +214,7 @@ def accused_reply(reference: str, notice_id: int):
     require(case.can_work(current_user))
     key = f"reply{notice.id}"
     form = AccusedReplyForm(prefix=key)
-    uploads = [f for f in form.files.data or [] if f and f.filename]
+    uploads = [f for f in form.files.data or [] if isinstance(f, FileStorage) and f.filename]
     return submit(
         form, lambda: accused.record_accused_reply(notice, current_user, form.text.data, uploads),
         page=_again(case, key, form), done=_back(case),

@@ -3,10 +3,28 @@
 from flask import Request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import ValidationError, validate_csrf
-from wtforms import HiddenField
+from wtforms import Field, HiddenField
+
+from casework.core.text import MESSAGE, is_safe
 
 
-class LanguageForm(FlaskForm):
+def _safe_text(_form, field: Field) -> None:
+    """Every text the field received (files are not text) is free of unsafe characters."""
+    if any(isinstance(raw, str) and not is_safe(raw) for raw in field.raw_data or ()):
+        raise ValidationError(str(MESSAGE))
+
+
+class Form(FlaskForm):
+    """The base of every form of the application: each field refuses text with characters
+    nobody types (core/text.py) with a message on that field, so the page comes back (422)
+    with everything else the visitor typed."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: [*(extra_validators or {}).get(name, ()), _safe_text] for name in self._fields}
+        return super().validate(extra_validators=extra)
+
+
+class LanguageForm(Form):
     """The language switch on every page. Its token is checked by `switch_allowed`: a
     staff session needs the CSRF token; an anonymous visitor's switch carries none, so
     that public pages put nothing in the session and stay cacheable by anyone."""

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import request
 
+from casework.core import text
+
 MAX_DEPTH = 32  # far more than any document of ours nests
 
 
@@ -49,3 +51,24 @@ def request_json() -> Any:
         return loads(request.get_data(cache=True))
     except (ValueError, RecursionError):
         return None
+
+
+def unsafe_field(value: Any, path: str = "") -> str | None:
+    """The name of the first key or string in a JSON-like value (dicts, lists, strings)
+    holding an unsafe character: "contact.name", "links[2]", or the key itself; else None."""
+    if isinstance(value, str):
+        return None if text.is_safe(value) else (path or "(body)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{text.printable(str(key))}" if path else text.printable(str(key))
+            if not text.is_safe(str(key)):
+                return name
+            found = unsafe_field(item, name)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unsafe_field(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None

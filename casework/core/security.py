@@ -36,20 +36,7 @@ def _add_headers(response: Response) -> Response:
     return response
 
 
-def _refuse_nul():
-    """A NUL character in a submitted field cannot be stored as text (PostgreSQL refuses it)
-    and no one types it: a clear 400 instead of a server error, for every form at once."""
-    if request.method == "POST" and any("\x00" in value for value in request.form.values()):
-        from flask_babel import gettext as _
-
-        from casework.core.errors import render_error
-
-        return render_error(400, _("The form contains a character that is not allowed."))
-    return None
-
-
 def init_app(app: Flask) -> None:
-    app.before_request(_refuse_nul)
     app.after_request(_add_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         @app.after_request

@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     SelectChoice,
@@ -16,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.accounts.models import User
 from casework.cases.workflow import TEXT_MAX, Outcome
+from casework.core.forms import Form
 from casework.decisions.models import ALLEGATION_MAX, Vote
 from casework.evidence.models import EvidenceItem
 
@@ -51,7 +51,7 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(label, validators, coerce=int, **kwargs)
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     allegation = TextAreaField(_l("What was alleged"),
                                validators=[InputRequired(), Length(max=ALLEGATION_MAX)])
     conclusion = SelectField(_l("Conclusion"), choices=outcome_choices(),
@@ -60,7 +60,7 @@ class FindingForm(FlaskForm):
     evidence_ids = CheckboxesField(_l("Evidence it rests on"), choices=[])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     meeting_at = DateTimeLocalField(_l("Date and time of the meeting"),
                                     format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                     validators=[InputRequired()])

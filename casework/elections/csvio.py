@@ -9,6 +9,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from casework.core.text import is_safe, printable
+
 MAX_ERRORS_SHOWN = 1000
 
 
@@ -77,6 +79,8 @@ def read_rows(data: bytes, required: list[str], optional: list[str]) -> list[Row
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
+    if not all(is_safe(name) for name in header):
+        raise ImportFailed([RowError(1, "a column name holds a character that is not allowed")])
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required and c not in optional]
     errors = []
@@ -96,6 +100,12 @@ def read_rows(data: bytes, required: list[str], optional: list[str]) -> list[Row
             continue  # blank lines are allowed
         if len(cells) != len(header):
             errors.append(RowError(line, f"expected {len(header)} fields, found {len(cells)}"))
+            continue
+        unsafe = next((name for name, cell in zip(header, cells, strict=True)
+                       if not is_safe(cell)), None)
+        if unsafe is not None:  # it would break the database, the feed or an export later
+            errors.append(RowError(line, f"column {printable(unsafe)}: a character that is "
+                                         "not allowed (a control character or an invalid one)"))
             continue
         rows.append(Row(line, dict(zip(header, cells, strict=True))))
     if errors:

@@ -1,10 +1,8 @@
 """Hotline console forms (shape only; the rules are in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    Form,
     RadioField,
     SelectChoice,
     SelectField,
@@ -13,8 +11,10 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms import Form as FilterForm  # GET filters: no CSRF; checked by the request guard
 from wtforms.validators import Length, Optional
 
+from casework.core.forms import Form
 from casework.core.i18n import LANGUAGES
 from casework.hotline.models import CallPurpose
 
@@ -33,19 +33,19 @@ PURPOSE_KEYS = {
 }
 
 
-class StartCallForm(FlaskForm):
+class StartCallForm(Form):
     number = TelField(_l("Caller's number"), validators=[Optional(), Length(max=40)])
     language = RadioField(_l("Language"), default="kk", choices=[
         SelectChoice(code, name) for code, name in LANGUAGES.items()])
 
 
-class FinishCallForm(FlaskForm):
+class FinishCallForm(Form):
     purpose = RadioField(_l("The call was about"), choices=purpose_choices(),
                          validate_choice=False)
     note = StringField(_l("Short note"), validators=[Optional(), Length(max=1000)])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     q = StringField(_l("Tracking code, case reference or phone number"),
                     validators=[Optional(), Length(max=60)])
     target = RadioField(_l("Case"), validate_choice=False)
@@ -56,7 +56,7 @@ class FollowUpForm(FlaskForm):
     add = SubmitField(_l("Add to the case"))
 
 
-class CallLogFilters(Form):
+class CallLogFilters(FilterForm):
     """Read from the query string: a GET form, no CSRF."""
 
     operator = SelectField(_l("Operator"), validate_choice=False)

@@ -1,7 +1,6 @@
 """The public complaint form and the tracking forms (shape only; rules are in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,10 +19,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from casework.cases.models import Category
+from casework.core.forms import Form
 from casework.intake.models import ComplainantRole
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(Form):
     identity = RadioField(_l("Who is complaining"), default="anonymous", choices=[
         SelectChoice("anonymous", _l("Anonymously")),
         SelectChoice("named", _l("With my name and contact details")),
@@ -54,11 +54,11 @@ class ComplaintForm(FlaskForm):
     website = StringField(_l("Leave this field empty"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(max=60)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Your message"), validators=[Optional(), Length(max=10000)])
     evidence = MultipleFileField(_l("Add files"))
 
@@ -67,7 +67,7 @@ PLATFORMS = ["Facebook", "Instagram", "Telegram", "TikTok", "YouTube", "VK", "X 
              "WhatsApp"]
 
 
-class PublishedComplaintForm(FlaskForm):
+class PublishedComplaintForm(Form):
     """Staff record a complaint published elsewhere: social media or the press."""
 
     platform = SelectField(_l("Where it was published"), choices=[

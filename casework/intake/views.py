@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal, on_form
@@ -34,7 +35,9 @@ def _complaint_form(election) -> ComplaintForm:
 
 
 def uploads_from(files) -> list[services.Upload]:
-    return [services.Upload(f.stream, f.filename) for f in files if f and f.filename]
+    # A text part under a file field's name is no file (the field keeps it as a string).
+    return [services.Upload(f.stream, f.filename) for f in files
+            if isinstance(f, FileStorage) and f.filename]
 
 
 def occurred_at_utc(election, day, moment) -> datetime | None:

@@ -5,7 +5,6 @@ casework.sanctions.services."""
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from casework.cases.workflow import TEXT_MAX
+from casework.core.forms import Form
 from casework.decisions.forms import CheckboxesField
 from casework.elections.models import Candidate, PollingStation, Region
 from casework.sanctions.models import SUMMARY_MAX, AppealOutcome, SanctionType
@@ -49,7 +49,7 @@ def region_choices(regions: Iterable[Region], locale: str) -> list[SelectChoice]
             *(SelectChoice(str(r.id), r.name(locale)) for r in regions)]
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     kind = RadioField(_l("Type of sanction"), choices=type_choices(), validate_choice=False)
     finding_ids = CheckboxesField(_l("Findings it rests on"), choices=[])
     candidate_id = SelectField(_l("Candidate"), choices=[], validators=[Optional()])
@@ -82,23 +82,23 @@ def propose_form(*, findings, accused, stations, regions, candidates,
     return form
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """Only the CSRF token: the approval needs a fresh proof of both factors (step-up)."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for the rejection"),
                            validators=[InputRequired(), Length(max=TEXT_MAX)])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     filed_at = DateTimeLocalField(_l("Filed at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                   validators=[InputRequired()])
     grounds = TextAreaField(_l("Grounds of the appeal"),
                             validators=[InputRequired(), Length(max=TEXT_MAX)])
 
 
-class DecideAppealForm(FlaskForm):
+class DecideAppealForm(Form):
     outcome = RadioField(_l("Decision on the appeal"), choices=appeal_choices(),
                          validators=[InputRequired()])
     reasons = TextAreaField(_l("Reasons"), validators=[InputRequired(), Length(max=TEXT_MAX)])

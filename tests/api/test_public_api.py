@@ -113,11 +113,12 @@ def test_refused_file_is_named_and_nothing_is_stored(client, demo):
 
 
 def test_oversized_request_is_413_problem(app, client, demo):
-    old, app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"], 50_000
+    key = "CASEWORK_UPLOAD_MAX_CONTENT_LENGTH"
+    old, app.config[key] = app.config[key], 50_000
     try:
         response = post_complaint(client, evidence=[("big.pdf", PDF + b"0" * 100_000)])
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = old
+        app.config[key] = old
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
 
 

@@ -126,13 +126,13 @@ def test_polyglot_and_path_filenames(client, demo):
 def test_oversized_upload_gets_a_friendly_413(app, client, demo):
     data = form_data(client)
     data["evidence"] = files(("big.pdf", PDF + b"0" * 300_000))
-    old = app.config["MAX_CONTENT_LENGTH"]
-    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    old = app.config["CASEWORK_UPLOAD_MAX_CONTENT_LENGTH"]
+    app.config["CASEWORK_UPLOAD_MAX_CONTENT_LENGTH"] = 100_000
     try:
         response = client.post("/complaints/new", data=data, content_type="multipart/form-data",
                                headers={"Accept-Language": "ru"})
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = old
+        app.config["CASEWORK_UPLOAD_MAX_CONTENT_LENGTH"] = old
     assert response.status_code == 413
     assert "Слишком" in response.get_data(as_text=True) or "больше" in response.get_data(
         as_text=True)

@@ -355,7 +355,7 @@ def test_import_respects_the_upload_size_limit(app, client, election, committee,
                                                login, monkeypatch):
     login(client, committee["secretary"])
     token = csrf_from(client, IMPORT)
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
+    monkeypatch.setitem(app.config, "CASEWORK_UPLOAD_MAX_CONTENT_LENGTH", 2048)
     body = "station_code,candidate_code,votes\n" + "BAL-001,C01,61\n" * 300
     response = client.post(IMPORT, data={"csrf_token": token,
                                          "file": (io.BytesIO(body.encode()), "big.csv")},
