@@ -1,7 +1,7 @@
 """The one evidence form: confirming the download of a file with active content."""
 
-from flask_wtf import FlaskForm
+from casework.core.forms import Form
 
 
-class ConfirmDownloadForm(FlaskForm):
+class ConfirmDownloadForm(Form):
     """Nothing to fill in: the CSRF token and the deliberate POST are the confirmation."""
