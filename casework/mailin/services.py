@@ -30,7 +30,7 @@ from casework.evidence.services import StoredFile, attach
 from casework.extensions import db
 from casework.intake.models import Channel
 from casework.intake.services import EMAIL_RE, ComplaintDraft, submit_complaint
-from casework.mailin import files, parse
+from casework.mailin import files, limits, parse
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.mailin.routing import Target, find_target
 
@@ -93,10 +93,14 @@ def receive(raw: bytes, *, source: str) -> Received:
     if len(raw) > max_size():
         _quarantine(mail, f"too large: {len(raw)} bytes, the limit is {max_size()} bytes")
     else:
+        seconds = int(current_app.config.get("CASEWORK_MAIL_PARSE_SECONDS") or 0)
         try:
-            parsed = parse.parse_message(raw)
+            with limits.time_budget(seconds):  # the caps bound it; this bounds the rest
+                parsed = parse.parse_message(raw)
         except parse.MalformedMail as malformed:
             _quarantine(mail, malformed.reason)
+        except limits.BudgetExceeded:
+            _quarantine(mail, f"reading it took longer than {seconds} s")
         else:
             _route(mail, parsed, stored, actor=None, released=False)
     return Received(mail, False)
@@ -136,7 +140,7 @@ def _route(mail: InboundMail, parsed: parse.ParsedMail, raw: StoredFile, *, acto
             raise Refusal("invalid", problem.reason) from None
         _quarantine(mail, problem.reason)
         return
-    mail.reason = _cut("; ".join(refused), 500) or None
+    mail.reason = _cut("; ".join([*parsed.notes, *refused]), 500) or None
     if released:
         mail.status = InboundStatus.RELEASED
     else:
