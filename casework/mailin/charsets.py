@@ -122,11 +122,6 @@ def fix_surrogates(text: str) -> str:
     return decode_bytes(text.encode("utf_8", errors="surrogateescape"))
 
 
-def has_bad_characters(text: str) -> bool:
-    """NUL or a lone surrogate: replaced by clean_text, and worth a note."""
-    return _BAD.search(text) is not None
-
-
 def clean_text(text: str, *, single_line: bool = False) -> str:
     """NUL and lone surrogates replaced by U+FFFD (PostgreSQL refuses NUL; staff see that
     something was there), no other control characters; optionally one line."""

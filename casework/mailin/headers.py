@@ -9,12 +9,13 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from casework.core.timezones import to_utc
 from casework.mailin.charsets import clean_text, decode_bytes, fix_surrogates
-from casework.mailin.limits import MAX_ENCODED_WORDS, MAX_FIELD_BYTES, MAX_IDS
+from casework.mailin.limits import MAX_ENCODED_WORDS, MAX_IDS
 
 _MSGID = re.compile(r"<[^<>\s]{1,400}>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=")
 IN_REPLY_TO_IDS = 10
+MAX_DECODED = MAX_ENCODED_WORDS * 80  # characters: the cap of words, 75 characters each
 
 
 def raw_values(msg: Message, name: str) -> list[str]:
@@ -27,9 +28,9 @@ def raw_values(msg: Message, name: str) -> list[str]:
 
 def decode_header_value(value: str) -> str:
     """RFC 2047 encoded words (any charset, even wrong ones) and raw 8-bit bytes as text.
-    Only the first MAX_FIELD_BYTES characters and MAX_ENCODED_WORDS words are read: the
+    Only the first MAX_DECODED characters and MAX_ENCODED_WORDS words are read: the
     standard decoder is quadratic in the number of words."""
-    value = fix_surrogates(_FOLD.sub("", value[:MAX_FIELD_BYTES * 2]))[:MAX_FIELD_BYTES]
+    value = fix_surrogates(_FOLD.sub("", value[:MAX_DECODED * 2]))[:MAX_DECODED]
     for count, word in enumerate(_ENCODED_WORD.finditer(value)):
         if count == MAX_ENCODED_WORDS:
             value = value[:word.start()]

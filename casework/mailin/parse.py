@@ -15,14 +15,14 @@ from email.parser import BytesParser
 
 from casework.intake import tracking
 from casework.mailin import headers, limits
-from casework.mailin.charsets import clean_text, decode_bytes, fix_surrogates, has_bad_characters
+from casework.mailin.charsets import REPLACEMENT, clean_text, decode_bytes
 from casework.mailin.headers import header_text
 from casework.mailin.htmltext import html_to_text
 from casework.mailin.limits import MAX_DEPTH, MAX_PARTS
 
 MAX_TEXT = 1_000_000  # characters of text read from the parts (the narrative keeps 20,000)
 MAX_CODES = 20  # tracking codes looked up per message
-REPLACED = "NUL bytes or invalid characters in the text were replaced"
+REPLACED = "NUL bytes or invalid characters were replaced by \ufffd"
 HEADER_PEEK = 256 * 1024
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 _SEP = r"[ \t\u00a0\-\u2010-\u2015]?"
@@ -144,8 +144,6 @@ def _part_text(part: Message, reading: _Reading) -> str:
     reading.room -= len(text)  # HTML is charged by its source: converting it is the cost
     if part.get_content_type() == "text/html":
         text = html_to_text(text)
-    if has_bad_characters(text):
-        reading.note(REPLACED)
     return clean_text(text).strip()
 
 
@@ -275,11 +273,10 @@ def _parse(raw: bytes, strict: bool) -> ParsedMail:
     reading = _Reading()
     if msg.keys() or not strict:
         _collect(msg, texts, attachments, want_text=True, reading=reading)
-    if any(has_bad_characters(fix_surrogates(value)) for name in ("Subject", "From")
-           for value in headers.raw_values(msg, name)):
-        reading.note(REPLACED)
     subject = header_text(msg, "Subject")
     text = "\n\n".join(texts)
+    if any(REPLACEMENT in value for value in (subject, sender_name, text)):
+        reading.note(REPLACED)  # NUL, a lone surrogate or undecodable bytes
     return ParsedMail(
         message_id=headers.message_id(msg), references=headers.thread_ids(msg), notes=reading.notes,
         sender=sender.lower() if "@" in sender else sender, sender_name=sender_name,

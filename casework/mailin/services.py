@@ -179,13 +179,28 @@ def submission_key(key: str) -> str:
     return full if len(full) <= 200 else "mail:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-_QUOTED_TAIL = re.compile(r"(?:\n[^\n]*(?:wrote|писал|писала|жазды)[^\n]*:\s*)?(?:\n>[^\n]*)+\s*$",
-                          re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"wrote|писал|писала|жазды", re.IGNORECASE)
 
 
 def _without_quoted_tail(text: str) -> str:
-    """A reply without the quoted message at its end, if anything is left."""
-    trimmed = _QUOTED_TAIL.sub("", "\n" + text).strip()
+    """A reply without the quoted message at its end (the "> " lines, and the "… wrote:"
+    line above them), if anything is left. Line by line from the end: linear (a regular
+    expression anchored at the end was quadratic in the quoted lines)."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].startswith(">"):
+        start -= 1
+    if start == end:
+        return text
+    above = start
+    while above and not lines[above - 1].strip():
+        above -= 1
+    if above and lines[above - 1].rstrip().endswith(":") and _ATTRIBUTION.search(lines[above - 1]):
+        start = above - 1
+    trimmed = "\n".join(lines[:start]).strip()
     return trimmed or text
 
 
