@@ -108,6 +108,17 @@ HOSTILE = {
     "a 1 MB header line": lambda: _raw(b"Subject: x\r\nX-Long: " + b"a" * 2**20 + b"\r\n"),
     "NUL and lone surrogates": lambda: _raw(b"Subject: bad\r\n",
                                            b"one\x00two \xed\xa0\x80 three\r\n"),
+    # the worst shapes still within the caps
+    "References: 12,000 ids (kept)": lambda: _references(12_000),
+    "Content-Type: 1,900 params (kept)": lambda: _raw(
+        b"Subject: p\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+        + b"; ".join(b"p%d=v" % i for i in range(1_900)) + b"\r\n"),
+    "499 HTML parts, 8 MB (kept)": lambda: _raw(
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n",
+        b"".join(b"--b\r\nContent-Type: text/html\r\n\r\n" + b"<b>x</b>" * 2_000 + b"\r\n"
+                 for _ in range(499)) + b"--b--\r\n"),
+    "a reply quoting 200,000 lines": lambda: _raw(
+        b"Subject: Re\r\nIn-Reply-To: <x@y>\r\n", b"reply\r\n" + b"> quoted\r\n" * 200_000),
 }
 
 

@@ -131,6 +131,8 @@ def _part_headers(raw: bytes, start: int, budget: _Budget) -> str | None:
     forwarded in it)."""
     for _ in range(MAX_DEPTH):
         found = _header_end(raw, start, max(budget.header, 0))
+        if found is None and len(raw) - start <= budget.header:
+            found = (len(raw), len(raw))  # a last part without a body
         if found is None:
             return f"header fields too large: more than {MAX_HEADER_BYTES} bytes"
         head = raw[start:found[0]]
