@@ -8,7 +8,7 @@ WORKERS ?= 2
 THREADS ?= 8
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake bench-queue bench-reports bench-login bench-faults install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ bench-login: install
 # evidence disk fail in turn; then receipts = rows = files and one mail per complainant.
 bench-faults: install
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)
+
+# Ordinary mail per second through `services.receive`, and the time each hostile message
+# (huge References, thousands of parts, deep nesting...) costs: BENCH_ARGS="--messages 1000".
+bench-mail: install
+	$(BIN)/python bench/mail.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

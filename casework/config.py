@@ -187,6 +187,9 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_TOTP_ISSUER": _env("TOTP_ISSUER") or "Casework",
         # Inbound mail: piped to `mail ingest`, or fetched by `mail fetch` over IMAP.
         "CASEWORK_MAIL_MAX_SIZE": _int("MAIL_MAX_SIZE", 30 * 2**20),
+        # Reading one message (parsing, decoding) may take this long in `mail ingest` and
+        # `mail fetch`; beyond it, the message goes to quarantine. 0: no limit.
+        "CASEWORK_MAIL_PARSE_SECONDS": _int("MAIL_PARSE_SECONDS", 20),
         "CASEWORK_IMAP_HOST": _env("IMAP_HOST"),
         "CASEWORK_IMAP_PORT": _int("IMAP_PORT", 0),  # 0: 993 for ssl, 143 otherwise
         "CASEWORK_IMAP_USER": _env("IMAP_USER"),

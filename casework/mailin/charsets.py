@@ -16,6 +16,8 @@ LATIN_OR_ASCII = ("ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15")
 _GUESSES = ("cp1251", "koi8_r")
 _WORD = re.compile(r"[^\W\d_]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BAD = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and lone surrogates
+REPLACEMENT = "\ufffd"
 _ALIASES = {"unknown-8bit": None, "x-unknown": None, "unknown": None, "default": None,
             "windows-1251": "cp1251", "win-1251": "cp1251", "x-cp1251": "cp1251",
             "cp-1251": "cp1251", "koi8r": "koi8_r", "utf8": "utf_8", "x-mac-cyrillic": "mac_cyrillic"}
@@ -121,10 +123,10 @@ def fix_surrogates(text: str) -> str:
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
-    """No NUL or other control characters (PostgreSQL refuses NUL); optionally one line."""
+    """NUL and lone surrogates replaced by U+FFFD (PostgreSQL refuses NUL; staff see that
+    something was there), no other control characters; optionally one line."""
     text = fix_surrogates(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if not ("\ud800" <= ch <= "\udfff"))
-    text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("", _BAD.sub(REPLACEMENT, text))
     if single_line:
         text = " ".join(text.split())
     return text

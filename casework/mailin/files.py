@@ -73,7 +73,7 @@ def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], 
     """(files accepted and stored, one reason per file refused). Forwarded messages
     (message/rfc822) are accepted as emails; everything else as on the web form."""
     limit = int(current_app.config["CASEWORK_EVIDENCE_MAX_FILE_SIZE"])
-    accepted: list[StoredFile] = []
+    accepted: dict[str, StoredFile] = {}  # by hash: the same logo twice is kept once
     refused: list[str] = []
     for attachment in attachments:
         try:
@@ -84,9 +84,8 @@ def store_attachments(attachments: list[Attachment]) -> tuple[list[StoredFile], 
             with force_locale("en"):
                 refused.append(str(rejected))
             continue
-        if all(stored.sha256 != f.sha256 for f in accepted):  # the same logo twice: once
-            accepted.append(stored)
-    return accepted, refused
+        accepted.setdefault(stored.sha256, stored)
+    return list(accepted.values()), refused
 
 
 def open_raw(mail: InboundMail, *, actor: Any = None) -> BinaryIO:

@@ -9,9 +9,13 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from casework.core.timezones import to_utc
 from casework.mailin.charsets import clean_text, decode_bytes, fix_surrogates
+from casework.mailin.limits import MAX_ENCODED_WORDS, MAX_IDS
 
 _MSGID = re.compile(r"<[^<>\s]{1,400}>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,75}\?[bBqQ]\?[^?\s]*\?=")
+IN_REPLY_TO_IDS = 10
+MAX_DECODED = MAX_ENCODED_WORDS * 80  # characters: the cap of words, 75 characters each
 
 
 def raw_values(msg: Message, name: str) -> list[str]:
@@ -23,8 +27,14 @@ def raw_values(msg: Message, name: str) -> list[str]:
 
 
 def decode_header_value(value: str) -> str:
-    """RFC 2047 encoded words (any charset, even wrong ones) and raw 8-bit bytes as text."""
-    value = fix_surrogates(_FOLD.sub("", value))
+    """RFC 2047 encoded words (any charset, even wrong ones) and raw 8-bit bytes as text.
+    Only the first MAX_DECODED characters and MAX_ENCODED_WORDS words are read: the
+    standard decoder is quadratic in the number of words."""
+    value = fix_surrogates(_FOLD.sub("", value[:MAX_DECODED * 2]))[:MAX_DECODED]
+    for count, word in enumerate(_ENCODED_WORD.finditer(value)):
+        if count == MAX_ENCODED_WORDS:
+            value = value[:word.start()]
+            break
     try:
         parts = decode_header(value)
     except Exception:
@@ -59,14 +69,28 @@ def address(msg: Message, name: str) -> tuple[str, str]:
     return "", ""
 
 
+def _ids(msg: Message, name: str) -> list[str]:
+    """The message ids in a header, each once, in order (a dict: linear however many)."""
+    found: dict[str, None] = {}
+    for raw in raw_values(msg, name):
+        found.update(dict.fromkeys(_MSGID.findall(fix_surrogates(raw))))
+    return list(found)
+
+
+def thread_ids(msg: Message) -> list[str]:
+    """In-Reply-To's ids, then the last References: the nearest ancestors of a reply, at most
+    MAX_IDS in all (a thread's References only grows at its end)."""
+    replied_to = _ids(msg, "In-Reply-To")[:IN_REPLY_TO_IDS]
+    seen = set(replied_to)
+    references = [i for i in _ids(msg, "References") if i not in seen]
+    return replied_to + references[len(replied_to) - MAX_IDS:]
+
+
 def message_ids(msg: Message, *names: str) -> list[str]:
-    found: list[str] = []
+    found: dict[str, None] = {}
     for name in names:
-        for raw in raw_values(msg, name):
-            for found_id in _MSGID.findall(fix_surrogates(raw)):
-                if found_id not in found:
-                    found.append(found_id)
-    return found[:100]
+        found.update(dict.fromkeys(_ids(msg, name)))
+    return list(found)[:MAX_IDS]
 
 
 def message_id(msg: Message) -> str | None:

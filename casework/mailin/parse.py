@@ -14,12 +14,15 @@ from email.message import Message
 from email.parser import BytesParser
 
 from casework.intake import tracking
-from casework.mailin import headers
-from casework.mailin.charsets import clean_text, decode_bytes
+from casework.mailin import headers, limits
+from casework.mailin.charsets import REPLACEMENT, clean_text, decode_bytes
 from casework.mailin.headers import header_text
 from casework.mailin.htmltext import html_to_text
+from casework.mailin.limits import MAX_DEPTH, MAX_PARTS
 
-MAX_DEPTH = 20  # nested multiparts deeper than this are left in the raw message
+MAX_TEXT = 1_000_000  # characters of text read from the parts (the narrative keeps 20,000)
+MAX_CODES = 20  # tracking codes looked up per message
+REPLACED = "NUL bytes or invalid characters were replaced by \ufffd"
 HEADER_PEEK = 256 * 1024
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 _SEP = r"[ \t\u00a0\-\u2010-\u2015]?"
@@ -48,6 +51,7 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     auto_reply: str | None = None  # why we take it for an auto-reply or a bounce
     language: str = "en"
+    notes: list[str] = field(default_factory=list)  # what was changed to read it
 
 
 @dataclass
@@ -83,14 +87,14 @@ def detect_language(text: str) -> str:
 
 def find_tracking_codes(text: str) -> list[str]:
     """Valid tracking codes quoted in a text (grouped or not), normalized, in order."""
-    codes: list[str] = []
+    codes: dict[str, None] = {}
     for match in _CODE.finditer(text or ""):
         candidate = re.sub(_SEP, "", match.group(1))
         if tracking.is_valid(candidate):
-            code = tracking.normalize(candidate)
-            if code not in codes:
-                codes.append(code)
-    return codes
+            codes[tracking.normalize(candidate)] = None
+            if len(codes) == MAX_CODES:
+                break
+    return list(codes)
 
 
 def redact_tracking_codes(text: str, replacement: str = "[tracking code]") -> str:
@@ -119,12 +123,25 @@ def _part_bytes(part: Message) -> bytes:
     return data
 
 
-def _part_text(part: Message) -> str:
+@dataclass
+class _Reading:
+    """What a walk through the parts has left to read, and what it changed."""
+
+    room: int = MAX_TEXT  # characters of text (or of HTML source) still to read
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, what: str) -> None:
+        if what not in self.notes:
+            self.notes.append(what)
+
+
+def _part_text(part: Message, reading: _Reading) -> str:
     try:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    text = decode_bytes(_part_bytes(part), charset)
+    text = decode_bytes(_part_bytes(part), charset)[:reading.room]
+    reading.room -= len(text)  # HTML is charged by its source: converting it is the cost
     if part.get_content_type() == "text/html":
         text = html_to_text(text)
     return clean_text(text).strip()
@@ -163,8 +180,9 @@ def _rank(part: Message, depth: int = 0) -> int:
 
 
 def _collect(part: Message, texts: list[str], attachments: list[Attachment], want_text: bool,
-             depth: int = 0) -> None:
-    if depth > MAX_DEPTH:
+             depth: int = 0, reading: _Reading | None = None) -> None:
+    reading = _Reading() if reading is None else reading
+    if depth > MAX_DEPTH or len(texts) + len(attachments) >= MAX_PARTS:
         return
     kind = part.get_content_type()
     if kind == "message/rfc822":
@@ -178,12 +196,12 @@ def _collect(part: Message, texts: list[str], attachments: list[Attachment], wan
             chosen = subparts[ranks.index(max(ranks))] if max(ranks) else subparts[-1]
         for sub in subparts:
             _collect(sub, texts, attachments, want_text and (chosen is None or sub is chosen),
-                     depth + 1)
+                     depth + 1, reading)
         return
     disposition = part.get_content_disposition()
     textual = kind in ("text/plain", "text/html") or kind.startswith("multipart/")
     if textual and disposition != "attachment":
-        text = _part_text(part) if want_text else ""
+        text = _part_text(part, reading) if want_text and reading.room > 0 else ""
         if text:
             texts.append(text)
         return
@@ -225,8 +243,14 @@ def peek(raw: bytes) -> Envelope:
 
 def parse_message(raw: bytes, *, strict: bool = True) -> ParsedMail:
     """Parse one RFC 5322 message. strict: MalformedMail when it has no usable structure;
-    not strict (a message staff released from quarantine): whatever can be read."""
+    not strict (a message staff released from quarantine): whatever can be read within the
+    caps of limits.py (a message beyond them is MalformedMail when strict, trimmed if not)."""
     raw = strip_envelope_line(raw)
+    beyond = limits.scan(raw).reason
+    if beyond and strict:
+        raise MalformedMail(beyond)
+    if beyond:
+        raw = limits.trim(raw)
     try:
         return _parse(raw, strict)
     except MalformedMail:
@@ -246,12 +270,15 @@ def _parse(raw: bytes, strict: bool) -> ParsedMail:
         _check_structure(msg, bool(headers.raw_values(msg, "From")))
     texts: list[str] = []
     attachments: list[Attachment] = []
+    reading = _Reading()
     if msg.keys() or not strict:
-        _collect(msg, texts, attachments, want_text=True)
+        _collect(msg, texts, attachments, want_text=True, reading=reading)
     subject = header_text(msg, "Subject")
     text = "\n\n".join(texts)
+    if any(REPLACEMENT in value for value in (subject, sender_name, text)):
+        reading.note(REPLACED)  # NUL, a lone surrogate or undecodable bytes
     return ParsedMail(
-        message_id=headers.message_id(msg), references=headers.message_ids(msg, "In-Reply-To", "References"),
+        message_id=headers.message_id(msg), references=headers.thread_ids(msg), notes=reading.notes,
         sender=sender.lower() if "@" in sender else sender, sender_name=sender_name,
         subject=subject, date=headers.date(msg), text=text, attachments=attachments,
         auto_reply=auto_reply, language=detect_language(subject + "\n" + text))

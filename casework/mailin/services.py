@@ -30,7 +30,7 @@ from casework.evidence.services import StoredFile, attach
 from casework.extensions import db
 from casework.intake.models import Channel
 from casework.intake.services import EMAIL_RE, ComplaintDraft, submit_complaint
-from casework.mailin import files, parse
+from casework.mailin import files, limits, parse
 from casework.mailin.models import InboundMail, InboundStatus
 from casework.mailin.routing import Target, find_target
 
@@ -93,10 +93,14 @@ def receive(raw: bytes, *, source: str) -> Received:
     if len(raw) > max_size():
         _quarantine(mail, f"too large: {len(raw)} bytes, the limit is {max_size()} bytes")
     else:
+        seconds = int(current_app.config.get("CASEWORK_MAIL_PARSE_SECONDS") or 0)
         try:
-            parsed = parse.parse_message(raw)
+            with limits.time_budget(seconds):  # the caps bound it; this bounds the rest
+                parsed = parse.parse_message(raw)
         except parse.MalformedMail as malformed:
             _quarantine(mail, malformed.reason)
+        except limits.BudgetExceeded:
+            _quarantine(mail, f"reading it took longer than {seconds} s")
         else:
             _route(mail, parsed, stored, actor=None, released=False)
     return Received(mail, False)
@@ -136,7 +140,7 @@ def _route(mail: InboundMail, parsed: parse.ParsedMail, raw: StoredFile, *, acto
             raise Refusal("invalid", problem.reason) from None
         _quarantine(mail, problem.reason)
         return
-    mail.reason = _cut("; ".join(refused), 500) or None
+    mail.reason = _cut("; ".join([*parsed.notes, *refused]), 500) or None
     if released:
         mail.status = InboundStatus.RELEASED
     else:
@@ -175,13 +179,28 @@ def submission_key(key: str) -> str:
     return full if len(full) <= 200 else "mail:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-_QUOTED_TAIL = re.compile(r"(?:\n[^\n]*(?:wrote|писал|писала|жазды)[^\n]*:\s*)?(?:\n>[^\n]*)+\s*$",
-                          re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"wrote|писал|писала|жазды", re.IGNORECASE)
 
 
 def _without_quoted_tail(text: str) -> str:
-    """A reply without the quoted message at its end, if anything is left."""
-    trimmed = _QUOTED_TAIL.sub("", "\n" + text).strip()
+    """A reply without the quoted message at its end (the "> " lines, and the "… wrote:"
+    line above them), if anything is left. Line by line from the end: linear (a regular
+    expression anchored at the end was quadratic in the quoted lines)."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].startswith(">"):
+        start -= 1
+    if start == end:
+        return text
+    above = start
+    while above and not lines[above - 1].strip():
+        above -= 1
+    if above and lines[above - 1].rstrip().endswith(":") and _ATTRIBUTION.search(lines[above - 1]):
+        start = above - 1
+    trimmed = "\n".join(lines[:start]).strip()
     return trimmed or text
 
 

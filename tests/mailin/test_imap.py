@@ -19,6 +19,7 @@ from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
 from tests.mailin import dovecot as imap_server
 from tests.mailin.dovecot import PASSWORD, PROCESSED, Account
+from tests.mailin.test_hostile import multipart, references
 from tests.mailin.test_ingest import STATUS
 from tests.plugin.data import count
 from tests.plugin.evidence import stored_bytes
@@ -152,3 +153,13 @@ def test_fetch_without_a_host_is_a_configuration_error(app, monkeypatch):
     monkeypatch.setitem(app.config, "CASEWORK_IMAP_HOST", "")
     result = fetch(app)
     assert result.exit_code == 78 and "CASEWORK_IMAP_HOST" in result.stderr
+
+
+def test_hostile_messages_never_block_the_ones_after_them(app, account, demo):
+    account.append(bytes(corpus.message("first", corpus.NARRATIVE_KK)), references(200_000),
+                   multipart(50_000),
+                   bytes(corpus.message("last", corpus.NARRATIVE_EN, sender="john@example.org")))
+    result = fetch(app)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "complaint=2" in result.output and "quarantined=2" in result.output
+    assert all(flags >= PROCESSED_FLAGS for flags in account.flags())

@@ -10,6 +10,7 @@ from casework.intake import tracking
 from casework.mailin.charsets import decode_bytes
 from casework.mailin.htmltext import html_to_text
 from casework.mailin.parse import (
+    REPLACED,
     MalformedMail,
     find_references,
     find_tracking_codes,
@@ -168,10 +169,12 @@ def test_malformed_messages(raw, reason):
     assert isinstance(parse_message(raw, strict=False).text, str)  # released: best effort
 
 
-def test_control_characters_never_reach_the_text():
+def test_control_characters_never_reach_the_text_and_nul_is_replaced_and_noted():
     mail = parse_message(head("From: a@example.kz", "Subject: a\x07b",
                               body=b"one\x00two\x1bthree\r\n"))
-    assert mail.text == "onetwothree" and mail.subject == "ab"
+    assert mail.text == "one\ufffdtwothree" and mail.subject == "ab"
+    assert mail.notes == [REPLACED]
+    assert parse_message(head("From: a@example.kz", "Subject: fine")).notes == []
 
 
 def test_references_are_collected_in_order():
