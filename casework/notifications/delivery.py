@@ -91,6 +91,14 @@ class _Connection(Connection):
             host.login(self.mail.username, self.mail.password)
         return host
 
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if self.host is None:
+            return
+        if exc_type is None:
+            self.host.quit()
+        else:  # interrupted (a timeout, a stuck server): no polite QUIT to wait on
+            self.host.close()
+
 
 def _permanent(exc: Exception) -> bool:
     """The server refused this message for good (5xx on its recipient or data). A 5xx on

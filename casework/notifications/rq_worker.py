@@ -69,6 +69,7 @@ class OutboxWorker(SimpleWorker):
 
     def __init__(self, connection: Redis, *, interval: float, stop: threading.Event,
                  periodic: Callable[[], object]) -> None:
+        self._socket_timeout = connection.connection_pool.connection_kwargs["socket_timeout"]
         super().__init__([delivery.QUEUE], connection=connection)
         self.interval = interval
         self.stop = stop
@@ -78,7 +79,7 @@ class OutboxWorker(SimpleWorker):
 
     @property
     def connection_timeout(self) -> int:  # keep connect()'s socket timeout
-        return int(self.connection.connection_pool.connection_kwargs["socket_timeout"])
+        return int(self._socket_timeout)
 
     def _install_signal_handlers(self) -> None:
         # The command's handlers stay: they set `stop`, and the loop ends after the job
