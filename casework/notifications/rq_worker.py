@@ -125,12 +125,22 @@ def _reachable(connection: Redis) -> bool:
 
 
 def _work(connection: Redis, interval: float, stop: threading.Event,
-          periodic: Callable[[], object]) -> None:
-    """Run the RQ worker until `stop` or until Redis fails."""
+          periodic: Callable[[], object]) -> bool:
+    """Run the RQ worker until `stop` or until it ends; True if Redis is why it ended."""
+    worker = None
     try:
-        OutboxWorker(connection, interval=interval, stop=stop, periodic=periodic).work()
+        worker = OutboxWorker(connection, interval=interval, stop=stop, periodic=periodic)
+        worker.work()
     except RedisError as exc:  # rq's own calls between jobs (the job itself is safe)
         log.warning("outbox: Redis failed (%s)", type(exc).__name__)
+        return True
+    if stop.is_set():
+        return False
+    if (worker is not None and worker.redis_lost) or not _reachable(connection):
+        return True
+    log.warning("outbox: the RQ worker ended unexpectedly; starting it again")
+    stop.wait(interval)
+    return False
 
 
 def _fallback_round(stop: threading.Event, periodic: Callable[[], object]) -> bool:
@@ -165,9 +175,8 @@ def run(redis_url: str, *, interval: float, stop: threading.Event,
                                 time.monotonic() - away_since)
                     click.echo("outbox: redis back, RQ mode")
                 away_since, wait = None, 1.0
-                _work(connection, interval, stop, periodic)
-                if stop.is_set():
-                    return
+                if not _work(connection, interval, stop, periodic):
+                    continue  # stopped, or ended for another reason: start it again
                 connection.connection_pool.disconnect()
             if away_since is None:
                 away_since = time.monotonic()
