@@ -268,8 +268,10 @@ def enqueue_due_with_rq(redis_url, limit: int = QUEUE_ROOM) -> int:
     from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(redis_url) if isinstance(redis_url, str) else redis_url
-    queue = Queue(QUEUE, connection=connection)
+    if isinstance(redis_url, str):
+        with Redis.from_url(redis_url) as connection:
+            return enqueue_due_with_rq(connection, limit)
+    queue = Queue(QUEUE, connection=redis_url)
     room = limit - queue.count
     if room <= 0:
         return 0

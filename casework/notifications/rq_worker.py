@@ -161,10 +161,19 @@ def _fallback_round(stop: threading.Event, periodic: Callable[[], object]) -> bo
 
 def run(redis_url: str, *, interval: float, stop: threading.Event,
         periodic: Callable[[], object]) -> None:
-    """Deliver through RQ; while Redis is away, by the embedded loop, trying Redis again
-    with a growing wait (1 s, 2 s … MAX_RECONNECT_WAIT). One warning when an outage
-    starts and one when it ends, whatever the number of attempts. Returns on `stop` only."""
+    """Deliver through RQ; while Redis is away, by the embedded loop. Returns on `stop` only."""
     connection = connect(redis_url, interval)
+    try:
+        _supervise(connection, interval, stop, periodic)
+    finally:
+        connection.close()
+
+
+def _supervise(connection: Redis, interval: float, stop: threading.Event,
+               periodic: Callable[[], object]) -> None:
+    """RQ while Redis answers; otherwise embedded rounds, trying Redis again with a growing
+    wait (1 s, 2 s … MAX_RECONNECT_WAIT). One warning when an outage starts and one when
+    it ends, whatever the number of attempts."""
     away_since: float | None = None
     wait, next_try = 1.0, 0.0
     while not stop.is_set():
@@ -192,12 +201,15 @@ def run(redis_url: str, *, interval: float, stop: threading.Event,
 def run_burst(redis_url: str) -> None:
     """Enqueue what is due and run the jobs here until the queue is empty; then return."""
     connection = Redis.from_url(redis_url)
-    worker = SimpleWorker([delivery.QUEUE], connection=connection)
-    total = 0
-    while True:
-        count = delivery.enqueue_due_with_rq(connection)
-        total += count
-        worker.work(burst=True)
-        if count < delivery.QUEUE_ROOM:  # the queue was not full: nothing more was due
-            break
-    click.echo(f"outbox: enqueued={total}")
+    try:
+        worker = SimpleWorker([delivery.QUEUE], connection=connection)
+        total = 0
+        while True:
+            count = delivery.enqueue_due_with_rq(connection)
+            total += count
+            worker.work(burst=True)
+            if count < delivery.QUEUE_ROOM:  # the queue was not full: nothing more was due
+                break
+        click.echo(f"outbox: enqueued={total}")
+    finally:
+        connection.close()

@@ -3,6 +3,7 @@ of the test's own, the test's database and a real SMTP server (aiosmtpd). The wo
 never hang, never exit, and never leave a message parked "sending"."""
 
 import asyncio
+import signal
 import threading
 import time
 
@@ -51,6 +52,11 @@ def all_sent(ids: list[int], timeout: float = 60, worker=None) -> None:
     wait_for(lambda: set(statuses(ids)) == {OutboxStatus.SENT}, timeout, what)
 
 
+def queue_length(own_redis) -> int:
+    with own_redis.client() as connection:
+        return connection.llen("rq:queue:casework")
+
+
 def heartbeat_mode() -> str | None:
     mode = db.session.scalar(select(WorkerHeartbeat.mode)
                              .order_by(WorkerHeartbeat.beat_at.desc()).limit(1))
@@ -94,13 +100,13 @@ def test_every_start_with_a_filled_queue_delivers(smtp_server, own_redis, worker
     for start in range(5):
         ids = queued(3, prefix=f"start{start}-")
         assert delivery.enqueue_due_with_rq(own_redis.url) == 3
-        assert own_redis.client().llen("rq:queue:casework") == 3
+        assert queue_length(own_redis) == 3
         worker = worker_process(smtp_server.port, own_redis.url, outbox_claim_seconds=LEASE)
         all_sent(ids, timeout=45, worker=worker)
         assert worker.stop() == 0, worker.output
         delivered += 3
         assert len(smtp_server.envelopes) == delivered
-    assert own_redis.client().llen("rq:queue:casework") == 0
+    assert queue_length(own_redis) == 0
 
 
 # -- 2. never exits on a lost Redis -----------------------------------------------------
@@ -140,13 +146,16 @@ def test_a_job_timeout_gives_the_message_back_at_once(app, smtp_server, own_redi
     [message_id] = queued(1)
     claimed = utcnow()
     assert delivery.claim_due(now=claimed) == [message_id]
-    connection = own_redis.client()
-    Queue(delivery.QUEUE, connection=connection).enqueue(
-        delivery.rq_deliver, message_id, claimed, job_timeout=1, result_ttl=0)
-    try:
-        SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
-    finally:
-        handler.release.set()
+    with own_redis.client() as connection:
+        Queue(delivery.QUEUE, connection=connection).enqueue(
+            delivery.rq_deliver, message_id, claimed, job_timeout=1, result_ttl=0)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
+        finally:
+            handler.release.set()
+            for sig, previous in handlers.items():  # rq's worker installs its own
+                signal.signal(sig, previous)
     row = db.session.get(OutboxMessage, message_id)
     assert row.status == OutboxStatus.PENDING and row.claimed_at is None
     assert row.attempts == 1 and "JobTimeoutException" in row.last_error
