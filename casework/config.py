@@ -153,6 +153,9 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_MAIL_DOMAIN": _env("MAIL_DOMAIN", "casework.local"),
         "CASEWORK_OUTBOX_BACKOFF_SECONDS": _int("OUTBOX_BACKOFF_SECONDS", 30),
         "CASEWORK_OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 12),
+        # A worker's claim on a message is a lease this long, renewed while it sends: a
+        # claim not renewed in time (a killed worker, a job lost with Redis) is taken back.
+        "CASEWORK_OUTBOX_CLAIM_SECONDS": _int("OUTBOX_CLAIM_SECONDS", 120),
         "CASEWORK_SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
         # Review deadlines; the decision is due by the election's decision deadline.
         "CASEWORK_DEADLINE_SCREENING_HOURS": _int("DEADLINE_SCREENING_HOURS", 24),

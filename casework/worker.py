@@ -1,5 +1,7 @@
 """`flask --app casework worker`: deliver the outbox, through RQ or by an embedded loop, and
-keep the reports' rollup fresh (casework.reports.jobs) between rounds."""
+keep the reports' rollup fresh (casework.reports.jobs) between rounds. Every round stamps
+the worker's heartbeat (notifications/heartbeat.py). In RQ mode the worker never forks and
+falls back to the embedded loop while Redis is away (notifications/rq_worker.py)."""
 
 import logging
 import signal
@@ -8,13 +10,14 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import configure_mappers
 
 from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
-from casework.notifications import delivery
+from casework.notifications import delivery, heartbeat, rq_worker
 from casework.reports.jobs import refresh_reports_if_due
 from casework.site.audit_jobs import checkpoint_audit_if_due
 
@@ -61,50 +64,6 @@ def _stop_on_signals(stop: threading.Event):
             signal.signal(sig, handler)
 
 
-def _schedule(app: Flask, connection, interval: float, stop: threading.Event) -> None:
-    """RQ mode, in a thread: every `interval` seconds put what is due on the queue."""
-    with app.app_context():
-        while not stop.is_set():
-            try:
-                count = delivery.enqueue_due_with_rq(connection)
-            except Exception:  # Redis or the database away: the next round tries again
-                log.exception("outbox: enqueueing due messages failed")
-                db.session.rollback()
-                count = 0
-            if count:
-                click.echo(f"outbox: enqueued={count}")
-            run_periodic()
-            stop.wait(interval)
-
-
-def run_rq_worker(redis_url: str, *, burst: bool, interval: float) -> None:
-    """Enqueue due messages and run an RQ worker on the "casework" queue.
-
-    With --burst: enqueue once, run the jobs in this process (SimpleWorker) and exit.
-    Otherwise a scheduler thread enqueues every `interval` seconds while a forking
-    rq Worker runs the jobs (each in a work horse process) until SIGTERM/SIGINT.
-    """
-    from redis import Redis
-    from rq import SimpleWorker, Worker
-
-    connection = Redis.from_url(redis_url)
-    if burst:
-        run_periodic()
-        click.echo(f"outbox: enqueued={delivery.enqueue_due_with_rq(connection)}")
-        SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
-        return
-    stop = threading.Event()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = threading.Thread(target=_schedule, args=(app, connection, interval, stop),
-                                 name="outbox-scheduler", daemon=True)
-    scheduler.start()
-    try:
-        Worker([delivery.QUEUE], connection=connection).work()
-    finally:
-        stop.set()
-        scheduler.join()
-
-
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Deliver what is due now, then exit.")
 @click.option("--interval", type=float, default=2.0, show_default=True,
@@ -114,18 +73,30 @@ def worker_command(burst: bool, interval: float) -> None:
     """Deliver the outbox with retries: through RQ when CASEWORK_REDIS_URL is set,
     otherwise by an embedded loop."""
     redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        run_rq_worker(redis_url, burst=burst, interval=interval)
+    if redis_url and burst:
+        run_periodic()
+        rq_worker.run_burst(redis_url)
         return
+    # Before any thread exists: mappers configured once here, so nothing later takes
+    # their lock (the worker never forks, see rq_worker.py; this keeps it cheap too).
+    configure_mappers()
     stop = threading.Event()
+    if redis_url:
+        with _stop_on_signals(stop):
+            rq_worker.run(redis_url, interval=interval, stop=stop, periodic=run_periodic)
+        return
     rounds: list[dict[str, int]] = []
 
     def on_round(counts: dict[str, int]) -> None:
         rounds.append(counts)
         _echo_round(counts)
 
+    def each_round() -> None:
+        heartbeat.beat("loop")
+        run_periodic()
+
     with _stop_on_signals(stop):
         delivery.run_loop(burst=burst, interval=interval, stop=stop, on_round=on_round,
-                          periodic=run_periodic)
+                          periodic=each_round)
     if burst and not rounds:
         click.echo("outbox: nothing due")

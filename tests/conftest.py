@@ -12,4 +12,5 @@ pytest_plugins = [
     "tests.plugin.mail",
     "tests.plugin.clamd",
     "tests.plugin.server",
+    "tests.plugin.services",
 ]

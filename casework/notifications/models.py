@@ -44,3 +44,16 @@ class OutboxMessage(db.Model):
     sent_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class WorkerHeartbeat(db.Model):
+    """One row per running worker process, stamped every round: the health page reads
+    the newest stamp to tell whether mail is moving."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid
+    host: Mapped[str] = mapped_column(String(100))
+    pid: Mapped[int] = mapped_column(Integer)
+    beat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    mode: Mapped[str] = mapped_column(String(20))  # rq, loop, or fallback (RQ without Redis)

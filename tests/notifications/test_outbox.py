@@ -195,10 +195,11 @@ def test_permanent_refusal_fails_at_once(smtp_server):
     assert smtp_server.envelopes == []
 
 
-def test_stale_claim_of_a_dead_worker_is_taken_again(smtp_server):
+def test_a_claim_whose_lease_ran_out_is_taken_again(app, smtp_server):
     old, recent = queued(2)
-    now = utcnow()
-    for message_id, claimed in ((old, now - timedelta(minutes=11)), (recent, now - timedelta(minutes=5))):
+    now, lease = utcnow(), app.config["CASEWORK_OUTBOX_CLAIM_SECONDS"]
+    for message_id, claimed in ((old, now - timedelta(seconds=lease + 1)),
+                                (recent, now - timedelta(seconds=lease - 30))):
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
                            .values(status=OutboxStatus.SENDING, claimed_at=claimed))
     db.session.commit()
