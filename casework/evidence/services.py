@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from flask import Response, abort, send_file
+from flask import Response, abort, g, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict
 
@@ -56,7 +56,11 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
         detected = check_file(label, head, size, max_file_size=max_file_size,
                               allow_email=allow_email)
         sha256 = digest.hexdigest()
-        get_storage().put_file(sha256, tmp.name)
+        storage = get_storage()
+        if storage.put_file(sha256, tmp.name):
+            # Removed again at the end of the request if no row came to point at it
+            # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
+            g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
     return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
                       kind=detected.kind)
 
