@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.plugin.limits",
     "tests.plugin.evidence",
     "tests.plugin.mail",
+    "tests.plugin.services",
 ]
