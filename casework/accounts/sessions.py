@@ -309,8 +309,12 @@ def end_sessions_of(user: User) -> int:
                               ).rowcount
 
 
+# Answered without the session: the health checks and the style sheets stay up.
+SESSIONLESS = frozenset({"site.health", "site.readiness", "static"})
+
+
 def _refuse_unreadable() -> None:
-    if getattr(session, "unreadable", False):
+    if getattr(session, "unreadable", False) and request.endpoint not in SESSIONLESS:
         raise Unavailable("database")
 
 
