@@ -25,10 +25,11 @@ def discard_unkept(_error: BaseException | None = None) -> int:
         return 0
     hashes = {sha256 for sha256, _stamp in created}
     try:
-        db.session.rollback()  # whatever the view did not commit is not kept
-        kept = set(db.session.scalars(select(EvidenceItem.sha256)
-                                      .where(EvidenceItem.sha256.in_(hashes))))
-        db.session.rollback()
+        # Committed rows only, on a connection of its own: what the request did not commit
+        # is not kept, and the request's own session is left as it is.
+        with db.engine.connect() as conn:
+            kept = set(conn.scalars(select(EvidenceItem.sha256)
+                                    .where(EvidenceItem.sha256.in_(hashes))))
     except Exception:  # noqa: BLE001 - the database is down: keep the files
         log.warning("could not check %d new evidence object(s) for rows; kept", len(hashes))
         return 0

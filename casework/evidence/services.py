@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from flask import Response, abort, g, send_file
+from flask import Response, abort, g, has_request_context, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict
 
@@ -57,7 +57,7 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
                               allow_email=allow_email)
         sha256 = digest.hexdigest()
         storage = get_storage()
-        if storage.put_file(sha256, tmp.name):
+        if storage.put_file(sha256, tmp.name) and has_request_context():
             # Removed again at the end of the request if no row came to point at it
             # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
             g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
