@@ -63,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
     from casework.accounts import sessions
     from casework.accounts.services import load_user_from_cookie_id
     from casework.api import tokens as api_tokens
-    from casework.core import denials, errors, i18n, inbound, public, security
+    from casework.core import denials, errors, i18n, inbound, outages, public, security
     from casework.core.db import configure_sqlite, is_sqlite
     from casework.elections.queries import election_defaults
 
@@ -101,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     denials.init_app(app)  # 403/404 met by signed-in users, kept
     errors.init_app(app)
+    outages.init_app(app)  # a part down answers 503 with Retry-After, never a bare 500
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.results.views import bp as results_bp
     from casework.sanctions import late_results
     from casework.sanctions.views import bp as sanctions_bp
+    from casework.site import health  # noqa: F401 - /healthz and /readyz join the site blueprint
     from casework.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -155,6 +157,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
     _connect_case_hooks()
+    from casework.evidence import cleanup
+
+    cleanup.init_app(app)  # a request that is not kept leaves no new evidence file behind
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     # The staff API accepts a bearer token only, never the session cookie (see its views),
     # so a forged cross-site request carries no credentials and CSRF cannot apply either.

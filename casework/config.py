@@ -133,6 +133,8 @@ def load(instance_path: str) -> dict[str, Any]:
         # Safe previews (the worker): longest side in pixels, files per round.
         "CASEWORK_EVIDENCE_PREVIEW_SIZE": _int("EVIDENCE_PREVIEW_SIZE", 480),
         "CASEWORK_EVIDENCE_PREVIEW_BATCH": _int("EVIDENCE_PREVIEW_BATCH", 5),
+        # New evidence is refused (503) while the evidence disk has less free space than this.
+        "CASEWORK_EVIDENCE_MIN_FREE_MB": _int("EVIDENCE_MIN_FREE_MB", 512),
         "CASEWORK_S3_BUCKET": _env("S3_BUCKET"),
         "CASEWORK_S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
         "CASEWORK_S3_REGION": _env("S3_REGION", "us-east-1"),
@@ -205,9 +207,14 @@ def load(instance_path: str) -> dict[str, Any]:
         # Rate limits (Flask-Limiter syntax); counters live in Redis if set, else in the
         # database (shared by every worker): see ratelimit_storage_uri().
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL"),
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # Redis unreachable: count in each process's memory meanwhile, never a 500.
+        # No X-RateLimit-*/Retry-After on every response: each one cost a second storage
+        # round trip, and Retry-After belongs on 429 and 503 only (set by on_breach).
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis unreachable: casework+redis:// counts in each process's memory meanwhile
+        # (core/ratelimit_redis.py); the database's counters fall back the same way, and any
+        # other storage error lets the request through (logged) rather than answering 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "CASEWORK_LIMIT_SUBMIT": _env("LIMIT_SUBMIT", "5 per minute;30 per hour"),
         "CASEWORK_LIMIT_TRACK": _env("LIMIT_TRACK", "10 per minute;60 per hour"),
         "CASEWORK_LIMIT_TRACK_GLOBAL": _env("LIMIT_TRACK_GLOBAL", "600 per minute"),
@@ -221,8 +228,11 @@ def ratelimit_storage_uri(config: dict[str, Any]) -> str:
     database through casework.core.ratelimit_storage ("casework+app://"), so that every
     worker shares one budget (memory:// would give each gunicorn worker its own). An
     in-memory SQLite database is one per connection: memory:// then."""
-    if config.get("RATELIMIT_STORAGE_URI"):
-        return config["RATELIMIT_STORAGE_URI"]
+    uri = config.get("RATELIMIT_STORAGE_URI")
+    if uri and uri.startswith(("redis://", "rediss://")):
+        return "casework+" + uri  # Redis with a per-process fallback (core/ratelimit_redis)
+    if uri:
+        return uri
     if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
         return "memory://"
     return "casework+app://"

@@ -92,6 +92,8 @@ STAFF_ACCOUNTS = Desk("staff accounts", ADMINS)
 ACCOUNT_APPROVALS = Desk("privileged account changes", ACCOUNT_APPROVERS)
 RESULTS = Desk("results", RESULTS_READERS)
 AUDIT_LOG = Desk("audit log", AUDIT_READERS)
+# The evidence disk's free space and the mail backlog, on the dashboard: the administrators.
+SYSTEM_HEALTH = Desk("system health", ADMINS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases
 # The complainants' names, phones and emails in a case export: the leads, who write to them.
 EXPORT_CONTACTS = Desk("complainants' contacts in exports", LEADS)

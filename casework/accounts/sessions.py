@@ -42,6 +42,7 @@ from casework.accounts.models import User
 from casework.accounts.session_models import StaffSession
 from casework.core import audit
 from casework.core.db import utcnow
+from casework.core.outages import Unavailable
 from casework.extensions import db
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.accessed = False
         self.regenerate_requested = False
+        self.unreadable = False  # the database could not be read: the request answers 503
 
     @property
     def id_hash(self) -> str | None:
@@ -170,6 +172,16 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession()
         if len(session_id) > ID_MAX_LENGTH:
             return ServerSession(stale=True)
+        try:
+            return self._open(app, session_id)
+        except SQLAlchemyError:
+            # The database is down: no error can be shown from here (outside the request's
+            # handlers), so the request answers 503 in _refuse_unreadable; the cookie stays.
+            unreadable = ServerSession()
+            unreadable.unreadable = True
+            return unreadable
+
+    def _open(self, app: Flask, session_id: str) -> ServerSession:
         id_hash = hash_id(session_id)
         with db.engine.connect() as conn:
             row = conn.execute(select(TABLE).where(COLUMNS.id_hash == id_hash)).first()
@@ -189,6 +201,8 @@ class DatabaseSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
             return
+        if response.status_code == 503 or session.unreadable:
+            return  # an outage: the session stays as it was, the user signed in
         if response.status_code >= 500:
             # A failed request's unfinished writes would hold SQLite's write lock against the
             # session's own connection: drop them now rather than at teardown.
@@ -295,5 +309,16 @@ def end_sessions_of(user: User) -> int:
                               ).rowcount
 
 
+# Answered without the session: the health checks and the style sheets stay up.
+SESSIONLESS = frozenset({"site.health", "site.readiness", "static"})
+
+
+def _refuse_unreadable() -> None:
+    if getattr(session, "unreadable", False) and request.endpoint not in SESSIONLESS:
+        raise Unavailable("database")
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessionInterface()
+    # First of all: before the login check would take an unreadable session for a visitor.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable)

@@ -15,7 +15,9 @@ MESSAGES = {
     405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
     413: (_l("Too large"), _l("What you sent is larger than we accept. Send smaller or fewer files.")),
     429: (_l("Too many requests"), _l("Please wait a little and try again.")),
-    500: (_l("Something went wrong"), _l("An error occurred on our side. Nothing you sent has been lost; please try again in a few minutes.")),
+    # We cannot tell here whether what was sent got stored: never claim it did or did not.
+    500: (_l("Something went wrong"), _l("An error occurred on our side. What you sent may not have been stored: please check (for a complaint, with its tracking code) or try again in a few minutes.")),
+    503: (_l("Temporarily unavailable"), _l("A part of the service is unavailable, so what you sent has NOT been stored. Please send the same form again in a little while: it will not be filed twice.")),
 }
 
 

@@ -9,6 +9,7 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.home",
     "site.set_language",
     "site.health",
+    "site.readiness",
     "accounts.login",
     "passwords.reset",  # the link an administrator mails to set a new password
     "passkeys.signin_options",  # a passkey signs in without a password (no email needed)

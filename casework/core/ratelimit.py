@@ -13,6 +13,7 @@ from flask import Response, current_app, make_response
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
+from casework.core import ratelimit_redis  # noqa: F401 - registers casework+redis://
 from casework.core.errors import render_error
 from casework.extensions import limiter
 
@@ -41,8 +42,10 @@ def track_global_limit() -> str:
 def on_breach(limit: RequestLimit):
     if f"/{SIGNIN_SCOPE}/" in limit.key:
         return None  # the sign-in limit answers with the login page (on_signin_breach)
-    return make_response(render_error(429, _("Too many attempts from your connection. Please "
-                                             "wait a few minutes and try again.")))
+    response = make_response(render_error(429, _("Too many attempts from your connection. "
+                                                 "Please wait a few minutes and try again.")))
+    response.headers["Retry-After"] = str(_retry_after(limit))
+    return response
 
 
 def signin_limit() -> str:
@@ -62,7 +65,10 @@ def set_signin_page(page: Callable[[str], Response | str]) -> None:
 
 
 def _retry_after(limit: RequestLimit) -> int:
-    return max(1, math.ceil(limit.window[0] - time.time()))
+    try:
+        return max(1, math.ceil(limit.window[0] - time.time()))
+    except Exception:  # noqa: BLE001 - the counters' storage failed meanwhile: a safe guess
+        return 60
 
 
 def on_signin_breach(limit: RequestLimit) -> Response:

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from flask import Response, abort, current_app, send_file
+from flask import Response, abort, current_app, g, has_request_context, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict, Gone
 
@@ -65,7 +65,11 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
         active = inspect(tmp.name, label, detected,
                          max_pixels=current_app.config["CASEWORK_EVIDENCE_MAX_PIXELS"])
         sha256 = digest.hexdigest()
-        get_storage().put_file(sha256, tmp.name)
+        storage = get_storage()
+        if storage.put_file(sha256, tmp.name) and has_request_context():
+            # Removed again at the end of the request if no row came to point at it
+            # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
+            g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
     return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
                       kind=detected.kind, active=active)
 

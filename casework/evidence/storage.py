@@ -8,6 +8,7 @@ delete: originals are never removed or replaced by the application.
 import abc
 import base64
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -18,6 +19,9 @@ from botocore.exceptions import ClientError
 from flask import current_app
 
 from casework.config import ConfigError
+from casework.core.outages import Unavailable
+
+log = logging.getLogger("casework.evidence")
 
 CHUNK = 64 * 1024
 SPOOL_MAX = 8 * 1024 * 1024  # larger objects spill from memory to a temporary file
@@ -33,9 +37,10 @@ def check_sha256(sha256: str) -> str:
 
 class Storage(abc.ABC):
     @abc.abstractmethod
-    def put_file(self, sha256: str, path: str) -> None:
-        """Store the file at `path` under its hash; return only once it is durable.
-        An object with that hash already there is the same content: nothing to do."""
+    def put_file(self, sha256: str, path: str) -> bool:
+        """Store the file at `path` under its hash; return only once it is durable, True if
+        this call created the object. An object with that hash already there is the same
+        content: nothing to do (False)."""
 
     @abc.abstractmethod
     def open(self, sha256: str) -> BinaryIO:
@@ -46,6 +51,25 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def size(self, sha256: str) -> int: ...
+
+    def free_bytes(self) -> int | None:
+        """Space left for new objects, None when the backend does not say (S3)."""
+        return None
+
+    def ready(self) -> bool:
+        """Whether a new object can be stored now (the readiness check asks)."""
+        return True
+
+    def stamp(self, sha256: str) -> int | None:
+        """A mark that changes whenever put_file finds the object already there (None: the
+        backend has none, and discard_new keeps everything)."""
+        return None
+
+    def discard_new(self, sha256: str, stamp: int | None) -> bool:
+        """Remove an object created for a request that was not kept, once the caller made
+        sure no row points at it, unless another upload found it meanwhile (its stamp
+        moved). Object stores keep it: False."""
+        return False
 
 
 def _fsync_dir(path: str) -> None:
@@ -58,10 +82,48 @@ def _fsync_dir(path: str) -> None:
 
 
 class LocalStorage(Storage):
-    """root/ab/cd/<sha256>, files read-only (0o440), folders 0o750."""
+    """root/ab/cd/<sha256>, files read-only (0o440), folders 0o750. New files are refused
+    (Unavailable, a 503) while less than `min_free` bytes would be left on the disk, so that
+    the disk never fills up in the middle of a file nor leaves the database no room."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, min_free: int = 0) -> None:
         self.root = os.path.abspath(root)
+        self.min_free = min_free
+
+    def free_bytes(self) -> int:
+        folder = self.root
+        while not os.path.isdir(folder):  # before the first file: the disk it will be on
+            folder = os.path.dirname(folder)
+        return shutil.disk_usage(folder).free
+
+    def ready(self) -> bool:
+        folder = self.root if os.path.isdir(self.root) else os.path.dirname(self.root)
+        return os.access(folder, os.W_OK) and self.free_bytes() > self.min_free
+
+    def ensure_room(self, size: int) -> None:
+        if self.free_bytes() - size < self.min_free:
+            raise Unavailable("evidence")
+
+    def stamp(self, sha256: str) -> int | None:
+        try:
+            return os.stat(self.path(sha256)).st_ctime_ns
+        except FileNotFoundError:
+            return None
+
+    def _touch(self, target: str) -> None:
+        """Move the stamp (the change time) forward, the content and its modification time
+        untouched: an upload of the same content is on its way. (Within one tick of the
+        clock the stamp may not move: a window of a few milliseconds.)"""
+        try:
+            os.chmod(target, 0o440)
+        except OSError:
+            log.warning("could not mark an evidence object as found again")
+
+    def discard_new(self, sha256: str, stamp: int | None) -> bool:
+        if stamp is None or self.stamp(sha256) != stamp:
+            return False  # gone already, or another upload found it meanwhile: keep it
+        os.unlink(self.path(sha256))
+        return True
 
     def path(self, sha256: str) -> str:
         check_sha256(sha256)
@@ -80,10 +142,12 @@ class LocalStorage(Storage):
         os.chmod(folder, 0o750)  # noqa: S103 - whatever the umask; group: backup/ops
         _fsync_dir(parent)
 
-    def put_file(self, sha256: str, path: str) -> None:
+    def put_file(self, sha256: str, path: str) -> bool:
         target = self.path(sha256)
         if os.path.exists(target):
-            return
+            self._touch(target)
+            return False
+        self.ensure_room(os.path.getsize(path))
         folder = os.path.dirname(target)
         self._makedirs(folder)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
@@ -104,6 +168,7 @@ class LocalStorage(Storage):
                 os.unlink(tmp)
             raise
         _fsync_dir(folder)
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")  # noqa: SIM115 - the caller closes it
@@ -138,9 +203,9 @@ class S3Storage(Storage):
                 return None
             raise
 
-    def put_file(self, sha256: str, path: str) -> None:
+    def put_file(self, sha256: str, path: str) -> bool:
         if self.exists(sha256):
-            return
+            return False
         digest = hashlib.sha256()
         with open(path, "rb") as src:
             while chunk := src.read(CHUNK):
@@ -153,6 +218,7 @@ class S3Storage(Storage):
             self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=body,
                                    ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum,
                                    ContentType="application/octet-stream")
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         try:
@@ -181,6 +247,13 @@ class S3Storage(Storage):
         if head is None:
             raise FileNotFoundError(self.key(sha256))
         return int(head["ContentLength"])
+
+    def ready(self) -> bool:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except Exception:  # noqa: BLE001 - unreachable, refused or missing: not ready
+            return False
+        return True
 
 
 def _s3_from_config(config: Any) -> S3Storage:
@@ -219,7 +292,8 @@ def get_storage() -> Storage:
             storage = _s3_from_config(config)
         elif kind == "local":
             storage = LocalStorage(config.get("CASEWORK_EVIDENCE_DIR")
-                                   or os.path.join(current_app.instance_path, "evidence"))
+                                   or os.path.join(current_app.instance_path, "evidence"),
+                                   min_free=config.get("CASEWORK_EVIDENCE_MIN_FREE_MB", 0) * 2**20)
         else:
             raise ConfigError(f"CASEWORK_EVIDENCE_STORAGE must be local or s3, got {kind!r}")
         current_app.extensions["casework_storage"] = storage

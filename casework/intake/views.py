@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from casework.core import outages
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal, on_form
 from casework.core.timezones import to_utc
@@ -96,6 +97,17 @@ def new_complaint():
         db.session.rollback()
     session["receipt"] = form.submission_key.data
     return redirect(url_for("intake.receipt"))
+
+
+def _form_again(message: str):
+    """The complaint form after an outage (core/outages): what was typed, and the same
+    submission key, so that sending it again cannot file it twice; files must be chosen
+    again (a browser never sends them back)."""
+    form = _complaint_form(load_or_404(current_election()))
+    return render_template("intake/new.html", form=form, outage=message)
+
+
+bp.record_once(lambda _state: outages.set_page("intake.new_complaint", _form_again))
 
 
 @bp.get("/complaints/receipt")

@@ -17,11 +17,11 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from casework.accounts.queries import scope_region_ids
-from casework.accounts.roles import DASHBOARD
+from casework.accounts.roles import DASHBOARD, SYSTEM_HEALTH
 from casework.core.db import utcnow
 from casework.core.web import require
 from casework.elections.queries import current_election
-from casework.reports import figures, present
+from casework.reports import figures, present, system
 from casework.reports.cache import TTL_SECONDS, page_cache
 
 bp = Blueprint("reports", __name__)
@@ -33,12 +33,13 @@ CACHE_PRIVATE = f"private, max-age={TTL_SECONDS}"
 @bp.get("/staff/dashboard")
 def dashboard():
     require(DASHBOARD.can_open(current_user))
+    health = system.health() if SYSTEM_HEALTH.can_open(current_user) else None
     election = current_election()
     if election is None:
-        return render_template("reports/dashboard.html", data=None)
+        return render_template("reports/dashboard.html", data=None, health=health)
     data = figures.dashboard(election, scope_region_ids(current_user, election.id), utcnow())
     return render_template("reports/dashboard.html", data=data, election=election,
-                           page=present.page(data, public=False))
+                           page=present.page(data, public=False), health=health)
 
 
 def _public_figures() -> figures.Dashboard | None:

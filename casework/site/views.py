@@ -1,10 +1,17 @@
-"""Public home, staff home, language switch, health check, the audit log, and the staff menu
+"""Public home, staff home, language switch, the audit log, and the staff menu
 every page shows."""
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
 
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import AUDIT_LOG
@@ -48,12 +55,6 @@ def set_language():
     response.set_cookie(LANG_COOKIE, form.lang.data, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
-
-
-@bp.get("/healthz")
-def health():
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 @bp.get("/staff")

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import os
 import stat
+import time
 
 import boto3
 import pytest
@@ -170,3 +171,24 @@ def test_get_storage_s3_from_config(tmp_path, s3_endpoint, s3_bucket):
     storage.put_file(sha, path)
     with storage.open(sha) as stream:
         assert stream.read() == b"via settings"
+
+
+def test_a_new_object_found_again_by_another_upload_is_not_discarded(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    sha, path = write(tmp_path, b"the same photo, sent twice at once")
+    assert storage.put_file(sha, path) is True
+    stamp = storage.stamp(sha)
+    time.sleep(0.02)  # the other upload comes later (the change time has ticks of a few ms)
+    assert storage.put_file(sha, path) is False  # the other upload finds it there
+    assert storage.discard_new(sha, stamp) is False and storage.exists(sha)
+    assert storage.discard_new(sha, storage.stamp(sha)) is True and not storage.exists(sha)
+
+
+def test_new_files_are_refused_below_the_free_space_floor(tmp_path):
+    from casework.core.outages import Unavailable
+
+    storage = LocalStorage(str(tmp_path / "store"), min_free=10**18)  # more than any disk
+    sha, path = write(tmp_path, b"evidence")
+    with pytest.raises(Unavailable):
+        storage.put_file(sha, path)
+    assert not storage.exists(sha) and storage.ready() is False

@@ -1,0 +1,1 @@
+"""Fault tests: real parts stopped, paused or filled up while the application runs."""

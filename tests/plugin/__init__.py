@@ -11,7 +11,7 @@ One module per subject; fixtures are available to every test without an import:
 - evidence: `evidence_dir` (files stored in the test's own folder)
 - mail:     `smtp_server` (a real SMTP server Flask-Mail sends to)
 - clamd:    `clamd` (a real clamd with an EICAR signature, on a UNIX socket; start/stop)
-- services: `own_redis` (a redis-server of the test's own: stop() is an outage)
+- services: `own_redis` (a redis-server of the test's own), `gunicorn_server` (the app in gunicorn)
 
 Plain helpers are imported: sample texts and files, the CSRF token, a free port and a row
 count from tests/plugin/data.py; the one query counter from tests/plugin/queries.py; the

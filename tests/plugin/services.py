@@ -1,16 +1,23 @@
 """Real services a test starts and stops itself: a redis-server of its own on a free port
-(`own_redis`), so "Redis went away" is a real outage that no other test shares."""
+(`own_redis`), so "Redis went away" is a real outage that no other test shares; the mail
+worker in a process of its own (`worker_process`); the app in a real gunicorn with settings
+of the test's choosing (`gunicorn_app`), for the fault tests (tests/faults)."""
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from redis import Redis
 
 from tests.plugin.data import free_port
 
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
@@ -122,3 +129,65 @@ def worker_process(tmp_path, database_url):
     for worker in started:
         if worker.alive():
             worker.kill()
+
+
+class Gunicorn:
+    """The application in a real gunicorn on a free port; `log` is what it wrote."""
+
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 1, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(workers), "--threads", str(threads),
+                   "--no-control-socket", "--timeout", "30", "wsgi:app"]
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
+                                            stdin=subprocess.DEVNULL, stdout=out,
+                                            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("gunicorn did not start:\n" + self.log_text()[-3000:])
+            time.sleep(0.2)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture
+def gunicorn_app(app, tmp_path):
+    """gunicorn_app(**settings): the app served by gunicorn on the test's database, with
+    CASEWORK_<name>=value settings (e.g. REDIS_URL=...); stopped after the test."""
+    started: list[Gunicorn] = []
+
+    def start(workers: int = 1, threads: int = 4, **settings: str) -> Gunicorn:
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith("CASEWORK_")}
+        env.update({"CASEWORK_ENV": "testing",
+                    "CASEWORK_SECRET_KEY": app.config["SECRET_KEY"],
+                    "CASEWORK_AUDIT_KEY": app.config["CASEWORK_AUDIT_KEY"],
+                    "CASEWORK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "CASEWORK_INSTANCE_PATH": str(tmp_path / "instance"),
+                    "CASEWORK_EVIDENCE_DIR": str(tmp_path / "evidence"),
+                    "CASEWORK_ARGON2_MEMORY_KIB": "1024", "CASEWORK_ARGON2_TIME_COST": "1",
+                    "CASEWORK_MAIL_SUPPRESS_SEND": "1", "CASEWORK_LOG_LEVEL": "INFO"})
+        env.update({f"CASEWORK_{key}": str(value) for key, value in settings.items()})
+        server = Gunicorn(env, tmp_path / f"gunicorn-{len(started)}.log", workers, threads)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,49 @@
+"""No orphan evidence files: the objects a request created and that no row points at once
+it is over (refused, failed, the database or the disk gone meanwhile) are removed again.
+
+Bytes are stored before the row is committed (so a committed row always has its object);
+the other half of that order is this clean-up, at the end of every request that stored a
+new object. When the database cannot be asked, the files are kept (logged): an object
+without a row is harmless, a row without its object is lost evidence."""
+
+import logging
+
+from flask import Flask, g
+from sqlalchemy import select
+
+from casework.evidence.models import EvidenceItem
+from casework.evidence.storage import get_storage
+from casework.extensions import db
+
+log = logging.getLogger("casework.evidence")
+
+
+def discard_unkept(_error: BaseException | None = None) -> int:
+    """Remove this request's new objects that no committed row points at; how many."""
+    created = g.pop("evidence_created", None)
+    if not created:
+        return 0
+    hashes = {sha256 for sha256, _stamp in created}
+    try:
+        # Committed rows only, on a connection of its own: what the request did not commit
+        # is not kept, and the request's own session is left as it is.
+        with db.engine.connect() as conn:
+            kept = set(conn.scalars(select(EvidenceItem.sha256)
+                                    .where(EvidenceItem.sha256.in_(hashes))))
+    except Exception:  # noqa: BLE001 - the database is down: keep the files
+        log.warning("could not check %d new evidence object(s) for rows; kept", len(hashes))
+        return 0
+    storage, removed = get_storage(), 0
+    for sha256, stamp in created:
+        if sha256 not in kept:
+            try:
+                removed += storage.discard_new(sha256, stamp)
+            except OSError:
+                log.warning("could not remove an evidence object no row points at")
+    if removed:
+        log.info("removed %d evidence object(s) of a request that was not kept", removed)
+    return removed
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_request(discard_unkept)
