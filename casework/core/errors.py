@@ -25,14 +25,16 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None, typed: str | None = None):
+    """The error page; `typed` is what the visitor wrote, given back when it was not stored."""
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     text = message or str(default_message)
     if request.path.startswith("/api/"):
         return problem(code, str(title), detail=text)
     if _wants_json():
         return jsonify(error=code, title=str(title), message=text), code
-    return render_template("errors/error.html", code=code, title=title, message=text), code
+    return render_template("errors/error.html", code=code, title=title, message=text,
+                           typed=typed), code
 
 
 def init_app(app: Flask) -> None:

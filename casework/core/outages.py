@@ -66,6 +66,25 @@ def message() -> str:
              "Please send the same form again in a little while: it will not be filed twice.")
 
 
+# Form fields never echoed back: secrets, and the machinery of the form itself.
+_NOT_ECHOED = ("csrf", "password", "code", "token", "key", "website", "next", "lang")
+TYPED_MAX = 20_000
+
+
+def typed_text() -> str | None:
+    """What a visitor typed into the form that could not be stored (and whose page cannot be
+    drawn again), so the error page can give it back to copy; None for anything else."""
+    if request.method != "POST" or request.path.startswith("/api/"):
+        return None
+    try:
+        values = [value.strip() for name, value in request.form.items(multi=True)
+                  if not any(word in name.lower() for word in _NOT_ECHOED)]
+    except Exception:  # noqa: BLE001 - an unreadable body has nothing to give back
+        return None
+    text = "\n\n".join(value for value in values if len(value) > 1)
+    return text[:TYPED_MAX] or None
+
+
 def unavailable_response(part: str) -> Response:
     try:
         db.session.rollback()  # the request's unfinished writes go; nothing half-stored
@@ -81,7 +100,7 @@ def unavailable_response(part: str) -> Response:
         except Exception:  # noqa: BLE001 - the form itself needs the part that is down
             log.info("the form could not be shown again during an outage", exc_info=True)
     if response is None:
-        response = make_response(render_error(503, text))
+        response = make_response(render_error(503, text, typed=typed_text()))
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER)
     response.headers["Cache-Control"] = "no-store"

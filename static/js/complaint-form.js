@@ -51,7 +51,17 @@
   var bar = progress.querySelector("progress");
   var label = progress.querySelector(".progress-label");
   var confirmBox = document.getElementById("confirm_no_evidence");
+  var sendError = document.getElementById("send-error");
+  function showSendError(text) {
+    progress.hidden = true;
+    form.querySelector("button[type=submit]").disabled = false;
+    sendError.textContent = text;
+    sendError.hidden = false;
+    sendError.scrollIntoView({block: "center"});
+    sendError.focus();
+  }
   form.addEventListener("submit", function (event) {
+    sendError.hidden = true;
     event.preventDefault();
     if (!files.length && !confirmBox.checked) {
       if (!window.confirm(form.dataset.confirmNoEvidence)) { return; }
@@ -73,16 +83,20 @@
         window.location.assign(request.responseURL);
         return;
       }
+      var page = new DOMParser().parseFromString(request.responseText, "text/html");
+      if (!page.getElementById("complaint-form")) {
+        // An error page (a part down, too many attempts, too large): nothing was stored.
+        // Keep everything typed and chosen on this page and say why beside the button.
+        var said = page.querySelector(".error-page h1 + p");
+        showSendError(said ? said.textContent : form.dataset.networkError);
+        return;
+      }
       window.caseworkPendingFiles = files;  // the page below runs this script again
       document.open();
       document.write(request.responseText);
       document.close();
     });
-    request.addEventListener("error", function () {
-      progress.hidden = true;
-      form.querySelector("button[type=submit]").disabled = false;
-      window.alert(form.dataset.networkError);
-    });
+    request.addEventListener("error", function () { showSendError(form.dataset.networkError); });
     progress.hidden = false;
     form.querySelector("button[type=submit]").disabled = true;
     request.send(data);

@@ -239,3 +239,53 @@ def test_without_javascript_the_server_asks_about_missing_evidence(browser, live
         assert count(Complaint) == 1 and count(EvidenceItem) == 0
     finally:
         context.close()
+
+
+def test_a_refused_send_keeps_the_form_and_says_why_beside_the_button(page, live_server, app,
+                                                                       demo, monkeypatch):
+    """An error page (here the rate limit) never replaces the form: what was typed and the
+    files chosen stay, and the reason is shown and focused next to the send button."""
+    monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT", "1 per minute")
+    page.on("dialog", lambda d: d.accept())  # the first send has no file: "send anyway?"
+    page.context.add_cookies([{"name": "casework_lang", "value": "ru", "url": live_server}])
+    page.goto(live_server + "/complaints/new")
+    fill_basics(page, narrative="Too short.")
+    page.click("#complaint-form button[type=submit]")
+    page.wait_for_selector("#narrative-error")  # the first send: the form comes back
+    fill_basics(page)
+    page.set_input_files("#evidence", [{"name": "фото.png", "mimeType": "image/png",
+                                        "buffer": png_bytes(3, 3)}])
+    page.click("#complaint-form button[type=submit]")
+    error = page.locator("#send-error")
+    error.wait_for(state="visible")
+    assert "Слишком много" in error.inner_text()
+    assert page.evaluate("document.activeElement.id") == "send-error"
+    assert page.input_value("#narrative") == NARRATIVE
+    assert page.locator("#file-list li").count() == 1
+    assert page.locator("#complaint-form button[type=submit]").is_enabled()
+    assert page.url == live_server + "/complaints/new" and count(Complaint) == 0
+
+
+def test_a_full_evidence_disk_gives_the_form_back_with_the_files(page, live_server, app, demo,
+                                                                 monkeypatch):
+    """503 from the evidence store: the form again with the outage said, everything typed and
+    the chosen files kept; once there is room the same send files it once."""
+    with app.app_context():
+        from casework.evidence.storage import get_storage
+
+        storage = get_storage()
+    monkeypatch.setattr(storage, "min_free", 2**62)
+    page.goto(live_server + "/complaints/new")
+    fill_basics(page)
+    photo = png_bytes(4, 4)
+    page.set_input_files("#evidence", [{"name": "photo.png", "mimeType": "image/png",
+                                        "buffer": photo}])
+    page.click("#complaint-form button[type=submit]")
+    page.wait_for_selector("#outage")
+    assert page.input_value("#narrative") == NARRATIVE and count(Complaint) == 0
+    assert page.locator("#file-list li").count() == 1
+    monkeypatch.setattr(storage, "min_free", 0)
+    page.click("#complaint-form button[type=submit]")
+    page.wait_for_url(RECEIPT_RE)
+    assert hashlib.sha256(photo).hexdigest() in page.inner_text(".receipt table")
+    assert count(Complaint) == 1 and count(EvidenceItem) == 1

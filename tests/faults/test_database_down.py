@@ -88,6 +88,10 @@ def test_database_down_answers_503_and_the_form_sent_again_files_once(app, clien
         page = answer.get_data(as_text=True)
         assert "has NOT been stored" in page and "will not be filed twice" in page
         assert "has been lost" not in page
+        # The form cannot be drawn without the database: what was typed is given back to
+        # copy, without the form's machinery.
+        assert "What you wrote" in page and NARRATIVE_T2020.split()[0] in page
+        assert form["csrf_token"] not in page and form["submission_key"] not in page
         api = api_complaint(app.test_client(), "api-key-1", lang="kk")  # no language cookie
         assert api.status_code == 503 and api.headers["Retry-After"] == "30"
         assert api.mimetype == "application/problem+json"
