@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from casework.accounts.models import User
-from casework.accounts.roles import QUEUE, SANCTIONS
+from casework.accounts.roles import QUEUE, RESULTS, SANCTIONS
 from casework.cases import deadlines
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
@@ -35,6 +35,7 @@ class CasePage:
     can_notify_accused: bool  # while the facts are examined, if someone is accused
     can_open_queue: bool
     can_open_sanctions: bool
+    can_open_results: bool  # the station a complaint names links to its region's results
     assignee: User | None
     due_at: datetime | None
     overdue: bool
@@ -63,6 +64,7 @@ def case_page(case: Case, user: User, locale: str | None = None,
         can_message=working and case.state is not CaseState.MERGED,
         can_notify_accused=working and bool(case.accused) and case.state in REPLY_STATES,
         can_open_queue=QUEUE.can_open(user), can_open_sanctions=SANCTIONS.can_open(user),
+        can_open_results=RESULTS.can_open(user),
         assignee=db.session.get(User, case.assignee_id) if case.assignee_id else None,
         due_at=due, paused=paused, overdue=due is not None and not paused and due <= now,
         checklist=db.session.get(ScreeningChecklist, case.id),

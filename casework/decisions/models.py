@@ -49,6 +49,8 @@ class Finding(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    # 1, 2, ... within the case: what the pages and the printed decision call it.
+    number: Mapped[int] = mapped_column(Integer)
     allegation: Mapped[str] = mapped_column(Text)  # what was alleged
     conclusion: Mapped[Outcome] = mapped_column(db_enum(Outcome, "finding_conclusion"))
     reasoning: Mapped[str] = mapped_column(Text)
@@ -66,6 +68,7 @@ class Finding(db.Model):
 
     __table_args__ = (
         UniqueConstraint("id", "case_id"),
+        UniqueConstraint("case_id", "number"),
         # Sanctions cite (id, case_id, conclusion): a cited finding keeps its conclusion.
         UniqueConstraint("id", "case_id", "conclusion"),
         Index("ix_findings_case_id", "case_id", "id"),
@@ -91,6 +94,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the case
     kind: Mapped[DecisionKind] = mapped_column(db_enum(DecisionKind, "decision_kind"))
     # The meeting's date in the election's time zone; meeting_at is UTC like every time.
     decided_on: Mapped[date] = mapped_column(Date)
@@ -112,6 +116,7 @@ class Decision(db.Model):
 
     __table_args__ = (
         Index("ix_decisions_case_id", "case_id", "id"),
+        UniqueConstraint("case_id", "number"),
         # What a sanction's composite key points at: a decision of its case, with its outcome.
         UniqueConstraint("id", "case_id", "outcome"),
     )

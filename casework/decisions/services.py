@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casework.accounts.models import User
 from casework.accounts.roles import CHAIRS
@@ -133,6 +133,14 @@ def _finding_values(case: Case, allegation: Any, conclusion: Any, reasoning: Any
             "evidence": _cited_evidence(case, evidence_ids, outcome)}
 
 
+def _next_number(model: type[Finding] | type[Decision], case: Case) -> int:
+    """The next number within the case; the case row is locked so two members adding at once
+    get 1 and 2, not the same number twice."""
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    last = db.session.scalar(select(func.max(model.number)).where(model.case_id == case.id))
+    return (last or 0) + 1
+
+
 def add_finding(case: Case, actor: User, *, allegation: str, conclusion: Outcome | str,
                 reasoning: str, evidence_ids: Iterable[int] = (),
                 now: datetime | None = None) -> Finding:
@@ -140,8 +148,8 @@ def add_finding(case: Case, actor: User, *, allegation: str, conclusion: Outcome
     _check_finding_access(case, actor)
     values = _finding_values(case, allegation, conclusion, reasoning, evidence_ids)
     now = now or utcnow()
-    finding = Finding(case_id=case.id, author_id=actor.id, created_at=now, updated_at=now,
-                      **values)
+    finding = Finding(case_id=case.id, number=_next_number(Finding, case), author_id=actor.id,
+                      created_at=now, updated_at=now, **values)
     db.session.add(finding)
     db.session.flush()
     audit.record("finding.added", actor=actor, object_type="case", object_id=case.reference,
@@ -314,7 +322,7 @@ def record_decision(case: Case, actor: User, *, meeting_at: datetime,
     record = transitions.apply(case, transition.action, actor=actor, now=now,
                                outcome=chosen.value, reasons=reasons)
     decision = Decision(
-        case_id=case.id, kind=kind, meeting_at=meeting_at,
+        case_id=case.id, number=_next_number(Decision, case), kind=kind, meeting_at=meeting_at,
         decided_on=to_local(meeting_at, case.election).date(),
         outcome=chosen, reasons=reasons, language=case_language(case), chair_id=chair,
         recorded_by_id=actor.id, transition_id=record.id, created_at=now,

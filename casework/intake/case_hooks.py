@@ -7,14 +7,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, false, select, update
+from sqlalchemy.orm import joinedload
 
 from casework.cases import channels
 from casework.cases.channels import CaseHooks, Complainant, NarrativeSource, TimelineEntry
 from casework.cases.models import Case
 from casework.cases.timeline import source_label
 from casework.core.refusal import Refusal
+from casework.elections.models import PollingStation, Region, Result
 from casework.evidence.services import attach
 from casework.extensions import db
+from casework.intake.forms import platform_label
 from casework.intake.models import Channel, Complaint
 from casework.intake.services import Upload, store_files
 
@@ -30,16 +33,45 @@ def _complainant(complaint: Complaint):
     return _l("Anonymous") if complaint.anonymous or not complaint.name else complaint.name
 
 
+def _stations_with_results(complaints: list[Complaint]) -> set[int]:
+    """Which of the complaints' stations have results (one query, none without stations)."""
+    ids = {c.station_id for c in complaints if c.station_id is not None}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Result.station_id).distinct()
+                                  .where(Result.station_id.in_(ids))))
+
+
+def _station(complaint: Complaint, with_results: set[int]) -> dict[str, Any] | None:
+    station = complaint.station
+    if station is None:
+        return None
+    top = station.region.top() if station.region is not None else None
+    # The staff results page is per top-level region; linked only when it shows this station.
+    return {"code": station.code, "address": station.address,
+            "results_region": top.code if top and station.id in with_results else None}
+
+
 def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
-    complaints = db.session.scalars(select(Complaint).where(Complaint.case_id == case.id)
-                                    .order_by(Complaint.received_at, Complaint.id))
+    complaints = list(db.session.scalars(
+        select(Complaint).where(Complaint.case_id == case.id)
+        .options(joinedload(Complaint.station).joinedload(PollingStation.region)
+                 .joinedload(Region.parent))
+        .order_by(Complaint.received_at, Complaint.id)))
+    with_results = _stations_with_results(complaints)
     return [TimelineEntry(c.received_at, "complaint",
                           _l("Complaint received by %(channel)s",
                              channel=source_label(c.channel.value)),
                           c.narrative, {"id": c.id, "complainant": _complainant(c),
                                         "email": c.email, "phone": c.phone,
+                                        "channel": c.channel, "role": c.complainant_role,
+                                        "station": _station(c, with_results),
+                                        "occurred_at": c.occurred_at,
                                         "links": c.links or [], "accused_other": c.accused_other,
-                                        "witnesses": c.witnesses, "source": c.source_platform})
+                                        "witnesses": c.witnesses,
+                                        "source": platform_label(c.source_platform),
+                                        "source_author": c.source_author,
+                                        "published_at": c.published_at})
             for c in complaints]
 
 

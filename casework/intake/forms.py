@@ -1,5 +1,7 @@
 """The public complaint form and the tracking forms (shape only; rules are in services)."""
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -67,13 +69,21 @@ PLATFORMS = ["Facebook", "Instagram", "Telegram", "TikTok", "YouTube", "VK", "X 
              "WhatsApp"]
 
 
+# The platforms that are not proper names, as the form labels them.
+PLATFORM_LABELS = {"press": _l("Newspaper or news site"), "other": _l("Other")}
+
+
+def platform_label(value: str | None) -> Any:
+    """Where a published complaint appeared, in the page's language (None when not given)."""
+    return PLATFORM_LABELS.get(value, value) if value else None
+
+
 class PublishedComplaintForm(Form):
     """Staff record a complaint published elsewhere: social media or the press."""
 
     platform = SelectField(_l("Where it was published"), choices=[
         *[SelectChoice(p, p) for p in PLATFORMS],
-        SelectChoice("press", _l("Newspaper or news site")),
-        SelectChoice("other", _l("Other"))])
+        *[SelectChoice(value, label) for value, label in PLATFORM_LABELS.items()]])
     link = StringField(_l("Link to the publication"), validators=[DataRequired(), Length(max=1000)])
     author = StringField(_l("Author (name or account)"), validators=[DataRequired(), Length(max=200)])
     published_on = DateField(_l("Published on"), validators=[DataRequired()])

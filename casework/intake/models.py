@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.cases.models import Case, Category
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
+from casework.elections.models import PollingStation
 from casework.extensions import db
 
 
@@ -66,3 +67,4 @@ class Complaint(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship()
+    station: Mapped[PollingStation | None] = relationship()

@@ -16,7 +16,7 @@ from casework.core.timezones import to_utc
 from casework.core.web import load_or_404, submit
 from casework.elections.queries import current_election
 from casework.extensions import db
-from casework.intake import services, tracking
+from casework.intake import queries, services, tracking
 from casework.intake.choices import candidate_choices, region_choices, station_choices
 from casework.intake.forms import ComplaintForm, ReplyForm, TrackForm
 from casework.intake.models import Channel, Complaint
@@ -152,7 +152,8 @@ def _tracked_complaint() -> Complaint:
 def tracked_case():
     complaint = _tracked_complaint()
     return render_template("intake/tracked.html", complaint=complaint, case=complaint.case,
-                           messages=services.public_messages(complaint), form=ReplyForm())
+                           messages=services.public_messages(complaint),
+                           files=queries.citizen_files(complaint), form=ReplyForm())
 
 
 @bp.post("/track/case/reply")

@@ -2,8 +2,9 @@
 shape of what is sent: every rule (which findings, which candidate, which scope) is in
 casework.sanctions.services."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -39,9 +40,14 @@ def candidate_choices(candidates: Iterable[Candidate], locale: str) -> list[Sele
     return [SelectChoice(str(c.id), f"{c.code} · {c.name(locale)}") for c in candidates]
 
 
-def station_choices(stations: Iterable[PollingStation]) -> list[SelectChoice]:
-    return [SelectChoice(str(s.id), f"{s.code} · {s.address}" if s.address else s.code)
-            for s in stations]
+def station_choices(stations: Iterable[PollingStation],
+                    named: Collection[int] = ()) -> list[SelectChoice]:
+    """The stations, those the complaints name marked so (and listed first)."""
+    def text(s: PollingStation) -> str:
+        base = f"{s.code} · {s.address}" if s.address else s.code
+        return _("%(station)s — named in a complaint", station=base) if s.id in named else base
+    ordered = sorted(stations, key=lambda s: s.id not in named)  # stable: the order kept
+    return [SelectChoice(str(s.id), text(s)) for s in ordered]
 
 
 def region_choices(regions: Iterable[Region], locale: str) -> list[SelectChoice]:
@@ -70,16 +76,28 @@ class ProposeForm(Form):
 
 
 def propose_form(*, findings, accused, stations, regions, candidates,
-                 locale: str) -> ProposeForm:
+                 locale: str, named_stations: Collection[int] = ()) -> ProposeForm:
     """A ProposeForm whose choices are this case's findings, accused, stations and regions."""
     form = ProposeForm()
-    form.finding_ids.choices = [SelectChoice(str(f.id), str(f.id)) for f in findings]
+    form.finding_ids.choices = [SelectChoice(str(f.id), str(f.number)) for f in findings]
     form.candidate_id.choices = [SelectChoice("", _l("Choose…")),
                                  *candidate_choices(accused, locale)]
-    form.station_ids.choices = station_choices(stations)
+    form.station_ids.choices = station_choices(stations, named_stations)
     form.annul_region_id.choices = region_choices(regions, locale)
     form.candidate_ids.choices = candidate_choices(candidates, locale)
     return form
+
+
+def preselect(form: ProposeForm, stations: Collection[int], candidates: Collection[int]) -> None:
+    """A fresh proposal starts from what the complaints name: their stations and candidates
+    (the one accused as the sanctioned candidate); only among the form's own choices."""
+    offered = {int(choice.value) for choice in form.station_ids.choices}
+    form.station_ids.data = sorted(set(stations) & offered)
+    named = {int(choice.value) for choice in form.candidate_ids.choices} & set(candidates)
+    form.candidate_ids.data = sorted(named)
+    accused = [choice.value for choice in form.candidate_id.choices if choice.value]
+    if len(accused) == 1:
+        form.candidate_id.data = accused[0]
 
 
 class ApproveForm(Form):

@@ -10,6 +10,7 @@ from casework.cases.queries import scope_condition
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.elections.queries import subtree_ids
 from casework.extensions import db
+from casework.intake.models import Complaint
 from casework.sanctions.models import Sanction, SanctionStatus
 from casework.sanctions.scope import case_area
 
@@ -63,3 +64,13 @@ def annulment_choices(case: Case) -> dict:
                                                               PollingStation.code))),
         "candidates": list(db.session.scalars(candidates.order_by(Candidate.code))),
     }
+
+
+def named_in_complaints(case: Case) -> tuple[set[int], set[int]]:
+    """The stations and candidates the case's complaints name (the case's own station and
+    accused included): what a proposal starts from."""
+    stations = set(db.session.scalars(select(Complaint.station_id).distinct().where(
+        Complaint.case_id == case.id, Complaint.station_id.isnot(None))))
+    if case.station_id is not None:
+        stations.add(case.station_id)
+    return stations, {candidate.id for candidate in case.accused}

@@ -34,6 +34,7 @@ from casework.sanctions.forms import (
     DecideAppealForm,
     ProposeForm,
     RejectForm,
+    preselect,
     propose_form,
 )
 from casework.sanctions.models import AppealOutcome, Sanction, SanctionStatus, SanctionType
@@ -93,9 +94,11 @@ def propose(reference: str):
     case = case_or_404(current_user, reference)
     require(sanctions.proposal_refusal(case, current_user) is None)
     findings = sanctions.sanctioning_findings(case)
+    named_stations, named_candidates = queries.named_in_complaints(case)
     form = propose_form(findings=findings, accused=case.accused, locale=page_locale(),
-                        **queries.annulment_choices(case))
+                        named_stations=named_stations, **queries.annulment_choices(case))
     if request.method == "GET":
+        preselect(form, named_stations, named_candidates)
         return _propose_page(case, form, findings)
     return submit(
         form, lambda: sanctions.propose_sanction(case, current_user, **_proposal(form)),

@@ -1,0 +1,15 @@
+"""Read side of tracking: what one complainant sees of their own case."""
+
+from sqlalchemy import select
+
+from casework.evidence.models import EvidenceItem
+from casework.extensions import db
+from casework.intake.models import Complaint
+
+
+def citizen_files(complaint: Complaint) -> list[EvidenceItem]:
+    """The files this complaint brought, with the complaint or in replies on the tracking
+    page, oldest first; never the staff's files nor another complainant's."""
+    return list(db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.complaint_id == complaint.id)
+        .order_by(EvidenceItem.created_at, EvidenceItem.id)))
