@@ -11,10 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from casework.extensions import db
-from casework.intake.models import Channel, Complaint
+from casework.intake.models import Channel
 from casework.intake.services import ComplaintDraft, Upload, submit_complaint
 from tests import factories
 from tests.plugin.browser import sign_in
