@@ -215,7 +215,9 @@ def load(instance_path: str) -> dict[str, Any]:
         # other storage error lets the request through (logged) rather than answering 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Accepted sends only; refused ones (a field to correct) have their own allowance.
         "CASEWORK_LIMIT_SUBMIT": _env("LIMIT_SUBMIT", "5 per minute;30 per hour"),
+        "CASEWORK_LIMIT_SUBMIT_REFUSED": _env("LIMIT_SUBMIT_REFUSED", "30 per minute;200 per hour"),
         "CASEWORK_LIMIT_TRACK": _env("LIMIT_TRACK", "10 per minute;60 per hour"),
         "CASEWORK_LIMIT_TRACK_GLOBAL": _env("LIMIT_TRACK_GLOBAL", "600 per minute"),
         # Sign-in attempts (password and second factor) per client, across accounts.

@@ -9,7 +9,7 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Response, current_app, make_response
+from flask import Response, current_app, make_response, request
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
@@ -17,8 +17,9 @@ from casework.core import ratelimit_redis  # noqa: F401 - registers casework+red
 from casework.core.errors import render_error
 from casework.extensions import limiter
 
-__all__ = ["everyone", "limiter", "on_breach", "set_signin_page", "signin_client_limit",
-           "signin_limit", "submit_limit", "track_global_limit", "track_limit"]
+__all__ = ["accepted", "everyone", "limiter", "on_breach", "refused", "set_limited_page",
+           "set_signin_page", "signin_client_limit", "signin_limit", "submit_limit",
+           "submit_refused_limit", "track_global_limit", "track_limit"]
 
 
 def everyone() -> str:
@@ -31,6 +32,21 @@ def submit_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_SUBMIT"]
 
 
+def submit_refused_limit() -> str:
+    return current_app.config["CASEWORK_LIMIT_SUBMIT_REFUSED"]
+
+
+# A send counts toward the submit limit only once it is accepted; a refused one (a field to
+# correct, a file refused) counts toward its own, larger allowance, so correcting mistakes
+# never uses up the right to send. Outages (503) and the limit's own 429 count toward neither.
+def accepted(response: Response) -> bool:
+    return response.status_code < 400
+
+
+def refused(response: Response) -> bool:
+    return response.status_code in (400, 413, 422)
+
+
 def track_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_TRACK"]
 
@@ -39,11 +55,33 @@ def track_global_limit() -> str:
     return current_app.config["CASEWORK_LIMIT_TRACK_GLOBAL"]
 
 
+# endpoint -> page(message): the form again with everything typed when its limit is hit.
+_limited_pages: dict[str, Callable[[str], Response | str]] = {}
+
+
+def set_limited_page(endpoint: str, page: Callable[[str], Response | str]) -> None:
+    _limited_pages[endpoint] = page
+
+
+def _limited_page(message: str) -> Response | None:
+    page = _limited_pages.get(request.endpoint or "")
+    if page is None:
+        return None
+    try:
+        return make_response(page(message))
+    except Exception:  # noqa: BLE001 - the form needs a part that is down: the plain page
+        current_app.logger.info("the limited form could not be drawn", exc_info=True)
+        return None
+
+
 def on_breach(limit: RequestLimit):
     if f"/{SIGNIN_SCOPE}/" in limit.key:
         return None  # the sign-in limit answers with the login page (on_signin_breach)
-    response = make_response(render_error(429, _("Too many attempts from your connection. "
-                                                 "Please wait a few minutes and try again.")))
+    message = _("Too many attempts from your connection. Please wait a few minutes and try "
+                "again.")
+    response = _limited_page(message) or make_response(render_error(429, message))
+    response.status_code = 429
+    response.headers["Cache-Control"] = "no-store"
     response.headers["Retry-After"] = str(_retry_after(limit))
     return response
 

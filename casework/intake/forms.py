@@ -26,6 +26,10 @@ from casework.intake.models import ComplainantRole
 
 
 class ComplaintForm(Form):
+    """What happened, where and the narrative are required by the rules (intake/rules.py),
+    which say what is missing in the complainant's terms and are checked in the same round
+    as these shape checks."""
+
     identity = RadioField(_l("Who is complaining"), default="anonymous", choices=[
         SelectChoice("anonymous", _l("Anonymously")),
         SelectChoice("named", _l("With my name and contact details")),
@@ -36,17 +40,16 @@ class ComplaintForm(Form):
     complainant_role = SelectField(_l("You are"), default="voter", choices=[
         SelectChoice(role.value, role.label) for role in ComplainantRole])
     consent_to_contact = BooleanField(_l("The committee may contact me about this complaint"))
-    category = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
+    category = RadioField(_l("What happened"), validate_choice=False, choices=[
         SelectChoice(c.value, c.label) for c in Category])
     occurred_on = DateField(_l("Date"), validators=[Optional()])
     occurred_time = TimeField(_l("Time"), validators=[Optional()])
-    region = SelectField(_l("Region, city or district"), validators=[DataRequired()],
-                         validate_choice=False)
+    region = SelectField(_l("Region, city or district"), validate_choice=False)
     station = SelectField(_l("Polling station"), validate_choice=False)
     accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
     accused_other = StringField(_l("Another person (describe)"),
                                 validators=[Optional(), Length(max=500)])
-    narrative = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=20000)])
+    narrative = TextAreaField(_l("What happened"), validators=[Length(max=20000)])
     links = TextAreaField(_l("Links (one per line)"), validators=[Optional(), Length(max=11000)])
     witnesses = TextAreaField(_l("Witnesses"), validators=[Optional(), Length(max=5000)])
     evidence = MultipleFileField(_l("Files: photos, videos, audio, documents"))
@@ -57,7 +60,8 @@ class ComplaintForm(Form):
 
 
 class TrackForm(Form):
-    code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(max=60)])
+    code = StringField(_l("Tracking code"), validators=[
+        DataRequired(_l("Type the tracking code from your receipt.")), Length(max=60)])
 
 
 class ReplyForm(Form):
@@ -84,15 +88,18 @@ class PublishedComplaintForm(Form):
     platform = SelectField(_l("Where it was published"), choices=[
         *[SelectChoice(p, p) for p in PLATFORMS],
         *[SelectChoice(value, label) for value, label in PLATFORM_LABELS.items()]])
-    link = StringField(_l("Link to the publication"), validators=[DataRequired(), Length(max=1000)])
-    author = StringField(_l("Author (name or account)"), validators=[DataRequired(), Length(max=200)])
-    published_on = DateField(_l("Published on"), validators=[DataRequired()])
+    link = StringField(_l("Link to the publication"), validators=[
+        DataRequired(_l("Give the link to the publication.")), Length(max=1000)])
+    author = StringField(_l("Author (name or account)"), validators=[
+        DataRequired(_l("Give the author: a name or an account.")), Length(max=200)])
+    published_on = DateField(_l("Published on"), validators=[
+        DataRequired(_l("Give the date it was published."))])
     published_time = TimeField(_l("Time"), validators=[Optional()])
     category = SelectField(_l("What is alleged"), choices=[
         SelectChoice(c.value, c.label) for c in Category])
     region = SelectField(_l("Region, city or district"), validate_choice=False)
     accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
-    narrative = TextAreaField(_l("What the publication says"),
-                              validators=[DataRequired(), Length(max=20000)])
+    narrative = TextAreaField(_l("What the publication says"), validators=[
+        DataRequired(_l("Say what the publication says.")), Length(max=20000)])
     evidence = MultipleFileField(_l("Screenshots and saved copies"))
     submission_key = HiddenField()

@@ -7,69 +7,38 @@ breaks a rule is refused with a `Refusal` naming every field at fault (`errors`)
 
 import hashlib
 import hmac
-import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from casework.cases.models import Case, CaseMessage, Category, MessageAuthor
+from casework.cases.models import Case, CaseMessage, MessageAuthor
 from casework.cases.search import index_case
 from casework.cases.services import open_case
 from casework.core import audit
-from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.refusal import Refusal
 from casework.core.urls import tracking_url
-from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, attach, store_upload
 from casework.evidence.validation import EvidenceRejected
 from casework.extensions import db
 from casework.intake import tracking
-from casework.intake.models import Channel, ComplainantRole, Complaint
+from casework.intake.models import Channel, Complaint
+from casework.intake.rules import EMAIL_RE, ComplaintDraft, resolve
 
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+__all__ = ["EMAIL_RE", "ComplaintDraft", "Submission", "Upload", "add_reply", "check_complaint",
+           "find_by_tracking_code", "find_submission", "public_messages", "replay",
+           "store_files", "submit_complaint"]
 
 
 @dataclass
 class Upload:
     stream: BinaryIO
     filename: str | None
-
-
-@dataclass
-class ComplaintDraft:
-    election: Election
-    category: str
-    region_code: str
-    narrative: str
-    anonymous: bool = True
-    station_code: str | None = None
-    occurred_at: datetime | None = None  # UTC
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    complainant_role: str | None = None
-    consent_to_contact: bool = False
-    accused_codes: list[str] = field(default_factory=list)
-    accused_other: str | None = None
-    links: list[str] = field(default_factory=list)
-    witnesses: str | None = None
-    language: str = "kk"
-    submission_key: str = ""
-    # Mail and other free-form channels: region and category may be unknown until screening,
-    # and a short text is accepted when files carry the facts.
-    relaxed: bool = False
-    source_platform: str | None = None
-    source_author: str | None = None
-    published_at: datetime | None = None
 
 
 @dataclass
@@ -94,73 +63,29 @@ def find_submission(key: str) -> Complaint | None:
         Complaint.submission_key == submission_key_hash(key)))
 
 
-def _resolve(draft: ComplaintDraft) -> dict:
-    """Check the business rules; collect every problem, field by field."""
-    errors: dict[str, object] = {}
-    election = draft.election
-    config = current_app.config
-    values: dict = {}
+def _stored_or_problem(uploads: list[Upload]) -> tuple[list[StoredFile], str | None]:
     try:
-        values["category"] = Category(draft.category)
-    except ValueError:
-        errors["category"] = _l("Choose what happened.")
-    region = None
-    if draft.region_code or not draft.relaxed:
-        region = db.session.scalar(select(Region).where(
-            Region.election_id == election.id, Region.code == (draft.region_code or "").upper()))
-        if region is None:
-            errors["region"] = _l("Choose the region where it happened.")
-    values["region"] = region
-    station = None
-    if draft.station_code:
-        station = db.session.scalar(select(PollingStation).where(
-            PollingStation.election_id == election.id,
-            PollingStation.code == draft.station_code.upper()))
-        if station is None:
-            errors["station"] = _l("This polling station is not in the list.")
-        elif station.kind is StationKind.PAPER and region is None:
-            region = station.region
-        elif station.kind is StationKind.PAPER and not station.region.lies_within(region.id):
-            errors["station"] = _l("This polling station is not in the chosen region.")
-    values["station"] = station
-    values["region"] = region  # a relaxed draft may have learnt it from the station
-    codes = sorted({c.upper() for c in draft.accused_codes if c})
-    accused = list(db.session.scalars(select(Candidate).where(
-        Candidate.election_id == election.id, Candidate.code.in_(codes)))) if codes else []
-    if len(accused) != len(codes):
-        errors["accused"] = _l("One of the chosen candidates is not in the registry.")
-    values["accused"] = accused
-    narrative = (draft.narrative or "").strip()
-    minimum = 1 if draft.relaxed else config["CASEWORK_NARRATIVE_MIN_LENGTH"]
-    if len(narrative) < minimum:
-        errors["narrative"] = _l("Describe what happened in at least %(n)d characters: what, "
-                                 "where, when and who.", n=minimum)
-    elif len(narrative) > 20000:
-        errors["narrative"] = _l("The description is too long (at most 20,000 characters).")
-    values["narrative"] = narrative
-    links = [link.strip() for link in draft.links if link and link.strip()]
-    if len(links) > 10 or any(not URL_RE.match(link) or len(link) > 1000 for link in links):
-        errors["links"] = _l("Give up to 10 links, each starting with http:// or https://.")
-    values["links"] = links
-    if draft.occurred_at and draft.occurred_at > utcnow() + timedelta(minutes=10):
-        errors["occurred_at"] = _l("The date and time cannot be in the future.")
-    if not draft.anonymous:
-        if not (draft.name or "").strip():
-            errors["name"] = _l("Give your name, or choose to complain anonymously.")
-        if not (draft.phone or draft.email):
-            errors["contact"] = _l("Give a phone number or an email address so that we can "
-                                   "reach you.")
-        if draft.phone and (not PHONE_RE.match(draft.phone.strip()) or not to_e164(draft.phone)):
-            errors["phone"] = _l("The phone number does not look right.")
-        if draft.email and not EMAIL_RE.match(draft.email.strip()):
-            errors["email"] = _l("The email address does not look right.")
-        try:
-            values["role"] = ComplainantRole(draft.complainant_role or "other")
-        except ValueError:
-            errors["complainant_role"] = _l("Choose who you are.")
+        return store_files(uploads), None
+    except Refusal as refusal:
+        return [], str(refusal.message)
+
+
+def _checked(draft: ComplaintDraft, uploads: list[Upload]) -> tuple[dict, list[StoredFile]]:
+    """The rules and the files checked together, so that one refusal names every mistake."""
+    values, errors = resolve(draft)
+    stored, problem = _stored_or_problem(uploads)
+    if problem:
+        errors["evidence"] = problem
     if errors:
         raise Refusal("invalid", errors=errors)
-    return values
+    return values, stored
+
+
+def check_complaint(draft: ComplaintDraft, uploads: list[Upload]) -> None:
+    """Refuse, naming every field at fault, what `submit_complaint` would refuse; nothing is
+    kept (a file stored meanwhile is removed at the end of the request). The web form asks
+    this when its own shape checks failed, so that one send shows every mistake at once."""
+    _checked(draft, uploads)
 
 
 def store_files(uploads: list[Upload]) -> list[StoredFile]:
@@ -197,8 +122,7 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     existing = find_submission(key)
     if existing is not None:
         return replay(existing, key)
-    values = _resolve(draft)
-    stored = store_files(uploads)
+    values, stored = _checked(draft, uploads)
     case = open_case(election=draft.election, region=values["region"],
                      category=values["category"], station=values["station"],
                      accused=values["accused"])
@@ -271,10 +195,14 @@ def add_reply(complaint: Complaint, body: str, uploads: list[Upload]) -> CaseMes
     body = (body or "").strip()
     if not body and not uploads:
         raise Refusal("missing", _l("Write a message or add a file."), field="body")
+    errors: dict[str, object] = {}
     if len(body) > 10000:
-        raise Refusal("invalid", _l("The message is too long (at most 10,000 characters)."),
-                      field="body")
-    stored = store_files(uploads)
+        errors["body"] = _l("The message is too long (at most 10,000 characters).")
+    stored, problem = _stored_or_problem(uploads)
+    if problem:
+        errors["evidence"] = problem
+    if errors:
+        raise Refusal("invalid", errors=errors)
     case = complaint.case
     message = None
     if body:

@@ -10,7 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from casework.core import outages
-from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
+from casework.core.ratelimit import (
+    accepted,
+    everyone,
+    limiter,
+    refused,
+    set_limited_page,
+    submit_limit,
+    submit_refused_limit,
+    track_global_limit,
+    track_limit,
+)
 from casework.core.refusal import Refusal, on_form
 from casework.core.timezones import to_utc
 from casework.core.web import load_or_404, submit
@@ -65,34 +75,57 @@ def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:
 FORM_FIELDS = {"contact": "phone", "occurred_at": "occurred_on"}
 
 
-def refusal_on_form(form, refusal: Refusal) -> None:
+def refusal_on_form(form, refusal: Refusal, *, flash_loose: bool = True) -> list[str]:
     """Put a refusal of the submit operation on a complaint form (the public one, the
-    hotline's, the publications'); what belongs to no field of the form is flashed above it."""
+    hotline's, the publications'). A field that already failed its shape check keeps that
+    one message. What belongs to no field is flashed above the form (or returned)."""
+    loose: list[str] = []
     for name, message in (refusal.errors or {"": refusal.message}).items():
-        one = Refusal(refusal.code, message, field=FORM_FIELDS.get(name, name) or None)
-        for loose in on_form(form, one):
-            flash(loose, "error")
+        target = FORM_FIELDS.get(name, name)
+        if target and getattr(form, target, None) is not None and form[target].errors:
+            continue
+        loose += on_form(form, Refusal(refusal.code, message, field=target or None))
+    if flash_loose:
+        for message in loose:
+            flash(message, "error")
+    return loose
+
+
+def _complaint_page(form, election, status: int = 200, **context):
+    return render_template("intake/new.html", form=form, election=election, **context), status
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
-@limiter.limit(submit_limit, methods=["POST"])
+@limiter.limit(submit_limit, methods=["POST"], deduct_when=accepted)
+@limiter.limit(submit_refused_limit, methods=["POST"], deduct_when=refused,
+               scope="submit-refused")
 def new_complaint():
     election = load_or_404(current_election())
     form = _complaint_form(election)
-    if request.method == "GET" or not form.validate_on_submit():
-        return render_template("intake/new.html", form=form), 200 if request.method == "GET" else 422
+    if request.method == "GET":
+        return _complaint_page(form, election)
     if form.website.data:  # the honeypot: a person never sees this field
         abort(400)
+    # One round: the shape checks, the rules and the files are all checked on every send,
+    # so a send with three mistakes names all three.
+    shaped = form.validate_on_submit()
     uploads = uploads_from(form.evidence.data or [])
-    if not uploads and not form.confirm_no_evidence.data:
-        return render_template("intake/new.html", form=form, ask_no_evidence=True), 422
+    ask_no_evidence = not uploads and not form.confirm_no_evidence.data
+    ready = shaped and not ask_no_evidence
+    draft = draft_from(form, election)
     try:
-        services.submit_complaint(draft_from(form, election), uploads, channel=Channel.WEB)
-        db.session.commit()
+        if ready:
+            services.submit_complaint(draft, uploads, channel=Channel.WEB)
+        else:
+            services.check_complaint(draft, uploads)
     except Refusal as refusal:
         db.session.rollback()
-        refusal_on_form(form, refusal)
-        return render_template("intake/new.html", form=form), refusal.status
+        loose = refusal_on_form(form, refusal, flash_loose=False)
+        return _complaint_page(form, election, refusal.status, loose=loose, ask_no_evidence=ask_no_evidence)
+    if not ready:
+        return _complaint_page(form, election, 422, ask_no_evidence=ask_no_evidence)
+    try:
+        db.session.commit()
     except IntegrityError:  # the same form sent twice at once: the first one won
         db.session.rollback()
     session["receipt"] = form.submission_key.data
@@ -103,11 +136,19 @@ def _form_again(message: str):
     """The complaint form after an outage (core/outages): what was typed, and the same
     submission key, so that sending it again cannot file it twice; files must be chosen
     again (a browser never sends them back)."""
-    form = _complaint_form(load_or_404(current_election()))
-    return render_template("intake/new.html", form=form, outage=message)
+    election = load_or_404(current_election())
+    return _complaint_page(_complaint_form(election), election, outage=message)[0]
+
+
+def _form_limited(message: str):
+    """The complaint form when the send limit is hit (core/ratelimit): everything typed
+    comes back, with the hotline and the mailbox as other ways to complain."""
+    election = load_or_404(current_election())
+    return _complaint_page(_complaint_form(election), election, limited=message)[0]
 
 
 bp.record_once(lambda _state: outages.set_page("intake.new_complaint", _form_again))
+bp.record_once(lambda _state: set_limited_page("intake.new_complaint", _form_limited))
 
 
 @bp.get("/complaints/receipt")
@@ -148,29 +189,28 @@ def _tracked_complaint() -> Complaint:
     return complaint
 
 
+def _tracked_page(complaint: Complaint, form: ReplyForm, status: int = 200, loose=()):
+    return render_template("intake/tracked.html", complaint=complaint, case=complaint.case,
+                           messages=services.public_messages(complaint), form=form,
+                           files=queries.citizen_files(complaint), loose=list(loose)), status
+
+
 @bp.get("/track/case")
 def tracked_case():
-    complaint = _tracked_complaint()
-    return render_template("intake/tracked.html", complaint=complaint, case=complaint.case,
-                           messages=services.public_messages(complaint),
-                           files=queries.citizen_files(complaint), form=ReplyForm())
+    return _tracked_page(_tracked_complaint(), ReplyForm())
 
 
 @bp.post("/track/case/reply")
-@limiter.limit(submit_limit)
+@limiter.limit(submit_limit, deduct_when=accepted)
+@limiter.limit(submit_refused_limit, deduct_when=refused, scope="submit-refused")
 def tracked_reply():
     complaint = _tracked_complaint()
     form = ReplyForm()
-    back = url_for("intake.tracked_case")
-
-    def back_with_errors(_status: int, loose: list[str]):
-        for message in [*loose, *(m for errors in form.errors.values() for m in errors)]:
-            flash(str(message), "error")
-        return redirect(back)
-
+    # A refused reply comes back on the page with what was typed and every problem named.
     return submit(form, lambda: services.add_reply(complaint, form.body.data,
                                                    uploads_from(form.evidence.data or [])),
-                  page=back_with_errors, done=back,
+                  page=lambda status, loose: _tracked_page(complaint, form, status, loose),
+                  done=url_for("intake.tracked_case"),
                   flash_message=_("Thank you. The committee has received your message."))
 
 

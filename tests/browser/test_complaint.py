@@ -246,6 +246,9 @@ def test_a_refused_send_keeps_the_form_and_says_why_beside_the_button(page, live
     """An error page (here the rate limit) never replaces the form: what was typed and the
     files chosen stay, and the reason is shown and focused next to the send button."""
     monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT", "1 per minute")
+    # A refused send counts toward its own allowance only (never the accepted sends'): here
+    # one, so the second send meets the limit.
+    monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT_REFUSED", "1 per minute")
     page.on("dialog", lambda d: d.accept())  # the first send has no file: "send anyway?"
     page.context.add_cookies([{"name": "casework_lang", "value": "ru", "url": live_server}])
     page.goto(live_server + "/complaints/new")
