@@ -99,7 +99,7 @@ def build_timeline(records: CaseRecords, locale: str | None = None) -> list[Time
                           _l("Message to the complainants") if committee
                           else _l("Message from the complainant"), message.body,
                           {"id": message.id, "author": author_name if committee else None,
-                           "channel": message.channel, "from": message.author.value}))
+                           "channel": source_label(message.channel), "from": message.author.value}))
     for record, actor_name in records.transitions:
         add(TimelineEntry(record.at, "transition", find(record.action).label, record.text,
                           {"id": record.id, "actor": actor_name,

@@ -19,8 +19,13 @@
   // Files picked before the server sent the form back (a field to correct) are kept.
   var files = window.caseworkPendingFiles || [];
   window.caseworkPendingFiles = null;
+  // Sizes in the page's language: its digits from Intl, its units from the server (КБ, МБ).
+  var lang = document.documentElement.lang || "kk";
+  var oneDecimal = new Intl.NumberFormat(lang, {maximumFractionDigits: 1});
+  var whole = new Intl.NumberFormat(lang, {maximumFractionDigits: 0});
   function formatSize(n) {
-    return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
+    if (n >= 1048576) { return form.dataset.sizeMb.replace("{n}", oneDecimal.format(n / 1048576)); }
+    return form.dataset.sizeKb.replace("{n}", whole.format(Math.max(1, Math.round(n / 1024))));
   }
   function render() {
     list.textContent = "";
