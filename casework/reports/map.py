@@ -59,7 +59,7 @@ class LegendClass:
 # the full name).
 GENERIC_WORDS = ("облысы", "қаласы", "область", "город", "region", "city")
 RUSSIAN_ADJECTIVE = ("ская", "ский", "ское")  # Карагандинская (область) -> Караганд.
-SQUEEZE_FROM = 7  # letters drawn at full width on a tile
+SQUEEZE_FROM = 6  # letters drawn at full width on a tile
 SHORT_MAX = 10  # letters a tile holds (longer labels are squeezed by the SVG)
 
 

@@ -19,13 +19,15 @@
   // Files picked before the server sent the form back (a field to correct) are kept.
   var files = window.caseworkPendingFiles || [];
   window.caseworkPendingFiles = null;
-  // Sizes in the page's language: its digits from Intl, its units from the server (КБ, МБ).
-  var lang = document.documentElement.lang || "kk";
-  var oneDecimal = new Intl.NumberFormat(lang, {maximumFractionDigits: 1});
-  var whole = new Intl.NumberFormat(lang, {maximumFractionDigits: 0});
+  // Sizes in the page's language: its units and its digits as the server writes them (the
+  // browser's own Intl data may lack Kazakh). data-decimal is 1.5 written the local way.
+  var decimalMark = (form.dataset.decimal || "1.5").replace(/\d/g, "") || ".";
   function formatSize(n) {
-    if (n >= 1048576) { return form.dataset.sizeMb.replace("{n}", oneDecimal.format(n / 1048576)); }
-    return form.dataset.sizeKb.replace("{n}", whole.format(Math.max(1, Math.round(n / 1024))));
+    if (n >= 1024000) {  // from 1000 KB on, in MB: no digit group to write
+      var mb = (Math.round(n / 104857.6) / 10).toFixed(1).replace(".", decimalMark);
+      return form.dataset.sizeMb.replace("{n}", mb);
+    }
+    return form.dataset.sizeKb.replace("{n}", String(Math.max(1, Math.round(n / 1024))));
   }
   function render() {
     list.textContent = "";
