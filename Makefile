@@ -84,7 +84,7 @@ lint: install
 	$(BIN)/ruff check casework tests migrations
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c Translators: --no-location --sort-output \
 	  --project Casework -o casework/translations/messages.pot .
 
 update-messages: extract-messages

@@ -49,6 +49,7 @@ from casework.cases.models import (
 )
 from casework.cases.models.search import NO_REGION as NO_REGION_KEY
 from casework.core.db import utcnow
+from casework.core.i18n import sorted_by_name
 from casework.elections.models import Candidate, CandidateStatus, Election, Region
 from casework.elections.queries import descendants
 from casework.extensions import db
@@ -364,13 +365,14 @@ def state_counts(user: User, election: Election, filters: QueueFilters, *,
 # -- choices for the filter form ----------------------------------------------------------------
 
 def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, str]]:
-    """(code, name in `locale`) of the election's candidates, by code."""
+    """(code, name in `locale`) of the election's candidates, in `locale`'s alphabet."""
     rows = db.session.execute(select(Candidate.code, Candidate.name_kk, Candidate.name_ru,
                                      Candidate.name_en)
                               .where(Candidate.election_id == election.id)
                               .order_by(Candidate.code))
     index = {"kk": 1, "ru": 2, "en": 3}.get(locale, 1)
-    return [(row[0], row[index] or row[1]) for row in rows]
+    return sorted_by_name([(row[0], row[index] or row[1]) for row in rows], locale,
+                          lambda pair: pair[1])
 
 
 def assignees_for_filter() -> list[tuple[int, str]]:
@@ -383,13 +385,12 @@ def assignees_for_filter() -> list[tuple[int, str]]:
 
 # -- the conflicts page -------------------------------------------------------------------------
 
-def registered_candidates(election: Election) -> list[Candidate]:
-    """The election's registered candidates, with their regions, by Kazakh name."""
-    return list(db.session.scalars(
+def registered_candidates(election: Election, locale: str) -> list[Candidate]:
+    """The election's registered candidates, with their regions, by name in `locale`."""
+    return sorted_by_name(db.session.scalars(
         select(Candidate).options(selectinload(Candidate.region))
         .where(Candidate.election_id == election.id,
-               Candidate.status == CandidateStatus.REGISTERED)
-        .order_by(Candidate.name_kk)))
+               Candidate.status == CandidateStatus.REGISTERED)), locale, lambda c: c.name(locale))
 
 
 def candidate_by_code(election: Election, code: str | None) -> Candidate | None:

@@ -16,6 +16,7 @@ from casework.cases.queries import (
     assignees_for_filter,
     candidates_for_filter,
 )
+from casework.elections.queries import in_tree_order
 
 SORT_LABELS = {"newest": _l("Newest first"), "oldest": _l("Oldest first"),
                "due": _l("Due soonest"), "updated": _l("Recently changed")}
@@ -43,7 +44,7 @@ def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> None:
     form.state.choices = [every] + [SelectChoice(s.value, str(s.label)) for s in CaseState]
     form.region.choices = [every] + [
         SelectChoice(r.code, ("— " if r.parent_id else "") + r.name(locale))
-        for r in scope.visible_regions()] + (
+        for r in in_tree_order(scope.visible_regions(), locale)] + (
         [SelectChoice(NO_REGION, _("Region not set yet"))] if scope.region_ids is None else [])
     form.category.choices = [every] + [SelectChoice(c.value, str(c.label)) for c in Category]
     form.channel.choices = [every] + [SelectChoice(value, str(label))

@@ -228,7 +228,7 @@ def _conflict_form() -> ConflictForm:
     election, locale = current_election(), page_locale()
     form.candidate.choices = [SelectChoice("", _("Choose…")), *(
         SelectChoice(c.code, f"{c.name(locale)} ({c.region.name(locale)})")
-        for c in (registered_candidates(election) if election else []))]
+        for c in (registered_candidates(election, locale) if election else []))]
     return form
 
 

@@ -4,7 +4,8 @@ Order: the language the user chose (saved on the staff account, or a cookie for
 everyone), then the browser's Accept-Language, then the current election's default.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask import Flask, g, request
 from flask_login import current_user
@@ -75,3 +76,40 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages():
         return {"LANGUAGES": LANGUAGES, "current_locale": page_locale()}
+
+
+# Alphabets in their own order: Python's code-point order puts Ақ… after Ал… and Ё after Я.
+ALPHABETS: dict[str, str] = {
+    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "en": "abcdefghijklmnopqrstuvwxyz",
+}
+_RANKS = {locale: {ch: i for i, ch in enumerate(letters)}
+          for locale, letters in ALPHABETS.items()}
+_RANKS["ru"]["ё"] = _RANKS["ru"]["е"]  # Russian dictionaries file Ё under Е
+_LETTER_BASE = 1 << 16  # letters after spaces, digits and punctuation (so "Алматы" < "Алматы қ")
+_FOREIGN_BASE = 1 << 17  # a letter from another alphabet after the page's own letters
+
+
+def collation_key(text: str | None, locale: str | None = None) -> tuple[tuple[int, ...], str]:
+    """A sort key putting `text` in the order of `locale`'s alphabet (kk, ru or en), case
+    ignored; the text itself breaks ties so the order is total."""
+    ranks = _RANKS.get(locale or "en", _RANKS["en"])
+    folded = (text or "").casefold()
+    key = []
+    for ch in folded:
+        if ch in ranks:
+            key.append(_LETTER_BASE + ranks[ch])
+        elif ch.isalpha():
+            key.append(_FOREIGN_BASE + ord(ch))
+        else:
+            key.append(ord(ch))
+    return tuple(key), text or ""
+
+
+T = TypeVar("T")
+
+
+def sorted_by_name(items: Iterable[T], locale: str, name: Callable[[T], str]) -> list[T]:
+    """`items` in the alphabet of `locale`, by the name `name` gives each."""
+    return sorted(items, key=lambda item: collation_key(name(item), locale))

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import func, select
 
+from casework.core.i18n import page_locale, sorted_by_name
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
 
@@ -23,12 +24,29 @@ def election_defaults() -> tuple[str, str] | None:
     return (election.default_locale, election.timezone) if election else None
 
 
-def regions_for_choices(election: Election | None) -> list[Region]:
+def regions_for_choices(election: Election | None, locale: str | None = None) -> list[Region]:
     if election is None:
         return []
-    return list(db.session.scalars(
-        select(Region).where(Region.election_id == election.id).order_by(Region.code)
-    ))
+    return in_tree_order(db.session.scalars(
+        select(Region).where(Region.election_id == election.id)), locale or page_locale())
+
+
+def in_tree_order(regions: Iterable[Region], locale: str) -> list[Region]:
+    """Regions by name in the alphabet of `locale`, each followed by the regions under it
+    (those given), so a list reads Ақмола, — Көкшетау, Ақтөбе… and not in code order."""
+    ordered = sorted_by_name(regions, locale, lambda r: r.name(locale))
+    given = {r.id for r in ordered}
+    children: dict[int, list[Region]] = {}
+    for region in ordered:
+        if region.parent_id in given:
+            children.setdefault(region.parent_id, []).append(region)
+    out: list[Region] = []
+    stack = [r for r in reversed(ordered) if r.parent_id not in given]
+    while stack:
+        region = stack.pop()
+        out.append(region)
+        stack.extend(reversed(children.get(region.id, [])))
+    return out
 
 
 def descendants(tree: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
@@ -58,7 +76,8 @@ def subtree_ids(region: Region) -> set[int]:
     return descendant_ids(region.election_id, [region.id])
 
 
-def region_overview(election: Election, region_ids: list[int] | None) -> list[dict]:
+def region_overview(election: Election, region_ids: list[int] | None,
+                    locale: str = "kk") -> list[dict]:
     """Top-level regions with their station and candidate counts, limited to a scope."""
     stations = (select(PollingStation.region_id, func.count().label("n"))
                 .group_by(PollingStation.region_id).subquery())
@@ -73,4 +92,6 @@ def region_overview(election: Election, region_ids: list[int] | None) -> list[di
     )
     if region_ids is not None:
         query = query.where(Region.id.in_(region_ids))
-    return [{"region": r, "stations": s, "candidates": c} for r, s, c in db.session.execute(query)]
+    rows = {r.id: {"region": r, "stations": s, "candidates": c}
+            for r, s, c in db.session.execute(query)}
+    return [rows[r.id] for r in in_tree_order((row["region"] for row in rows.values()), locale)]

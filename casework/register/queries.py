@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases.models import Case
 from casework.cases.workflow import Outcome
+from casework.core.i18n import sorted_by_name
 from casework.core.refusal import Refusal
 from casework.core.timezones import day_bounds, day_start_utc
 from casework.elections.models import Candidate, Election, Region, RegionCertification
@@ -249,9 +250,11 @@ def public_entry(election: Election, sanction_id: int) -> Entry | None:
     return entry
 
 
-def top_level_regions(election: Election) -> list[Region]:
-    return list(db.session.scalars(select(Region).where(
-        Region.election_id == election.id, Region.parent_id.is_(None)).order_by(Region.code)))
+def top_level_regions(election: Election, locale: str) -> list[Region]:
+    """The filter's regions, in the alphabet of the page's language."""
+    return sorted_by_name(db.session.scalars(select(Region).where(
+        Region.election_id == election.id, Region.parent_id.is_(None))), locale,
+        lambda r: r.name(locale))
 
 
 def certifications(regions: list[Region]) -> dict[int, RegionCertification]:

@@ -130,7 +130,7 @@ def _index_page(election, filters, page, error: Refusal | None = None) -> str:
     return render_template(
         "register/index.html", election=election, filters=filters, page=page, error=error,
         values=request.args if error else args, types=SanctionType,
-        regions=queries.top_level_regions(election) if election else [],
+        regions=queries.top_level_regions(election, str(get_locale())) if election else [],
         next_url=url_for("register.index", **args, after=page.next_cursor.encode())
         if page and page.next_cursor else None,
         first_url=url_for("register.index", **args) if request.args.get("after") else None,
@@ -245,7 +245,7 @@ def _atom(entries: list[queries.Entry], filters: queries.Filters) -> bytes:
 @bp.get("/standings")
 def standings_index():
     election = _election_or_none()
-    regions = queries.top_level_regions(election) if election else []
+    regions = queries.top_level_regions(election, str(get_locale())) if election else []
     return render_template("register/standings_index.html", election=election, regions=regions,
                            certified=queries.certifications(regions))
 

@@ -8,8 +8,10 @@ placed in an extra row under the map, so any election draws.
 """
 
 import math
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
@@ -53,8 +55,33 @@ class LegendClass:
     high: float
 
 
-def short_code(code: str) -> str:
-    return code[3:] if code.startswith("KZ-") else code
+# The words that say what kind of place a region is: a tile drops them (its <title> keeps
+# the full name).
+GENERIC_WORDS = ("облысы", "қаласы", "область", "город", "region", "city")
+RUSSIAN_ADJECTIVE = ("ская", "ский", "ское")  # Карагандинская (область) -> Караганд.
+SQUEEZE_FROM = 6  # letters drawn at full width on a tile
+SHORT_MAX = 10  # letters a tile holds (longer labels are squeezed by the SVG)
+
+
+def short_label(name: str, qualify: bool = False) -> str:
+    """A region's name short enough for its tile, in the language of `name`: without the
+    generic word; a Russian adjective cut as in "Караганд. обл."; a long name of several
+    words as initials (СҚО, ВКО, NKR). `qualify` keeps the generic word's initial, to tell
+    "Алматы о." from "Алматы қ."."""
+    words = name.split()
+    generic = [w for w in words if w.casefold() in GENERIC_WORDS]
+    core = " ".join(w for w in words if w.casefold() not in GENERIC_WORDS) or name
+    if " " not in core and core.casefold().endswith(RUSSIAN_ADJECTIVE):
+        stem = core[:-4]
+        core = (stem[:-2] if stem.endswith("ин") else stem) + "."
+    if len(core) > SHORT_MAX:
+        parts = [p for p in re.split(r"[\s-]+", core) if p]
+        if len(parts) > 1:
+            return "".join(p[0] for p in parts).upper() + "".join(g[0].upper() for g in generic[:1])
+        return core[:SHORT_MAX - 1] + "."
+    if qualify and generic:
+        return f"{core} {generic[0][0]}."
+    return core
 
 
 def level_of(value: float, peak: float) -> int:
@@ -87,14 +114,28 @@ def layout(regions: Sequence[RegionFigure], by: str, locale: str,
         tiles.append(_tile(region, place, values[region.code], peak, locale, fmt))
     legend = [LegendClass(n, peak * (n - 1) / CLASSES, peak * n / CLASSES)
               for n in range(1, CLASSES + 1)]
-    return tiles, legend
+    return _distinct(tiles), legend
+
+
+def _distinct(tiles: list[Tile]) -> list[Tile]:
+    """Two tiles with the same short label (Алматы the region, Алматы the city) keep the
+    initial of their generic word."""
+    seen = Counter(t.short for t in tiles)
+    return [replace(t, short=short_label(t.name, qualify=True)) if seen[t.short] > 1 else t
+            for t in tiles]
 
 
 def _tile(region: RegionFigure, place: tuple[int, int], value: float | None, peak: float,
           locale: str, fmt: Callable[[float], str]) -> Tile:
-    return Tile(region.code, short_code(region.code), region.name(locale), place[0], place[1],
+    return Tile(region.code, short_label(region.name(locale)), region.name(locale), place[0], place[1],
                 value, None if value is None else level_of(value, peak),
                 "—" if value is None else fmt(value))
+
+
+def _squeeze(label: str) -> str:
+    """A label longer than the tile at the map's font is drawn narrower to fit."""
+    return (f' textLength="{TILE - 8}" lengthAdjust="spacingAndGlyphs"'
+            if len(label) > SQUEEZE_FROM else "")
 
 
 def map_svg(map_id: str, title: str, desc: str, tiles: Sequence[Tile],
@@ -116,7 +157,7 @@ def map_svg(map_id: str, title: str, desc: str, tiles: Sequence[Tile],
             f"<title>{escape(tooltip(tile))}</title>"
             f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="6"/>'
             f'<text class="map-code" x="{x + TILE / 2:.0f}" y="{y + 30}" '
-            f'text-anchor="middle">{escape(tile.short)}</text>'
+            f'text-anchor="middle"{_squeeze(tile.short)}>{escape(tile.short)}</text>'
             f'<text class="map-value" x="{x + TILE / 2:.0f}" y="{y + 54}" '
             f'text-anchor="middle">{escape(tile.text)}</text></g>')
     parts.append("</svg>")

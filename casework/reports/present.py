@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from casework.cases.models import CaseState, Category, InadmissibleReason, Outcome
+from casework.core.i18n import sorted_by_name
 from casework.core.timezones import to_local, zone_of
 from casework.intake.models import Channel
 from casework.reports import charts, rollups
 from casework.reports import map as tile_map
-from casework.reports.figures import Dashboard, Median
+from casework.reports.figures import Dashboard, Median, RegionFigure
 from casework.sanctions.models import SanctionType
 
 RECENT_HOURS = 24  # hours drawn in the per-hour charts (the JSON has the 14 days)
@@ -70,6 +71,7 @@ def bucket_label(low: int, high: int | None) -> str:
         return _("%(low)s or more", low=duration(low))
     if low == 0:
         return _("under %(high)s", high=duration(high))
+    # Translators: a range, "from … to …"; the values are durations or numbers.
     return _("%(low)s to %(high)s", low=duration(low), high=duration(high))
 
 
@@ -144,6 +146,12 @@ def _histogram(section_id: str, title: str, values: dict[int, int] | None,
     return section
 
 
+def by_name(regions: list[RegionFigure], lang: str) -> list[RegionFigure]:
+    """Regions in the alphabet of the page's language; "no region yet" stays last."""
+    return sorted_by_name((r for r in regions if r.code), lang, lambda r: r.name(lang)) + \
+        [r for r in regions if not r.code]
+
+
 def region_label(code: str | None, name: str) -> str:
     return name if code else _("Region not set yet")
 
@@ -155,9 +163,11 @@ def page(data: Dashboard, *, public: bool) -> Page:
     soon = int(current_app.config["CASEWORK_DUE_SOON_HOURS"])
     tiles = [
         Tile(_("Cases"), number(data.total)),
+        # Translators: a statistics tile: how many cases are still open (not a button).
         Tile(_("Open"), number(data.open)),
         Tile(_("Overdue"), number(data.overdue) if data.prepared else "…",
              css="tile-alert" if data.overdue else ""),
+        # Translators: a statistics tile: cases whose deadline is near.
         Tile(_("Due soon"), number(data.due_soon) if data.prepared else "…",
              hint=_("within %(n)d hours", n=soon)),
         Tile(_("Median time to screening"), median_text(data.screening_median)
@@ -171,7 +181,7 @@ def page(data: Dashboard, *, public: bool) -> Page:
               [(str(CaseState(k).label), n) for k, n in data.by_state.items()],
               cases, _("State")),
         _bars("region", _("Cases by region"),
-              [(region_label(r.code, r.name(lang)), r.cases) for r in data.by_region],
+              [(region_label(r.code, r.name(lang)), r.cases) for r in by_name(data.by_region, lang)],
               cases, _("Region")),
         _bars("category", _("Cases by category"),
               [(str(c.label), data.by_category[c.value]) for c in Category], cases,
@@ -258,5 +268,5 @@ def region_map(data: Dashboard, by: str) -> MapView:
     rows = [{"code": r.code, "name": r.name(lang), "cases": number(r.cases),
              "voters": number(r.voters) if r.voters else "—",
              "rate": number(r.per_10k, 1) if r.per_10k is not None else "—"}
-            for r in data.by_region if r.code]
+            for r in by_name(data.by_region, lang) if r.code]
     return MapView(by, svg, legend_rows, rows)

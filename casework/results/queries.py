@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
 from casework.cases.models import Case
+from casework.core.i18n import sorted_by_name
 from casework.elections.models import Election, Region, RegionCertification
 from casework.elections.standings import standings
 from casework.extensions import db
@@ -24,14 +25,14 @@ class RegionRow:
     blockers: int
 
 
-def overview_rows(user: User, election: Election) -> list[RegionRow]:
+def overview_rows(user: User, election: Election, locale: str) -> list[RegionRow]:
     """The election's top-level regions in the user's scope, with their votes, certification
     and blockers. standings() and blockers() take a handful of queries per region each
     (about six in all); with 17 regions, about a hundred small indexed queries: fine for a
     staff page."""
-    regions = [r for r in db.session.scalars(select(Region).where(
-        Region.election_id == election.id, Region.parent_id.is_(None)).order_by(Region.code))
-        if user.can_see_region(r)]
+    regions = [r for r in sorted_by_name(db.session.scalars(select(Region).where(
+        Region.election_id == election.id, Region.parent_id.is_(None))), locale,
+        lambda r: r.name(locale)) if user.can_see_region(r)]
     # Certifications and their certifiers: one query for every region.
     certified = {cert.region_id: (cert, by) for cert, by in db.session.execute(
         select(RegionCertification, User).join(User, User.id == RegionCertification.certified_by_id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casework.accounts import stepup
 from casework.accounts.models import User
 from casework.accounts.roles import RESULTS, RESULTS_IMPORT
+from casework.core.i18n import page_locale
 from casework.core.web import load_or_404, require, submit
 from casework.elections.csvio import MAX_ERRORS_SHOWN, ImportFailed
 from casework.elections.importers import IMPORTERS, run_import
@@ -43,7 +44,7 @@ def _name(region: Region) -> str:
 def overview():
     require(RESULTS.can_open(current_user))
     election = current_election()
-    rows = queries.overview_rows(current_user, election) if election is not None else []
+    rows = queries.overview_rows(current_user, election, page_locale()) if election is not None else []
     return render_template("results/overview.html", election=election, rows=rows,
                            can_import=RESULTS_IMPORT.can_open(current_user))
 

@@ -21,6 +21,7 @@ from casework.cases.workflow import TEXT_MAX
 from casework.core.forms import Form
 from casework.decisions.forms import CheckboxesField
 from casework.elections.models import Candidate, PollingStation, Region
+from casework.elections.queries import in_tree_order
 from casework.sanctions.models import SUMMARY_MAX, AppealOutcome, SanctionType
 
 REFERRAL_MAX = 300
@@ -52,7 +53,7 @@ def station_choices(stations: Iterable[PollingStation],
 
 def region_choices(regions: Iterable[Region], locale: str) -> list[SelectChoice]:
     return [SelectChoice("", _l("No whole region")),
-            *(SelectChoice(str(r.id), r.name(locale)) for r in regions)]
+            *(SelectChoice(str(r.id), r.name(locale)) for r in in_tree_order(regions, locale))]
 
 
 class ProposeForm(Form):

@@ -19,7 +19,7 @@ from casework.accounts.services import set_preferred_locale
 from casework.core import audit, audit_checkpoints
 from casework.core.errors import render_error
 from casework.core.forms import LanguageForm, switch_allowed
-from casework.core.i18n import LANG_COOKIE, LANGUAGES
+from casework.core.i18n import LANG_COOKIE, LANGUAGES, page_locale
 from casework.core.urls import safe_next
 from casework.core.web import require
 from casework.elections.queries import current_election, region_overview
@@ -62,7 +62,7 @@ def staff_home():
     election = current_election()
     overview = []
     if election is not None:
-        overview = region_overview(election, _scope_list(election.id))
+        overview = region_overview(election, _scope_list(election.id), page_locale())
     return render_template("site/staff_home.html", election=election, overview=overview)
 
 

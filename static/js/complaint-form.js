@@ -5,8 +5,15 @@
   if (!form || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) { return; }
   var files = [];  // kept across the server's answers: a browser never sends files back
 
+  // Sizes in the page's language: its units and its digits as the server writes them (the
+  // browser's own Intl data may lack Kazakh). data-decimal is 1.5 written the local way.
+  var decimalMark = (form.dataset.decimal || "1.5").replace(/\d/g, "") || ".";
   function formatSize(n) {
-    return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
+    if (n >= 1024000) {  // from 1000 KB on, in MB: no digit group to write
+      var mb = (Math.round(n / 104857.6) / 10).toFixed(1).replace(".", decimalMark);
+      return form.dataset.sizeMb.replace("{n}", mb);
+    }
+    return form.dataset.sizeKb.replace("{n}", String(Math.max(1, Math.round(n / 1024))));
   }
   function renderFiles() {
     var list = document.getElementById("file-list");
