@@ -6,8 +6,8 @@ imports no other: areas call notifications, never the reverse. No commits."""
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
-from flask import url_for
 from sqlalchemy import func, select, update
 
 from casework.core.db import utcnow
@@ -57,12 +57,13 @@ def notify_all(recipients: Iterable[Any], kind: NotificationKind, **kwargs: Any)
 
 
 def link_of(notice: StaffNotification) -> str:
-    """Where the notice leads: the sanction's page, else the case's, else the inbox."""
+    """Where the notice leads: the sanction's page, else the case's, else the inbox. Written
+    out, not url_for: mail is written by the worker too, outside any request."""
     if notice.sanction_id is not None:
-        return url_for("sanctions.sanction", sanction_id=notice.sanction_id)
+        return f"/sanctions/{notice.sanction_id}"
     if notice.case_reference:
-        return url_for("cases.case_page", reference=notice.case_reference)
-    return url_for("inbox.inbox_page")
+        return f"/cases/{quote(notice.case_reference, safe='')}"
+    return "/staff/inbox"
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def email_choices(user_id: int) -> dict[NotificationKind, bool]:
     """Every kind with whether it comes by email for this member."""
     stored = dict(db.session.execute(
         select(NotificationPreference.kind, NotificationPreference.email)
-        .where(NotificationPreference.user_id == user_id)).tuples().all())
+        .where(NotificationPreference.user_id == user_id)).all())
     return {kind: stored.get(kind, kind in EMAIL_BY_DEFAULT) for kind in NotificationKind}
 
 
