@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.accounts.views import signin_refused_page
     from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
+    from casework.cases import claim_views  # noqa: F401 - claim and release join the cases blueprint
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
     from casework.core import ratelimit
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
     from casework.mailin.views import bp as mailin_bp
+    from casework.notifications.inbox_views import bp as inbox_bp
     from casework.register.views import bp as register_bp
     from casework.reports.export_views import bp as exports_bp
     from casework.reports.views import bp as reports_bp
@@ -156,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(inbox_bp)
     _connect_case_hooks()
     from casework.evidence import cleanup
 

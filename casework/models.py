@@ -18,6 +18,7 @@ import casework.evidence.models  # noqa: F401
 import casework.hotline.models  # noqa: F401
 import casework.intake.models  # noqa: F401
 import casework.mailin.models  # noqa: F401
+import casework.notifications.inbox_models  # noqa: F401
 import casework.notifications.models  # noqa: F401
 import casework.reports.models  # noqa: F401
 import casework.sanctions.models  # noqa: F401

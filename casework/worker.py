@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import configure_mappers
 
+from casework.cases.notices import due_notices_if_due
 from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
@@ -30,6 +31,7 @@ PERIODIC: tuple[Callable[[], object], ...] = (
     scan_pending_evidence,
     checkpoint_audit_if_due,
     render_due_previews,
+    due_notices_if_due,
 )
 
 

@@ -17,6 +17,7 @@ from casework.core.forms import Form
 from casework.core.refusal import Refusal, on_form
 from casework.core.web import load_or_404, require
 from casework.extensions import db
+from casework.notifications.inbox import email_choices
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -36,6 +37,7 @@ def _page(form: TokenForm, status: int = 200, errors: list[str] | None = None):
     return render_template("account/index.html", form=form, revoke_form=RevokeForm(),
                            tokens=tokens.tokens_of(current_user), now=utcnow(),
                            errors=errors or [], max_active=tokens.MAX_ACTIVE,
+                           email_choices=email_choices(current_user.id),
                            **sessions_context()), status
 
 

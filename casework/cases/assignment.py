@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import ASSIGNMENT, COMMITTEE, CONFLICTS, has_role
+from casework.cases import notices
 from casework.cases.conflicts import conflicted_user_ids, has_conflict
 from casework.cases.models import REASON_MAX, Case, ConflictDeclaration, case_candidates
 from casework.cases.workflow import FINAL_STATES, OPEN_STATES
@@ -44,7 +45,7 @@ def assignment_problem(case: Case, user: User) -> LazyString | None:
 
 
 def set_assignee(case: Case, new_id: int | None, actor: User | None,
-                 details: dict[str, Any] | None = None) -> None:
+                 details: dict[str, Any] | None = None, action: str | None = None) -> None:
     """Write the assignee, only if nobody changed it meanwhile (two secretaries at once)."""
     previous = case.assignee_id
     result = db.session.execute(
@@ -54,7 +55,8 @@ def set_assignee(case: Case, new_id: int | None, actor: User | None,
         raise Refusal("conflict", _l("Someone else has changed this case meanwhile. "
                                      "Reload it and try again."))
     set_committed_value(case, "assignee_id", new_id)
-    audit.record("case.assigned" if new_id is not None else "case.unassigned", actor=actor,
+    action = action or ("case.assigned" if new_id is not None else "case.unassigned")
+    audit.record(action, actor=actor,
                  object_type="case", object_id=case.reference,
                  details={"from": previous, "to": new_id, **(details or {})})
 
@@ -62,7 +64,7 @@ def set_assignee(case: Case, new_id: int | None, actor: User | None,
 def assign(case: Case, assignee: User | None, actor: User) -> None:
     """The secretary or chair gives the case to a member (None: to nobody). The member must
     be active, cover the case's region and have no conflict with an accused candidate.
-    Audited; nobody is emailed."""
+    Audited; the member is told (inbox, and email if they chose it)."""
     if not case.can_assign(actor):
         raise Refusal("forbidden", FORBIDDEN)
     if case.state in FINAL_STATES:
@@ -74,6 +76,7 @@ def assign(case: Case, assignee: User | None, actor: User) -> None:
     new_id = assignee.id if assignee is not None else None
     if new_id != case.assignee_id:
         set_assignee(case, new_id, actor)
+        notices.assigned(case, assignee, actor)
 
 
 def reviewer_loads(election: Election, actor: User) -> list[tuple[User, int]]:

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
 from casework.cases.search import index_case
 from casework.cases.services import open_case
@@ -218,6 +219,7 @@ def add_reply(complaint: Complaint, body: str, uploads: list[Upload]) -> CaseMes
 
     index_case(case)
     complainant_replied(case)
+    notices.complainant_wrote(case)
     return message
 
 

@@ -18,6 +18,7 @@ from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
 from casework.elections.models import Result
 from casework.extensions import db
+from casework.sanctions import notices
 from casework.sanctions.effects import reverse_effects
 from casework.sanctions.models import (
     AppealOutcome,
@@ -71,6 +72,7 @@ def record_appeal(sanction: Sanction, actor: User, *, filed_at: datetime, ground
                  object_id=sanction.case.reference,
                  details={"sanction_id": sanction.id, "appeal_id": appeal.id,
                           "filed_at": filed_at.isoformat()})
+    notices.appeal_filed(sanction, actor)
     return appeal
 
 

@@ -37,6 +37,7 @@ from casework.elections.models import (
     StationKind,
 )
 from casework.extensions import db
+from casework.sanctions import notices
 from casework.sanctions.effects import apply_effects
 from casework.sanctions.models import (
     CANDIDATE_TYPES,
@@ -221,6 +222,7 @@ def propose_sanction(case: Case, actor: User, *, kind: SanctionType | str,
                  details={"sanction_id": sanction.id, "kind": kind.value,
                           "decision_id": decision.id, "finding_ids": [f.id for f in findings],
                           "candidate_id": candidate.id if candidate else None})
+    notices.sanction_waiting(sanction, actor)
     return sanction
 
 

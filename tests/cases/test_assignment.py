@@ -74,7 +74,7 @@ def refused(code, *args, field=None) -> Refusal:
     return caught.value
 
 
-def test_assign_to_an_eligible_reviewer_audited_and_without_mail(staff, make_case):
+def test_assign_to_an_eligible_reviewer_audited_and_the_member_told(staff, make_case):
     case = make_case()
     assign(case, staff["kar"], staff["secretary"])
     db.session.commit()
@@ -82,7 +82,9 @@ def test_assign_to_an_eligible_reviewer_audited_and_without_mail(staff, make_cas
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.assigned"))
     assert entry.actor_id == staff["secretary"].id and entry.object_id == case.reference
     assert entry.details == {"from": None, "to": staff["kar"].id}
-    assert db.session.scalar(select(OutboxMessage.id)) is None  # nobody is emailed
+    [mail] = db.session.scalars(select(OutboxMessage))  # the member, by default by email too
+    assert mail.recipient == staff["kar"].email and mail.template == "staff/notification"
+    assert case.reference in mail.subject
 
 
 def test_only_eligible_members_can_be_given_a_case(staff, make_case):

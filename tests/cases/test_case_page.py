@@ -145,9 +145,10 @@ def fill_checklist(client, case, **items):
 # -- the page for each role ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("who, status, forms", [
-    ("reviewer", 200, {"/act/start_screening", "/notes", "/messages"}),
-    ("secretary", 200, {"/act/start_screening", "/notes", "/messages", "/assign"}),
-    ("chair", 200, {"/act/start_screening", "/notes", "/messages", "/assign"}),
+    # An unassigned case: every member may also claim it.
+    ("reviewer", 200, {"/act/start_screening", "/notes", "/messages", "/claim"}),
+    ("secretary", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim"}),
+    ("chair", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim"}),
     ("auditor", 200, set()),
     ("almaty", 404, None),
     ("operator", 403, None),

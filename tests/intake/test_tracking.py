@@ -152,3 +152,24 @@ def test_answer_on_the_tracking_page_resumes_a_case_waiting_for_information(clie
     browser.post("/track/case/reply", data={"csrf_token": token, "body": "KAR-BAL-018."})
     db.session.expire_all()
     assert case.state is CaseState.INVESTIGATION
+
+
+def test_the_assignee_is_told_when_the_complainant_writes(client, demo):
+    from casework.accounts.models import User
+    from casework.notifications.inbox_models import NotificationKind, StaffNotification
+    from casework.notifications.models import OutboxMessage
+
+    code = file_complaint(client)
+    case = db.session.scalar(select(Case))
+    member = db.session.scalar(select(User).where(User.email == "reviewer@example.kz"))
+    case.assignee_id = member.id
+    db.session.commit()
+    browser = client.application.test_client()
+    track(browser, code)
+    browser.post("/track/case/reply", data={"csrf_token": csrf_from(browser, "/track/case"),
+                                            "body": "One more detail: it was at 10:30."})
+    [notice] = db.session.scalars(select(StaffNotification))
+    assert (notice.recipient_id, notice.kind) == (member.id, NotificationKind.COMPLAINANT_REPLIED)
+    mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.template == "staff/notification"))
+    assert "10:30" not in mail.body_text  # the complainant's words stay out of the mail

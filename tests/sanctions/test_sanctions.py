@@ -555,3 +555,21 @@ def test_anonymous_visitors_take_no_step(decided_case, committee, app):
 
     sanction = sanction_in("proposed", decided_case(), committee)
     assert permissions(sanction, AnonymousUserMixin()) == NO
+
+
+def test_the_chair_is_told_of_a_proposal_and_of_an_appeal(decided_case, committee):
+    from casework.notifications.inbox_models import NotificationKind, StaffNotification
+
+    def told(user):
+        return [(n.kind, n.sanction_id) for n in db.session.scalars(
+            select(StaffNotification).where(StaffNotification.recipient_id == user.id)
+            .order_by(StaffNotification.id))]
+
+    sanction = propose(decided_case(), committee, kind="reprimand")
+    assert told(committee["chair"]) == [(NotificationKind.SANCTION_WAITING, sanction.id)]
+    assert told(committee["secretary"]) == []  # the proposer is not told
+    approve(sanction, committee)
+    record_appeal(sanction, committee["secretary"], filed_at=sanction.enforced_at,
+                  grounds="In time.")
+    db.session.commit()
+    assert told(committee["chair"])[-1] == (NotificationKind.APPEAL_FILED, sanction.id)

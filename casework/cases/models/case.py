@@ -20,7 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
-from casework.cases.workflow import TRANSITIONS, CaseState, Outcome, Transition, find
+from casework.cases.workflow import (
+    OPEN_STATES,
+    TRANSITIONS,
+    CaseState,
+    Outcome,
+    Transition,
+    find,
+)
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
 from casework.elections.models import Candidate, Election, PollingStation, Region
@@ -152,6 +159,17 @@ class Case(db.Model):
 
     def can_assign(self, user: Any) -> bool:
         return has_role(user, LEADS) and user.can_see_region(self.region)
+
+    def can_claim(self, user: Any) -> bool:
+        """A member takes an open, unassigned case of their regions for themself (a declared
+        conflict of interest is checked by the service, which needs a query)."""
+        return (self.assignee_id is None and self.state in OPEN_STATES
+                and self.can_work(user))
+
+    def can_release(self, user: Any) -> bool:
+        """The assignee gives an open case back to the unassigned pool."""
+        return (self.assignee_id is not None and self.assignee_id == getattr(user, "id", None)
+                and self.state in OPEN_STATES and self.can_work(user))
 
     def can_take(self, transition: Transition, user: Any) -> bool:
         """Whether `user` (None: the system) may take `transition` from the present state."""
