@@ -53,7 +53,7 @@ run: export CASEWORK_PUBLIC_EMAIL ?= complaints@example.kz
 run: seed
 	@echo "Casework demo on http://$(HOST):$(PORT)/  (accounts: see README.md)"
 	catcher=; if [ -z "$$CASEWORK_MAIL_SERVER" ]; then \
-	    mkdir -p instance/mail; \
+	    mkdir -p instance/mail/tmp instance/mail/new instance/mail/cur; \
 	    $(BIN)/python -m aiosmtpd -n -u -l 127.0.0.1:$(MAIL_CATCHER_PORT) \
 	      -c aiosmtpd.handlers.Mailbox instance/mail & catcher=$$!; \
 	    export CASEWORK_MAIL_SERVER=127.0.0.1 CASEWORK_MAIL_PORT=$(MAIL_CATCHER_PORT); \
