@@ -6,6 +6,8 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 THREADS ?= 8
+# The demo's local mail catcher (aiosmtpd): every outgoing mail lands in instance/mail/new/.
+MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
 .PHONY: run test bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
@@ -42,14 +44,25 @@ seed: migrate
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
 # The mail worker runs beside the web server, is started again if it dies (as systemd's
-# Restart=always would), and stops with it.
+# Restart=always would), and stops with it. Links in mail point at the address served here,
+# and mail goes to a local catcher (a Maildir in instance/mail) unless CASEWORK_MAIL_SERVER
+# is set: without one the demo's mail would wait forever.
 # No access log: it would record the addresses of anonymous complainants.
+run: export CASEWORK_PUBLIC_URL ?= http://$(HOST):$(PORT)
+run: export CASEWORK_PUBLIC_EMAIL ?= complaints@example.kz
 run: seed
 	@echo "Casework demo on http://$(HOST):$(PORT)/  (accounts: see README.md)"
+	catcher=; if [ -z "$$CASEWORK_MAIL_SERVER" ]; then \
+	    mkdir -p instance/mail/tmp instance/mail/new instance/mail/cur; \
+	    $(BIN)/python -m aiosmtpd -n -u -l 127.0.0.1:$(MAIL_CATCHER_PORT) \
+	      -c aiosmtpd.handlers.Mailbox instance/mail & catcher=$$!; \
+	    export CASEWORK_MAIL_SERVER=127.0.0.1 CASEWORK_MAIL_PORT=$(MAIL_CATCHER_PORT); \
+	    echo "Outgoing mail is caught in instance/mail/new/ (SMTP 127.0.0.1:$(MAIL_CATCHER_PORT))"; \
+	  fi; \
 	( trap 'kill $$w 2>/dev/null; exit 0' INT TERM; \
 	  while :; do $(BIN)/flask worker & w=$$!; wait $$w; \
 	    echo "mail worker exited (status $$?); starting it again in 2 s" >&2; sleep 2; done ) & \
-	  loop=$$!; trap 'kill $$loop 2>/dev/null' EXIT INT TERM; \
+	  loop=$$!; trap 'kill $$loop $$catcher 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) wsgi:app
 
 test: install

@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.intake.views import bp as intake_bp
     from casework.mailin.views import bp as mailin_bp
     from casework.notifications.inbox_views import bp as inbox_bp
+    from casework.notifications.views import bp as outbox_bp
     from casework.register.views import bp as register_bp
     from casework.reports.export_views import bp as exports_bp
     from casework.reports.views import bp as reports_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp)
     app.register_blueprint(intake_staff_bp)
     app.register_blueprint(mailin_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(hotline_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cases_bp)

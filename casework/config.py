@@ -48,13 +48,13 @@ def load(instance_path: str) -> dict[str, Any]:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"CASEWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.db")
+    # `make run` sets it from its HOST and PORT, so links in the demo's mail work.
     public_url = _env("PUBLIC_URL", "http://127.0.0.1:5000")
     # Secure cookies (Secure, the __Host- prefix) and HSTS: on by default when the public
     # address is https, off for `make run` on plain HTTP; CASEWORK_SECURE_COOKIES wins.
     secure = _bool("SECURE_COOKIES", public_url.lower().startswith("https://"))
     max_file = _int("EVIDENCE_MAX_FILE_SIZE", 25 * 2**20)
     max_total = _int("EVIDENCE_MAX_TOTAL_SIZE", 100 * 2**20)
-    public_url = _env("PUBLIC_URL", "http://127.0.0.1:5000")
     public = urlsplit(public_url)
     # An IP address cannot be a WebAuthn relying party: a loopback address becomes "localhost".
     webauthn_host = ("localhost" if public.hostname in (None, "127.0.0.1", "::1")
@@ -111,7 +111,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CASEWORK_ELECTION": _env("ELECTION"),
         "CASEWORK_HOTLINE_PHONE": _env("HOTLINE_PHONE", "8 800 080 2020"),
-        "CASEWORK_PUBLIC_EMAIL": _env("PUBLIC_EMAIL", "complaints@localhost"),
+        # The complaints mailbox shown on the home page; unset: the page shows none.
+        "CASEWORK_PUBLIC_EMAIL": _env("PUBLIC_EMAIL"),
         "CASEWORK_LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "CASEWORK_LOGIN_WINDOW_SECONDS": _int("LOGIN_WINDOW_SECONDS", 60),
         # Argon2id parameters (RFC 9106 second recommended option by default).

@@ -94,6 +94,8 @@ RESULTS = Desk("results", RESULTS_READERS)
 AUDIT_LOG = Desk("audit log", AUDIT_READERS)
 # The evidence disk's free space and the mail backlog, on the dashboard: the administrators.
 SYSTEM_HEALTH = Desk("system health", ADMINS)
+# Outgoing mail and its delivery (status, errors, "retry now"; never a body): the administrators.
+OUTBOX = Desk("outbox", ADMINS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases
 # The complainants' names, phones and emails in a case export: the leads, who write to them.
 EXPORT_CONTACTS = Desk("complainants' contacts in exports", LEADS)

@@ -1,20 +1,47 @@
 """The outbox: every outgoing email is a row first, delivered later with retries."""
 
-import enum
 from datetime import datetime
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casework.accounts.roles import OUTBOX
 from casework.core.db import db_enum, utcnow
+from casework.core.labels import LabelledEnum
 from casework.extensions import db
 
 
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for its next attempt
-    SENDING = "sending"  # claimed by a worker
-    SENT = "sent"
-    FAILED = "failed"  # gave up after the last attempt; staff can retry
+class OutboxStatus(LabelledEnum):
+    PENDING = "pending", _l("Waiting")  # waiting for its next attempt
+    SENDING = "sending", _l("Sending")  # claimed by a worker
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed")  # gave up after the last attempt; staff can retry
+
+
+# What an administrator may send again at once: never one a worker holds, nor one sent.
+RETRYABLE = frozenset({OutboxStatus.PENDING, OutboxStatus.FAILED})
+
+
+class MailKind(LabelledEnum):
+    """The outbox's templates, named for the outbox page (a template not listed shows its path)."""
+
+    ACKNOWLEDGMENT = "intake/acknowledgment", _l("Complaint acknowledgment")
+    STATUS_CHANGED = "cases/status_changed", _l("Case status changed")
+    MESSAGE = "cases/message", _l("Message to the complainant")
+    DIGEST = "cases/digest", _l("Deadlines digest")
+    INFECTED = "evidence/infected", _l("Infected evidence file")
+    PASSWORD_RESET = "accounts/password_reset", _l("Password reset link")
+    AUDIT_CHECKPOINT = "site/audit_checkpoint", _l("Audit checkpoint")
+
+
+def mask_address(address: str) -> str:
+    """Enough of an address to recognise it, not to copy it: "a***@example.kz"."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address[:1] + "***"
+    return f"{local[:1]}***@{domain}"
 
 
 class OutboxMessage(db.Model):
@@ -44,6 +71,21 @@ class OutboxMessage(db.Model):
     sent_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    @property
+    def kind(self) -> MailKind | None:
+        try:
+            return MailKind(self.template)
+        except ValueError:
+            return None
+
+    @property
+    def masked_recipient(self) -> str:
+        return mask_address(self.recipient)
+
+    def can_retry(self, user: Any) -> bool:
+        """Send again now: a waiting or failed message, by whoever keeps the outbox."""
+        return self.status in RETRYABLE and OUTBOX.can_open(user)
 
 
 class WorkerHeartbeat(db.Model):

@@ -10,12 +10,16 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from casework.core import audit
+from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.redaction import mask
+from casework.core.refusal import Refusal
 from casework.extensions import db
-from casework.notifications.models import OutboxMessage, OutboxStatus
+from casework.notifications.models import RETRYABLE, OutboxMessage, OutboxStatus
 
 FALLBACK_LANGUAGE = "kk"
 SUBJECT_MAX = 300
@@ -98,3 +102,22 @@ def redact_sent(message_id: int) -> None:
         update(OutboxMessage).where(OutboxMessage.id == message_id)
         .values(subject=mask(row.subject), body_text=mask(row.body_text),
                 sent_sha256=sent_digest(row.subject, row.body_text)))
+
+
+def retry_now(message: OutboxMessage, actor: Any) -> None:
+    """Make a waiting or failed message due at once (one more attempt for a failed one; its
+    attempts are kept). One conditional UPDATE, so a message a worker claimed meanwhile is
+    refused rather than sent twice. In the caller's transaction; audited."""
+    if not message.can_retry(actor):
+        raise Refusal("not_allowed", _("This message cannot be sent again now."))
+    before = message.status
+    changed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status.in_(RETRYABLE))
+        .values(status=OutboxStatus.PENDING, next_attempt_at=utcnow(), claimed_at=None),
+        execution_options={"synchronize_session": False}).rowcount
+    if not changed:
+        raise Refusal("conflict", _("A worker is sending this message now. Reload the page."))
+    db.session.refresh(message)
+    audit.record("outbox.retry", actor=actor, object_type="outbox_message", object_id=message.id,
+                 details={"status": before.value, "attempts": message.attempts})

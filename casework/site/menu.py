@@ -19,6 +19,7 @@ STAFF_MENU: tuple[tuple[Desk, str, LazyString], ...] = (
     (roles.HOTLINE_CONSOLE, "hotline.console", _l("Hotline")),
     (roles.CALL_LOG, "hotline.call_log", _l("Call log")),
     (roles.INBOUND_MAIL, "mailin.inbound_list", _l("Inbound mail")),
+    (roles.OUTBOX, "outbox.outbox_list", _l("Outgoing mail")),
     (roles.CONFLICTS, "cases.conflicts", _l("Conflicts of interest")),
     (roles.STAFF_ACCOUNTS, "accounts.users", _l("Staff accounts")),
     (roles.ACCOUNT_APPROVALS, "account_changes.changes", _l("Account approvals")),

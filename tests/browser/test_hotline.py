@@ -98,15 +98,15 @@ def test_operator_logs_calls_records_a_complaint_and_follows_it_up(desk, live_se
     # "New complaint" from the keyboard (its access key), the form on one screen.
     page.keyboard.press("Alt+n")
     page.wait_for_selector("#hotline-complaint")
-    assert focused(page) == "name"
+    assert focused(page) == "narrative"  # what happened first; who last
     assert page.input_value("#phone") == "+7 701 123 4567"
     assert page.is_checked('input[name="identity"][value="named"]')
     assert on_screen(page, "#record-complaint") and on_screen(page, "#narrative")
-    page.keyboard.type("Асқар Сейітов")
+    page.keyboard.type(NARRATIVE)
     page.select_option("#category", "vote_buying")
     page.select_option("#region", "KZ-KAR-BAL")
     page.check("#confirm_no_evidence")
-    page.fill("#narrative", NARRATIVE)
+    page.fill("#name", "Асқар Сейітов")
     page.focus("#narrative")
     page.keyboard.press("Control+Enter")
 

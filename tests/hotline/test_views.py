@@ -233,6 +233,13 @@ def test_complaint_errors_come_back_on_the_form(console):
     assert response.status_code == 422 and count(Complaint) == 0
     html = response.get_data(as_text=True)
     assert 'id="region-error"' in html and NARRATIVE in html
+    # The cursor waits in the first field at fault in the form's order (the region, before
+    # the caller's name), not in the narrative.
+    assert re.findall(r'<(?:input|select|textarea)[^>]*\bautofocus\b[^>]*>', html) == \
+        [re.search(r'<select[^>]*id="region"[^>]*>', html).group(0)]
+    fresh = console.get(f"/hotline/calls/{call.id}/complaint").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*autofocus[^>]*id="narrative"|<textarea[^>]*id="narrative"[^>]*autofocus',
+                     fresh)
 
 
 def test_the_receipt_is_only_for_the_call_that_made_it(console):

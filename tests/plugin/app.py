@@ -33,6 +33,7 @@ TEST_CONFIG = {
     "CASEWORK_ARGON2_MEMORY_KIB": 1024,
     "MAIL_SUPPRESS_SEND": True,
     "SERVER_NAME": None,
+    "CASEWORK_PUBLIC_EMAIL": "complaints@example.kz",  # unset in production by default
 }
 
 

@@ -29,7 +29,7 @@ EXPECTED = {
                                   "results.overview", "site.audit_log",
                                   "account_changes.changes"],
     "admin": EVERY + ["reports.dashboard", "intake_staff.published", "hotline.console",
-                      "hotline.call_log", "mailin.inbound_list", "accounts.users",
+                      "hotline.call_log", "mailin.inbound_list", "outbox.outbox_list", "accounts.users",
                       "account_changes.changes", "results.overview", "site.audit_log"],
     "auditor": EVERY + COMMITTEE + ["hotline.call_log", "mailin.inbound_list",
                                     "results.overview", "site.audit_log"],
