@@ -34,6 +34,7 @@ class MailKind(LabelledEnum):
     INFECTED = "evidence/infected", _l("Infected evidence file")
     PASSWORD_RESET = "accounts/password_reset", _l("Password reset link")
     AUDIT_CHECKPOINT = "site/audit_checkpoint", _l("Audit checkpoint")
+    STAFF_NOTICE = "staff/notification", _l("Staff notification")
 
 
 def mask_address(address: str) -> str:
