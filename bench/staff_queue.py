@@ -229,11 +229,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def login(client, email: str) -> None:
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"email": email, "password": PASSWORDS[email],
-                                           "csrf_token": token, "next": ""})
-    assert response.status_code == 302, f"login as {email} failed"
+    """Both sign-in steps: the password, then the code the demo account's authenticator
+    shows now (from its stored secret)."""
+    import pyotp
+
+    from casework.accounts.models import User
+
+    def token(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    first = client.post("/login", data={"email": email, "password": PASSWORDS[email],
+                                        "csrf_token": token("/login"), "next": ""})
+    secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
+    second = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(),
+                                              "csrf_token": token("/login/code")})
+    db.session.rollback()
+    assert first.status_code == 303 and second.status_code == 302, f"login as {email} failed"
 
 
 def explain(timer: Timer, client, url: str) -> None:

@@ -9,7 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, false, select, update
 
 from casework.cases import channels
-from casework.cases.channels import CaseHooks, Complainant, NarrativeSource, TimelineEntry
+from casework.cases.channels import (
+    CaseHooks,
+    Complainant,
+    ContactSource,
+    NarrativeSource,
+    TimelineEntry,
+)
 from casework.cases.models import Case
 from casework.cases.timeline import source_label
 from casework.core.refusal import Refusal
@@ -80,4 +86,5 @@ def connect() -> None:
         name="intake", move_rows=move_complaints, timeline=complaint_entries,
         complainants=complainants,
         narratives=NarrativeSource(Complaint.__tablename__, "narrative", "id"),
+        contacts=ContactSource(Complaint.__tablename__, "name", "phone"),
         channel_choices=channel_choices, came_by=came_by, attach_files=attach_files))
