@@ -152,8 +152,8 @@ def _contacts(case_id: int) -> str:
     rows = table(source.table, column("case_id"), column(source.name), column(source.phone))
     found = db.session.execute(select(rows.c[source.name], rows.c[source.phone])
                                .where(rows.c.case_id == case_id))
-    return "\n".join(" ".join(p for p in (name, (phone or "").lstrip("+")) if p)
-                     for name, phone in found)
+    people = (" ".join(p for p in (name, (phone or "").lstrip("+")) if p) for name, phone in found)
+    return "\n".join(p for p in people if p)
 
 
 def _tsv(body, contacts):
