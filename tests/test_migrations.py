@@ -71,3 +71,42 @@ def test_revision_files_are_date_prefixed():
 
     files = [p.name for p in (Path(MIGRATIONS) / "versions").glob("*.py")]
     assert files and all(re.match(r"^\d{4}_\d{2}_\d{2}_\d{4}_[0-9a-f]+_\w+\.py$", f) for f in files)
+
+
+def test_search_refold_migration_folds_stored_documents(empty_app):
+    """Documents written before the folding (raw text, no contacts) come out folded, with
+    the reference, the accused's names and the complainants' contacts, and are found."""
+    from sqlalchemy import text
+
+    from casework.cases.models import CaseSearchDocument
+    from casework.cases.search import index_case, matching_case_ids
+    from tests import factories
+
+    upgrade(directory=MIGRATIONS, revision="head")
+    election = factories.election_with_regions()
+    case = factories.case(election, accused=[factories.candidate(
+        election, "C-9", name="Aidar Nurlanov", name_kk="Айдар Нұрланов")])
+    factories.complaint(case, anonymous=False, name="Гүлнар Сәрсенова", phone="+77011112233",
+                        narrative="Қарағанды: ақша таратылды")
+    index_case(case)
+    db.session.commit()
+    reference = case.reference
+    downgrade(directory=MIGRATIONS, revision="d13a0c4e7f21")
+    # As the code before it wrote them: the texts as typed.
+    with db.engine.begin() as connection:
+        tsv = (", tsv = to_tsvector('simple', 'Қарағанды: ақша таратылды')"
+               if connection.dialect.name == "postgresql" else "")
+        connection.execute(text(
+            f"UPDATE case_search_documents SET body = 'Қарағанды: ақша таратылды'{tsv}"))  # noqa: S608 (constants)
+    upgrade(directory=MIGRATIONS, revision="head")
+    db.session.expire_all()
+    document = db.session.get(CaseSearchDocument, case.id)
+    assert document.body.startswith(reference.lower() + "\n")
+    assert "айдар нурланов aidar nurlanov" in document.body
+    assert "караганды: акша таратылды" in document.body
+    assert document.contacts == "гулнар сарсенова 77011112233"
+    for query in ("Қарағанды", "акша", "нурланов"):
+        assert db.session.scalars(matching_case_ids(query)).all() == [case.id], query
+    for query in ("сарсенова", "8 701 111 22 33"):
+        assert db.session.scalars(matching_case_ids(query)).all() == [], query
+        assert db.session.scalars(matching_case_ids(query, contacts=True)).all() == [case.id]

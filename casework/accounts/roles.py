@@ -34,6 +34,9 @@ CHAIRS = frozenset({R.CHAIR})
 CASE_READERS = COMMITTEE | {R.AUDITOR}
 # Who runs the office: releases quarantined mail, imports results, sees contacts in mail.
 OFFICE = frozenset({R.SECRETARY, R.CHAIR, R.ADMIN})
+# Who sees the complainants' names and phones on a case, and finds cases by them: the
+# committee, who write to and call them (auditors read the process, not who complained).
+CONTACT_READERS = COMMITTEE
 # Who takes calls at the hotline console.
 HOTLINE = frozenset({R.OPERATOR, R.SECRETARY, R.CHAIR, R.ADMIN})
 # Who reads the channels' records (call log, inbound mail).
@@ -97,6 +100,8 @@ SYSTEM_HEALTH = Desk("system health", ADMINS)
 # Outgoing mail and its delivery (status, errors, "retry now"; never a body): the administrators.
 OUTBOX = Desk("outbox", ADMINS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases
+# The queue's search looks in the complainants' names and phones (each case: Case.can_see_complainant).
+COMPLAINANT_SEARCH = Desk("cases found by the complainant's name or phone", CONTACT_READERS)
 # The complainants' names, phones and emails in a case export: the leads, who write to them.
 EXPORT_CONTACTS = Desk("complainants' contacts in exports", LEADS)
 

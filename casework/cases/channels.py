@@ -8,7 +8,8 @@ mail, evidence items) and import `cases`; so `cases` never imports them. Each re
 - `timeline_entries(case, locale)` for the case page and the API: every channel adds its
   own entries, one query each;
 - `complainants_of(case_ids)` for the mail to the complainants (intake: the complaints);
-- `narrative_source()` for the search documents (intake: the complaints' narratives);
+- `narrative_source()` and `contact_source()` for the search documents (intake: the
+  complaints' narratives, and the complainants' names and phones);
 - `channel_choices()` / `came_by(value)` for the queue's channel filter (intake);
 - `download(...)` and `attach_files(...)` for the case's files (evidence, and the files
   the accused sends with a reply).
@@ -60,6 +61,16 @@ class NarrativeSource:
 
 
 @dataclass(frozen=True)
+class ContactSource:
+    """Where the complainants' names and phones (E.164) are (a table with a `case_id`
+    column): indexed apart from the texts, so that only who may see them finds cases by them."""
+
+    table: str
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class CaseHooks:
     """What one channel contributes to cases; every part is optional."""
 
@@ -71,6 +82,7 @@ class CaseHooks:
     # The complainants of these cases, by complaint id.
     complainants: Callable[[Sequence[int]], list[Complainant]] | None = None
     narratives: NarrativeSource | None = None
+    contacts: ContactSource | None = None
     # The queue's channel filter: (value, label) choices, and "a complaint came by `value`".
     channel_choices: Callable[[], list[tuple[str, Any]]] | None = None
     came_by: Callable[[str], ColumnElement[bool]] | None = None
@@ -125,6 +137,10 @@ def complainants_of(case_ids: Sequence[int], *, with_email: bool = False) -> lis
 
 def narrative_source() -> NarrativeSource | None:
     return _one("narratives")
+
+
+def contact_source() -> ContactSource | None:
+    return _one("contacts")
 
 
 def channel_choices() -> list[tuple[str, Any]]:

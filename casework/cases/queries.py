@@ -36,7 +36,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
-from casework.accounts.roles import COMMITTEE
+from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
 from casework.cases import channels, search
 from casework.cases.deadlines import hours
 from casework.cases.models import (
@@ -172,7 +172,8 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(overdue if filters.overdue else not_(overdue))
     if filters.has_evidence is not None:
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
-    matching = search.matching_case_ids(filters.q)
+    matching = search.matching_case_ids(filters.q,
+                                        contacts=COMPLAINANT_SEARCH.can_open(scope.user))
     if matching is not None:
         conditions.append(Case.id.in_(matching))
     return conditions

@@ -1,10 +1,11 @@
 """The staff queue: GET /cases with filters, counts per state, search and keyset pages."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from casework.accounts.roles import EXPORTS, QUEUE
+from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
 from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
 from casework.cases.queue_filters import QueueFilterForm, fill_choices, filters_from_form
@@ -34,6 +35,10 @@ def queue():
     fill_choices(form, scope, locale)
     form.validate()
     filters = filters_from_form(form)
+    # A reference typed in full goes to its case; one the user may not see is a plain miss.
+    target = load_case_for(current_user, filters.q) if filters.q else None
+    if target is not None:
+        return redirect(url_for("cases.case_page", reference=target.reference))
     page = queue_page(current_user, election, filters, after=request.args.get("after"),
                       scope=scope)
     counts = state_counts(current_user, election, filters, scope=scope)

@@ -9,11 +9,19 @@ the `simple` configuration has no stemming, and Kazakh and Russian words take en
 PostgreSQL: the stored tsvector through its GIN index. SQLite: the FTS5 table.
 Similarity of texts (duplicates) is pg_trgm's similarity() on PostgreSQL and the same
 measure computed in Python on SQLite (`trigram_similarity`).
+
+A document holds the case's reference, its accused candidates' names (kk, ru, en) and its
+texts (`body`), and apart from them the complainants' names and phones (`contacts`, digits of
+E.164): both folded by casework.core.folding.fold, as the query is. Only who may see the
+complainants (accounts.roles.COMPLAINANT_SEARCH) finds cases by `contacts`: PostgreSQL gives
+them weight A in the one tsvector (ts_filter keeps weight D for the others), FTS5 a column.
+A query that reads as a phone number looks for that number, however it was written.
 """
 
 import re
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
     column,
@@ -28,10 +36,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from casework.cases.channels import narrative_source
+from casework.cases.channels import contact_source, narrative_source
 from casework.cases.models import Case, CaseMessage, CaseNote, CaseSearchDocument
+from casework.cases.models import case_candidates as accused_table
 from casework.cases.models.search import FTS_TABLE, SEARCH_CONFIG
 from casework.core.db import utcnow
+from casework.core.folding import fold, fold_sql, register_sqlite
+from casework.core.phones import to_e164
+from casework.elections.models import Candidate
 from casework.extensions import db
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, as pg_trgm and FTS5 see words
@@ -39,11 +51,26 @@ MAX_TERMS = 12
 MAX_QUERY = 200
 PREFIX_MIN = 3  # shorter words match whole words only
 SIMILARITY_CHARS = 2000  # texts are compared on their beginning: enough for a duplicate
+PHONE = re.compile(r"\+?[\d\s().-]{7,25}")  # how people write a number: digits and punctuation
+
+
+def phone_digits(query: str | None) -> str | None:
+    """'77012345678' for '8 (701) 234-56-78', '+7 701 234 56 78' or '87012345678'; None when
+    the query is not a phone number."""
+    query = (query or "").strip()
+    if not PHONE.fullmatch(query):
+        return None
+    e164 = to_e164(query)
+    return e164.lstrip("+") if e164 else None
 
 
 def terms(query: str | None) -> list[str]:
-    """The distinct lower-cased words of a search query, at most MAX_TERMS."""
-    words = WORD.findall((query or "")[:MAX_QUERY].lower())
+    """The distinct folded words of a search query, at most MAX_TERMS (a phone number: its
+    digits, as the documents hold it)."""
+    digits = phone_digits(query)
+    if digits:
+        return [digits]
+    words = WORD.findall(fold((query or "")[:MAX_QUERY]))
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
 
@@ -55,9 +82,10 @@ def _config() -> ColumnElement:
     return literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 
 
-def matching_case_ids(query: str | None) -> Select | None:
-    """SELECT of the ids of the cases whose document has every word of `query`; None when the
-    query has no words. Use it as `Case.id.in_(...)`, inside a query limited to a scope."""
+def matching_case_ids(query: str | None, *, contacts: bool = False) -> Select | None:
+    """SELECT of the ids of the cases whose document has every word of `query` (in the
+    complainants' names and phones too when `contacts`); None when the query has no words.
+    Use it as `Case.id.in_(...)`, inside a query limited to a scope."""
     words = terms(query)
     if not words:
         return None
@@ -66,10 +94,18 @@ def matching_case_ids(query: str | None) -> Select | None:
         # "-007" of "BAL-007" as one token, which word prefixes would miss).
         prefixes = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
         either = func.to_tsquery(_config(), prefixes).op("||")(
-            func.plainto_tsquery(_config(), query[:MAX_QUERY]))
-        return select(CaseSearchDocument.case_id).where(CaseSearchDocument.tsv.op("@@")(either))
+            func.plainto_tsquery(_config(), fold(query[:MAX_QUERY])))
+        tsv = CaseSearchDocument.tsv
+        found = select(CaseSearchDocument.case_id).where(tsv.op("@@")(either))
+        if contacts:
+            return found
+        # The index finds the candidates; the texts alone (weight D) must match too.
+        texts_only = func.ts_filter(tsv, literal_column("'{d}'::\"char\"[]"))
+        return found.where(texts_only.op("@@", return_type=Boolean)(either))
     # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes.
     match = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
+    if not contacts:
+        match = f"body : ({match})"
     return (select(literal_column("rowid")).select_from(text(FTS_TABLE))
             .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match)))
 
@@ -98,41 +134,79 @@ def _texts(case_id: int) -> tuple[str, str]:
     return "\n".join(n for n in narratives if n), "\n".join(p for p in parts if p)
 
 
+def _labels(case_id: int, reference: str) -> str:
+    """The reference and the accused candidates' names in every language: what a case is
+    called by."""
+    names = db.session.execute(
+        select(Candidate.name_kk, Candidate.name_ru, Candidate.name_en)
+        .join(accused_table, accused_table.c.candidate_id == Candidate.id)
+        .where(accused_table.c.case_id == case_id).order_by(Candidate.code))
+    return "\n".join([reference] + [" ".join(n for n in row if n) for row in names])
+
+
+def _contacts(case_id: int) -> str:
+    """The complainants' names and phone digits (the channels' contact source)."""
+    source = contact_source()
+    if source is None:
+        return ""
+    rows = table(source.table, column("case_id"), column(source.name), column(source.phone))
+    found = db.session.execute(select(rows.c[source.name], rows.c[source.phone])
+                               .where(rows.c.case_id == case_id))
+    people = (" ".join(p for p in (name, (phone or "").lstrip("+")) if p) for name, phone in found)
+    return "\n".join(p for p in people if p)
+
+
+def _tsv(body, contacts):
+    """PostgreSQL's document: the texts at weight D, the contacts at weight A."""
+    return func.to_tsvector(_config(), body).op("||")(
+        func.setweight(func.to_tsvector(_config(), contacts), literal_column("'A'")))
+
+
 def index_case(case: Case | int) -> None:
     """Rebuild one case's search document from its current texts (flushes pending rows
     first; never commits). Call it whenever a case gains or loses text."""
     if isinstance(case, Case):
-        case_id, election_id = case.id, case.election_id
+        case_id, election_id, reference = case.id, case.election_id, case.reference
     else:
         case_id = case
-        election_id = db.session.scalar(select(Case.election_id).where(Case.id == case_id))
-        if election_id is None:
+        found = db.session.execute(select(Case.election_id, Case.reference)
+                                   .where(Case.id == case_id)).first()
+        if found is None:
             return
-    narratives, body = _texts(case_id)
+        election_id, reference = found
+    narratives, texts = _texts(case_id)
+    body, contacts = fold(_labels(case_id, reference) + "\n" + texts), fold(_contacts(case_id))
     postgresql = _dialect() == "postgresql"
     statement = (pg_insert if postgresql else sqlite_insert)(CaseSearchDocument).values(
         case_id=case_id, election_id=election_id, narratives=narratives, body=body,
-        tsv=func.to_tsvector(_config(), body) if postgresql else None, updated_at=utcnow())
+        contacts=contacts, tsv=_tsv(body, contacts) if postgresql else None,
+        updated_at=utcnow())
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[CaseSearchDocument.case_id],
-        set_={"narratives": statement.excluded.narratives, "body": statement.excluded.body,
-              "tsv": statement.excluded.tsv, "updated_at": statement.excluded.updated_at}))
+        set_={name: getattr(statement.excluded, name)
+              for name in ("narratives", "body", "contacts", "tsv", "updated_at")}))
 
 
 _REINDEX = """
-INSERT INTO case_search_documents (case_id, election_id, narratives, body, tsv, updated_at)
-SELECT id, election_id, narratives, body, {tsv}, :now FROM (
+INSERT INTO case_search_documents (case_id, election_id, narratives, body, contacts, tsv,
+                                   updated_at)
+SELECT id, election_id, narratives, body, contacts, {tsv}, :now FROM (
     SELECT c.id, c.election_id, coalesce(n.t, '') AS narratives,
-           trim(coalesce(n.t, '') || :nl || coalesce(m.t, '') || :nl || coalesce(o.t, ''),
-                :nl) AS body
+           {body} AS body, {contacts} AS contacts
     FROM cases c
+    LEFT JOIN ({labels}) a ON a.case_id = c.id
     LEFT JOIN ({narratives}) n ON n.case_id = c.id
     LEFT JOIN ({messages}) m ON m.case_id = c.id
     LEFT JOIN ({notes}) o ON o.case_id = c.id
+    LEFT JOIN ({people}) p ON p.case_id = c.id
     {where}) AS documents
 WHERE true
 ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = excluded.body,
-    tsv = excluded.tsv, updated_at = excluded.updated_at"""
+    contacts = excluded.contacts, tsv = excluded.tsv, updated_at = excluded.updated_at"""
+_BODY = ("c.reference || :nl || trim(coalesce(a.t, '') || :nl || coalesce(n.t, '') || :nl || "
+         "coalesce(m.t, '') || :nl || coalesce(o.t, ''), :nl)")
+_TSV = (f"to_tsvector('{SEARCH_CONFIG}'::regconfig, body) || "
+        f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, contacts), 'A')")
 
 
 _NOTHING = "SELECT CAST(NULL AS INTEGER) AS case_id, CAST(NULL AS TEXT) AS t WHERE 1 = 0"
@@ -143,8 +217,8 @@ def _aggregate(dialect: str, table_name: str, text_column: str, order: str) -> s
         return (f"SELECT case_id, string_agg({text_column}, :nl ORDER BY {order}) AS t "  # noqa: S608
                 f"FROM {table_name} GROUP BY case_id")  # names: constants of the code, never input
     # SQLite before 3.44 has no ORDER BY inside an aggregate: it follows the subquery's order.
-    return (f"SELECT case_id, group_concat({text_column}, :nl) AS t FROM "  # noqa: S608
-            f"(SELECT case_id, {text_column} FROM {table_name} ORDER BY case_id, {order}) "
+    return (f"SELECT case_id, group_concat(t0, :nl) AS t FROM "  # noqa: S608
+            f"(SELECT case_id, {text_column} AS t0 FROM {table_name} ORDER BY case_id, {order}) "
             f"GROUP BY case_id")
 
 
@@ -154,18 +228,25 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
     Returns how many documents were written."""
     bind = connection or db.session.connection()
     dialect = bind.dialect.name
+    register_sqlite(bind)
     tables = inspect(bind)  # a migration may call this before every table is made
-    source = narrative_source()
+    source, people = narrative_source(), contact_source()
     narratives = (_aggregate(dialect, source.table, source.column, source.order)
                   if source is not None and tables.has_table(source.table) else _NOTHING)
     notes = (_aggregate(dialect, CaseNote.__tablename__, "body", "created_at, id")
              if tables.has_table(CaseNote.__tablename__) else _NOTHING)
+    contacts = (_aggregate(dialect, people.table, f"coalesce({people.name}, '') || ' ' || "
+                           f"replace(coalesce({people.phone}, ''), '+', '')", "id")
+                if people is not None and tables.has_table(people.table) else _NOTHING)
+    labels = _aggregate(
+        dialect, "case_candidates JOIN candidates ON candidates.id = case_candidates.candidate_id",
+        "coalesce(name_kk, '') || ' ' || coalesce(name_ru, '') || ' ' || coalesce(name_en, '')",
+        "code")
     sql = _REINDEX.format(
-        narratives=narratives,
+        labels=labels, narratives=narratives, notes=notes, people=contacts,
         messages=_aggregate(dialect, "case_messages", "body", "created_at, id"),
-        notes=notes,
-        tsv=f"to_tsvector('{SEARCH_CONFIG}'::regconfig, body)" if dialect == "postgresql"
-        else "NULL",
+        body=fold_sql(_BODY, dialect), contacts=fold_sql("trim(coalesce(p.t, ''))", dialect),
+        tsv=_TSV if dialect == "postgresql" else "NULL",
         # (The outer WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
         where="WHERE c.election_id = :election" if election_id is not None else "")
     params = {"nl": "\n", "now": utcnow()}

@@ -10,7 +10,13 @@ from sqlalchemy import ColumnElement, exists, false, select, update
 from sqlalchemy.orm import joinedload
 
 from casework.cases import channels
-from casework.cases.channels import CaseHooks, Complainant, NarrativeSource, TimelineEntry
+from casework.cases.channels import (
+    CaseHooks,
+    Complainant,
+    ContactSource,
+    NarrativeSource,
+    TimelineEntry,
+)
 from casework.cases.models import Case
 from casework.cases.timeline import source_label
 from casework.core.refusal import Refusal
@@ -112,4 +118,5 @@ def connect() -> None:
         name="intake", move_rows=move_complaints, timeline=complaint_entries,
         complainants=complainants,
         narratives=NarrativeSource(Complaint.__tablename__, "narrative", "id"),
+        contacts=ContactSource(Complaint.__tablename__, "name", "phone"),
         channel_choices=channel_choices, came_by=came_by, attach_files=attach_files))

@@ -31,3 +31,8 @@ STAFF_MENU: tuple[tuple[Desk, str, LazyString], ...] = (
 def staff_menu(user: Any) -> list[tuple[Desk, str, LazyString]]:
     """The entries of the menu `user` may follow."""
     return [entry for entry in STAFF_MENU if entry[0].can_open(user)]
+
+
+def can_find_cases(user: Any) -> bool:
+    """The header's "go to case" box: for whoever may open the queue it searches."""
+    return roles.QUEUE.can_open(user)

@@ -24,7 +24,7 @@ from casework.core.urls import safe_next
 from casework.core.web import require
 from casework.elections.queries import current_election, region_overview
 from casework.extensions import csrf, db
-from casework.site.menu import staff_menu
+from casework.site.menu import can_find_cases, staff_menu
 
 bp = Blueprint("site", __name__)
 
@@ -101,4 +101,4 @@ def audit_transparency_json():
 
 @bp.app_context_processor
 def _staff_menu():
-    return {"staff_menu": staff_menu}
+    return {"staff_menu": staff_menu, "can_find_cases": can_find_cases}

@@ -44,5 +44,5 @@ def test_staff_api_case_documents_are_not_cached(live_gunicorn, make_case, commi
     headers = {"Authorization": f"Bearer {plain}"}
     for path in ("/api/v1/cases", f"/api/v1/cases/{case.reference}"):
         response = requests.get(live_gunicorn.url + path, headers=headers, timeout=30)
-        assert response.status_code == 200, path
+        assert response.status_code == 200, (path, response.text[:300])
         assert response.headers["Cache-Control"] == "no-store", path

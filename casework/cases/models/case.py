@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
+from casework.accounts.roles import CASE_READERS, COMMITTEE, CONTACT_READERS, LEADS, has_role
 from casework.cases.workflow import (
     OPEN_STATES,
     TRANSITIONS,
@@ -156,6 +156,11 @@ class Case(db.Model):
     def can_work(self, user: Any) -> bool:
         """Members (not auditors) who may write notes, messages and the accused's reply."""
         return has_role(user, COMMITTEE) and user.can_see_region(self.region)
+
+    def can_see_complainant(self, user: Any) -> bool:
+        """The complainants' names and phones: shown, and searched (the queue asks
+        accounts.roles.COMPLAINANT_SEARCH, the same group, within the user's regions)."""
+        return has_role(user, CONTACT_READERS) and user.can_see_region(self.region)
 
     def can_assign(self, user: Any) -> bool:
         return has_role(user, LEADS) and user.can_see_region(self.region)

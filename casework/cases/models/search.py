@@ -1,14 +1,17 @@
 """Tables of the staff queue: each case's search document, and the counts of cases per state.
 
 - `case_search_documents`: one row per case with the text staff search in (`body`: the
-  complaints' narratives, the public messages and the internal notes) and the text duplicates
-  are compared on (`narratives`). Kept up to date by `casework.cases.search.index_case`.
-  PostgreSQL searches `tsv` = to_tsvector('simple', body), stored and GIN-indexed: the
+  reference, the accused candidates' names, the complaints' narratives, the public messages
+  and the internal notes; `contacts`: the complainants' names and phones; both folded by
+  casework.core.folding) and the text duplicates are compared on (`narratives`, as written).
+  Kept up to date by `casework.cases.search.index_case`.
+  PostgreSQL searches `tsv` = to_tsvector('simple', body) || the contacts' at weight A,
+  stored and GIN-indexed: the
   `simple` configuration only lower-cases and splits words, with no stemming or stop words,
   so Kazakh, Russian and English text are indexed alike. (Stored rather than an expression
   index: checking a row then costs no parsing, and the planner knows it.) SQLite leaves
-  `tsv` NULL and searches an FTS5 table (`case_search_fts`, external content = this table)
-  that triggers keep in step.
+  `tsv` NULL and searches an FTS5 table (`case_search_fts`, columns body and contacts,
+  external content = this table) that triggers keep in step.
 - `case_state_counts`: how many cases each (election, region, category, state) holds, so
   the queue shows its counts per state (filtered by region and category or not) without
   counting a million rows on every page. Database
@@ -58,9 +61,12 @@ class CaseSearchDocument(db.Model):
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
     # The complaints' narratives only: what similar_cases compares.
     narratives: Mapped[str] = mapped_column(Text, default="")
-    # Narratives, public messages and internal notes: what the queue's search looks in.
+    # Folded: reference, accused's names, narratives, public messages and internal notes.
     body: Mapped[str] = mapped_column(Text, default="")
-    # PostgreSQL: to_tsvector('simple', body), written with it. SQLite: NULL (FTS5 instead).
+    # Folded: the complainants' names and phone digits (searched only by who may see them).
+    contacts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # PostgreSQL: to_tsvector('simple', body) || setweight(to_tsvector('simple', contacts), 'A'),
+    # written with them. SQLite: NULL (FTS5 instead).
     tsv: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -124,20 +130,24 @@ _SQLITE_DECREMENT = """
 
 _SQLITE_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS case_search_fts USING fts5(
-        body, content='case_search_documents', content_rowid='case_id',
+        body, contacts, content='case_search_documents', content_rowid='case_id',
         tokenize='unicode61 remove_diacritics 0')""",
     """CREATE TRIGGER IF NOT EXISTS case_search_documents_ai AFTER INSERT
         ON case_search_documents BEGIN
-        INSERT INTO case_search_fts(rowid, body) VALUES (NEW.case_id, NEW.body);
+        INSERT INTO case_search_fts(rowid, body, contacts)
+        VALUES (NEW.case_id, NEW.body, NEW.contacts);
         END""",
     """CREATE TRIGGER IF NOT EXISTS case_search_documents_ad AFTER DELETE
         ON case_search_documents BEGIN
-        INSERT INTO case_search_fts(case_search_fts, rowid, body) VALUES ('delete', OLD.case_id, OLD.body);
+        INSERT INTO case_search_fts(case_search_fts, rowid, body, contacts)
+        VALUES ('delete', OLD.case_id, OLD.body, OLD.contacts);
         END""",
-    """CREATE TRIGGER IF NOT EXISTS case_search_documents_au AFTER UPDATE OF body
+    """CREATE TRIGGER IF NOT EXISTS case_search_documents_au AFTER UPDATE OF body, contacts
         ON case_search_documents BEGIN
-        INSERT INTO case_search_fts(case_search_fts, rowid, body) VALUES ('delete', OLD.case_id, OLD.body);
-        INSERT INTO case_search_fts(rowid, body) VALUES (NEW.case_id, NEW.body);
+        INSERT INTO case_search_fts(case_search_fts, rowid, body, contacts)
+        VALUES ('delete', OLD.case_id, OLD.body, OLD.contacts);
+        INSERT INTO case_search_fts(rowid, body, contacts)
+        VALUES (NEW.case_id, NEW.body, NEW.contacts);
         END""",
     f"CREATE TRIGGER IF NOT EXISTS cases_state_counts_ai AFTER INSERT ON cases BEGIN "
     f"{_SQLITE_UPSERT} END",
