@@ -10,7 +10,7 @@ THREADS ?= 8
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +65,16 @@ run: seed
 	  loop=$$!; trap 'kill $$loop $$catcher 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) wsgi:app
 
-test: install
+test: install axe-core
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility checks (tests/browser/package.json, pinned in
+# its lock file; node_modules is never committed). Without npm those tests skip and say why.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+axe-core:
+	@[ -f $(AXE) ] || if command -v npm >/dev/null 2>&1; then \
+	  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error); \
+	else echo "npm not found: the axe accessibility tests will be skipped (apt-get install npm)"; fi
 
 # Load test of the intake API through gunicorn (never part of `make test`).
 bench-intake: install
