@@ -4,7 +4,7 @@ constraint naming convention are created with `db` in casework/extensions.py).""
 import enum
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -55,7 +55,11 @@ def private_sqlite_file(url: str) -> None:
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    # Never open an existing database file: closing any descriptor of it drops every POSIX
+    # lock this process holds on it, SQLite's included (a second app in one process, say),
+    # and another process may then reset the WAL under our connections.
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     os.chmod(path, 0o600)
 
 
