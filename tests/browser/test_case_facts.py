@@ -16,13 +16,11 @@ from casework.extensions import db
 from casework.intake.models import Channel
 from casework.intake.services import ComplaintDraft, Upload, submit_complaint
 from tests import factories
-from tests.plugin.browser import sign_in
+from tests.plugin.browser import LOCALES, VIEWPORTS, sign_in
 from tests.plugin.data import NARRATIVE, png_bytes
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-LOCALES = {"kk": "kk-KZ", "ru": "ru-RU"}
 WORDS = {  # a few words each page must say in its language
     "kk": {"facts": ["Сайлау учаскесі", "Қашан болды", "Куәгерлер", "Сілтемелер", "Веб-форма"],
            "files": ["Сіздің файлдарыңыз"]},

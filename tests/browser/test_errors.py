@@ -9,11 +9,11 @@ import pytest
 
 from casework.intake.models import Complaint
 from tests.browser.test_complaint import RECEIPT_RE, count, fill_basics
+from tests.plugin.browser import VIEWPORTS
 from tests.plugin.data import NARRATIVE, png_bytes
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 WORDS = {"kk": {"problem": "Мәселе бар", "category": "Не болғанын таңдаңыз",
                 "restored": "қалпына келтірдік", "limited": "ЖІБЕРІЛГЕН ЖОҚ"},
          "ru": {"problem": "Есть ошибки", "category": "Выберите, что произошло",

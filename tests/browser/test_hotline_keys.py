@@ -7,32 +7,15 @@ import re
 import pytest
 
 from tests import factories
-from tests.plugin.browser import ARTIFACTS, sign_in
+from tests.plugin.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-LOCALES = {"kk": "kk-KZ", "ru": "ru-RU"}
 # Tab presses from the form's first field to "Record the complaint": 23 before the fields were
 # reordered and the optional ones folded; a new field should be a choice, not an accident.
 MAX_TABS = 12
 ENGLISH = ("Record the complaint", "Back to the call", "Read aloud", "What happened")
 
-
-@pytest.fixture(params=[(lang, screen) for lang in LOCALES for screen in VIEWPORTS],
-                ids=lambda p: f"{p[0]}-{p[1]}")
-def tab(browser, request):
-    lang, screen = request.param
-    context = browser.new_context(locale=LOCALES[lang], viewport=VIEWPORTS[screen])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.lang = lang
-    yield page
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 def focused(page) -> str:

@@ -14,7 +14,7 @@ from casework.accounts.models import User
 from casework.demo.cases import seed_cases
 from casework.extensions import db
 from casework.reports.cache import page_cache
-from tests.plugin.browser import sign_in
+from tests.plugin.browser import VIEWPORTS, sign_in
 from tests.site.test_local_formats import (
     ENGLISH_GROUPS,
     ENGLISH_UNIT,
@@ -24,7 +24,6 @@ from tests.site.test_local_formats import (
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 SHOTS = os.environ.get("CASEWORK_SHOTS")
 
 

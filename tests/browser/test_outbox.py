@@ -11,12 +11,10 @@ from casework.extensions import db
 from casework.notifications.models import OutboxMessage, OutboxStatus
 from casework.notifications.services import enqueue_email
 from tests import factories
-from tests.plugin.browser import ARTIFACTS, sign_in
+from tests.plugin.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-LOCALES = {"kk": "kk-KZ", "ru": "ru-RU"}
 CODE = "K7QM-3XRT-9PLD-W2HB"
 # Words of the page that must not stay English in kk or ru.
 ENGLISH = ("Outgoing mail", "Retry now", "Failed", "Waiting", "Attempts", "Last error",
@@ -24,21 +22,6 @@ ENGLISH = ("Outgoing mail", "Retry now", "Failed", "Waiting", "Attempts", "Last 
 WORDS = {"kk": {"failed": "Жіберілмеді", "pending": "Кезекте", "retry": "Қазір қайта жіберу"},
          "ru": {"failed": "Не отправлено", "pending": "В очереди", "retry": "Отправить сейчас"}}
 
-
-@pytest.fixture(params=[(lang, screen) for lang in LOCALES for screen in VIEWPORTS],
-                ids=lambda p: f"{p[0]}-{p[1]}")
-def tab(browser, request):
-    lang, screen = request.param
-    context = browser.new_context(locale=LOCALES[lang], viewport=VIEWPORTS[screen])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.lang = lang
-    yield page
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 def queued(key: str, status: OutboxStatus, **values) -> int:

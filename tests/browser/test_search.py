@@ -12,12 +12,10 @@ from casework.demo.seed import ELECTION_CODE
 from casework.elections.models import Election
 from casework.extensions import db
 from tests import factories
-from tests.plugin.browser import sign_in
+from tests.plugin.browser import LOCALES, VIEWPORTS, sign_in
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-LOCALES = {"kk": "kk-KZ", "ru": "ru-RU"}
 WORDS = {"kk": {"box": "Іске өту", "find": "Іздеу"},
          "ru": {"box": "Перейти к делу", "find": "Найти"}}
 

@@ -8,6 +8,9 @@ from pathlib import Path
 CHROMIUM = os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("CASEWORK_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots of failures
+# The screens and languages every page is walked in (issue 15): a phone and a desktop, kk and ru.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+LOCALES = {"kk": "kk-KZ", "ru": "ru-RU"}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run",
                "--disable-quic"]
