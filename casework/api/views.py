@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from casework.api import openapi
-from casework.core import jsontext, text
+from casework.core import jsontext, ratelimit, text
 from casework.core.problems import http_problem, refuse, refused
 from casework.core.ratelimit import everyone, limiter, submit_limit, track_global_limit, track_limit
 from casework.core.refusal import Refusal
@@ -117,7 +117,11 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
 
 
 @bp.post("/complaints")
-@limiter.limit(submit_limit)
+# Only accepted complaints count toward the submit limit; refused sends have their own,
+# higher allowance (as on the web form), so a client fixing its fields is not locked out.
+@limiter.limit(submit_limit, deduct_when=ratelimit.accepted)
+@limiter.limit(ratelimit.submit_refused_limit, deduct_when=ratelimit.refused,
+               scope="api-submit-refused")
 def complaints_create():
     election = _election()
     try:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from casework.accounts.models import User
 from casework.accounts.roles import HOTLINE
+from casework.cases import notices
 from casework.cases.models import (
     PUBLIC_STATUS,
     Case,
@@ -278,6 +279,7 @@ def log_follow_up(call: Call, operator: User, case: Case, message: str, *,
         db.session.flush()
         index_case(case)
         complainant_replied(case)
+        notices.complainant_wrote(case)
     call.case_id = case.id
     if call.complaint_id is None:
         call.purpose = CallPurpose.FOLLOW_UP

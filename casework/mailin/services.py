@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
 from casework.cases.search import index_case
 from casework.cases.transitions import complainant_replied
@@ -222,6 +223,7 @@ def _follow_up(mail: InboundMail, target: Target, text: str, evidence: list[Stor
     mail.case_id, mail.complaint_id = target.case.id, complaint_id
     index_case(target.case)
     complainant_replied(target.case)
+    notices.complainant_wrote(target.case)
 
 
 def _quarantine(mail: InboundMail, reason: str) -> None:

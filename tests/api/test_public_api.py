@@ -158,6 +158,21 @@ def test_submissions_are_rate_limited(app, client, demo):
     assert statuses == [201, 201, 429]
 
 
+def test_refused_sends_do_not_use_up_the_submit_limit(app, client, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT_REFUSED", "4 per minute")
+    wrong = json.dumps({"category": "other", "region": "KZ-KAR", "anonymous": True})
+    refused = [post_complaint(client, body=wrong).status_code for _ in range(3)]
+    accepted = [post_complaint(client).status_code for _ in range(3)]
+    assert refused == [422] * 3 and accepted == [201, 201, 429]
+
+
+def test_refused_sends_have_their_own_allowance(app, client, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "CASEWORK_LIMIT_SUBMIT_REFUSED", "2 per minute")
+    wrong = json.dumps({"category": "other", "region": "KZ-KAR", "anonymous": True})
+    assert [post_complaint(client, body=wrong).status_code for _ in range(3)] == [422, 422, 429]
+
+
 @pytest.mark.parametrize("field, value", [
     ("station", [None]), ("station", 5), ("witnesses", {"a": 1}), ("language", ["kk"]),
     ("accused_other", 3), ("occurred_at", 20200525)])

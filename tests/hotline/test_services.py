@@ -416,3 +416,17 @@ def test_the_call_log_filters_and_pages_without_a_query_per_row(operator, make_u
         rows = services.call_log(LogFilters(tz="Asia/Almaty"))
         names = {c.operator.full_name for c in rows} | {c.case.reference for c in rows if c.case}
     assert len(statements) == 1 and names >= {"Test operator"}
+
+
+def test_a_follow_up_call_tells_the_cases_assignee(operator, make_draft, make_user):
+    from casework.notifications.inbox_models import NotificationKind, StaffNotification
+
+    _, submission = complaint_call(operator, make_draft)
+    member = make_user("reviewer")
+    submission.case.assignee_id = member.id
+    db.session.commit()
+    call = new_call(operator)
+    services.log_follow_up(call, operator, submission.case, "He came back with more money.")
+    db.session.commit()
+    [notice] = db.session.scalars(select(StaffNotification))
+    assert (notice.recipient_id, notice.kind) == (member.id, NotificationKind.COMPLAINANT_REPLIED)

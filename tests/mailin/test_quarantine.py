@@ -13,6 +13,7 @@ from casework.intake.models import Complaint
 from casework.mailin import services
 from casework.mailin.models import InboundStatus
 from casework.notifications.delivery import deliver_due
+from casework.notifications.inbox_models import NotificationKind, StaffNotification
 from casework.notifications.models import OutboxMessage
 from tests.mailin import corpus
 from tests.mailin.test_ingest import CODE_RE, ingest
@@ -104,9 +105,16 @@ def test_acknowledgment_reaches_the_sender_once_and_their_reply_is_a_follow_up(d
     reply = corpus.message("Re: " + sent["Subject"], "Тағы бір куә бар.\n\n> "
                            + sent.get_content().replace("\n", "\n> "),
                            In_Reply_To=sent["Message-ID"], References=sent["Message-ID"])
+    member = db.session.scalar(select(User).where(User.email == "reviewer@example.kz"))
+    mail.case.assignee_id = member.id
+    db.session.commit()
     follow_up = ingest(bytes(reply)).mail
     assert follow_up.status is InboundStatus.FOLLOW_UP and follow_up.case_id == mail.case_id
+    # The member the case is given to is told the complainant wrote.
+    [notice] = db.session.scalars(select(StaffNotification))
+    assert (notice.recipient_id, notice.kind) == (member.id, NotificationKind.COMPLAINANT_REPLIED)
     # Our own acknowledgment coming back (a forwarding loop) is recorded, never answered.
     echo = ingest(smtp_server.envelopes[0].original_content).mail
     assert echo.status is InboundStatus.AUTO_REPLY
-    assert deliver_due()["sent"] == 0 and len(smtp_server.messages) == 1
+    deliver_due()  # the member's notice goes out; the complainant gets nothing more
+    assert [m["To"] for m in smtp_server.messages] == ["aigul@example.kz", "reviewer@example.kz"]
