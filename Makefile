@@ -10,7 +10,7 @@ THREADS ?= 8
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-queue bench-reports bench-login bench-faults bench-mail bench-compare install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,13 @@ bench-faults: install
 # (huge References, thousands of parts, deep nesting...) costs: BENCH_ARGS="--messages 1000".
 bench-mail: install
 	$(BIN)/python bench/mail.py $(BENCH_ARGS)
+
+# Casework beside a bare-Flask baseline (bench/baseline_app.py), both under gunicorn with 2 sync
+# workers on 127.0.0.1, driven by wrk (Debian's `wrk`; only this target needs it): req/s,
+# p50/p95/p99, server CPU per request and the ratio per scenario, then the workers' RSS.
+# Seeds 100,000 cases once into instance/bench-compare/; BENCH_ARGS="--quick" for 3 s runs.
+bench-compare: install
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check casework tests migrations

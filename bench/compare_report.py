@@ -1,0 +1,48 @@
+"""What `make bench-compare` prints: one line per run as it ends, then the ratios per scenario
+(Casework / baseline: throughput, and CPU per request), the RSS of each worker, the load."""
+
+COLUMNS = (f"{'scenario':<11} {'app':<9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+           f"{'CPU ms/req':>10} {'bad':>4} {'KB':>5} {'load1':>5}")
+
+
+def _n(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def line(r: dict) -> str:
+    bad = r["unexpected"] + r["socket_errors"]
+    size = f"{r['page'] / 1024:.0f}" if r.get("page") else ""
+    return (f"{r['scenario']:<11} {r['app']:<9} {_n(r['rps']):>8} {_n(r['p50_ms']):>7} "
+            f"{_n(r['p95_ms']):>7} {_n(r['p99_ms']):>7} {_n(r['cpu_ms'], 2):>10} {bad:>4} "
+            f"{size:>5} {r['load']:>5.2f}" + (f"  ({r['restarted']} worker(s) restarted)"
+                                               if r.get("restarted") else ""))
+
+
+def print_report(results: list[dict], header: bool = False, summary: bool = False,
+                 rss: dict | None = None, load: list | None = None) -> None:
+    if header:
+        print(COLUMNS)
+    if not summary:
+        for r in results:
+            print(line(r), flush=True)
+        return
+    print("\nCasework / baseline, same run (throughput ratio; CPU per request, "
+          "Casework vs baseline):")
+    by = {(r["scenario"], r["app"]): r for r in results}
+    baseline_form = by.get(("form", "baseline"))
+    for scenario in dict.fromkeys(r["scenario"] for r in results):
+        mine = by.get((scenario, "casework"))
+        other = by.get((scenario, "baseline"))
+        note = ""
+        if other is None and mine is not None and baseline_form is not None:
+            other, note = baseline_form, "  (no baseline page: against the baseline's form)"
+        if mine is None or other is None or not other["rps"] or not mine["cpu_ms"]:
+            continue
+        print(f"  {scenario:<11} {mine['what']:<45} {mine['rps'] / other['rps']:5.2f}x   "
+              f"CPU {_n(mine['cpu_ms'], 2)} vs {_n(other['cpu_ms'], 2)} ms{note}")
+    for name, sizes in (rss or {}).items():
+        print(f"RSS after the runs, {name} workers: "
+              + ", ".join(f"{mb:.0f} MB" for mb in sizes if mb is not None))
+    if load:
+        print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+              f"(1, 5, 15 min; {__import__('os').cpu_count()} CPUs)")

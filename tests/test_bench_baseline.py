@@ -1,0 +1,50 @@
+"""The baseline of `make bench-compare` answers each of its routes (a smoke test; no timing)."""
+
+import hashlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from baseline_app import Candidate, Complaint, Region, Station, create_baseline, db  # noqa: E402
+
+
+@pytest.fixture
+def baseline(tmp_path):
+    app = create_baseline(tmp_path / "baseline.db", tmp_path / "evidence", form_bytes=5000)
+    with app.app_context():
+        db.create_all()
+        for n, model in enumerate((Region, Station, Candidate)):
+            db.session.add(model(id=n + 1, code=f"C{n}", name_kk=f"kk{n}", name_ru=f"ru{n}",
+                                 name_en=f"en{n}"))
+        db.session.add_all(Complaint(reference=f"BASE-{k}", region_id=1, created=1_700_000_000 + k,
+                                     state="received", evidence="[]",
+                                     narrative="сайлау" + (" фальсификация" if k == 3 else ""))
+                           for k in range(60))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_form_list_search_and_intake(baseline, tmp_path):
+    client = baseline.test_client()
+    client.get("/complaints/new")  # the first answer sets the padding
+    form = client.get("/complaints/new").get_data(as_text=True)
+    assert "kk0" in form and "kk2" in form and len(form.encode()) >= 4900
+    assert client.get("/cases").get_data(as_text=True).count("<tr data-case=") == 50
+    assert client.get("/cases?q=фальсификация").get_data(as_text=True).count("<tr data-case=") == 1
+    assert client.get("/cases?q=zzyzx").get_data(as_text=True).count("<tr data-case=") == 0
+    photo = b"\x89PNG" + bytes(range(256)) * 800
+    answer = client.post("/api/v1/complaints", data={
+        "complaint": json.dumps({"narrative": "text"}),
+        "evidence": (io.BytesIO(photo), "photo.png")}, content_type="multipart/form-data")
+    assert answer.status_code == 201
+    sha = hashlib.sha256(photo).hexdigest()
+    assert answer.json["evidence"] == [{"sha256": sha, "size": len(photo)}]
+    assert (tmp_path / "evidence" / sha[:2] / sha[2:4] / sha).read_bytes() == photo
