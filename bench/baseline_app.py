@@ -143,10 +143,13 @@ def create_baseline(database: Path, evidence: Path, form_bytes: int = 0) -> Flas
         lists = [(name, db.session.scalars(select(model).order_by(model.code)).all())
                  for name, model in (("region", Region), ("station", Station),
                                      ("candidate", Candidate))]
-        page = render_template("form.html", lang=lang, lists=lists, token=secrets.token_urlsafe(32),
+        token = secrets.token_urlsafe(32)
+        page = render_template("form.html", lang=lang, lists=lists, token=token,
                                padding=padding["text"])
         if form_bytes and not padding["text"]:  # static text, made once, up to Casework's size
-            padding["text"] = "<p>" + "Help text. " * max(0, (form_bytes - len(page.encode())) // 11) + "</p>"
+            padding["text"] = "<p>" + "Help text. " * max(0, (form_bytes - len(page.encode())) // 11)
+            page = render_template("form.html", lang=lang, lists=lists, token=token,
+                                   padding=padding["text"])
         return page
 
     @app.post("/api/v1/complaints")

@@ -199,7 +199,8 @@ def main() -> int:
         for name, what, path, base_path, signed_in in SCENARIOS:
             if only and name not in only:
                 continue
-            path = path.replace("{case}", urllib.parse.quote(newest))
+            path = urllib.parse.quote(path.replace("{case}", newest), safe="/?=&")
+            base_path = base_path and urllib.parse.quote(base_path, safe="/?=&")
             for app, server, target in (("casework", casework, path),
                                         ("baseline", baseline, base_path)):
                 if target is None:

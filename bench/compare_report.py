@@ -15,7 +15,9 @@ def line(r: dict) -> str:
     return (f"{r['scenario']:<11} {r['app']:<9} {_n(r['rps']):>8} {_n(r['p50_ms']):>7} "
             f"{_n(r['p95_ms']):>7} {_n(r['p99_ms']):>7} {_n(r['cpu_ms'], 2):>10} {bad:>4} "
             f"{size:>5} {r['load']:>5.2f}" + (f"  ({r['restarted']} worker(s) restarted)"
-                                               if r.get("restarted") else ""))
+                                               if r.get("restarted") else "")
+            # the work on requests still in flight at the end is counted too
+            + (f"  (only {r['requests']} answered: CPU approximate)" if r["requests"] < 30 else ""))
 
 
 def print_report(results: list[dict], header: bool = False, summary: bool = False,
@@ -36,6 +38,8 @@ def print_report(results: list[dict], header: bool = False, summary: bool = Fals
         note = ""
         if other is None and mine is not None and baseline_form is not None:
             other, note = baseline_form, "  (no baseline page: against the baseline's form)"
+        if mine is not None and not mine["requests"]:
+            print(f"  {scenario:<11} {mine['what']:<45} no answer within the run")
         if mine is None or other is None or not other["rps"] or not mine["cpu_ms"]:
             continue
         print(f"  {scenario:<11} {mine['what']:<45} {mine['rps'] / other['rps']:5.2f}x   "

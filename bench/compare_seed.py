@@ -50,16 +50,19 @@ def narrative(rnd: random.Random, with_keyword: bool) -> str:
 
 def moves(state: str, rnd: random.Random) -> list[tuple[str, str, str, dict]]:
     """The recorded state moves that lead to `state` (what the reports read)."""
-    path = [("start_screening", "received", "screening", {})]
+    # Every row has the same keys: an executemany takes its columns from the first row.
+    path = [("start_screening", "received", "screening", {"reason_code": None, "outcome": None})]
     if state == "inadmissible":
         from casework.cases.workflow import InadmissibleReason
         return path + [("reject", "screening", "inadmissible",
-                        {"reason_code": rnd.choice(list(InadmissibleReason)).value})]
+                        {"reason_code": rnd.choice(list(InadmissibleReason)).value,
+                         "outcome": None})]
     if state not in ("screening", "merged"):
-        path.append(("admit", "screening", "investigation", {}))
+        path.append(("admit", "screening", "investigation", path[0][3]))
     if state in DECIDED:
         path.append(("decide", "findings_ready", "decided",
-                     {"outcome": rnd.choice(["confirmed", "partly_confirmed", "not_confirmed"])}))
+                     {"reason_code": None,
+                      "outcome": rnd.choice(["confirmed", "partly_confirmed", "not_confirmed"])}))
     return path
 
 
@@ -190,6 +193,11 @@ def seed_casework(folder: Path, total: int, seed: int = 2020) -> dict:
         documents = reindex_all()
         session.commit()
         print(f"  {documents:,} search documents {time.perf_counter() - started:6.1f} s", flush=True)
+    return finish_casework(folder, started)
+
+
+def finish_casework(folder: Path, started: float) -> dict:
+    """The statistics' rollup, the full-text index merged, ANALYZE, the WAL folded in."""
     flask(folder, "reports", "refresh")
     connection = sqlite3.connect(folder / "casework.db")
     connection.execute("INSERT INTO case_search_fts(case_search_fts) VALUES ('optimize')")
