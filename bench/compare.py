@@ -168,6 +168,7 @@ def main() -> int:
     folder, run = prepare(args)
     servers: list[drive.Server] = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     try:
         env = dict(seed.casework_env(folder), CASEWORK_LIMIT_SUBMIT=UNLIMITED,
                    CASEWORK_LIMIT_TRACK=UNLIMITED, CASEWORK_LIMIT_TRACK_GLOBAL=UNLIMITED,
@@ -176,7 +177,6 @@ def main() -> int:
         casework = drive.Server("casework", gunicorn(args, args.port, "wsgi:app"), ROOT, env,
                                 run / "casework.log", args.port)
         servers.append(casework)
-        form_bytes = 0
         casework.wait_ready(args.workers)
         form_bytes = len(drive.get(args.port, "/complaints/new")[2])
         baseline_env = dict(os.environ, BASELINE_DB=str(run / "baseline.db"),
