@@ -5,8 +5,8 @@
     make bench-compare BENCH_ARGS="--threads 8"     # gthread workers, as `make run` serves
 
 Seeds once (cached in instance/bench-compare/: Casework's SQLite instance with 100,000 cases
-and the baseline's database; --reseed to make them again), copies both to a scratch folder
-per run, brings Casework's copy to the current schema (`flask db upgrade`), and starts each
+and the baseline's database; made again with --reseed or when a migration was added), copies
+both to a scratch folder per run, runs `flask db upgrade` on Casework's copy, and starts each
 under gunicorn (2 sync workers, 127.0.0.1 only), stopped by PID at the end, Ctrl-C included.
 wrk drives every scenario for a fixed time after a short warm-up; printed per run: requests/s,
 latency p50/p95/p99, the server's CPU per request (its workers' utime + stime from /proc,
@@ -80,11 +80,13 @@ def prepare(args) -> tuple[Path, Path]:
     pristine, baseline = CACHE / "casework", CACHE / "baseline.db"
     marker = pristine / "seeded.json"
     facts = json.loads(marker.read_text()) if marker.exists() else {}
-    if args.reseed or facts.get("cases") != args.cases:
+    # A new migration may change what the seed derives (search documents, counters): seed again.
+    revisions = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    if args.reseed or facts.get("cases") != args.cases or facts.get("revisions") != revisions:
         print(f"seeding Casework with {args.cases:,} cases (once; cached in {CACHE})", flush=True)
         shutil.rmtree(pristine, ignore_errors=True)
         facts = seed.seed_casework(pristine, args.cases)
-        seed.write_marker(pristine, facts)
+        seed.write_marker(pristine, dict(facts, revisions=revisions))
         baseline.unlink(missing_ok=True)
     if not baseline.exists():
         seed.seed_baseline(baseline, pristine / "casework.db", args.cases)
