@@ -106,6 +106,7 @@ bench-mail: install
 # p50/p95/p99, server CPU per request and the ratio per scenario, then the workers' RSS.
 # Seeds 100,000 cases once into instance/bench-compare/; BENCH_ARGS="--quick" for 3 s runs.
 bench-compare: install
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 lint: install
