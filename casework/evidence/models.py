@@ -80,6 +80,8 @@ class EvidenceItem(db.Model):
     preview_status: Mapped[str | None] = mapped_column(String(10), index=True)
     preview_sha256: Mapped[str | None] = mapped_column(String(64))
     preview_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Retention removed the file; the row stays as its tombstone (hash, size, type).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def active_reasons(self) -> list[ActiveContent]:
