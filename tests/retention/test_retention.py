@@ -204,6 +204,14 @@ def test_evidence_erased_by_policy_with_tombstones(app, client, login, world, el
     gone = client.get(f"/cases/{decided.reference}/evidence/{data.photo.id}")
     assert gone.status_code == 410
     assert "erased on" in gone.get_data(as_text=True)
+    client.set_cookie("casework_lang", "ru")
+    assert "Персональные данные удалены" in client.get(
+        f"/cases/{decided.reference}").get_data(as_text=True)
+    client.set_cookie("casework_lang", "en")
+    raw = client.get(f"/staff/mail/{data.mail.id}/raw")
+    assert raw.status_code == 410 and "erased on" in raw.get_data(as_text=True)
+    mail_page = client.get(f"/staff/mail/{data.mail.id}")
+    assert mail_page.status_code == 200 and MARKER not in mail_page.get_data(as_text=True)
     kept = client.get(f"/cases/{cases['open'].reference}/evidence/{held['open'].photo.id}")
     assert kept.status_code == 200
     kept.close()
