@@ -55,9 +55,21 @@ def _calls(case: Case) -> int:
     return result.rowcount or 0
 
 
-def _outbox(case: Case) -> tuple[int, int]:
+def merged_into(case: Case) -> list[int]:
+    """The cases merged into this one, at any depth: their channels' rows moved here, their
+    outbox mail (an acknowledgment sent before the merge) did not."""
+    found: list[int] = []
+    frontier = [case.id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Case.id).where(
+            Case.merged_into_id.in_(frontier))))
+        found += frontier
+    return found
+
+
+def _outbox(case_ids: list[int]) -> tuple[int, int]:
     """(messages erased, messages a worker is sending now: erased by the next run)."""
-    base = (OutboxMessage.case_id == case.id, OutboxMessage.template.in_(COMPLAINANT_MAIL),
+    base = (OutboxMessage.case_id.in_(case_ids), OutboxMessage.template.in_(COMPLAINANT_MAIL),
             OutboxMessage.status != OutboxStatus.SENDING,
             or_(OutboxMessage.recipient != "", OutboxMessage.body_text != ""))
     # Waiting mail would go out with an empty body: it fails instead, saying why.
@@ -69,7 +81,7 @@ def _outbox(case: Case) -> tuple[int, int]:
         update(OutboxMessage).where(*base).values(recipient="", body_text="")
         .execution_options(synchronize_session="fetch")).rowcount or 0
     sending = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.case_id == case.id, OutboxMessage.template.in_(COMPLAINANT_MAIL),
+        OutboxMessage.case_id.in_(case_ids), OutboxMessage.template.in_(COMPLAINANT_MAIL),
         OutboxMessage.status == OutboxStatus.SENDING)) or 0
     return erased, sending
 
@@ -127,9 +139,14 @@ def erase_case(case: Case, due: Due, now: datetime) -> dict[str, int] | None:
             EvidenceItem.sha256.in_(raw)))) if raw else []
         counts["raw_messages"] = len(raw_items)
         hashes |= _tombstone(raw_items, now) | set(raw)
-        counts["outbox"], sending = _outbox(case)
+        merged = merged_into(case)
+        counts["outbox"], sending = _outbox([case.id, *merged])
         if not sending:  # else: the next run, once the worker let go of it
             case.personal_data_erased_at = now
+            if merged:  # their pages point here; they say it too
+                db.session.execute(update(Case).where(Case.id.in_(merged))
+                                   .values(personal_data_erased_at=now)
+                                   .execution_options(synchronize_session="fetch"))
     if due.evidence_at is not None and due.evidence_at <= now:
         items = list(db.session.scalars(select(EvidenceItem).where(
             EvidenceItem.case_id == case.id, EvidenceItem.erased_at.is_(None))))

@@ -252,3 +252,34 @@ def test_the_worker_runs_it_once_a_day(world):
     tomorrow = utcnow() + timedelta(days=1, minutes=1)
     jobs._last_check = 0.0
     assert jobs.erase_personal_data_if_due(tomorrow).cases == 0
+
+
+def test_mail_of_merged_cases_goes_and_mail_being_sent_waits(world, election):
+    from tests.retention.world import _outbox
+
+    cases, held, _sanction = world
+    closed, decided = cases["closed"], cases["decided"]
+    joined = factories.case(election, CaseState.MERGED)
+    joined.merged_into_id = closed.id
+    acknowledged = _outbox(joined, f"{MARKER.lower()}@example.kz", OutboxStatus.SENT, "ack-m")
+    acknowledged.template = "intake/acknowledgment"
+    staff = _outbox(decided, "chair@test.kz", OutboxStatus.SENT, "staff-notice")
+    staff.template = "staff/notification"
+    in_flight = _outbox(decided, f"{MARKER.lower()}@example.kz", OutboxStatus.SENDING, "flight")
+    db.session.commit()
+
+    assert jobs.run().cases == 2
+    db.session.expire_all()
+    assert acknowledged.recipient == "" and acknowledged.body_text == ""
+    assert joined.personal_data_erased_at is not None
+    assert staff.recipient == "chair@test.kz"  # staff mail names staff, not complainants
+    # A worker holds one of the decided case's messages: the case is finished next time.
+    assert in_flight.recipient.startswith(MARKER.lower())
+    assert decided.personal_data_erased_at is None
+    assert db.session.get(Complaint, held["decided"].complaint.id).name is None
+    in_flight.status = OutboxStatus.SENT
+    db.session.commit()
+    assert jobs.run().cases == 1
+    db.session.expire_all()
+    assert in_flight.recipient == "" and decided.personal_data_erased_at is not None
+    assert jobs.run().cases == 0
