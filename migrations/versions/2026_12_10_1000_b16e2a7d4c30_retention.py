@@ -3,7 +3,9 @@
 elections.retention_days / retention_evidence / retention_evidence_days: the election's own
 retention policy (NULL: the CASEWORK_RETENTION_* defaults). cases.personal_data_erased_at:
 when retention erased the complainants' names and contacts. evidence_items.erased_at: the
-file was removed; the row stays as its tombstone (hash, size, type).
+file was removed; the row stays as its tombstone (hash, size, type). Indexes on
+evidence_items.preview_sha256 and inbound_mail.raw_sha256: before removing an object,
+retention asks whether any row still needs it.
 
 Revision ID: b16e2a7d4c30
 Revises: c15e5ea4c4f0
@@ -31,10 +33,18 @@ def upgrade():
         batch_op.add_column(sa.Column('personal_data_erased_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('evidence_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_evidence_items_preview_sha256'),
+                              ['preview_sha256'], unique=False)
+    with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_mail_raw_sha256'), ['raw_sha256'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_mail_raw_sha256'))
     with op.batch_alter_table('evidence_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_items_preview_sha256'))
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('personal_data_erased_at')
