@@ -12,6 +12,7 @@ from casework.demo.cli import demo_cli
 from casework.elections.cli import import_cli
 from casework.mailin.cli import mail_cli
 from casework.reports.cli import reports_cli
+from casework.retention.cli import retention_cli
 from casework.worker import worker_command
 
 audit_cli = AppGroup("audit", help="The audit chain.")
@@ -48,5 +49,5 @@ def audit_checkpoint() -> None:
 
 def register(app: Flask) -> None:
     for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command,
-                  cases_cli, reports_cli):
+                  cases_cli, reports_cli, retention_cli):
         app.cli.add_command(group)

@@ -41,6 +41,13 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"CASEWORK_{name} must be an integer, got {value!r}") from exc
 
 
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (_env(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"CASEWORK_{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def load(instance_path: str) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -171,6 +178,14 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_SANCTION_APPEAL_DAYS": _int("SANCTION_APPEAL_DAYS", 3),
         "CASEWORK_SANCTION_APPEAL_DECISION_HOURS": _int("SANCTION_APPEAL_DECISION_HOURS", 72),
         "CASEWORK_DEFAULT_SEATS": _int("DEFAULT_SEATS", 1),
+        # Retention (casework/retention): days personal data is kept once a case is final,
+        # and whether evidence files are kept or erased, after their own number of days.
+        # Each election can override the three (`flask retention set`).
+        "CASEWORK_RETENTION_DAYS": _int("RETENTION_DAYS", 365),
+        "CASEWORK_RETENTION_EVIDENCE": _choice("RETENTION_EVIDENCE", ("keep", "erase"), "keep"),
+        "CASEWORK_RETENTION_EVIDENCE_DAYS": _int("RETENTION_EVIDENCE_DAYS", 365),
+        # Cases examined per transaction by a retention run.
+        "CASEWORK_RETENTION_BATCH": _int("RETENTION_BATCH", 100),
         # Reports: how old the dashboard's rollup may get before the worker refreshes it,
         # the XLSX export's row cap (CSV streams any size), a personal API token's lifetime.
         "CASEWORK_REPORTS_REFRESH_SECONDS": _int("REPORTS_REFRESH_SECONDS", 60),

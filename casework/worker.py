@@ -20,6 +20,7 @@ from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
 from casework.notifications import delivery, heartbeat, rq_worker
 from casework.reports.jobs import refresh_reports_if_due
+from casework.retention.jobs import erase_personal_data_if_due
 from casework.site.audit_jobs import checkpoint_audit_if_due
 
 log = logging.getLogger("casework.notifications")
@@ -32,6 +33,7 @@ PERIODIC: tuple[Callable[[], object], ...] = (
     checkpoint_audit_if_due,
     render_due_previews,
     due_notices_if_due,
+    erase_personal_data_if_due,
 )
 
 

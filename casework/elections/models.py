@@ -49,6 +49,13 @@ class CalendarMoment(LabelledEnum):
     RESULTS_CERTIFICATION_AT = "results_certification_at", _l("Results certified on")
 
 
+class EvidenceRetention(LabelledEnum):
+    """What retention does with a final case's evidence files (CASEWORK_RETENTION_EVIDENCE)."""
+
+    KEEP = "keep", _l("Kept")
+    ERASE = "erase", _l("Erased")
+
+
 class Election(Localized, db.Model):
     __tablename__ = "elections"
 
@@ -65,6 +72,12 @@ class Election(Localized, db.Model):
     voting_ends_at: Mapped[datetime] = mapped_column(DateTime)
     decision_deadline_at: Mapped[datetime] = mapped_column(DateTime)
     results_certification_at: Mapped[datetime] = mapped_column(DateTime)
+    # Retention of personal data after a case is final (casework/retention); None: the
+    # CASEWORK_RETENTION_* defaults.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    retention_evidence: Mapped[EvidenceRetention | None] = mapped_column(
+        db_enum(EvidenceRetention, "evidence_retention", length=10))
+    retention_evidence_days: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("filing_opens_at <= filing_closes_at", name="filing_order"),

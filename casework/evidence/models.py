@@ -78,8 +78,11 @@ class EvidenceItem(db.Model):
     active_content: Mapped[str | None] = mapped_column(String(200))
     # A safe re-encoded thumbnail (JPEG) kept in the evidence storage under its own SHA-256.
     preview_status: Mapped[str | None] = mapped_column(String(10), index=True)
-    preview_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Indexed: retention asks whether any row still needs an object it would remove.
+    preview_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     preview_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Retention removed the file; the row stays as its tombstone (hash, size, type).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def active_reasons(self) -> list[ActiveContent]:

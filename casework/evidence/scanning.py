@@ -181,7 +181,8 @@ def scan_pending_evidence(now: datetime | None = None) -> dict[str, int]:
     due = list(db.session.execute(
         select(EvidenceItem.id, EvidenceItem.sha256, EvidenceItem.size)
         .where(EvidenceItem.scan_status == ScanStatus.PENDING,
-               or_(EvidenceItem.scan_due_at.is_(None), EvidenceItem.scan_due_at <= now))
+               or_(EvidenceItem.scan_due_at.is_(None), EvidenceItem.scan_due_at <= now),
+               EvidenceItem.erased_at.is_(None))  # retention removed its file
         .order_by(EvidenceItem.id).limit(BATCH)))
     db.session.commit()
     counts: dict[str, int] = {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from flask import Response, abort, current_app, g, has_request_context, send_file
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict, Gone
 
@@ -150,6 +151,8 @@ def download_response(item: EvidenceItem, user: Any, *, confirmed: bool = False)
     the confirmation page); the audit entry says so. A failed integrity check gives a 409
     *response* rather than an exception, so the view still commits and the
     evidence.integrity_failed audit entry is kept."""
+    if item.erased_at is not None and item.case.can_view(user):
+        return harden(erased_response(item))
     if item.quarantined and item.case.can_view(user):
         # Gone for everyone: say why, and record that someone asked for it.
         audit.record("evidence.download_refused", actor=user, object_type="case",
@@ -177,6 +180,14 @@ def download_response(item: EvidenceItem, user: Any, *, confirmed: bool = False)
         response = attachment_response(stream, mimetype=item.content_type, name=item.label,
                               size=item.size)
     return harden(response)
+
+
+def erased_response(item: EvidenceItem) -> Response:
+    """410 for a file retention removed: the row stays as its proof, the bytes are gone."""
+    return Gone(description=str(_l(
+        "This file was erased on %(date)s under the election's retention policy. Its SHA-256, "
+        "size and type are kept as proof that it existed; its content is gone for everyone.",
+        date=format_datetime(item.erased_at, "d MMM y")))).get_response()
 
 
 def attachment_response(stream: BinaryIO, *, mimetype: str, name: str, size: int) -> Response:

@@ -52,6 +52,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def size(self, sha256: str) -> int: ...
 
+    @abc.abstractmethod
+    def erase(self, sha256: str) -> bool:
+        """Remove the object for good (retention, once no row needs its bytes); True if it
+        was there. Removing one that is gone already is not an error."""
+
     def free_bytes(self) -> int | None:
         """Space left for new objects, None when the backend does not say (S3)."""
         return None
@@ -179,6 +184,14 @@ class LocalStorage(Storage):
     def size(self, sha256: str) -> int:
         return os.path.getsize(self.path(sha256))
 
+    def erase(self, sha256: str) -> bool:
+        try:
+            os.unlink(self.path(sha256))
+        except FileNotFoundError:
+            return False
+        _fsync_dir(os.path.dirname(self.path(sha256)))
+        return True
+
 
 def _not_found(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
@@ -247,6 +260,12 @@ class S3Storage(Storage):
         if head is None:
             raise FileNotFoundError(self.key(sha256))
         return int(head["ContentLength"])
+
+    def erase(self, sha256: str) -> bool:
+        if not self.exists(sha256):
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        return True
 
     def ready(self) -> bool:
         try:

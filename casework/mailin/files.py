@@ -12,9 +12,9 @@ import tempfile
 from typing import Any, BinaryIO
 
 from flask import Response, abort, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
 from casework.evidence.services import (
@@ -109,6 +109,12 @@ def raw_download_response(mail: InboundMail, user: Any) -> Response:
     """Staff download the raw message: permission, verification, audit, safe headers."""
     if not mail.can_view(user):
         abort(403)
+    erased_at = mail.case.personal_data_erased_at if mail.case is not None else None
+    if erased_at is not None:  # retention removed it: its hash and size stay on the row
+        return harden(Gone(description=str(_l(
+            "This message was erased on %(date)s under the election's retention policy: its "
+            "addresses went with it. Its SHA-256 and size are kept as proof that it existed.",
+            date=format_datetime(erased_at, "d MMM y")))).get_response())
     try:
         stream = open_raw(mail, actor=user)
     except RawMessageMissing:

@@ -36,7 +36,8 @@ class InboundMail(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The Message-ID header, or "sha256:<hash of the raw bytes>" when there is none.
     message_key: Mapped[str] = mapped_column(String(500), unique=True)
-    raw_sha256: Mapped[str] = mapped_column(String(64))  # the raw message in evidence storage
+    # The raw message in evidence storage (indexed for retention, as preview_sha256).
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     sender: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(String(500), default="")

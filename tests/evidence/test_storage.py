@@ -192,3 +192,23 @@ def test_new_files_are_refused_below_the_free_space_floor(tmp_path):
     with pytest.raises(Unavailable):
         storage.put_file(sha, path)
     assert not storage.exists(sha) and storage.ready() is False
+
+
+def test_local_erase_removes_the_object_once(tmp_path):
+    storage = LocalStorage(str(tmp_path / "store"))
+    sha, path = write(tmp_path, b"to be erased by retention")
+    storage.put_file(sha, path)
+    assert storage.erase(sha) is True
+    assert not storage.exists(sha)
+    assert storage.erase(sha) is False  # gone already: not an error
+
+
+def test_s3_erase_removes_the_object_once(tmp_path, s3_bucket):
+    bucket, client = s3_bucket
+    storage = S3Storage(bucket, client)
+    sha, path = write(tmp_path, b"to be erased by retention")
+    storage.put_file(sha, path)
+    assert storage.erase(sha) is True
+    assert not storage.exists(sha)
+    assert storage.erase(sha) is False
+    assert "Contents" not in client.list_objects_v2(Bucket=bucket)

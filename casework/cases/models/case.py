@@ -115,6 +115,8 @@ class Case(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # The committee member examining the case, chosen by the secretary.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When retention erased the complainants' names and contacts (casework/retention).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     election: Mapped[Election] = relationship()
     region: Mapped[Region | None] = relationship()
