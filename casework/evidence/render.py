@@ -1,12 +1,16 @@
 """Render one thumbnail in a child process: `python -I render.py <image|pdf> <max_pixels>
-<size> <path>` writes a JPEG to stdout.
+<size> <path>` writes a JPEG to stdout; `... facts <max_pixels> 0 <path>` writes what the
+photo's EXIF says as JSON (photo_facts.py checks every value again).
 
 Run as a separate, resource-limited process (see previews.py) so that a hostile file that
 crashes, hangs or swells a decoder takes down only this process. It imports nothing of the
 application. The JPEG is re-encoded pixels only: no metadata, no colour profile, no script.
 """
 
+import contextlib
 import io
+import json
+import math
 import resource
 import sys
 
@@ -57,9 +61,62 @@ def pdf(path: str, max_pixels: int, size: int):
         document.close()
 
 
+# EXIF tags (TIFF 6.0 / Exif 2.32): IFD0, the Exif sub-IFD and the GPS IFD.
+MAKE, MODEL, SOFTWARE, DATETIME, EXIF_IFD, GPS_IFD = 0x010F, 0x0110, 0x0131, 0x0132, 0x8769, 0x8825
+DATETIME_ORIGINAL, OFFSET_ORIGINAL = 0x9003, 0x9011
+TEXT_MAX = 200  # characters kept of any text tag
+
+
+def _text(value):
+    """A text tag, or None when it holds anything else (a hostile file's wrong types)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    elif isinstance(value, str):
+        with contextlib.suppress(UnicodeError):  # Pillow reads Latin-1; phones write UTF-8
+            value = value.encode("latin-1").decode("utf-8")
+    if not isinstance(value, str):
+        return None
+    return value.strip("\x00 ")[:TEXT_MAX] or None
+
+
+def _degrees(value, ref):
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals and its N/S/E/W reference."""
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    sign = -1.0 if _text(ref) in ("S", "W") else 1.0
+    found = sign * (degrees + minutes / 60 + seconds / 3600)
+    return found if math.isfinite(found) else None  # x/0 rationals read as NaN
+
+
+def facts(path: str, max_pixels: int, _size: int) -> dict:
+    """Headers only: Pillow reads the EXIF block without decoding pixels (JPEG, WebP, AVIF;
+    a PNG whose eXIf chunk follows its pixels is decoded, under the same limits)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    with Image.open(path) as picture:
+        if picture.width * picture.height > max_pixels:
+            raise ValueError("too many pixels")
+        exif = picture.getexif()
+        sub, gps = exif.get_ifd(EXIF_IFD), exif.get_ifd(GPS_IFD)
+    position = None
+    if gps:
+        lat, lon = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
+        position = [lat, lon] if lat is not None and lon is not None else None
+    return {"taken": _text(sub.get(DATETIME_ORIGINAL)), "offset": _text(sub.get(OFFSET_ORIGINAL)),
+            "saved": _text(exif.get(DATETIME)), "position": position,
+            "make": _text(exif.get(MAKE)), "model": _text(exif.get(MODEL)),
+            "software": _text(exif.get(SOFTWARE))}
+
+
 def main(argv: list[str]) -> int:
     kind, max_pixels, size, path = argv[1], int(argv[2]), int(argv[3]), argv[4]
     _limit()
+    if kind == "facts":
+        sys.stdout.write(json.dumps(facts(path, max_pixels, size), allow_nan=False))
+        return 0
     picture = {"image": image, "pdf": pdf}[kind](path, max_pixels, size)
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=80, optimize=True)

@@ -16,7 +16,13 @@ from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
 from casework.evidence.inspection import inspect
-from casework.evidence.models import ActiveContent, EvidenceItem, PreviewStatus
+from casework.evidence.models import (
+    ActiveContent,
+    EvidenceItem,
+    FactsStatus,
+    PhotoFacts,
+    PreviewStatus,
+)
 from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
 from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
 from casework.extensions import db
@@ -37,6 +43,9 @@ class StoredFile:
 # What the worker can turn into a safe thumbnail (Pillow, or pdfium for the first page).
 PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
                          "application/pdf"))
+# Photos whose EXIF Pillow reads (casework.evidence.photo_facts). HEIC needs a libheif
+# plugin that is not installed; GIF carries none.
+WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif"))
 
 
 class EvidenceCorrupted(Exception):
@@ -86,6 +95,8 @@ def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
         active_content=",".join(stored.active) or None,
         preview_status=PreviewStatus.PENDING if stored.content_type in PREVIEWABLE else None,
     )
+    if stored.content_type in WITH_FACTS:
+        item.facts = PhotoFacts(status=FactsStatus.PENDING)
     db.session.add(item)
     case.has_evidence = True
     db.session.flush()
