@@ -34,10 +34,20 @@ def _flatten(picture):
     return canvas
 
 
+def _heif_if_needed(path: str) -> None:
+    """HEIC/HEIF (an ISO box file) through libheif's plugin, imported only then: it is slow."""
+    with open(path, "rb") as handle:
+        if handle.read(12)[4:8] == b"ftyp":
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+
+
 def image(path: str, max_pixels: int, size: int):
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = max_pixels  # over it (twice over: an error) before decoding
+    _heif_if_needed(path)
     with Image.open(path) as picture:
         if picture.width * picture.height > max_pixels:
             raise ValueError("too many pixels")
@@ -91,11 +101,13 @@ def _degrees(value, ref):
 
 
 def facts(path: str, max_pixels: int, _size: int) -> dict:
-    """Headers only: Pillow reads the EXIF block without decoding pixels (JPEG, WebP, AVIF;
-    a PNG whose eXIf chunk follows its pixels is decoded, under the same limits)."""
+    """Headers only: Pillow reads the EXIF block without decoding pixels (JPEG, WebP, AVIF,
+    HEIC through pillow-heif; a PNG whose eXIf chunk follows its pixels is decoded, under the
+    same limits)."""
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = max_pixels
+    _heif_if_needed(path)
     with Image.open(path) as picture:
         if picture.width * picture.height > max_pixels:
             raise ValueError("too many pixels")

@@ -40,12 +40,14 @@ class StoredFile:
     active: list[ActiveContent] = field(default_factory=list)
 
 
-# What the worker can turn into a safe thumbnail (Pillow, or pdfium for the first page).
+# What the worker can turn into a safe thumbnail (Pillow, with pillow-heif for HEIC, or pdfium
+# for the first page).
 PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
-                         "application/pdf"))
-# Photos whose EXIF Pillow reads (casework.evidence.photo_facts). HEIC needs a libheif
-# plugin that is not installed; GIF carries none.
-WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif"))
+                         "image/heic", "image/heif", "application/pdf"))
+# Photos whose EXIF Pillow reads (casework.evidence.photo_facts; HEIC through pillow-heif's
+# plugin). GIF carries none.
+WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif", "image/heic",
+                        "image/heif"))
 
 
 class EvidenceCorrupted(Exception):

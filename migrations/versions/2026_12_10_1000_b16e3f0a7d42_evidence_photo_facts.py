@@ -2,7 +2,8 @@
 
 evidence_photo_facts: what a photo's EXIF says (time taken and its offset, GPS position,
 make, model, software, the file's own modified time), read by the worker in its child
-renderer; one row per photo, pending until read. Photos already stored are queued.
+renderer; one row per photo, pending until read. Photos already stored are queued, and
+HEIC/HEIF photos (now readable through pillow-heif) for a preview too.
 polling_stations.latitude / longitude: optional, to tell how far a photo was taken from the
 station.
 
@@ -19,7 +20,8 @@ down_revision = 'c15e5ea4c4f0'
 branch_labels = None
 depends_on = None
 
-WITH_FACTS = ("image/jpeg", "image/png", "image/webp", "image/avif")
+HEIF = ("image/heic", "image/heif")
+WITH_FACTS = ("image/jpeg", "image/png", "image/webp", "image/avif", *HEIF)
 
 
 def upgrade():
@@ -50,12 +52,22 @@ def upgrade():
         ['evidence_item_id', 'status', 'attempts'],
         sa.select(items.c.id, sa.literal('pending'), sa.literal(0))
         .where(items.c.content_type.in_(WITH_FACTS))))
+    previews = sa.table('evidence_items', sa.column('content_type', sa.String),
+                        sa.column('preview_status', sa.String))
+    op.execute(previews.update().where(previews.c.content_type.in_(HEIF),
+                                       previews.c.preview_status.is_(None))
+               .values(preview_status='pending'))
     with op.batch_alter_table('polling_stations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('latitude', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('longitude', sa.Float(), nullable=True))
 
 
 def downgrade():
+    previews = sa.table('evidence_items', sa.column('content_type', sa.String),
+                        sa.column('preview_status', sa.String))
+    op.execute(previews.update().where(previews.c.content_type.in_(HEIF),
+                                       previews.c.preview_status == 'pending')
+               .values(preview_status=None))
     with op.batch_alter_table('polling_stations', schema=None) as batch_op:
         batch_op.drop_column('longitude')
         batch_op.drop_column('latitude')

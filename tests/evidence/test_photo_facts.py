@@ -95,6 +95,28 @@ def test_files_without_exif_and_other_kinds(case):
     assert (facts.taken_at, facts.latitude, facts.make, facts.software) == (None,) * 4
 
 
+def test_an_iphone_heic_photo_is_read_too(case):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    jpeg = Image.open(io.BytesIO(camera_photo(make="Apple", model="iPhone 13",
+                                              software="17.1")))
+    out = io.BytesIO()
+    jpeg.save(out, "HEIF", exif=jpeg.info["exif"], quality=50)
+    item = add(case, out.getvalue(), "IMG_0001.HEIC")
+    assert item.content_type == "image/heic"
+    read_due_photo_facts()
+    facts = facts_of(item)
+    assert facts.status == FactsStatus.READY
+    assert (facts.make, facts.model, facts.software) == ("Apple", "iPhone 13", "17.1")
+    assert facts.latitude == pytest.approx(PHOTO_AT[0], abs=1e-4)
+    render_due_previews()  # and a preview, re-encoded as a JPEG without the metadata
+    db.session.refresh(item)
+    thumbnail = stored_bytes(item.preview_sha256)
+    assert thumbnail.startswith(b"\xff\xd8\xff") and b"iPhone" not in thumbnail
+    assert not Image.open(io.BytesIO(thumbnail)).getexif()
+
+
 def reviewer_client(app, login, election, lang: str):
     reviewer = factories.user("reviewer", election=election, email=f"rev-{lang}@test.kz")
     client = app.test_client()
