@@ -1,8 +1,10 @@
-"""What a photo says about itself: when it was taken, where, by which device, and whether
-software saved it again. For reviewers, beside the file; never on a public page.
+"""What a photo (or a phone's video) says about itself: when it was taken, where, by which
+device, and whether software saved it again. For reviewers, beside the file; never on a
+public page.
 
-A job (worker.PERIODIC) reads the EXIF of each new photo in the child renderer (render.py
-`facts`: resource-limited, headers only) and keeps the facts in `evidence_photo_facts`.
+A job (worker.PERIODIC) reads the EXIF of each new photo (Pillow; pillow-heif for HEIC) or a
+video's container tags (MediaInfo) in the child renderer (render.py `facts`/`video_facts`:
+resource-limited, headers only) and keeps the facts in `evidence_photo_facts`.
 The child parsed a hostile file, so every value it reports is checked again here: a value of
 the wrong type or out of range is dropped, not trusted. Attempts are counted before each try,
 as for previews, so a file that kills the child is given up after a few rounds.
@@ -64,7 +66,8 @@ def _read_one(facts: PhotoFacts, *, max_pixels: int) -> None:
         return
     db.session.commit()  # the attempt counts even if this process dies while reading
     try:
-        found = parse(run_renderer(facts.item, "facts", max_pixels=max_pixels, size=0))
+        kind = "video_facts" if facts.item.content_type.startswith("video/") else "facts"
+        found = parse(run_renderer(facts.item, kind, max_pixels=max_pixels, size=0))
     except EvidenceCorrupted:
         facts.status = FactsStatus.FAILED  # audited by open_verified
     except (subprocess.SubprocessError, ValueError) as exc:

@@ -1,6 +1,6 @@
 """Render one thumbnail in a child process: `python -I render.py <image|pdf> <max_pixels>
-<size> <path>` writes a JPEG to stdout; `... facts <max_pixels> 0 <path>` writes what the
-photo's EXIF says as JSON (photo_facts.py checks every value again).
+<size> <path>` writes a JPEG to stdout; `... facts|video_facts <max_pixels> 0 <path>` writes
+what a photo's EXIF or a video's container says as JSON (photo_facts.py checks it again).
 
 Run as a separate, resource-limited process (see previews.py) so that a hostile file that
 crashes, hangs or swells a decoder takes down only this process. It imports nothing of the
@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import math
+import re
 import resource
 import sys
 
@@ -123,11 +124,47 @@ def facts(path: str, max_pixels: int, _size: int) -> dict:
             "software": _text(exif.get(SOFTWARE))}
 
 
+_VIDEO_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?"
+                         r"\s*(UTC|Z|[+-]\d\d:?\d\d)?")
+_ISO6709 = re.compile(r"^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)")
+
+
+def _video_time(value):
+    """MediaInfo's "2020-05-31 08:53:20 UTC" or "2020-06-01T08:12:00+0500" as EXIF's
+    "2020:05:31 08:53:20" and an offset."""
+    found = _VIDEO_TIME.match(_text(value) or "")
+    if found is None:
+        return None, None
+    year, month, day, hour, minute, second, zone = found.groups()
+    offset = "+00:00" if zone in ("UTC", "Z") else (f"{zone[:3]}:{zone[-2:]}" if zone else None)
+    return f"{year}:{month}:{day} {hour}:{minute}:{second}", offset
+
+
+def video_facts(path: str, _max_pixels: int, _size: int) -> dict:
+    """A video's container tags through MediaInfo: the recording time (Apple's creation date
+    with its offset, else the container's UTC one), the ISO 6709 position, make and model."""
+    from pymediainfo import MediaInfo
+
+    general = next(iter(MediaInfo.parse(path).general_tracks), None)
+    data = general.to_data() if general is not None else {}
+    taken, offset = _video_time(data.get("recorded_date"))
+    if taken is None:
+        taken, offset = _video_time(data.get("encoded_date"))
+    position = None
+    if found := _ISO6709.match(_text(data.get("xyz")) or ""):
+        lat, lon = float(found.group(1)), float(found.group(2))
+        position = [lat, lon] if math.isfinite(lat) and math.isfinite(lon) else None
+    return {"taken": taken, "offset": offset, "saved": None, "position": position,
+            "make": _text(data.get("make")), "model": _text(data.get("model")),
+            "software": _text(data.get("writing_application") or data.get("encoded_application"))}
+
+
 def main(argv: list[str]) -> int:
     kind, max_pixels, size, path = argv[1], int(argv[2]), int(argv[3]), argv[4]
     _limit()
-    if kind == "facts":
-        sys.stdout.write(json.dumps(facts(path, max_pixels, size), allow_nan=False))
+    if kind in ("facts", "video_facts"):
+        read = facts if kind == "facts" else video_facts
+        sys.stdout.write(json.dumps(read(path, max_pixels, size), allow_nan=False))
         return 0
     picture = {"image": image, "pdf": pdf}[kind](path, max_pixels, size)
     out = io.BytesIO()

@@ -45,9 +45,9 @@ class StoredFile:
 PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
                          "image/heic", "image/heif", "application/pdf"))
 # Photos whose EXIF Pillow reads (casework.evidence.photo_facts; HEIC through pillow-heif's
-# plugin). GIF carries none.
+# plugin; GIF carries none), and phones' videos whose tags MediaInfo reads.
 WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif", "image/heic",
-                        "image/heif"))
+                        "image/heif", "video/mp4", "video/quicktime", "video/3gpp"))
 
 
 class EvidenceCorrupted(Exception):

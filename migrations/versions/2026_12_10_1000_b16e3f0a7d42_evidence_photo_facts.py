@@ -2,8 +2,8 @@
 
 evidence_photo_facts: what a photo's EXIF says (time taken and its offset, GPS position,
 make, model, software, the file's own modified time), read by the worker in its child
-renderer; one row per photo, pending until read. Photos already stored are queued, and
-HEIC/HEIF photos (now readable through pillow-heif) for a preview too.
+renderer (a phone video's tags too); one row per file, pending until read. Files already
+stored are queued, and HEIC/HEIF photos (now readable through pillow-heif) for a preview too.
 polling_stations.latitude / longitude: optional, to tell how far a photo was taken from the
 station.
 
@@ -21,7 +21,8 @@ branch_labels = None
 depends_on = None
 
 HEIF = ("image/heic", "image/heif")
-WITH_FACTS = ("image/jpeg", "image/png", "image/webp", "image/avif", *HEIF)
+WITH_FACTS = ("image/jpeg", "image/png", "image/webp", "image/avif", *HEIF, "video/mp4",
+              "video/quicktime", "video/3gpp")
 
 
 def upgrade():

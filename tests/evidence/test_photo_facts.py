@@ -117,6 +117,44 @@ def test_an_iphone_heic_photo_is_read_too(case):
     assert not Image.open(io.BytesIO(thumbnail)).getexif()
 
 
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def _text_atom(kind: bytes, text: bytes) -> bytes:
+    return _box(kind, struct.pack(">HH", len(text), 0x15C7) + text)  # QuickTime user data
+
+
+def phone_video() -> bytes:
+    """An MP4 as a phone writes its header: the movie's creation time (seconds since 1904,
+    UTC) and, in its user data, the ISO 6709 position, make and model."""
+    created = int((datetime(2020, 5, 31, 3, 12) - datetime(1904, 1, 1)).total_seconds())
+    mvhd = _box(b"mvhd", b"\x00" * 4 + struct.pack(">IIII", created, created, 1000, 5000)
+                + b"\x00\x01\x00\x00\x01\x00" + b"\x00" * 10
+                + struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+                + b"\x00" * 24 + struct.pack(">I", 2))
+    udta = _box(b"udta", _text_atom(b"\xa9xyz", b"+43.2380+076.9450/")
+                + _text_atom(b"\xa9mak", b"samsung") + _text_atom(b"\xa9mod", b"SM-A525F"))
+    return (_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + _box(b"moov", mvhd + udta)
+            + _box(b"mdat", b"\x00" * 100))
+
+
+def test_a_phone_video_is_read_through_mediainfo(case, app):
+    item = add(case, phone_video(), "VID_0001.mp4")
+    assert item.content_type == "video/mp4"
+    read_due_photo_facts()
+    facts = facts_of(item)
+    assert facts.status == FactsStatus.READY
+    assert facts.taken_at == datetime(2020, 5, 31, 3, 12) and facts.taken_offset == "+00:00"
+    assert (facts.latitude, facts.longitude) == PHOTO_AT
+    assert (facts.make, facts.model) == ("samsung", "SM-A525F")
+    with app.test_request_context(), force_locale("en"):
+        from casework.evidence.photo_facts import describe
+
+        # 03:12 UTC is 09:12 in Almaty (UTC+6 in 2020).
+        assert describe(item, case)[0] == "taken 31 May 2020, 09:12 local time"
+
+
 def reviewer_client(app, login, election, lang: str):
     reviewer = factories.user("reviewer", election=election, email=f"rev-{lang}@test.kz")
     client = app.test_client()
