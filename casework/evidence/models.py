@@ -42,9 +42,9 @@ class PreviewStatus(LabelledEnum):
 
 
 class FactsStatus(LabelledEnum):
-    PENDING = "pending", _l("Reading the photo's metadata")
-    READY = "ready", _l("Photo metadata")
-    FAILED = "failed", _l("The photo's metadata could not be read")
+    PENDING = "pending", _l("Reading the file's metadata")
+    READY = "ready", _l("File metadata")
+    FAILED = "failed", _l("The file's metadata could not be read")
 
 
 class EvidenceItem(db.Model):

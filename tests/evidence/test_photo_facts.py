@@ -345,13 +345,35 @@ def test_a_file_the_child_cannot_open_is_marked_and_shown(case, app, login, elec
     assert read_due_photo_facts() == 0
     page = reviewer_client(app, login, election, "en").get(
         f"/cases/{case.reference}").get_data(as_text=True)
-    assert "The photo&#39;s metadata could not be read" in page
+    assert "The file&#39;s metadata could not be read" in page
 
 
 def test_a_file_that_kept_killing_the_child_is_given_up(case):
     item = add(case, camera_photo())
     item.facts.attempts = 3
     db.session.commit()
+    read_due_photo_facts()
+    facts = facts_of(item)
+    assert facts.status == FactsStatus.FAILED and facts.make is None
+
+
+def test_a_damaged_video_header_is_bounded(case):
+    # A movie box that claims 4 GB and user data whose text atom claims more than it holds.
+    udta = _box(b"udta", struct.pack(">HH", 0xFFFF, 0x15C7) + b"\xa9xyz" + b"+9" * 50)
+    lying = (_box(b"ftyp", b"isom\x00\x00\x02\x00isom") + struct.pack(">I", 0xFFFFFFF0)
+             + b"moov" + udta + bytes(range(256)) * 40)
+    item = add(case, lying, "clip.mp4")
+    read_due_photo_facts()
+    facts = facts_of(item)
+    assert facts.status == FactsStatus.READY and facts.attempts == 1
+    assert facts.latitude is None and facts.make is None
+
+
+def test_a_child_that_overruns_its_time_is_stopped_and_the_file_marked(case, monkeypatch):
+    from casework.evidence import previews
+
+    item = add(case, camera_photo())
+    monkeypatch.setattr(previews, "RENDER_TIMEOUT", 0.001)  # no child starts that fast
     read_due_photo_facts()
     facts = facts_of(item)
     assert facts.status == FactsStatus.FAILED and facts.make is None
