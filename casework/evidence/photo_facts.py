@@ -123,10 +123,14 @@ def _position(value: Any) -> tuple[float | None, float | None]:
     return latitude, longitude
 
 
+# Direction marks and overrides: a device name could turn the text around it.
+BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    return " ".join(UNSAFE.sub("", value).split())[:TEXT_MAX] or None
+    return " ".join(BIDI.sub("", UNSAFE.sub("", value)).split())[:TEXT_MAX] or None
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
