@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import configure_mappers
 
 from casework.cases.notices import due_notices_if_due
+from casework.evidence.photo_facts import read_due_photo_facts
 from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
@@ -32,6 +33,7 @@ PERIODIC: tuple[Callable[[], object], ...] = (
     scan_pending_evidence,
     checkpoint_audit_if_due,
     render_due_previews,
+    read_due_photo_facts,
     due_notices_if_due,
     erase_personal_data_if_due,
 )

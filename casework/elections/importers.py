@@ -223,6 +223,23 @@ def _regions_by_code(election: Election) -> dict[str, Region]:
         select(Region).where(Region.election_id == election.id))}
 
 
+def _coordinates(row: Row) -> dict[str, float | None]:
+    """Optional latitude and longitude (decimal degrees, WGS 84): both or neither."""
+    values: dict[str, float | None] = {}
+    for column, limit in (("latitude", 90), ("longitude", 180)):
+        text = row.get(column).replace(",", ".")
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            raise RowProblem(f"{column} {text!r} is not a number of degrees") from None
+        if value is not None and not -limit <= value <= limit:  # NaN fails this too
+            raise RowProblem(f"{column} {text} is outside -{limit}..{limit}")
+        values[column] = value
+    if (values["latitude"] is None) != (values["longitude"] is None):
+        raise RowProblem("give both latitude and longitude, or neither")
+    return values
+
+
 def import_stations(rows: list[Row], election: Election, report: ImportReport) -> None:
     regions = _regions_by_code(election)
 
@@ -236,7 +253,7 @@ def import_stations(rows: list[Row], election: Election, report: ImportReport) -
         address = row.get("address")
         if len(address) > 400:
             raise RowProblem("address is longer than 400 characters")
-        return {"kind": kind, "address": address,
+        return {"kind": kind, "address": address, **_coordinates(row),
                 "region_id": regions[region_code].id if region_code else None}
 
     items = _check_all(rows, lambda r: _code(r, "code"), check)
@@ -309,7 +326,8 @@ def import_results(rows: list[Row], election: Election, report: ImportReport) ->
 IMPORTERS = {
     "elections": (import_elections, ["code", *NAMES, *CALENDAR], ["timezone", "default_locale"]),
     "regions": (import_regions, ["code", "kind", *NAMES], ["parent_code", "voters", "seats"]),
-    "stations": (import_stations, ["code", "kind"], ["region_code", "address"]),
+    "stations": (import_stations, ["code", "kind"], ["region_code", "address", "latitude",
+                                                     "longitude"]),
     "candidates": (import_candidates, ["code", "region_code", *NAMES], []),
     "results": (import_results, ["station_code", "candidate_code", "votes"], []),
 }

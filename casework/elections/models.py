@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -156,6 +157,9 @@ class PollingStation(db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     kind: Mapped[StationKind] = mapped_column(db_enum(StationKind, "station_kind", length=20))
     address: Mapped[str] = mapped_column(String(400), default="")
+    # WGS 84 degrees, optional: what a photo's GPS position is measured against.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     region: Mapped[Region | None] = relationship()
 

@@ -7,6 +7,7 @@ from flask import redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from casework.cases import channels
 from casework.cases.channels import CaseHooks, TimelineEntry
@@ -29,6 +30,7 @@ def move_evidence(case: Case, target: Case) -> dict[str, int]:
 
 def evidence_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
     items = db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)
+                               .options(joinedload(EvidenceItem.facts))  # one-to-one: no extra query
                                .order_by(EvidenceItem.created_at, EvidenceItem.id))
     entries = []
     for item in items:

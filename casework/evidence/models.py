@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case
@@ -41,6 +41,12 @@ class PreviewStatus(LabelledEnum):
     FAILED = "failed", _l("No preview could be made")
 
 
+class FactsStatus(LabelledEnum):
+    PENDING = "pending", _l("Reading the file's metadata")
+    READY = "ready", _l("File metadata")
+    FAILED = "failed", _l("The file's metadata could not be read")
+
+
 class EvidenceItem(db.Model):
     __tablename__ = "evidence_items"
 
@@ -66,6 +72,7 @@ class EvidenceItem(db.Model):
     scanned_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship()
+    facts: Mapped["PhotoFacts | None"] = relationship(back_populates="item")
 
     __table_args__ = (
         Index("ix_evidence_items_scan_status_due", "scan_status", "scan_due_at"),
@@ -99,3 +106,31 @@ class EvidenceItem(db.Model):
     def can_download(self, user: Any) -> bool:
         """Its bytes go to whoever may read its case, unless clamd found a virus in them."""
         return not self.quarantined and self.case.can_view(user)
+
+
+class PhotoFacts(db.Model):
+    """What a photo's EXIF says (read by the worker, casework.evidence.photo_facts): for
+    reviewers only; every copy that leaves the system is re-encoded without it."""
+
+    __tablename__ = "evidence_photo_facts"
+
+    evidence_item_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id"),
+                                                  primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=FactsStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The camera's clock as recorded (naive); its offset from UTC when the camera wrote one.
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    taken_offset: Mapped[str | None] = mapped_column(String(6))
+    # The file's own "modified" time (EXIF DateTime): later than taken_at after an edit.
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    make: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
+    software: Mapped[str | None] = mapped_column(String(100))
+
+    item: Mapped[EvidenceItem] = relationship(back_populates="facts")
+
+    @property
+    def state(self) -> FactsStatus:
+        return FactsStatus(self.status)

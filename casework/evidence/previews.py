@@ -64,8 +64,9 @@ def _render_one(item: EvidenceItem, *, max_pixels: int, size: int) -> None:
     db.session.commit()
 
 
-def _thumbnail(item: EvidenceItem, *, max_pixels: int, size: int) -> bytes:
-    kind = "pdf" if item.content_type == "application/pdf" else "image"
+def run_renderer(item: EvidenceItem, kind: str, *, max_pixels: int, size: int) -> bytes:
+    """What the child renderer writes for the item's verified bytes (`kind`: image, pdf or
+    facts); SubprocessError when it fails, dies or overruns its time."""
     with open_verified(item) as stream, \
             tempfile.NamedTemporaryFile(prefix="casework-preview-") as original:
         shutil.copyfileobj(stream, original)
@@ -73,7 +74,12 @@ def _thumbnail(item: EvidenceItem, *, max_pixels: int, size: int) -> bytes:
         result = subprocess.run(  # noqa: S603 - our interpreter, our script, fixed arguments
             [sys.executable, "-I", str(RENDERER), kind, str(max_pixels), str(size),
              original.name], capture_output=True, timeout=RENDER_TIMEOUT, check=True)
-    jpeg = result.stdout
+    return result.stdout
+
+
+def _thumbnail(item: EvidenceItem, *, max_pixels: int, size: int) -> bytes:
+    kind = "pdf" if item.content_type == "application/pdf" else "image"
+    jpeg = run_renderer(item, kind, max_pixels=max_pixels, size=size)
     if not jpeg.startswith(b"\xff\xd8\xff") or len(jpeg) > PREVIEW_MAX_BYTES:
         raise ValueError("the renderer gave no usable JPEG")
     return jpeg

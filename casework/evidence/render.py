@@ -1,12 +1,17 @@
 """Render one thumbnail in a child process: `python -I render.py <image|pdf> <max_pixels>
-<size> <path>` writes a JPEG to stdout.
+<size> <path>` writes a JPEG to stdout; `... facts|video_facts <max_pixels> 0 <path>` writes
+what a photo's EXIF or a video's container says as JSON (photo_facts.py checks it again).
 
 Run as a separate, resource-limited process (see previews.py) so that a hostile file that
 crashes, hangs or swells a decoder takes down only this process. It imports nothing of the
 application. The JPEG is re-encoded pixels only: no metadata, no colour profile, no script.
 """
 
+import contextlib
 import io
+import json
+import math
+import re
 import resource
 import sys
 
@@ -30,10 +35,20 @@ def _flatten(picture):
     return canvas
 
 
+def _heif_if_needed(path: str) -> None:
+    """HEIC/HEIF (an ISO box file) through libheif's plugin, imported only then: it is slow."""
+    with open(path, "rb") as handle:
+        if handle.read(12)[4:8] == b"ftyp":
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+
+
 def image(path: str, max_pixels: int, size: int):
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = max_pixels  # over it (twice over: an error) before decoding
+    _heif_if_needed(path)
     with Image.open(path) as picture:
         if picture.width * picture.height > max_pixels:
             raise ValueError("too many pixels")
@@ -57,9 +72,100 @@ def pdf(path: str, max_pixels: int, size: int):
         document.close()
 
 
+# EXIF tags (TIFF 6.0 / Exif 2.32): IFD0, the Exif sub-IFD and the GPS IFD.
+MAKE, MODEL, SOFTWARE, DATETIME, EXIF_IFD, GPS_IFD = 0x010F, 0x0110, 0x0131, 0x0132, 0x8769, 0x8825
+DATETIME_ORIGINAL, OFFSET_ORIGINAL = 0x9003, 0x9011
+TEXT_MAX = 200  # characters kept of any text tag
+
+
+def _text(value):
+    """A text tag, or None when it holds anything else (a hostile file's wrong types)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    elif isinstance(value, str):
+        with contextlib.suppress(UnicodeError):  # Pillow reads Latin-1; phones write UTF-8
+            value = value.encode("latin-1").decode("utf-8")
+    if not isinstance(value, str):
+        return None
+    return value.strip("\x00 ")[:TEXT_MAX] or None
+
+
+def _degrees(value, ref):
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals and its N/S/E/W reference."""
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    sign = -1.0 if _text(ref) in ("S", "W") else 1.0
+    found = sign * (degrees + minutes / 60 + seconds / 3600)
+    return found if math.isfinite(found) else None  # x/0 rationals read as NaN
+
+
+def facts(path: str, max_pixels: int, _size: int) -> dict:
+    """Headers only: Pillow reads the EXIF block without decoding pixels (JPEG, WebP, AVIF,
+    HEIC through pillow-heif; a PNG whose eXIf chunk follows its pixels is decoded, under the
+    same limits)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    _heif_if_needed(path)
+    with Image.open(path) as picture:
+        if picture.width * picture.height > max_pixels:
+            raise ValueError("too many pixels")
+        exif = picture.getexif()
+        sub, gps = exif.get_ifd(EXIF_IFD), exif.get_ifd(GPS_IFD)
+    position = None
+    if gps:
+        lat, lon = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
+        position = [lat, lon] if lat is not None and lon is not None else None
+    return {"taken": _text(sub.get(DATETIME_ORIGINAL)), "offset": _text(sub.get(OFFSET_ORIGINAL)),
+            "saved": _text(exif.get(DATETIME)), "position": position,
+            "make": _text(exif.get(MAKE)), "model": _text(exif.get(MODEL)),
+            "software": _text(exif.get(SOFTWARE))}
+
+
+_VIDEO_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?"
+                         r"\s*(UTC|Z|[+-]\d\d:?\d\d)?")
+_ISO6709 = re.compile(r"^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)")
+
+
+def _video_time(value):
+    """MediaInfo's "2020-05-31 08:53:20 UTC" or "2020-06-01T08:12:00+0500" as EXIF's
+    "2020:05:31 08:53:20" and an offset."""
+    found = _VIDEO_TIME.match(_text(value) or "")
+    if found is None:
+        return None, None
+    year, month, day, hour, minute, second, zone = found.groups()
+    offset = "+00:00" if zone in ("UTC", "Z") else (f"{zone[:3]}:{zone[-2:]}" if zone else None)
+    return f"{year}:{month}:{day} {hour}:{minute}:{second}", offset
+
+
+def video_facts(path: str, _max_pixels: int, _size: int) -> dict:
+    """A video's container tags through MediaInfo: the recording time (Apple's creation date
+    with its offset, else the container's UTC one), the ISO 6709 position, make and model."""
+    from pymediainfo import MediaInfo
+
+    general = next(iter(MediaInfo.parse(path).general_tracks), None)
+    data = general.to_data() if general is not None else {}
+    taken, offset = _video_time(data.get("recorded_date"))
+    if taken is None:
+        taken, offset = _video_time(data.get("encoded_date"))
+    position = None
+    if found := _ISO6709.match(_text(data.get("xyz")) or ""):
+        lat, lon = float(found.group(1)), float(found.group(2))
+        position = [lat, lon] if math.isfinite(lat) and math.isfinite(lon) else None
+    return {"taken": taken, "offset": offset, "saved": None, "position": position,
+            "make": _text(data.get("make")), "model": _text(data.get("model")),
+            "software": _text(data.get("writing_application") or data.get("encoded_application"))}
+
+
 def main(argv: list[str]) -> int:
     kind, max_pixels, size, path = argv[1], int(argv[2]), int(argv[3]), argv[4]
     _limit()
+    if kind in ("facts", "video_facts"):
+        read = facts if kind == "facts" else video_facts
+        sys.stdout.write(json.dumps(read(path, max_pixels, size), allow_nan=False))
+        return 0
     picture = {"image": image, "pdf": pdf}[kind](path, max_pixels, size)
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=80, optimize=True)

@@ -17,7 +17,13 @@ from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
 from casework.evidence.inspection import inspect
-from casework.evidence.models import ActiveContent, EvidenceItem, PreviewStatus
+from casework.evidence.models import (
+    ActiveContent,
+    EvidenceItem,
+    FactsStatus,
+    PhotoFacts,
+    PreviewStatus,
+)
 from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
 from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
 from casework.extensions import db
@@ -35,9 +41,14 @@ class StoredFile:
     active: list[ActiveContent] = field(default_factory=list)
 
 
-# What the worker can turn into a safe thumbnail (Pillow, or pdfium for the first page).
+# What the worker can turn into a safe thumbnail (Pillow, with pillow-heif for HEIC, or pdfium
+# for the first page).
 PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
-                         "application/pdf"))
+                         "image/heic", "image/heif", "application/pdf"))
+# Photos whose EXIF Pillow reads (casework.evidence.photo_facts; HEIC through pillow-heif's
+# plugin; GIF carries none), and phones' videos whose tags MediaInfo reads.
+WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif", "image/heic",
+                        "image/heif", "video/mp4", "video/quicktime", "video/3gpp"))
 
 
 class EvidenceCorrupted(Exception):
@@ -87,6 +98,8 @@ def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
         active_content=",".join(stored.active) or None,
         preview_status=PreviewStatus.PENDING if stored.content_type in PREVIEWABLE else None,
     )
+    if stored.content_type in WITH_FACTS:
+        item.facts = PhotoFacts(status=FactsStatus.PENDING)
     db.session.add(item)
     case.has_evidence = True
     db.session.flush()

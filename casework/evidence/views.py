@@ -9,11 +9,14 @@ from casework.cases.models import Case
 from casework.core.web import load_or_404, require
 from casework.evidence.forms import ConfirmDownloadForm
 from casework.evidence.models import EvidenceItem
+from casework.evidence.photo_facts import describe
 from casework.evidence.previews import preview_response
 from casework.evidence.services import download_response
 from casework.extensions import db
 
 bp = Blueprint("evidence", __name__, url_prefix="/cases")
+# The case page lists a photo's facts beside it (only where the file itself may be downloaded).
+bp.add_app_template_global(describe, "photo_facts")
 
 
 def _item_or_404(case: Case, item_id: int) -> EvidenceItem:

@@ -207,3 +207,25 @@ def test_cli_import_exit_codes_and_report(app, election, tmp_path):
     assert unknown.exit_code == 2
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import.regions"))
     assert entry.details["created"] == 3 and len(entry.details["sha256"]) == 64
+
+
+def test_stations_may_carry_coordinates(election):
+    report = run_import("stations", b"code,region_code,kind,address,latitude,longitude\n"
+                        b"BAL-002,KZ-KAR-BAL,paper,School 7,46.8481,\"74,9950\"\n"
+                        b"BAL-003,KZ-KAR-BAL,paper,School 9,,\n", election=election)
+    assert (report.created, report.updated) == (2, 0)
+    stations = {s.code: s for s in db.session.scalars(select(PollingStation))}
+    assert (stations["BAL-002"].latitude, stations["BAL-002"].longitude) == (46.8481, 74.995)
+    assert stations["BAL-003"].latitude is None and stations["BAL-003"].longitude is None
+    with pytest.raises(ImportFailed) as failed:
+        run_import("stations", b"code,region_code,kind,latitude,longitude\n"
+                   b"BAL-004,KZ-KAR-BAL,paper,91,10\n"
+                   b"BAL-005,KZ-KAR-BAL,paper,45,\n"
+                   b"BAL-006,KZ-KAR-BAL,paper,north,74\n"
+                   b"BAL-007,KZ-KAR-BAL,paper,nan,74\n", election=election)
+    assert [str(e) for e in failed.value.errors] == [
+        "line 2: latitude 91 is outside -90..90",
+        "line 3: give both latitude and longitude, or neither",
+        "line 4: latitude 'north' is not a number of degrees",
+        "line 5: latitude nan is outside -90..90",
+    ]
