@@ -8,7 +8,7 @@ polling_stations.latitude / longitude: optional, to tell how far a photo was tak
 station.
 
 Revision ID: b16e3f0a7d42
-Revises: c15e5ea4c4f0
+Revises: b16e2a7d4c30
 Created: 2026-12-10 10:00:00
 """
 
