@@ -16,12 +16,12 @@ again, never a row that claims a file that was kept. Nothing here commits."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from casework.cases.models import Case
 from casework.cases.search import index_case
 from casework.core import audit
-from casework.evidence.models import EvidenceItem
+from casework.evidence.models import EvidenceItem, PhotoFacts
 from casework.evidence.storage import get_storage
 from casework.extensions import db
 from casework.hotline.models import Call
@@ -86,6 +86,14 @@ def _outbox(case_ids: list[int]) -> tuple[int, int]:
     return erased, sending
 
 
+def _photo_facts(case: Case) -> int:
+    """The photos' metadata (where and with what device they were taken) is personal too."""
+    items = select(EvidenceItem.id).where(EvidenceItem.case_id == case.id)
+    result = db.session.execute(delete(PhotoFacts).where(PhotoFacts.evidence_item_id.in_(items))
+                                .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 def _tombstone(items: list[EvidenceItem], now: datetime) -> set[str]:
     """Mark the items erased; the hashes of the objects they (and their previews) used."""
     hashes: set[str] = set()
@@ -139,6 +147,7 @@ def erase_case(case: Case, due: Due, now: datetime) -> dict[str, int] | None:
             EvidenceItem.sha256.in_(raw)))) if raw else []
         counts["raw_messages"] = len(raw_items)
         hashes |= _tombstone(raw_items, now) | set(raw)
+        counts["photo_facts"] = _photo_facts(case)
         merged = merged_into(case)
         counts["outbox"], sending = _outbox([case.id, *merged])
         if not sending:  # else: the next run, once the worker let go of it

@@ -13,7 +13,7 @@ from casework.core.audit import AuditEntry
 from casework.core.audit_checkpoints import verify_chain
 from casework.core.db import utcnow
 from casework.decisions.models import Finding
-from casework.evidence.models import EvidenceItem
+from casework.evidence.models import EvidenceItem, FactsStatus, PhotoFacts
 from casework.evidence.storage import get_storage
 from casework.extensions import db
 from casework.hotline.models import Call
@@ -90,6 +90,10 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
     cases, held, sanction = world
     register_before, statistics_before = public_figures(client, election)
     assert register_before["items"] and MARKER not in json.dumps(register_before)
+    for data in held.values():  # where each photo was taken, as the worker read it
+        db.session.merge(PhotoFacts(evidence_item_id=data.photo.id, status=FactsStatus.READY,
+                                    latitude=46.84, longitude=74.98, make="Phone"))
+    db.session.commit()
     runner = app.test_cli_runner()
 
     report = runner.invoke(retention_cli, ["report"])
@@ -127,8 +131,9 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
         assert (raw.sha256, raw.size, raw.content_type) == (
             data.raw_item.sha256, data.raw_item.size, "message/rfc822")
         assert not get_storage().exists(raw.sha256)
-        # Evidence files are kept by default.
+        # Evidence files are kept by default; where and with what a photo was taken goes.
         assert db.session.get(EvidenceItem, data.photo.id).erased_at is None
+        assert db.session.get(PhotoFacts, data.photo.id) is None
         assert get_storage().exists(data.photo.sha256)
 
     for name in ("open", "appealed", "reopened"):
@@ -137,6 +142,7 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
         complaint = db.session.get(Complaint, data.complaint.id)
         assert MARKER in complaint.name and complaint.phone == "+77015550199"
         assert db.session.get(Call, data.call.id).caller_number == "+77015550199"
+        assert db.session.get(PhotoFacts, data.photo.id) is not None
         assert db.session.get(InboundMail, data.mail.id).sender.startswith(MARKER.lower())
         assert db.session.get(OutboxMessage, data.waiting.id).status is OutboxStatus.PENDING
         assert get_storage().exists(data.raw_item.sha256)
