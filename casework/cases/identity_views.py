@@ -69,15 +69,13 @@ def _decide(request_id: int, approve: bool):
         return refused
     form = IdentityDecisionForm(prefix=f"r{found.id}")
     proven = stepup.has_fresh_proof()
-    if approve:
-        call = lambda: identity.approve(found, current_user, proven=proven,  # noqa: E731
-                                        note=form.note.data or "")
-        message = _("Approved: the requester sees this identity for %(days)s days.",
-                    days=identity.reveal_days())
-    else:
-        call = lambda: identity.refuse(found, current_user, proven=proven,  # noqa: E731
-                                       note=form.note.data or "")
-        message = _("The request is refused.")
+    message = (_("Approved: the requester sees this identity for %(days)s days.",
+                 days=identity.reveal_days()) if approve else _("The request is refused."))
+
+    def call():
+        decide = identity.approve if approve else identity.refuse
+        return decide(found, current_user, proven=proven, note=form.note.data or "")
+
     return submit(form, call, done=url_for("identity.requests_page"), flash_message=message,
                   page=lambda status, errors: _page(status, {found.id: form}, errors))
 
