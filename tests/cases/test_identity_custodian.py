@@ -254,3 +254,39 @@ def test_whoever_typed_it_sees_it_for_a_few_minutes(named_case, committee, app):
     # Someone else never sees it.
     records = load_records(named_case)
     assert not protect(records, named_case, committee["r1"]).any
+
+
+def test_a_call_and_a_released_mail_are_shown_to_who_entered_them(named_case, committee, app):
+    """The secretary who took the call, or released the mail (and so its complaint), sees the
+    number and the sender for the entry minutes; nobody else, and not afterwards."""
+    from casework.cases.channels import TimelineEntry
+    from casework.cases.timeline import CaseRecords
+
+    secretary, now = committee["secretary"], utcnow()
+    released = now - timedelta(minutes=5)
+    entries = [
+        TimelineEntry(now - timedelta(minutes=3), "call", "Call", None,
+                      {"id": 1, "number": "+77011112233", "entered_by": secretary.id}),
+        TimelineEntry(now - timedelta(days=2), "mail", "Mail", None,
+                      {"id": 2, "sender": "writer@example.kz", "entered_by": secretary.id,
+                       "entered_at": released, "complaint_id": 9}),
+        TimelineEntry(now - timedelta(days=2), "complaint", "Complaint", None,
+                      {"id": 9, "complainant": "Mail Writer", "email": "writer@example.kz",
+                       "phone": None, "named": True, "entered_by": None}),
+    ]
+
+    def seen(user, at):
+        records = CaseRecords([], [], [], [], list(entries))
+        shown = protect(records, named_case, user, now=at)
+        return shown, repr(records.channel_entries)
+
+    shown, text = seen(secretary, now)
+    assert sorted(shown.entered) == ["call:1", "complaint:9", "mail:2"]
+    assert "+77011112233" in text and "Mail Writer" in text
+    minutes = app.config["CASEWORK_IDENTITY_ENTRY_MINUTES"]
+    shown, text = seen(secretary, released + timedelta(minutes=minutes, seconds=1))
+    assert shown.entered == ["call:1"] and "writer@example.kz" not in text
+    shown, text = seen(committee["r1"], now)
+    assert not shown.any
+    assert "+77011112233" not in text and "writer@example.kz" not in text
+    assert "Mail Writer" not in text
