@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
     from casework.cases import claim_views  # noqa: F401 - claim and release join the cases blueprint
+    from casework.cases.identity_views import bp as identity_bp  # also the case page's request
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
     from casework.core import ratelimit
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hotline_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(identity_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(decisions_bp)
     app.register_blueprint(sanctions_bp)

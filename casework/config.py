@@ -193,6 +193,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 90),
         # Acts that change outcomes need both factors proven again within this many seconds.
         "CASEWORK_STEP_UP_SECONDS": _int("STEP_UP_SECONDS", 300),
+        # The identity custodian (cases/identity.py): how long an approved request shows the
+        # requester a complainant's identity, and how long whoever typed one in still sees it.
+        "CASEWORK_IDENTITY_REVEAL_DAYS": _int("IDENTITY_REVEAL_DAYS", 7),
+        "CASEWORK_IDENTITY_ENTRY_MINUTES": _int("IDENTITY_ENTRY_MINUTES", 30),
         # How long an administrator's password reset link works (single use).
         "CASEWORK_PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
         # Passkeys (WebAuthn): the relying party is the site's host name and origin, by default

@@ -34,9 +34,16 @@ CHAIRS = frozenset({R.CHAIR})
 CASE_READERS = COMMITTEE | {R.AUDITOR}
 # Who runs the office: releases quarantined mail, imports results, sees contacts in mail.
 OFFICE = frozenset({R.SECRETARY, R.CHAIR, R.ADMIN})
-# Who sees the complainants' names and phones on a case, and finds cases by them: the
-# committee, who write to and call them (auditors read the process, not who complained).
-CONTACT_READERS = COMMITTEE
+# Who sees every complainant's name and contacts by role alone: nobody. A named complainant's
+# identity is shown only through the custodian (a live IdentityRequest, cases/identity.py)
+# or, for a few minutes, to whoever typed it in (CASEWORK_IDENTITY_ENTRY_MINUTES).
+CONTACT_READERS: frozenset[Role] = frozenset()
+# Who keeps the identities by role: the chair (members are added per election, IdentityCustodian).
+CUSTODIANS = CHAIRS
+# Who may be designated a custodian of an election: a committee member.
+CUSTODIAN_CANDIDATES = COMMITTEE
+# Who designates custodians: an administrator or the chair.
+CUSTODIAN_APPOINTERS = frozenset({R.ADMIN, R.CHAIR})
 # Who takes calls at the hotline console.
 HOTLINE = frozenset({R.OPERATOR, R.SECRETARY, R.CHAIR, R.ADMIN})
 # Who reads the channels' records (call log, inbound mail).
@@ -100,10 +107,16 @@ SYSTEM_HEALTH = Desk("system health", ADMINS)
 # Outgoing mail and its delivery (status, errors, "retry now"; never a body): the administrators.
 OUTBOX = Desk("outbox", ADMINS)
 ASSIGNMENT = Desk("assignment", LEADS)  # the members' loads, shown to whoever assigns cases
-# The queue's search looks in the complainants' names and phones (each case: Case.can_see_complainant).
+# The queue's search in the complainants' names and phones: nobody (CONTACT_READERS), since a
+# result list would tell who complained where; a disclosed identity is read on its case page.
 COMPLAINANT_SEARCH = Desk("cases found by the complainant's name or phone", CONTACT_READERS)
-# The complainants' names, phones and emails in a case export: the leads, who write to them.
-EXPORT_CONTACTS = Desk("complainants' contacts in exports", LEADS)
+# The complainants' names, phones and emails in a case export: nobody (a bulk file leaves the
+# system; a disclosure covers one case for one person).
+EXPORT_CONTACTS = Desk("complainants' contacts in exports", CONTACT_READERS)
+# Requests for a complainant's identity: one's own, and those a custodian decides.
+IDENTITY_REQUESTS = Desk("identity requests", COMMITTEE | CUSTODIAN_APPOINTERS)
+# Designating the custodians of an election.
+CUSTODIAN_DESIGNATION = Desk("identity custodians", CUSTODIAN_APPOINTERS)
 
 
 class WholeElectionDesk(Desk):

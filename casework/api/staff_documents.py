@@ -11,7 +11,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from casework.accounts.models import User
-from casework.cases import deadlines
+from casework.cases import deadlines, identity_mask
 from casework.cases.models import Case, CaseDeadline
 from casework.cases.queries import QueueRow
 from casework.cases.timeline import build_timeline, load_records
@@ -72,8 +72,10 @@ def station_codes(rows: list[QueueRow]) -> dict[int, str]:
                                    .where(PollingStation.id.in_(ids))).all())
 
 
-def _timeline_doc(case: Case) -> list[dict]:
+def _timeline_doc(case: Case, user: User) -> list[dict]:
     records = load_records(case)
+    # Identities masked as on the case page; one shown is audited (the view commits).
+    identity_mask.record_view(case, user, identity_mask.protect(records, case, user), "api")
     moves = {record.id: record for record, _name in records.transitions}
     entries = []
     for entry in build_timeline(records, str(get_locale())):
@@ -116,5 +118,5 @@ def case_doc(case: Case, user: User) -> dict:
                      "names": {lang: getattr(c, f"name_{lang}") for lang in LANGUAGES}}
                     for c in case.accused],
         "actions": _actions_doc(case, user),
-        "timeline": _timeline_doc(case),
+        "timeline": _timeline_doc(case, user),
     }

@@ -110,7 +110,9 @@ def case_list():
 @bp.get("/cases/<reference>")
 def case_detail(reference: str):
     case = _case_or_404(reference)
-    return jsonify(case_doc(case, current_user))
+    document = case_doc(case, current_user)
+    db.session.commit()  # the audit entry of an identity shown
+    return jsonify(document)
 
 
 # -- moving a case ----------------------------------------------------------------------

@@ -93,6 +93,18 @@ class MessageForm(Form):
     body = _text(_l("Message to the complainants"), rows=4)
 
 
+class IdentityRequestForm(Form):
+    reason = _text(_l("Why you need the complainant's identity"), limit=1000, rows=2)
+
+
+class IdentityDecisionForm(Form):
+    note = _text(_l("Note to the requester (required to refuse)"), limit=1000, rows=2)
+
+
+class CustodianForm(Form):
+    user = SelectField(_l("Committee member"), validate_choice=False)
+
+
 class AssignForm(Form):
     assignee = SelectField(_l("Assigned to"), validate_choice=False)
 

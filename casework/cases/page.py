@@ -10,11 +10,17 @@ from sqlalchemy import select
 
 from casework.accounts.models import User
 from casework.accounts.roles import QUEUE, RESULTS, SANCTIONS
-from casework.cases import deadlines
+from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
 from casework.cases.channels import TimelineEntry
-from casework.cases.models import Case, CaseDeadline, CaseState, ScreeningChecklist
+from casework.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseState,
+    IdentityRequest,
+    ScreeningChecklist,
+)
 from casework.cases.timeline import CaseRecords, build_timeline, load_records
 from casework.cases.workflow import FINAL_STATES, Transition
 from casework.core.db import utcnow
@@ -44,13 +50,22 @@ class CasePage:
     merged_into: Case | None
     merged_from: list[Case]
     assignees: list[tuple[User, int]] = field(default_factory=list)
+    # The complainants' identity: what this user was shown, and their own requests for it.
+    identity: identity_mask.Shown = field(default_factory=identity_mask.Shown)
+    named_complainant: bool = False
+    can_request_identity: bool = False
+    identity_requests: list[IdentityRequest] = field(default_factory=list)
 
 
 def case_page(case: Case, user: User, locale: str | None = None,
               now: datetime | None = None) -> CasePage:
-    """What the case page shows to `user` (who may view the case)."""
+    """What the case page shows to `user` (who may view the case); the identities they may
+    not see are masked (cases/identity_mask.py), those shown are audited (the view commits)."""
     now = now or utcnow()
     records = load_records(case, locale)
+    shown = identity_mask.protect(records, case, user, now)
+    identity_mask.record_view(case, user, shown, "case_page")
+    named = any(e.meta.get("named") for e in records.of_kind("complaint"))
     deadline = db.session.get(CaseDeadline, case.id)
     due = deadlines.due_at(case, deadline)
     paused = deadlines.is_paused(deadline)
@@ -72,4 +87,7 @@ def case_page(case: Case, user: User, locale: str | None = None,
         merged_from=list(db.session.scalars(select(Case).where(Case.merged_into_id == case.id)
                                             .order_by(Case.id))),
         assignees=eligible_assignees(case, user) if assigning else [],
+        identity=shown, named_complainant=named,
+        can_request_identity=named and case.can_request_identity(user),
+        identity_requests=identity.requests_on(case, user) if named else [],
     )

@@ -26,7 +26,7 @@ YES_NO = {"yes": True, "no": False}
 class QueueFilterForm(Form):
     """Read from the query string: a GET form, no CSRF."""
 
-    q = SearchField(_l("Search: words, reference, phone or name"), validators=[Optional(), Length(max=200)])
+    q = SearchField(_l("Search: words or reference"), validators=[Optional(), Length(max=200)])
     state = SelectField(_l("State"), validate_choice=False)
     region = SelectField(_l("Region"), validate_choice=False)
     category = SelectField(_l("Category"), validate_choice=False)

@@ -23,6 +23,7 @@ from casework.cases.forms import (
     AssignForm,
     ChecklistForm,
     ConflictForm,
+    IdentityRequestForm,
     MessageForm,
     NoteForm,
     NotifyAccusedForm,
@@ -67,6 +68,8 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
     forms["checklist"] = checklist
     forms["note"] = given.get("note") or NoteForm(prefix="note")
     forms["message"] = given.get("message") or MessageForm(prefix="message")
+    if page.can_request_identity:
+        forms["identity"] = given.get("identity") or IdentityRequestForm(prefix="identity")
     notify = given.get("notify") or NotifyAccusedForm(prefix="notify")
     notify.candidate.choices = [SelectChoice(str(c.id), c.name(page_locale())) for c in case.accused]
     forms["notify"] = notify
@@ -92,8 +95,11 @@ def _render(case: Case, status: int = 200, **given):
     # Possible duplicates are suggested while the case is being screened.
     similar = (similar_cases(case, user=current_user)
                if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else [])
-    return render_template("cases/case.html", page=page, case=case,
-                           forms=_forms(page, given), similar=similar), status
+    html = render_template("cases/case.html", page=page, case=case,
+                           forms=_forms(page, given), similar=similar)
+    # The audit entry of an identity shown (a refused form was rolled back before this).
+    db.session.commit()
+    return html, status
 
 
 def _again(case: Case, key: str, form) -> Page:

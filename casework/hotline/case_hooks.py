@@ -27,6 +27,7 @@ def call_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                           _l("Hotline call: %(purpose)s", purpose=call.purpose.label),
                           call.note or None, {"id": call.id, "operator": call.operator.full_name,
                                               "number": call.caller_number,
+                                              "entered_by": call.operator_id,
                                               "seconds": call.handling_seconds})
             for call in calls]
 

@@ -192,7 +192,8 @@ def _tracked_complaint() -> Complaint:
 def _tracked_page(complaint: Complaint, form: ReplyForm, status: int = 200, loose=()):
     return render_template("intake/tracked.html", complaint=complaint, case=complaint.case,
                            messages=services.public_messages(complaint), form=form,
-                           files=queries.citizen_files(complaint), loose=list(loose)), status
+                           files=queries.citizen_files(complaint), loose=list(loose),
+                           disclosures=queries.disclosures(complaint)), status
 
 
 @bp.get("/track/case")

@@ -22,7 +22,9 @@ def mail_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
     mails = db.session.scalars(select(InboundMail).where(InboundMail.case_id == case.id)
                                .order_by(InboundMail.received_at, InboundMail.id))
     return [TimelineEntry(mail.received_at, "mail", _l("Email received"), mail.subject or None,
-                          {"id": mail.id, "sender": mail.sender, "status": mail.status.value})
+                          {"id": mail.id, "sender": mail.sender, "status": mail.status.value,
+                           "entered_by": mail.handled_by_id, "entered_at": mail.handled_at,
+                           "complaint_id": mail.complaint_id})
             for mail in mails]
 
 

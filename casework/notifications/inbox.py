@@ -61,6 +61,8 @@ def link_of(notice: StaffNotification) -> str:
     out, not url_for: mail is written by the worker too, outside any request."""
     if notice.sanction_id is not None:
         return f"/sanctions/{notice.sanction_id}"
+    if notice.kind is NotificationKind.IDENTITY_REQUESTED:  # the custodian's requests page
+        return "/staff/identity"
     if notice.case_reference:
         return f"/cases/{quote(notice.case_reference, safe='')}"
     return "/staff/inbox"

@@ -20,6 +20,7 @@ class NotificationKind(LabelledEnum):
     SANCTION_WAITING = "sanction_waiting", _l("A sanction waits for your approval")
     APPEAL_FILED = "appeal_filed", _l("An appeal was filed")
     DEADLINE_TOMORROW = "deadline_tomorrow", _l("A deadline of your case is due tomorrow")
+    IDENTITY_REQUESTED = "identity_requested", _l("A member asks for a complainant's identity")
 
 
 # Email unless the member turned it off: every kind asks them to act.

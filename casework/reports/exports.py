@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
 from casework.accounts.roles import EXPORT_CONTACTS
+from casework.cases.identity_mask import PROTECTED
 from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, PublicStatus
 from casework.cases.queries import (
     SORT_KEYS,
@@ -37,7 +38,7 @@ from casework.core.refusal import Refusal
 from casework.core.timezones import local_today, zone_of
 from casework.elections.models import Election, PollingStation
 from casework.extensions import db
-from casework.intake.models import Channel, Complaint
+from casework.intake.models import Channel, ComplainantRole, Complaint
 from casework.reports import daily
 from casework.reports.export_writers import Export, Table, build_export, local_cell
 
@@ -103,7 +104,8 @@ def applied_filters(filters: QueueFilters) -> dict[str, Any]:
 def case_header(contacts: bool) -> list[str]:
     header = [_("Reference"), _("Created"), _("State"), _("Public status"), _("Category"),
               _("Region code"), _("Region"), _("Polling station"), _("Accused"),
-              _("Assignee"), _("Due"), _("Overdue"), _("Outcome"), _("Channels")]
+              _("Assignee"), _("Due"), _("Overdue"), _("Outcome"), _("Channels"),
+              _("Complainants")]
     if contacts:
         header += [_("Complainant names"), _("Complainant phones"), _("Complainant emails")]
     return header
@@ -138,9 +140,10 @@ def _case_batches(conditions: list, sort: str, now: datetime, contacts: bool,
         if not rows:
             return
         ids = [row.case.id for row in rows]
-        columns = [Complaint.case_id, Complaint.channel, Complaint.anonymous]
+        columns = [Complaint.case_id, Complaint.channel, Complaint.anonymous, Complaint.name,
+                   Complaint.complainant_role, Complaint.consent_to_contact]
         if contacts:
-            columns += [Complaint.name, Complaint.phone, Complaint.email]
+            columns += [Complaint.phone, Complaint.email]
         complaints: dict[int, list] = {}
         for found in db.session.execute(select(*columns).where(Complaint.case_id.in_(ids))
                                         .order_by(Complaint.case_id, Complaint.id)):
@@ -152,6 +155,26 @@ def _case_batches(conditions: list, sort: str, now: datetime, contacts: bool,
         after = (getattr(last, column.key), last.id)
         if left is not None:
             left -= len(rows)
+
+
+def _complainant_words() -> dict[Any, str]:
+    """The complainant cell's words, translated once while the request is open."""
+    words: dict[Any, str] = {r: str(r.label) for r in ComplainantRole}
+    words.update(anonymous=_("Anonymous"), protected=str(PROTECTED),
+                 consent=_("agreed to be contacted"), no_consent=_("did not agree to be contacted"))
+    return words
+
+
+def _protected_cell(complaint: Any, words: dict[Any, str]) -> str:
+    """A complainant without their identity (cases/identity_mask.py): protected or
+    anonymous, their role, and whether they agreed to be contacted."""
+    if complaint.anonymous or not complaint.name:
+        return words["anonymous"]
+    parts = [words["protected"]]
+    if complaint.complainant_role is not None:
+        parts.append(words[complaint.complainant_role])
+    parts.append(words["consent" if complaint.consent_to_contact else "no_consent"])
+    return ", ".join(parts)
 
 
 def _contact_cells(complaints: list) -> list[str]:
@@ -184,6 +207,7 @@ def _case_stream(batches: Iterator[tuple[list, dict[int, list]]], zone: Any, *,
     channels = {c: str(c.label) for c in Channel}
     outcomes = {o.value: str(o.label) for o in Outcome}
     yes, no = _("yes"), _("no")
+    words = _complainant_words()
     for rows, complaints in batches:
         for row in rows:
             case = row.case
@@ -200,6 +224,7 @@ def _case_stream(batches: Iterator[tuple[list, dict[int, list]]], zone: Any, *,
                 local_cell(row.due_at, zone), yes if row.overdue else no,
                 outcomes.get(case.outcome or "", case.outcome or ""),
                 SEP.join(channels.get(c, str(c)) for c in seen),
+                SEP.join(_protected_cell(c, words) for c in found),
             ]
             if contacts:
                 cells += _contact_cells(found)

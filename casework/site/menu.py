@@ -21,6 +21,7 @@ STAFF_MENU: tuple[tuple[Desk, str, LazyString], ...] = (
     (roles.INBOUND_MAIL, "mailin.inbound_list", _l("Inbound mail")),
     (roles.OUTBOX, "outbox.outbox_list", _l("Outgoing mail")),
     (roles.CONFLICTS, "cases.conflicts", _l("Conflicts of interest")),
+    (roles.IDENTITY_REQUESTS, "identity.requests_page", _l("Identity requests")),
     (roles.STAFF_ACCOUNTS, "accounts.users", _l("Staff accounts")),
     (roles.ACCOUNT_APPROVALS, "account_changes.changes", _l("Account approvals")),
     (roles.RESULTS, "results.overview", _l("Results")),

@@ -121,7 +121,8 @@ def test_axe_finds_no_serious_violation(browser, axe_ready, live_server, casewor
     for path in ("/staff", "/cases", f"/cases/{casework['case']}", "/staff/dashboard",
                  "/sanctions", f"/sanctions/{casework['sanction']}", "/hotline/",
                  "/hotline/log", "/staff/mail", "/account", "/audit", "/staff/results/",
-                 "/staff/results/KZ-KAR", "/staff/exports/", "/cases/conflicts"):
+                 "/staff/results/KZ-KAR", "/staff/exports/", "/cases/conflicts",
+                 "/staff/identity"):
         check(path)
     assert not found, "\n".join(found)
 

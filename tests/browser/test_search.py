@@ -1,6 +1,7 @@
 """Search that finds, in a real browser, in Kazakh and Russian, on a phone and a desktop: the
 header's "go to case" box jumps to a case by its reference typed in lower case, finds a
-complainant by a phone written the local way, and a Kazakh word typed without Kazakh letters."""
+Kazakh word typed without Kazakh letters, and never finds a case by its complainant's phone
+(the identity is the custodian's, cases/identity.py)."""
 
 import re
 
@@ -52,12 +53,11 @@ def test_go_to_case_box_jumps_and_finds(browser, live_server, cases, language, v
         page.wait_for_url(re.compile(rf"/cases/{cases.reference}$"))
         assert cases.reference in page.locator("h1").inner_text()
 
-        # A phone as people write it here finds the complainant's case.
+        # A complainant's phone finds nothing: a result would say who complained where.
         page.get_by_label(WORDS[language]["box"]).fill("8 (701) 999-88-77")
         page.locator("form.find-case button[type=submit]").click()
         page.wait_for_url(re.compile(r"/cases\?q="))
-        assert page.locator("tr[data-case]").count() == 1
-        assert page.locator(f'tr[data-case="{cases.reference}"]').count() == 1
+        assert page.locator("tr[data-case]").count() == 0
 
         # Kazakh letters typed as Russian ones: "Караганды акша" finds "Қарағанды ... ақша".
         page.get_by_label(WORDS[language]["box"]).fill("Караганды акша")

@@ -145,10 +145,13 @@ def fill_checklist(client, case, **items):
 # -- the page for each role ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("who, status, forms", [
-    # An unassigned case: every member may also claim it.
-    ("reviewer", 200, {"/act/start_screening", "/notes", "/messages", "/claim"}),
-    ("secretary", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim"}),
-    ("chair", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim"}),
+    # An unassigned case: every member may also claim it, and ask a custodian for the
+    # named complainant's identity (cases/identity.py).
+    ("reviewer", 200, {"/act/start_screening", "/notes", "/messages", "/claim", "/identity"}),
+    ("secretary", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim",
+                        "/identity"}),
+    ("chair", 200, {"/act/start_screening", "/notes", "/messages", "/assign", "/claim",
+                    "/identity"}),
     ("auditor", 200, set()),
     ("almaty", 404, None),
     ("operator", 403, None),
@@ -165,6 +168,8 @@ def test_the_page_for_each_role(app, login, people, file_complaint, who, status,
         assert case.reference in html and "Received" in html and "Balkhash" in html
         assert NARRATIVE in html  # the complaint in the timeline
         assert ("Read-only" in html) is (who == "auditor")
+        # Nobody sees the named complainant by role: the identity is protected.
+        assert "asel@example.kz" not in html and "Complainant (identity protected)" in html
 
 
 def test_unknown_reference_is_404_and_anonymous_goes_to_login(app, client, login, people,
@@ -255,7 +260,8 @@ def test_a_case_goes_through_the_workflow_over_http(app, login, people, file_com
     assert act(chair, case, "close").status_code == 302
     assert state_of(case) is CaseState.CLOSED
     html = chair.get(page_url(case)).get_data(as_text=True)
-    assert forms_on(html) == {"/notes", "/messages"}  # closed: no move, no assignment
+    # closed: no move, no assignment
+    assert forms_on(html) == {"/notes", "/messages", "/identity"}
     actions = [t.action for t in db.session.scalars(
         select(CaseTransition).where(CaseTransition.case_id == case.id).order_by(CaseTransition.id))]
     assert actions == ["start_screening", "admit", "request_info", "info_received",

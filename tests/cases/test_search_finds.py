@@ -1,14 +1,21 @@
 """Search that finds: Kazakh and Russian letters folded on both sides, a case by its reference
-(straight to it), by a phone number however written, by the complainant's name (only for who
-may see it) and by the accused candidate's name in any language. SQLite (FTS5) and
+(straight to it), by a phone number however written, by the complainant's name (the index
+can; no one's queue does) and by the accused candidate's name in any language. SQLite (FTS5) and
 PostgreSQL (tsvector), through index_case and reindex_all alike."""
 
 import pytest
+from sqlalchemy import select
 
 from casework.accounts.roles import COMPLAINANT_SEARCH
-from casework.cases.models import CaseSearchDocument
+from casework.cases.models import Case, CaseSearchDocument
 from casework.cases.queries import QueueFilters, queue_page
-from casework.cases.search import index_case, phone_digits, reindex_all, terms
+from casework.cases.search import (
+    index_case,
+    matching_case_ids,
+    phone_digits,
+    reindex_all,
+    terms,
+)
 from casework.core.folding import FOLD_FROM, FOLD_TO, fold
 from casework.extensions import db
 from tests import factories
@@ -95,32 +102,37 @@ def named(election, *, name="Гүлнар Сәрсенова", phone=PHONE, regi
     return case
 
 
-def test_phone_and_name_find_the_complainants_cases(election, secretary, make_user, indexed):
+def found_by_contacts(q) -> set[str]:
+    """The index's contact search itself (no desk opens it today: CONTACT_READERS is empty)."""
+    return set(db.session.scalars(select(Case.reference).where(
+        Case.id.in_(matching_case_ids(q, contacts=True)))))
+
+
+def test_the_index_finds_phones_and_names(election, indexed):
     case = named(election)
     named(election, name="Иван Петров", phone="+77770001122")
     make(election, narrative="Сайлау учаскесінде қысым")
-    reviewer = make_user("reviewer", email="kar@test.kz", regions=["KZ-KAR"])
     indexed()
-    for user in (secretary, reviewer):
-        assert COMPLAINANT_SEARCH.can_open(user)
-        for notation in NOTATIONS:
-            assert found(user, election, notation) == {case.reference}, notation
-        for query in ("Сәрсенова", "сарсенова", "Гүлнар сарсен", "ГУЛНАР"):
-            assert found(user, election, query) == {case.reference}, query
+    for notation in NOTATIONS:
+        assert found_by_contacts(notation) == {case.reference}, notation
+    for query in ("Сәрсенова", "сарсенова", "Гүлнар сарсен", "ГУЛНАР"):
+        assert found_by_contacts(query) == {case.reference}, query
     # A name together with a word of the texts: every word, wherever it is.
-    assert found(secretary, election, "сарсенова шагым") == {case.reference}
+    assert found_by_contacts("сарсенова шагым") == {case.reference}
 
 
-def test_who_may_not_see_complainants_does_not_find_by_them(election, make_user, indexed):
+@pytest.mark.parametrize("role", ["reviewer", "secretary", "chair", "auditor"])
+def test_nobody_finds_cases_by_the_complainants(election, make_user, indexed, role):
+    """The identity is the custodian's (cases/identity.py): a result list would tell who
+    complained where, so the queue never searches names and phones."""
     case = named(election)
-    auditor = make_user("auditor", email="audit@test.kz")
+    user = make_user(role, email=f"{role}-search@test.kz")
     indexed()
-    assert not COMPLAINANT_SEARCH.can_open(auditor) and case.can_view(auditor)
-    assert not case.can_see_complainant(auditor)
-    assert found(auditor, election, "Сәрсенова") == set()
-    assert found(auditor, election, "8 701 234 56 78") == set()
-    assert found(auditor, election, "сарсенова шагым") == set()
-    assert found(auditor, election, "шағым") == {case.reference}  # the texts stay searchable
+    assert not COMPLAINANT_SEARCH.can_open(user) and case.can_view(user)
+    assert found(user, election, "Сәрсенова") == set()
+    assert found(user, election, "8 701 234 56 78") == set()
+    assert found(user, election, "сарсенова шагым") == set()
+    assert found(user, election, "шағым") == {case.reference}  # the texts stay searchable
 
 
 def test_phone_and_name_stay_within_the_region_scope(election, make_user):

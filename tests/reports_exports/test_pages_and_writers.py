@@ -22,8 +22,8 @@ def test_other_values_are_kept(value, kept):
     assert safe(value) == kept
 
 
-def test_contact_roles_are_secretary_and_chair():
-    assert {r.value for r in EXPORT_CONTACTS.readers} == {"secretary", "chair"}
+def test_nobody_exports_contacts():
+    assert EXPORT_CONTACTS.readers == frozenset()  # the identity custodian decides instead
 
 
 def test_csv_comes_in_chunks_and_reads_back(app):
@@ -60,10 +60,11 @@ def test_page_for_a_reviewer_without_contacts(client, login, world, staff):
     assert 'href="/staff/exports/"' in html  # the staff menu link
 
 
-def test_page_for_the_secretary_warns_about_contacts(client, login, world, staff):
+def test_page_for_the_secretary_says_there_are_no_contacts(client, login, world, staff):
     login(client, staff["secretary"])
     html = client.get("/staff/exports/").get_data(as_text=True)
-    assert "include the complainants' names, phone numbers and email addresses" in html
+    assert "include the complainants' names, phone numbers and email addresses" not in html
+    assert "Case exports do not include the complainants' contact details." in html
 
 
 def test_queue_links_to_the_export_of_the_same_list(client, login, world, staff):

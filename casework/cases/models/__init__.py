@@ -4,6 +4,7 @@
   and public statuses, and who may do what on a case (`Case.can_*`);
 - review.py: the screening checklist, the transition timeline, the deadline clock;
 - staff.py: internal notes, declared conflicts of interest, the accused's notices and replies;
+- identity.py: the identity custodians and the requests to see a complainant's identity;
 - search.py: search documents and per-state counters, with the DDL metadata cannot describe.
 
 The workflow's own enums (CaseState, InadmissibleReason, Outcome) live beside the transition
@@ -20,6 +21,11 @@ from casework.cases.models.case import (
     MessageAuthor,
     PublicStatus,
     case_candidates,
+)
+from casework.cases.models.identity import (
+    IdentityCustodian,
+    IdentityRequest,
+    IdentityRequestStatus,
 )
 from casework.cases.models.review import CaseDeadline, CaseTransition, ScreeningChecklist
 from casework.cases.models.search import CaseSearchDocument, CaseStateCount
@@ -48,6 +54,9 @@ __all__ = [
     "CaseTransition",
     "Category",
     "ConflictDeclaration",
+    "IdentityCustodian",
+    "IdentityRequest",
+    "IdentityRequestStatus",
     "InadmissibleReason",
     "MessageAuthor",
     "NoticeMethod",

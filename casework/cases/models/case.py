@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.accounts.roles import CASE_READERS, COMMITTEE, CONTACT_READERS, LEADS, has_role
+from casework.accounts.roles import CASE_READERS, COMMITTEE, LEADS, has_role
 from casework.cases.workflow import (
     OPEN_STATES,
     TRANSITIONS,
@@ -159,10 +159,10 @@ class Case(db.Model):
         """Members (not auditors) who may write notes, messages and the accused's reply."""
         return has_role(user, COMMITTEE) and user.can_see_region(self.region)
 
-    def can_see_complainant(self, user: Any) -> bool:
-        """The complainants' names and phones: shown, and searched (the queue asks
-        accounts.roles.COMPLAINANT_SEARCH, the same group, within the user's regions)."""
-        return has_role(user, CONTACT_READERS) and user.can_see_region(self.region)
+    def can_request_identity(self, user: Any) -> bool:
+        """Members who work on the case may ask a custodian for a named complainant's identity
+        (IdentityRequest; nobody sees it by role, accounts.roles.CONTACT_READERS)."""
+        return self.can_work(user)
 
     def can_assign(self, user: Any) -> bool:
         return has_role(user, LEADS) and user.can_see_region(self.region)
