@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.accounts.roles import CHAIRS, has_role
 from casework.core.db import db_enum
 from casework.core.labels import LabelledEnum
+from casework.elections.stamp import new_stamp
 from casework.extensions import db
 
 # An election's time zone and language when its import gives none.
@@ -79,6 +80,10 @@ class Election(Localized, db.Model):
     retention_evidence: Mapped[EvidenceRetention | None] = mapped_column(
         db_enum(EvidenceRetention, "evidence_retention", length=10))
     retention_evidence_days: Mapped[int | None] = mapped_column(Integer)
+    # Replaced by the database whenever this row or any region, station, candidate or result
+    # changes (elections/stamp.py): caches of the reference data are keyed by it.
+    reference_stamp: Mapped[str] = mapped_column(String(16), default=new_stamp,
+                                                 server_default="")
 
     __table_args__ = (
         CheckConstraint("filing_opens_at <= filing_closes_at", name="filing_order"),

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from casework.core.i18n import page_locale, sorted_by_name
@@ -11,7 +11,16 @@ from casework.extensions import db
 
 
 def current_election() -> Election | None:
-    """The election named by CASEWORK_ELECTION, else the one voting latest."""
+    """The election named by CASEWORK_ELECTION, else the one voting latest. Read once per
+    request (the page, its language and its time zone all ask)."""
+    if has_request_context():
+        if "current_election" not in g:
+            g.current_election = _current_election()
+        return g.current_election
+    return _current_election()
+
+
+def _current_election() -> Election | None:
     code = current_app.config.get("CASEWORK_ELECTION")
     query = select(Election)
     if code:

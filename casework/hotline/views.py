@@ -29,7 +29,7 @@ from casework.hotline.forms import (
 )
 from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
-from casework.intake.choices import candidate_choices, region_choices, station_choices
+from casework.intake.choices import with_reference_options
 from casework.intake.forms import ComplaintForm
 from casework.intake.models import Complaint
 from casework.intake.services import find_submission, tracking_code_for
@@ -144,9 +144,7 @@ def finish(call_id: int):
 
 def _complaint_form(election, call: Call) -> ComplaintForm:
     form = ComplaintForm()
-    form.region.choices = region_choices(election)
-    form.station.choices = station_choices(election)
-    form.accused.choices = candidate_choices(election)
+    with_reference_options(form, election)
     if request.method == "GET":  # the caller is the complainant unless they ask otherwise
         form.identity.data = "named"
         form.phone.data = services.display_number(call.caller_number)

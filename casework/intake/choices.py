@@ -1,4 +1,12 @@
-"""Choices for the public form, from the current election, in the page's language."""
+"""Choices for the public form, from the current election, in the page's language.
+
+The complaint forms (public, hotline, publications) get them rendered once per election
+reference stamp and language (`with_reference_options`): the lists are the same for every
+visitor, and the stamp changes with any import or edit of the reference data
+(casework/elections/stamp.py), in every process.
+"""
+
+from dataclasses import dataclass
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -6,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from casework.core.cache import app_cache
 from casework.core.i18n import collation_key, sorted_by_name
+from casework.core.options import RenderedOptions
 from casework.elections.models import (
     Candidate,
     CandidateStatus,
@@ -71,3 +81,30 @@ def candidate_choices(election: Election) -> list[SelectChoice]:
                          render_kw={"data-search": f"{c.name_kk} {c.name_ru} {c.name_en}".lower(),
                                     "data-region": c.region.code})
             for c in candidates]
+
+
+@dataclass(frozen=True)
+class ReferenceOptions:
+    region: RenderedOptions
+    station: RenderedOptions
+    accused: RenderedOptions
+
+
+def reference_options(election: Election) -> ReferenceOptions:
+    """The form's three lists in the page's language, read and rendered once per stamp. The
+    stamp is read before the lists, so a list is never older than the stamp it is kept under."""
+    key = (election.id, election.reference_stamp, str(get_locale()))
+    return app_cache("intake.reference_options", size=32).get_or_make(key, lambda: ReferenceOptions(
+        region=RenderedOptions(region_choices(election)),
+        station=RenderedOptions(station_choices(election)),
+        accused=RenderedOptions(candidate_choices(election))))
+
+
+def with_reference_options(form, election: Election, *, station: bool = True):
+    """`form` with the election's regions, (stations) and candidates as pre-rendered lists."""
+    options = reference_options(election)
+    form.region.options = options.region
+    if station:
+        form.station.options = options.station
+    form.accused.options = options.accused
+    return form

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from casework.cases.models import Category
 from casework.core.forms import Form
+from casework.core.options import PrerenderedSelect
 from casework.intake.models import ComplainantRole
 
 
@@ -44,9 +45,13 @@ class ComplaintForm(Form):
         SelectChoice(c.value, c.label) for c in Category])
     occurred_on = DateField(_l("Date"), validators=[Optional()])
     occurred_time = TimeField(_l("Time"), validators=[Optional()])
-    region = SelectField(_l("Region, city or district"), validate_choice=False)
-    station = SelectField(_l("Polling station"), validate_choice=False)
-    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
+    # The election's lists are given rendered (intake/choices.py: with_reference_options).
+    region = SelectField(_l("Region, city or district"), validate_choice=False,
+                         widget=PrerenderedSelect())
+    station = SelectField(_l("Polling station"), validate_choice=False,
+                          widget=PrerenderedSelect())
+    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False,
+                                  widget=PrerenderedSelect(multiple=True))
     accused_other = StringField(_l("Another person (describe)"),
                                 validators=[Optional(), Length(max=500)])
     narrative = TextAreaField(_l("What happened"), validators=[Length(max=20000)])
@@ -97,8 +102,10 @@ class PublishedComplaintForm(Form):
     published_time = TimeField(_l("Time"), validators=[Optional()])
     category = SelectField(_l("What is alleged"), choices=[
         SelectChoice(c.value, c.label) for c in Category])
-    region = SelectField(_l("Region, city or district"), validate_choice=False)
-    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False)
+    region = SelectField(_l("Region, city or district"), validate_choice=False,
+                         widget=PrerenderedSelect())
+    accused = SelectMultipleField(_l("Candidates concerned"), validate_choice=False,
+                                  widget=PrerenderedSelect(multiple=True))
     narrative = TextAreaField(_l("What the publication says"), validators=[
         DataRequired(_l("Say what the publication says.")), Length(max=20000)])
     evidence = MultipleFileField(_l("Screenshots and saved copies"))

@@ -13,7 +13,7 @@ from casework.core.web import load_or_404, require
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import services, tracking
-from casework.intake.choices import candidate_choices, region_choices
+from casework.intake.choices import with_reference_options
 from casework.intake.forms import PublishedComplaintForm
 from casework.intake.models import Channel
 from casework.intake.views import occurred_at_utc, refusal_on_form, uploads_from
@@ -26,8 +26,7 @@ def published():
     election = load_or_404(current_election())
     require(PUBLICATIONS.can_open(current_user))
     form = PublishedComplaintForm()
-    form.region.choices = region_choices(election)
-    form.accused.choices = candidate_choices(election)
+    with_reference_options(form, election, station=False)
     if not form.submission_key.data:
         form.submission_key.data = secrets.token_urlsafe(24)
     if not form.validate_on_submit():

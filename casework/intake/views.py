@@ -6,10 +6,13 @@ from datetime import datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from casework.core import outages
+from casework.core.cache import app_cache
 from casework.core.ratelimit import (
     accepted,
     everyone,
@@ -27,7 +30,7 @@ from casework.core.web import load_or_404, submit
 from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.intake import queries, services, tracking
-from casework.intake.choices import candidate_choices, region_choices, station_choices
+from casework.intake.choices import with_reference_options
 from casework.intake.forms import ComplaintForm, ReplyForm, TrackForm
 from casework.intake.models import Channel, Complaint
 
@@ -37,9 +40,7 @@ TRACK_SESSION_MINUTES = 30
 
 def _complaint_form(election) -> ComplaintForm:
     form = ComplaintForm()
-    form.region.choices = region_choices(election)
-    form.station.choices = station_choices(election)
-    form.accused.choices = candidate_choices(election)
+    with_reference_options(form, election)
     if not form.submission_key.data:
         form.submission_key.data = secrets.token_urlsafe(24)
     return form
@@ -95,15 +96,43 @@ def _complaint_page(form, election, status: int = 200, **context):
     return render_template("intake/new.html", form=form, election=election, **context), status
 
 
+# Where a fresh visitor's CSRF token and submission key go in the form rendered once; random
+# per process, so no reference data can spell them.
+_MARK = secrets.token_hex(12)
+CSRF_MARK, KEY_MARK = f"csrf-{_MARK}", f"key-{_MARK}"
+
+
+def _blank_form_body(election) -> str:
+    """The form as a fresh visitor sees it, with marks for the visitor's part."""
+    form = with_reference_options(ComplaintForm(formdata=None), election)
+    form.csrf_token.current_token = CSRF_MARK
+    form.submission_key.data = KEY_MARK
+    return render_template("intake/_form.html", form=form, election=election)
+
+
+def _fresh_complaint_page(election):
+    """The form for a new visitor: rendered once per election stamp and language (the
+    lists, the labels, the defaults are the same for everyone); only the CSRF token (kept
+    in the visitor's session, as the form's own) and a new submission key are the
+    visitor's, and the page's frame (language switch, flashes) is rendered as on any page."""
+    key = (election.id, election.reference_stamp, str(get_locale()))
+    body = app_cache("intake.complaint_form", size=16).get_or_make(
+        key, lambda: _blank_form_body(election))
+    body = body.replace(CSRF_MARK, escape(generate_csrf())).replace(
+        KEY_MARK, secrets.token_urlsafe(24))
+    return render_template("intake/new.html", election=election,
+                           body=Markup(body))  # noqa: S704 - our own template, tokens escaped
+
+
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"], deduct_when=accepted)
 @limiter.limit(submit_refused_limit, methods=["POST"], deduct_when=refused,
                scope="submit-refused")
 def new_complaint():
     election = load_or_404(current_election())
-    form = _complaint_form(election)
     if request.method == "GET":
-        return _complaint_page(form, election)
+        return _fresh_complaint_page(election)
+    form = _complaint_form(election)
     if form.website.data:  # the honeypot: a person never sees this field
         abort(400)
     # One round: the shape checks, the rules and the files are all checked on every send,

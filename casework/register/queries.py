@@ -250,6 +250,19 @@ def public_entry(election: Election, sanction_id: int) -> Entry | None:
     return entry
 
 
+def register_key(election: Election | None) -> tuple:
+    """What the register's pages depend on beyond their filters, read in one query: the
+    election and its reference stamp (regions, candidates, results, the election's zone)
+    and the enforced and reversed sanctions (one more, one reversed, a later one)."""
+    if election is None:
+        return (None,)
+    counts = db.session.execute(select(
+        func.count(), func.count(Sanction.reversed_at), func.max(Sanction.id),
+        func.max(Sanction.enforced_at), func.max(Sanction.reversed_at))
+        .where(Sanction.status.in_(PUBLIC_STATUSES))).one()
+    return (election.id, election.reference_stamp, *counts)
+
+
 def top_level_regions(election: Election, locale: str) -> list[Region]:
     """The filter's regions, in the alphabet of the page's language."""
     return sorted_by_name(db.session.scalars(select(Region).where(

@@ -4,6 +4,9 @@ Everything here is public (see casework.core.public) and read-only. The register
 enforced sanctions and those reversed on appeal: never the complainant, internal notes,
 findings' text or staff names. The pages are the same for every anonymous visitor, so they
 are cacheable for a minute; publicly only when the response sets no cookie (`_cacheable`).
+The register's HTML page is rendered once a minute per (language, filters, page) and process,
+and sooner when a sanction is enforced or reversed or the reference data change (the key
+names them, `register_key`); only the frame around it is rendered per request.
 """
 
 from datetime import UTC, datetime
@@ -23,7 +26,9 @@ from flask import (
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from casework.core.cache import app_cache
 from casework.core.errors import render_error
 from casework.core.i18n import LANGUAGES
 from casework.core.refusal import Refusal
@@ -36,8 +41,11 @@ from casework.sanctions.models import AppealOutcome, SanctionStatus, SanctionTyp
 
 bp = Blueprint("register", __name__)
 
-CACHE_PUBLIC = "public, max-age=60"
-CACHE_PRIVATE = "private, max-age=60"
+CACHE_SECONDS = 60
+CACHE_PUBLIC = f"public, max-age={CACHE_SECONDS}"
+CACHE_PRIVATE = f"private, max-age={CACHE_SECONDS}"
+# Pages of the register kept per process: the first pages of the common filters fit.
+CACHED_PAGES = 256
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -121,14 +129,31 @@ def index():
         filters, after = _filters(election)
     except Refusal as error:
         return _index_page(election, queries.Filters(), None, error), error.status
+    after_arg = request.args.get("after") or ""
+    key = (str(get_locale()), tuple(sorted(filters.args().items())), after_arg,
+           queries.register_key(election))
+    body = app_cache("register.index", size=CACHED_PAGES, ttl=CACHE_SECONDS).get_or_make(
+        key, lambda: _index_body(election, filters, after))
+    return render_template("register/index.html",
+                           body=Markup(body))  # noqa: S704 - our own rendered template
+
+
+def _index_body(election, filters, after) -> str:
     page = queries.register_page(election, filters, after) if election else None
-    return _index_page(election, filters, page)
+    return _index_template("register/_index_body.html", election, filters, page)
 
 
-def _index_page(election, filters, page, error: Refusal | None = None) -> str:
+def _index_page(election, filters, page, error: Refusal) -> str:
+    """The register with a filter it cannot use: rendered for this request only."""
+    body = _index_template("register/_index_body.html", election, filters, page, error)
+    return render_template("register/index.html",
+                           body=Markup(body))  # noqa: S704 - our own rendered template
+
+
+def _index_template(template: str, election, filters, page, error: Refusal | None = None) -> str:
     args = filters.args()
     return render_template(
-        "register/index.html", election=election, filters=filters, page=page, error=error,
+        template, election=election, filters=filters, page=page, error=error,
         values=request.args if error else args, types=SanctionType,
         regions=queries.top_level_regions(election, str(get_locale())) if election else [],
         next_url=url_for("register.index", **args, after=page.next_cursor.encode())

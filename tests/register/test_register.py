@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.cases.models import CaseState
+from casework.core.cache import app_cache
 from casework.core.db import utcnow
 from casework.decisions import services
 from casework.decisions.models import Finding
@@ -362,6 +363,7 @@ def test_a_page_takes_a_fixed_number_of_queries(client, decided_case, committee,
     case = decided_case()
     other = decided_case(accused="C02")
     def queries_for(url: str) -> int:
+        app_cache("register.index", app=app).clear()  # the page rendered, not kept
         with counted_queries() as statements:
             get(client, url)
         return len(statements)
@@ -482,3 +484,31 @@ def test_a_case_in_another_state_does_not_matter(client, decided_case, committee
     case.state = CaseState.CLOSED  # test set-up only
     db.session.commit()
     assert listed(get(client, "/decisions").get_data(as_text=True)) == [warning.id]
+
+
+# -- the page kept per process ---------------------------------------------------------------
+
+def test_the_kept_page_changes_as_soon_as_the_register_does(client, decided_case, committee):
+    case = decided_case()
+    warning = enforce(case, committee, "warning")
+    assert listed(get(client, "/decisions").get_data(as_text=True)) == [warning.id]
+    removal = enforce(case, committee, "candidate_disqualification")
+    assert listed(get(client, "/decisions").get_data(as_text=True)) == [removal.id, warning.id]
+    reverse(removal, committee)
+    html = get(client, "/decisions").get_data(as_text=True)
+    assert "reversed on appeal on" in html
+    case.accused[0].name_en = "Renamed Candidate"  # the reference data: a new stamp
+    db.session.commit()
+    assert "Renamed Candidate" in get(client, "/decisions").get_data(as_text=True)
+
+
+def test_the_kept_page_is_per_language_and_filter(client, decided_case, committee):
+    case = decided_case()
+    enforce(case, committee, "warning")
+    for lang, region_name in (("kk", "Қарағанды облысы"), ("ru", "Карагандинская область"),
+                              ("en", "Karaganda Region"), ("kk", "Қарағанды облысы")):
+        client.set_cookie("casework_lang", lang)
+        html = get(client, "/decisions").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html and region_name in html
+    assert listed(get(client, "/decisions?type=reprimand").get_data(as_text=True)) == []
+    assert len(listed(get(client, "/decisions?type=warning").get_data(as_text=True))) == 1
