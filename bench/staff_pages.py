@@ -9,8 +9,8 @@ or any database with the demo accounts). Signed in as the secretary (all regions
 KZ-KAR reviewer, it times, after warm-up requests: the queue's first page, a filtered page,
 a search with hits (a word in 1 % of the complaints), a search without hits, a case page (a
 KZ-KAR case with 1-3 complaints and evidence files) and the dashboard. Prints CPU ms per
-request (time.process_time) and the wall-clock median; --profile prints the top of a cProfile
-of one page. GET requests only; asserts nothing about time.
+request (time.process_time: the median, and the minimum, the least disturbed by other load);
+--profile prints the top of a cProfile of one page. GET requests only; asserts nothing.
 """
 
 import argparse
@@ -50,8 +50,12 @@ def login(app, client, email: str) -> None:
     if "/login/code" in (first.location or ""):
         with app.app_context():
             secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
-        first = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(),
-                                                 "csrf_token": token("/login/code")})
+        for _attempt in range(3):  # a code used a moment ago (the last run) is refused
+            first = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(),
+                                                     "csrf_token": token("/login/code")})
+            if first.status_code != 401:
+                break
+            time.sleep(31 - time.time() % 30)
     assert first.status_code in (302, 303), (email, first.status_code, first.location,
                                              first.get_data(as_text=True)[:3000])
 
@@ -73,14 +77,13 @@ def sample_case() -> str:
 
 
 def measure(client, path: str, n: int) -> tuple[float, float]:
-    cpu, wall = [], []
+    cpu = []
     for _ in range(n):
-        c0, w0 = time.process_time(), time.perf_counter()
+        c0 = time.process_time()
         response = client.get(path)
         cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - w0)
         assert response.status_code == 200, (path, response.status_code)
-    return statistics.mean(cpu) * 1000, statistics.median(wall) * 1000
+    return statistics.median(cpu) * 1000, min(cpu) * 1000
 
 
 def main() -> None:
@@ -118,8 +121,8 @@ def main() -> None:
     if args.only:
         pages = [p for p in pages if args.only in p[0]]
     print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, case page {reference}, "
-          f"{args.requests} requests per page (CPU: process_time mean; wall: median)")
-    print(f"{'page':20} {'secretary CPU':>13} {'wall':>7} {'reviewer CPU':>13} {'wall':>7}")
+          f"{args.requests} requests per page (CPU ms: process_time median and minimum)")
+    print(f"{'page':20} {'secretary CPU':>13} {'min':>7} {'reviewer CPU':>13} {'min':>7}")
     for label, path in pages:
         figures = []
         for who in ("secretary", "reviewer"):
