@@ -135,6 +135,8 @@ def main() -> None:
             profile.runcall(measure, clients["secretary"], path, args.requests)
             pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            if os.environ.get("STAFF_PAGES_PROFILE_FILE"):
+                profile.dump_stats(os.environ["STAFF_PAGES_PROFILE_FILE"])
 
 
 if __name__ == "__main__":
