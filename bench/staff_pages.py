@@ -95,6 +95,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--only", help="pages whose label contains this")
     parser.add_argument("--profile", help="cProfile the page with this label (CPU time)")
+    parser.add_argument("--calls", action="store_true",
+                        help="also count Python function calls per request (secretary)")
     args = parser.parse_args()
     instance = os.path.abspath(args.instance)
     os.environ.update(
@@ -122,14 +124,20 @@ def main() -> None:
         pages = [p for p in pages if args.only in p[0]]
     print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, case page {reference}, "
           f"{args.requests} requests per page (CPU ms: process_time median and minimum)")
-    print(f"{'page':20} {'secretary CPU':>13} {'min':>7} {'reviewer CPU':>13} {'min':>7}")
+    print(f"{'page':20} {'secretary CPU':>13} {'min':>7} {'reviewer CPU':>13} {'min':>7}"
+          + (f" {'calls/req':>10}" if args.calls else ""))
     for label, path in pages:
         figures = []
         for who in ("secretary", "reviewer"):
             measure(clients[who], path, args.warmup)
             figures += measure(clients[who], path, args.requests)
+        calls = ""
+        if args.calls:  # Python function calls per request: a measure other load leaves alone
+            profile = cProfile.Profile()
+            profile.runcall(measure, clients["secretary"], path, 20)
+            calls = f" {pstats.Stats(profile).total_calls / 20:10.0f}"
         print(f"{label:20} {figures[0]:13.2f} {figures[1]:7.2f} {figures[2]:13.2f} "
-              f"{figures[3]:7.2f}", flush=True)
+              f"{figures[3]:7.2f}{calls}", flush=True)
         if args.profile == label:
             profile = cProfile.Profile(time.process_time)
             profile.runcall(measure, clients["secretary"], path, args.requests)
