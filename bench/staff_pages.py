@@ -45,17 +45,18 @@ def login(app, client, email: str) -> None:
         html = client.get(path).get_data(as_text=True)
         return CSRF.findall(html)[-1]  # the page's own form, after the language switch
 
-    first = client.post("/login", data={"email": email, "password": PASSWORDS[email],
-                                        "csrf_token": token("/login"), "next": ""})
-    if "/login/code" in (first.location or ""):
+    for _attempt in range(3):  # a code used a moment ago (the last run) is refused: wait
+        first = client.post("/login", data={"email": email, "password": PASSWORDS[email],
+                                            "csrf_token": token("/login"), "next": ""})
+        if "/login/code" not in (first.location or ""):
+            break
         with app.app_context():
             secret = db.session.scalar(select(User.totp_secret).where(User.email == email))
-        for _attempt in range(3):  # a code used a moment ago (the last run) is refused
-            first = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(),
-                                                     "csrf_token": token("/login/code")})
-            if first.status_code != 401:
-                break
-            time.sleep(31 - time.time() % 30)
+        first = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(),
+                                                 "csrf_token": token("/login/code")})
+        if first.status_code != 401:
+            break
+        time.sleep(31 - time.time() % 30)
     assert first.status_code in (302, 303), (email, first.status_code, first.location,
                                              first.get_data(as_text=True)[:3000])
 
