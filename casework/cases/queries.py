@@ -172,10 +172,10 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(overdue if filters.overdue else not_(overdue))
     if filters.has_evidence is not None:
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
-    matching = search.matching_case_ids(filters.q,
-                                        contacts=COMPLAINANT_SEARCH.can_open(scope.user))
+    matching = search.matching_condition(filters.q,
+                                         contacts=COMPLAINANT_SEARCH.can_open(scope.user))
     if matching is not None:
-        conditions.append(Case.id.in_(matching))
+        conditions.append(matching)
     return conditions
 
 

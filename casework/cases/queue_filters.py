@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
+from casework.cases import queue_choices
 from casework.cases.channels import channel_choices
 from casework.cases.models import CaseState, Category
 from casework.cases.queries import (
@@ -21,44 +22,66 @@ from casework.elections.queries import in_tree_order
 SORT_LABELS = {"newest": _l("Newest first"), "oldest": _l("Oldest first"),
                "due": _l("Due soonest"), "updated": _l("Recently changed")}
 YES_NO = {"yes": True, "no": False}
+PREPARED = queue_choices.PreparedSelect()
 
 
 class QueueFilterForm(Form):
     """Read from the query string: a GET form, no CSRF."""
 
     q = SearchField(_l("Search: words or reference"), validators=[Optional(), Length(max=200)])
-    state = SelectField(_l("State"), validate_choice=False)
-    region = SelectField(_l("Region"), validate_choice=False)
-    category = SelectField(_l("Category"), validate_choice=False)
-    channel = SelectField(_l("Channel"), validate_choice=False)
-    candidate = SelectField(_l("Accused candidate"), validate_choice=False)
-    assignee = SelectField(_l("Assignee"), validate_choice=False)
-    overdue = SelectField(_l("Deadline"), validate_choice=False)
-    evidence = SelectField(_l("Evidence"), validate_choice=False)
-    sort = SelectField(_l("Sort"), validate_choice=False)
+    state = SelectField(_l("State"), validate_choice=False, widget=PREPARED)
+    region = SelectField(_l("Region"), validate_choice=False, widget=PREPARED)
+    category = SelectField(_l("Category"), validate_choice=False, widget=PREPARED)
+    channel = SelectField(_l("Channel"), validate_choice=False, widget=PREPARED)
+    candidate = SelectField(_l("Accused candidate"), validate_choice=False, widget=PREPARED)
+    assignee = SelectField(_l("Assignee"), validate_choice=False, widget=PREPARED)
+    overdue = SelectField(_l("Deadline"), validate_choice=False, widget=PREPARED)
+    evidence = SelectField(_l("Evidence"), validate_choice=False, widget=PREPARED)
+    sort = SelectField(_l("Sort"), validate_choice=False, widget=PREPARED)
+
+
+FIELDS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
+          "evidence", "sort")
+
+
+def _make_choices(scope: QueueScope, locale: str) -> dict[str, list[SelectChoice]]:
+    """The filters' options, translated once."""
+    every = SelectChoice("", _("All"))
+    return {
+        "state": [every] + [SelectChoice(s.value, str(s.label)) for s in CaseState],
+        "region": [every] + [
+            SelectChoice(r.code, ("— " if r.parent_id else "") + r.name(locale))
+            for r in in_tree_order(scope.visible_regions(), locale)] + (
+            [SelectChoice(NO_REGION, _("Region not set yet"))] if scope.region_ids is None
+            else []),
+        "category": [every] + [SelectChoice(c.value, str(c.label)) for c in Category],
+        "channel": [every] + [SelectChoice(value, str(label))
+                              for value, label in channel_choices()],
+        "candidate": [every] + [SelectChoice(code, f"{name} ({code})") for code, name
+                                in candidates_for_filter(scope.election, locale)],
+        "assignee": [every, SelectChoice("me", _("Assigned to me")),
+                     SelectChoice("none", _("Not assigned"))] + [
+            SelectChoice(str(user_id), name) for user_id, name in assignees_for_filter()],
+        "overdue": [every, SelectChoice("yes", _("Overdue")),
+                    SelectChoice("no", _("Not overdue"))],
+        "evidence": [every, SelectChoice("yes", _("With evidence")),
+                     SelectChoice("no", _("Without evidence"))],
+        "sort": [SelectChoice(key, str(SORT_LABELS[key])) for key in SORTS],
+    }
 
 
 def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> None:
-    """The filters' options, translated once (a page renders about 180 of them)."""
-    every = SelectChoice("", _("All"))
-    form.state.choices = [every] + [SelectChoice(s.value, str(s.label)) for s in CaseState]
-    form.region.choices = [every] + [
-        SelectChoice(r.code, ("— " if r.parent_id else "") + r.name(locale))
-        for r in in_tree_order(scope.visible_regions(), locale)] + (
-        [SelectChoice(NO_REGION, _("Region not set yet"))] if scope.region_ids is None else [])
-    form.category.choices = [every] + [SelectChoice(c.value, str(c.label)) for c in Category]
-    form.channel.choices = [every] + [SelectChoice(value, str(label))
-                                      for value, label in channel_choices()]
-    form.candidate.choices = [every] + [SelectChoice(code, f"{name} ({code})") for code, name
-                                        in candidates_for_filter(scope.election, locale)]
-    form.assignee.choices = [every, SelectChoice("me", _("Assigned to me")),
-                             SelectChoice("none", _("Not assigned"))] + [
-        SelectChoice(str(user_id), name) for user_id, name in assignees_for_filter()]
-    form.overdue.choices = [every, SelectChoice("yes", _("Overdue")),
-                            SelectChoice("no", _("Not overdue"))]
-    form.evidence.choices = [every, SelectChoice("yes", _("With evidence")),
-                             SelectChoice("no", _("Without evidence"))]
-    form.sort.choices = [SelectChoice(key, str(SORT_LABELS[key])) for key in SORTS]
+    """The filters' options (a page renders about 150 of them): made and rendered once per
+    election data, language and region scope (casework.cases.queue_choices)."""
+    regions = None if scope.region_ids is None else tuple(sorted(scope.region_ids))
+    key = (scope.election.id, queue_choices.fingerprint(scope.election.id), locale, regions)
+    prepared = queue_choices.cached(key, lambda: {
+        name: queue_choices.rendered(choices)
+        for name, choices in _make_choices(scope, locale).items()})
+    for name in FIELDS:
+        field = getattr(form, name)
+        field.choices = prepared[name].choices
+        field.prepared = prepared[name]
 
 
 def known_choice(value: str | None, choices) -> str | None:
@@ -68,8 +91,7 @@ def known_choice(value: str | None, choices) -> str | None:
 
 def filters_from_form(form: QueueFilterForm) -> QueueFilters:
     value = {name: known_choice(getattr(form, name).data, getattr(form, name).choices)
-             for name in ("state", "region", "category", "channel", "candidate", "assignee",
-                          "overdue", "evidence", "sort")}
+             for name in FIELDS}
     return QueueFilters(
         state=CaseState(value["state"]) if value["state"] else None,
         region_code=value["region"],

@@ -10,7 +10,9 @@ stored in the database and sent by forms and the APIs.
 import enum
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 
@@ -35,8 +37,23 @@ class LabelledEnum(enum.StrEnum):
         return [SelectChoice(m.value, m.label) for m in (members if members is not None else cls)]
 
 
+_TRANSLATED: dict[tuple, Markup] = {}
+
+
 def label_of(value: Any) -> Any:
-    """The label of an enum member; anything else unchanged (so `None` stays empty)."""
+    """The label of an enum member; anything else unchanged (so `None` stays empty). A lazy
+    label is translated once per language and member (the catalogs are fixed while the
+    process runs; a page of 50 cases shows 100 labels), and shown as the lazy one is."""
     if value is None:
         return ""
-    return getattr(value, "label", value)
+    label = getattr(value, "label", value)
+    if not isinstance(label, LazyString):
+        return label
+    locale = get_locale()
+    if locale is None:
+        return label
+    key = (locale, type(value), value)
+    shown = _TRANSLATED.get(key)
+    if shown is None:
+        shown = _TRANSLATED[key] = Markup(label.__html__())  # noqa: S704 - as Jinja shows it
+    return shown

@@ -198,13 +198,19 @@ def _regions(election: Election) -> list:
                Region.name_en, Region.voters).where(Region.election_id == election.id)))
 
 
-def _counts(election: Election, keys: list[int] | None) -> list:
-    query = select(CaseStateCount.region_key, CaseStateCount.category, CaseStateCount.state,
-                   CaseStateCount.n).where(CaseStateCount.election_id == election.id,
-                                           CaseStateCount.n != 0)
+def _counts(election: Election, keys: list[int] | None) -> tuple[list, list, list]:
+    """The counters summed per state, per category and per region key: three small GROUP BYs
+    (a few dozen rows) rather than every counter row (~3,500) summed in Python."""
+    where = [CaseStateCount.election_id == election.id]
     if keys is not None:
-        query = query.where(CaseStateCount.region_key.in_(keys))
-    return list(db.session.execute(query))
+        where.append(CaseStateCount.region_key.in_(keys))
+
+    def per(column) -> list:
+        return list(db.session.execute(select(column, func.sum(CaseStateCount.n))
+                                       .where(*where).group_by(column)))
+
+    return (per(CaseStateCount.state), per(CaseStateCount.category),
+            per(CaseStateCount.region_key))
 
 
 def _rollup(election: Election, keys: list[int] | None) -> dict[str, dict[str, int]]:
@@ -253,13 +259,16 @@ def dashboard(election: Election, region_ids: set[int] | None, now: datetime) ->
     by_category = {c.value: 0 for c in Category}
     per_root: dict[int, int] = defaultdict(int)
     no_region = 0
-    for region_key, category, state, n in _counts(election, keys):
-        by_state[CaseState(state).value] += n
-        by_category[Category(category).value] += n
+    states, categories, region_keys = _counts(election, keys)
+    for state, n in states:
+        by_state[CaseState(state).value] += int(n or 0)
+    for category, n in categories:
+        by_category[Category(category).value] += int(n or 0)
+    for region_key, n in region_keys:
         if region_key == NO_REGION:
-            no_region += n
+            no_region += int(n or 0)
         elif region_key in root_of:
-            per_root[root_of[region_key]] += n
+            per_root[root_of[region_key]] += int(n or 0)
     by_region = [RegionFigure(r.code, {lang: getattr(r, f"name_{lang}") for lang in LANGUAGES},
                               per_root.get(r.id, 0), r.voters) for r in roots]
     if region_ids is None:

@@ -57,9 +57,21 @@ def locale() -> str:
     return str(get_locale() or "en")
 
 
+_WHOLE_NUMBERS: dict[tuple, str] = {}
+
+
 def number(value: float | int, decimals: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, pattern)
+    if not isinstance(value, int):
+        return format_decimal(value, pattern)
+    # Counts: a dashboard shows ~460, mostly the same small numbers; formatted once per language.
+    key = (get_locale(), pattern, value)
+    shown = _WHOLE_NUMBERS.get(key)
+    if shown is None:
+        if len(_WHOLE_NUMBERS) > 50_000:
+            _WHOLE_NUMBERS.clear()
+        shown = _WHOLE_NUMBERS[key] = format_decimal(value, pattern)
+    return shown
 
 
 def duration(minutes: int) -> str:

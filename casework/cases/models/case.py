@@ -138,6 +138,8 @@ class Case(db.Model):
         Index("ix_cases_assignee_created", "assignee_id", "created_at", "id",
               postgresql_include=["region_id", "state"]),
         Index("ix_cases_station_created", "station_id", "created_at", "id"),
+        # The members' loads on the case page (open cases per assignee): counted in the index.
+        Index("ix_cases_assignee_election_state", "assignee_id", "election_id", "state"),
     )
 
     @property

@@ -1,0 +1,113 @@
+"""The queue filters' options, made and rendered once per (election data, language, scope).
+
+The filter form has about 150 options (regions, candidates, assignees, states...). Rendering
+them one by one through WTForms and rebuilding them from the database on every page cost a
+fifth of the queue page. Here they are built once per key and process, each option rendered
+in both forms (chosen or not), and a select only strings its options together.
+
+The key names everything the options depend on: the election, a fingerprint of its regions
+and candidates and of the assignable staff (one small aggregate query per page: an import,
+a renamed candidate or a new member changes it), the language and the user's region scope.
+No value holds anything of one user's (the "me" option is the same text for everyone).
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
+from wtforms import SelectChoice
+from wtforms.fields.choices import Choice
+from wtforms.widgets import Select, html_params
+
+from casework.accounts.models import User
+from casework.accounts.roles import COMMITTEE
+from casework.elections.models import Candidate, Region
+from casework.extensions import db
+
+Options = tuple[tuple[str, Markup, Markup], ...]  # (value, option, option chosen)
+
+
+@dataclass(frozen=True)
+class FieldChoices:
+    choices: list[SelectChoice]
+    options: Options
+
+
+def _text(*columns) -> object:
+    parts = [func.coalesce(cast(c, String), "") for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.op("||")(literal("\x1f")).op("||")(part)
+    return joined
+
+
+@functools.cache
+def _fingerprint_statement():
+    """Built once: composing it cost more than running it."""
+    election = bindparam("election")
+    rows = union_all(
+        select(_text(literal("r"), Region.id, Region.code, Region.parent_id, Region.name_kk,
+                     Region.name_ru, Region.name_en).label("t"))
+        .where(Region.election_id == election),
+        select(_text(literal("c"), Candidate.id, Candidate.code, Candidate.name_kk,
+                     Candidate.name_ru, Candidate.name_en).label("t"))
+        .where(Candidate.election_id == election),
+        select(_text(literal("u"), User.id, User.full_name).label("t"))
+        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))).subquery()
+    return select(func.aggregate_strings(rows.c.t, "\x1e"))
+
+
+def fingerprint(election_id: int) -> str:
+    """A digest of every row the options are made of: regions and candidates of the
+    election, the active committee members. One statement reading a few hundred short rows."""
+    summary = db.session.scalar(_fingerprint_statement(), {"election": election_id})
+    return hashlib.blake2b((summary or "").encode(), digest_size=16).hexdigest()
+
+
+def rendered(choices: list[SelectChoice]) -> FieldChoices:
+    """The choices with each option rendered as WTForms renders it, plain and chosen."""
+    options = []
+    for choice in choices:
+        plain = Select.render_option(Choice(choice.value, choice.label, False, choice.render_kw))
+        chosen = Select.render_option(Choice(choice.value, choice.label, True, choice.render_kw))
+        options.append((str(choice.value), plain, chosen))
+    return FieldChoices(choices, tuple(options))
+
+
+class PreparedSelect(Select):
+    """A select that strings together its field's pre-rendered options (`field.prepared`,
+    a FieldChoices) when it has them: the same HTML as WTForms' Select."""
+
+    def __call__(self, field, **kwargs):
+        prepared = getattr(field, "prepared", None)
+        if prepared is None or self.multiple:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name, False):
+                kwargs[name] = getattr(flags, name)
+        data = field.data
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        html += [chosen if data is not None and value == data else plain
+                 for value, plain, chosen in prepared.options]
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704 - escaped by html_params and render_option
+
+
+def cached(key: tuple, make: Callable[[], dict[str, FieldChoices]]) -> dict[str, FieldChoices]:
+    """The options for `key`, made by `make` once per process (a bounded dict: a few
+    languages × scopes × data versions)."""
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("queue_filter_choices", {})
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        if len(cache) >= 64:  # old versions of the data, scopes no longer used
+            cache.pop(next(iter(cache)))
+        cache[key] = value
+    return value
