@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from casework.accounts.models import User
-from casework.accounts.roles import CUSTODIAN_CANDIDATES, CUSTODIANS, has_role
+from casework.accounts.roles import COMMITTEE, CUSTODIAN_CANDIDATES, CUSTODIANS, has_role
 from casework.cases.models import Case, IdentityCustodian, IdentityRequest, IdentityRequestStatus
 from casework.cases.models.identity import REASON_MAX
 from casework.core import audit
@@ -124,6 +124,16 @@ def live_request(case: Case, user: Any, now: datetime | None = None) -> Identity
         IdentityRequest.status == S.APPROVED, IdentityRequest.expires_at > now)
         .order_by(IdentityRequest.expires_at.desc())).first()
     return found if found is not None and found.can_reveal(user, now) else None
+
+
+def revealed_case_ids(user: Any, now: datetime | None = None) -> list[int]:
+    """The cases whose complainants `user` may see now (their live approvals): the queue's
+    search looks in those complainants' names and phones, and nobody else's."""
+    if not has_role(user, COMMITTEE):
+        return []
+    return list(db.session.scalars(select(IdentityRequest.case_id).where(
+        IdentityRequest.requester_id == user.id, IdentityRequest.status == S.APPROVED,
+        IdentityRequest.expires_at > (now or utcnow())).distinct()))
 
 
 def requests_on(case: Case, user: User) -> list[IdentityRequest]:

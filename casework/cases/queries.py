@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, search
+from casework.cases import channels, identity, search
 from casework.cases.deadlines import hours
 from casework.cases.models import (
     Case,
@@ -172,8 +172,15 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(overdue if filters.overdue else not_(overdue))
     if filters.has_evidence is not None:
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
-    matching = search.matching_condition(filters.q,
-                                         contacts=COMPLAINANT_SEARCH.can_open(scope.user))
+    everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
+    matching = search.matching_condition(filters.q, contacts=everyones_contacts)
+    if matching is not None and not everyones_contacts:
+        # A member holding a custodian's approval finds that case by its complainant's
+        # name or phone too (cases.identity); no other complainant is searched.
+        revealed = identity.revealed_case_ids(scope.user, now)
+        if revealed:
+            by_contact = search.matching_case_ids(filters.q, contacts=True)
+            matching = or_(matching, and_(Case.id.in_(revealed), Case.id.in_(by_contact)))
     if matching is not None:
         conditions.append(matching)
     return conditions

@@ -108,7 +108,8 @@ def matching_case_ids(query: str | None, *, contacts: bool = False) -> Select | 
     if not contacts:
         match = f"body : ({match})"
     return (select(literal_column("rowid")).select_from(text(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match)))
+            # An anonymous parameter: two searches may sit in one statement.
+            .where(literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(match)))
 
 
 def matching_condition(query: str | None, *, contacts: bool = False) -> ColumnElement | None:

@@ -290,3 +290,30 @@ def test_a_call_and_a_released_mail_are_shown_to_who_entered_them(named_case, co
     assert not shown.any
     assert "+77011112233" not in text and "writer@example.kz" not in text
     assert "Mail Writer" not in text
+
+
+def test_an_approval_lets_its_holder_find_that_case_by_name_or_phone(
+        named_case, make_case, committee, client_for):
+    from casework.cases.search import index_case
+
+    other = make_case()  # the same person complained about something else: not disclosed
+    factories.complaint(other, anonymous=False, name=NAME, phone=PHONE, email=EMAIL)
+    db.session.commit()
+    index_case(named_case)
+    index_case(other)
+    db.session.commit()
+    reviewer = client_for(committee["r1"])
+
+    def found(query):
+        html = reviewer.get("/cases", query_string={"q": query}).get_data(as_text=True)
+        return [case.reference for case in (named_case, other) if case.reference in html]
+
+    assert found("8 (701) 555-01-23") == [] and found("Witnessova") == []
+    request = identity.request_identity(named_case, committee["r1"], "Witness to call.")
+    identity.approve(request, committee["chair"], proven=True)
+    db.session.commit()
+    assert found("8 (701) 555-01-23") == [named_case.reference]
+    assert found("Witnessova") == [named_case.reference]
+    # Another member, without an approval, still finds nothing by it.
+    assert client_for(committee["r2"]).get("/cases", query_string={"q": "Witnessova"}) \
+        .get_data(as_text=True).count(named_case.reference) == 0
