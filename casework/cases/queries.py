@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, search
+from casework.cases import channels, search, search_pending
 from casework.cases.deadlines import hours
 from casework.cases.models import (
     Case,
@@ -172,10 +172,13 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(overdue if filters.overdue else not_(overdue))
     if filters.has_evidence is not None:
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
-    matching = search.matching_case_ids(filters.q,
-                                        contacts=COMPLAINANT_SEARCH.can_open(scope.user))
+    contacts = COMPLAINANT_SEARCH.can_open(scope.user)
+    matching = search.matching_case_ids(filters.q, contacts=contacts)
     if matching is not None:
-        conditions.append(Case.id.in_(matching))
+        # Just filed: found by their texts until the worker builds their documents.
+        pending = search_pending.pending_matches(filters.q, contacts=contacts)
+        conditions.append(or_(Case.id.in_(matching), Case.id.in_(pending)) if pending
+                          else Case.id.in_(matching))
     return conditions
 
 

@@ -22,7 +22,7 @@ from casework.cases.models.case import (
     case_candidates,
 )
 from casework.cases.models.review import CaseDeadline, CaseTransition, ScreeningChecklist
-from casework.cases.models.search import CaseSearchDocument, CaseStateCount
+from casework.cases.models.search import CaseSearchDocument, CaseSearchPending, CaseStateCount
 from casework.cases.models.staff import (
     REASON_MAX,
     AccusedNotice,
@@ -42,6 +42,7 @@ __all__ = [
     "CaseMessage",
     "CaseNote",
     "CaseSearchDocument",
+    "CaseSearchPending",
     "CaseSequence",
     "CaseState",
     "CaseStateCount",
