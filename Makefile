@@ -10,7 +10,7 @@ THREADS ?= 8
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-faults bench-mail install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ axe-core:
 # Load test of the intake API through gunicorn (never part of `make test`).
 bench-intake: install
 	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+
+# CPU per submission of the same API request in-process (no server): the application's own cost.
+bench-intake-cpu: install
+	$(BIN)/python bench/intake_cpu.py $(BENCH_ARGS)
 
 # The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
 # BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
