@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
-THREADS ?= 8
+THREADS ?= 2
 # The demo's local mail catcher (aiosmtpd): every outgoing mail lands in instance/mail/new/.
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
@@ -43,6 +43,10 @@ seed: migrate
 	$(BIN)/flask demo cases
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
+# Measured for intake (bench/intake.py, SQLite, 200 KB photo, 16 clients, 2 shared cores, three
+# quiet passes): 2 workers x 2 threads 60-69/s with p99 0.5-0.9 s; 2 sync workers 28-81/s (p99
+# 0.3-0.8 s); 3 sync workers 62-71/s; 4 threads 43-56/s and 8 threads 41-61/s, both with p99
+# 1.5-3 s (a thread waiting on the GIL holds SQLite's write lock longer).
 # The mail worker runs beside the web server, is started again if it dies (as systemd's
 # Restart=always would), and stops with it. Links in mail point at the address served here,
 # and mail goes to a local catcher (a Maildir in instance/mail) unless CASEWORK_MAIL_SERVER

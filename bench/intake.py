@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,16,32")
     parser.add_argument("--requests", type=int, default=200, help="requests per level")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)  # as `make run`
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free)")
     parser.add_argument("--sample", type=int, default=50, help="evidence files to re-hash")
     parser.add_argument("--keep-log", help="copy gunicorn's log here ({backend} is replaced)")
