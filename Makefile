@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
-THREADS ?= 8
+THREADS ?= 2
 # The demo's local mail catcher (aiosmtpd): every outgoing mail lands in instance/mail/new/.
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-queue bench-reports bench-login bench-faults bench-mail bench-compare install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-faults bench-mail bench-compare install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ seed: migrate
 	$(BIN)/flask demo cases
 
 # Threads as well as processes: intake waits on fsync, so sync workers alone leave CPUs idle.
+# Measured for intake (bench/intake.py, SQLite, 200 KB photo, 16 clients, 2 shared cores, three
+# quiet passes): 2 workers x 2 threads 60-69/s with p99 0.5-0.9 s; 2 sync workers 28-81/s (p99
+# 0.3-0.8 s); 3 sync workers 62-71/s; 4 threads 43-56/s and 8 threads 41-61/s, both with p99
+# 1.5-3 s (a thread waiting on the GIL holds SQLite's write lock longer).
 # The mail worker runs beside the web server, is started again if it dies (as systemd's
 # Restart=always would), and stops with it. Links in mail point at the address served here,
 # and mail goes to a local catcher (a Maildir in instance/mail) unless CASEWORK_MAIL_SERVER
@@ -79,6 +83,10 @@ axe-core:
 # Load test of the intake API through gunicorn (never part of `make test`).
 bench-intake: install
 	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+
+# CPU per submission of the same API request in-process (no server): the application's own cost.
+bench-intake-cpu: install
+	$(BIN)/python bench/intake_cpu.py $(BENCH_ARGS)
 
 # The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
 # BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.

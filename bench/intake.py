@@ -235,9 +235,11 @@ def bench(backend: str, args) -> bool:
                 print(f"backend={backend}: flask {' '.join(command)} failed:\n{done.stderr[-3000:]}")
                 return False
         baseline = query(backend, target, "SELECT count(*) FROM cases")[0][0]
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = args.port
+        if not port:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
         command = [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
                    "--threads", str(args.threads), "--no-control-socket", "wsgi:app"]
         with open(log, "wb") as out:
@@ -295,7 +297,8 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,16,32")
     parser.add_argument("--requests", type=int, default=200, help="requests per level")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)  # as `make run`
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free)")
     parser.add_argument("--sample", type=int, default=50, help="evidence files to re-hash")
     parser.add_argument("--keep-log", help="copy gunicorn's log here ({backend} is replaced)")
     args = parser.parse_args()

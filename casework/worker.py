@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import configure_mappers
 
 from casework.cases.notices import due_notices_if_due
+from casework.cases.search_pending import index_pending
 from casework.evidence.photo_facts import read_due_photo_facts
 from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
@@ -29,6 +30,7 @@ log = logging.getLogger("casework.notifications")
 # Work done between rounds besides the outbox, one entry per area that needs it; each
 # task decides itself whether anything is due and keeps its own transactions short.
 PERIODIC: tuple[Callable[[], object], ...] = (
+    index_pending,  # first: a case just filed becomes searchable within a round
     refresh_reports_if_due,
     scan_pending_evidence,
     checkpoint_audit_if_due,

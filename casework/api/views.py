@@ -128,6 +128,8 @@ def complaints_create():
         data, uploads = _parse_complaint_part()
         draft = _draft(data, election)
         submission = services.submit_complaint(draft, uploads, channel=Channel.API)
+        # From the rows in hand: after the commit they would be read again.
+        document = submission_document(submission)
         db.session.commit()
     except Refusal as refusal:
         db.session.rollback()
@@ -137,8 +139,8 @@ def complaints_create():
         db.session.rollback()
         complaint = services.find_submission(draft.submission_key)
         submission = services.replay(complaint, draft.submission_key)
-    status = 200 if submission.replayed else 201
-    return jsonify(submission_document(submission)), status
+        document = submission_document(submission)
+    return jsonify(document), 200 if submission.replayed else 201
 
 
 def _tracked(code: str) -> Complaint:

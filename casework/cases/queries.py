@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, identity, search
+from casework.cases import channels, identity, search, search_pending
 from casework.cases.deadlines import hours
 from casework.cases.models import (
     Case,
@@ -174,6 +174,11 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
     everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
     matching = search.matching_condition(filters.q, contacts=everyones_contacts)
+    if matching is not None:
+        # Just filed: found by their texts until the worker builds their documents.
+        pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
+        if pending:
+            matching = or_(matching, Case.id.in_(pending))
     if matching is not None and not everyones_contacts:
         # A member holding a custodian's approval finds that case by its complainant's
         # name or phone too (cases.identity); no other complainant is searched.

@@ -1,7 +1,8 @@
 """The cases' search documents: keeping them up to date, and matching words against them.
 
 Whoever adds text to a case (a complaint, a public message, an internal note, a merge that
-moves complaints) calls `index_case(case)` in the same transaction; `reindex_all()` rebuilds
+moves complaints) calls `index_case(case)` in the same transaction (a new case from intake
+is left to the worker instead: casework.cases.search_pending); `reindex_all()` rebuilds
 every document in one statement (after a migration, an import, or for the benchmark).
 
 Search matches every word of the query, each also as a prefix ("сайлау" finds "сайлаудың"):
@@ -182,6 +183,13 @@ def _tsv(body, contacts):
         func.setweight(func.to_tsvector(_config(), contacts), literal_column("'A'")))
 
 
+def document_texts(case_id: int, reference: str) -> tuple[str, str, str]:
+    """(narratives, body, contacts) of a case's document, from its current texts."""
+    narratives, texts = _texts(case_id)
+    return (narratives, fold(_labels(case_id, reference) + "\n" + texts),
+            fold(_contacts(case_id)))
+
+
 def index_case(case: Case | int) -> None:
     """Rebuild one case's search document from its current texts (flushes pending rows
     first; never commits). Call it whenever a case gains or loses text."""
@@ -194,8 +202,7 @@ def index_case(case: Case | int) -> None:
         if found is None:
             return
         election_id, reference = found
-    narratives, texts = _texts(case_id)
-    body, contacts = fold(_labels(case_id, reference) + "\n" + texts), fold(_contacts(case_id))
+    narratives, body, contacts = document_texts(case_id, reference)
     postgresql = _dialect() == "postgresql"
     statement = (pg_insert if postgresql else sqlite_insert)(CaseSearchDocument).values(
         case_id=case_id, election_id=election_id, narratives=narratives, body=body,
@@ -272,7 +279,13 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
     params = {"nl": "\n", "now": utcnow()}
     if election_id is not None:
         params["election"] = election_id
-    return bind.execute(text(sql), params).rowcount
+    written = bind.execute(text(sql), params).rowcount
+    if tables.has_table("case_search_pending"):  # every document is built now
+        bind.execute(text("DELETE FROM case_search_pending WHERE CAST(:election AS INTEGER) "
+                          "IS NULL OR case_id IN (SELECT id FROM cases "
+                          "WHERE election_id = :election)"),
+                     {"election": election_id})
+    return written
 
 
 # -- similarity of texts ----------------------------------------------------------------------
@@ -296,8 +309,8 @@ def trigram_similarity(a: str, b: str) -> float:
 
 
 def similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
-    """Similarity of `text_value` to the narratives of each case (0 for cases with no
-    document): one query."""
+    """Similarity of `text_value` to the narratives of each case: one query (and the texts
+    of any case whose document is not built yet)."""
     if not case_ids:
         return {}
     document = CaseSearchDocument
@@ -307,10 +320,14 @@ def similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
             func.similarity(func.left(document.narratives, SIMILARITY_CHARS),
                             text_value[:SIMILARITY_CHARS]))
             .where(document.case_id.in_(case_ids)))
-        return {case_id: float(score) for case_id, score in rows}
-    rows = db.session.execute(select(document.case_id, document.narratives)
-                              .where(document.case_id.in_(case_ids)))
-    return {case_id: trigram_similarity(text_value, value or "") for case_id, value in rows}
+        scores = {case_id: float(score) for case_id, score in rows}
+    else:
+        rows = db.session.execute(select(document.case_id, document.narratives)
+                                  .where(document.case_id.in_(case_ids)))
+        scores = {case_id: trigram_similarity(text_value, value or "") for case_id, value in rows}
+    for case_id in set(case_ids) - set(scores):  # just filed: the worker builds its document
+        scores[case_id] = trigram_similarity(text_value, _texts(case_id)[0])
+    return scores
 
 
 def narratives_of(case: Case) -> str:

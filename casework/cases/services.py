@@ -39,13 +39,27 @@ def reference_for(election: Election, region: Region | None, number: int) -> str
     return f"{election.code}-{short}-{number:05d}"
 
 
+def new_case(*, election: Election, region: Region | None, category: Category,
+             station: PollingStation | None, accused: list[Candidate]) -> Case:
+    """A received case, not yet numbered nor in the session (see number_case)."""
+    now = utcnow()
+    return Case(election_id=election.id, region=region, category=category, station=station,
+                state=CaseState.RECEIVED, created_at=now, state_changed_at=now,
+                accused=list(accused))
+
+
+def number_case(case: Case, election: Election) -> None:
+    """Give a new case its reference and add it to the session. The number's UPDATE is the
+    transaction's first write: call it last, just before the flush and the commit, as on
+    SQLite it takes the database's write lock until the commit (PostgreSQL: the row's)."""
+    case.reference = reference_for(election, case.region, next_case_number(election))
+    db.session.add(case)
+
+
 def open_case(*, election: Election, region: Region | None, category: Category,
               station: PollingStation | None, accused: list[Candidate]) -> Case:
-    now = utcnow()
-    case = Case(election_id=election.id, region=region, category=category,
-                station=station, state=CaseState.RECEIVED, created_at=now, state_changed_at=now,
-                reference=reference_for(election, region, next_case_number(election)),
-                accused=list(accused))
-    db.session.add(case)
+    case = new_case(election=election, region=region, category=category, station=station,
+                    accused=accused)
+    number_case(case, election)
     db.session.flush()
     return case

@@ -83,8 +83,11 @@ def record(
     object_type: str | None = None,
     object_id: Any = None,
     details: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction (the caller commits)."""
+    """Append an entry in the caller's transaction (the caller commits). flush=False leaves
+    the INSERT to the caller's next flush or its commit; nothing may be recorded meanwhile
+    (the next entry would not see this one)."""
     lock_chain()
     last = db.session.execute(
         select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
@@ -103,7 +106,8 @@ def record(
     )
     entry.hash = entry.compute_hash()
     db.session.add(entry)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return entry
 
 

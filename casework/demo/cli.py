@@ -26,6 +26,7 @@ def demo_seed() -> None:
               help="How many complaints to file.")
 def demo_cases(count: int) -> None:
     """Three days of complaints, calls and committee work on the demo primary (idempotent)."""
+    from casework.cases.search_pending import index_all_pending
     from casework.core.refusal import Refusal
     from casework.demo.cases import already_there, seed_cases
 
@@ -39,4 +40,5 @@ def demo_cases(count: int) -> None:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     db.session.commit()
+    index_all_pending()  # searchable at once, before any worker runs
     click.echo(str(summary))

@@ -3,13 +3,16 @@ it is over (refused, failed, the database or the disk gone meanwhile) are remove
 
 Bytes are stored before the row is committed (so a committed row always has its object);
 the other half of that order is this clean-up, at the end of every request that stored a
-new object. When the database cannot be asked, the files are kept (logged): an object
-without a row is harmless, a row without its object is lost evidence."""
+new object and did not commit a row for it (the session's events note the rows committed,
+so a kept submission asks nothing more). When the database cannot be asked, the files are
+kept (logged): an object without a row is harmless, a row without its object is lost
+evidence."""
 
 import logging
 
-from flask import Flask, g
-from sqlalchemy import select
+from flask import Flask, g, has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from casework.evidence.models import EvidenceItem
 from casework.evidence.storage import get_storage
@@ -21,9 +24,13 @@ log = logging.getLogger("casework.evidence")
 def discard_unkept(_error: BaseException | None = None) -> int:
     """Remove this request's new objects that no committed row points at; how many."""
     created = g.pop("evidence_created", None)
+    kept_here = g.pop("evidence_committed", set())
+    g.pop("evidence_flushed", None)
     if not created:
         return 0
-    hashes = {sha256 for sha256, _stamp in created}
+    hashes = {sha256 for sha256, _stamp in created} - kept_here
+    if not hashes:  # every new object has a row this request committed: nothing to ask
+        return 0
     try:
         # Committed rows only, on a connection of its own: what the request did not commit
         # is not kept, and the request's own session is left as it is.
@@ -35,7 +42,7 @@ def discard_unkept(_error: BaseException | None = None) -> int:
         return 0
     storage, removed = get_storage(), 0
     for sha256, stamp in created:
-        if sha256 not in kept:
+        if sha256 in hashes and sha256 not in kept:
             try:
                 removed += storage.discard_new(sha256, stamp)
             except OSError:
@@ -45,5 +52,28 @@ def discard_unkept(_error: BaseException | None = None) -> int:
     return removed
 
 
+def _flushed(session: Session, _context) -> None:
+    """Note the files whose rows this flush wrote (kept once the transaction commits)."""
+    if has_request_context() and "evidence_created" in g:
+        rows = {o.sha256 for o in session.new if isinstance(o, EvidenceItem)}
+        if rows:
+            g.setdefault("evidence_flushed", set()).update(rows)
+
+
+def _committed(_session: Session) -> None:
+    if has_request_context() and "evidence_flushed" in g:
+        g.setdefault("evidence_committed", set()).update(g.pop("evidence_flushed"))
+
+
+def _rolled_back(_session: Session, _previous) -> None:
+    if has_request_context():
+        g.pop("evidence_flushed", None)
+
+
 def init_app(app: Flask) -> None:
     app.teardown_request(discard_unkept)
+    if not getattr(init_app, "listening", False):  # once per process: Session is global
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_soft_rollback", _rolled_back)
+        init_app.listening = True  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from casework.evidence.models import (
     PhotoFacts,
     PreviewStatus,
 )
-from casework.evidence.storage import CHUNK, SPOOL_MAX, get_storage
+from casework.evidence.storage import CHUNK, SPOOL_MAX, discard_incoming, get_storage
 from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
 from casework.extensions import db
 
@@ -59,10 +59,14 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
                  allow_email: bool = False) -> StoredFile:
     """Validate and durably store one uploaded file; EvidenceRejected if we refuse it.
 
-    The stream is read once, in chunks, and never further than the limit allows."""
+    The stream is read once, in chunks, and never further than the limit allows; each
+    chunk is hashed as it is written to the storage's temporary file, which is then
+    inspected and moved into place (LocalStorage: no copy, no second hash)."""
     label = safe_label(filename)
     digest, size, head = hashlib.sha256(), 0, b""
-    with tempfile.NamedTemporaryFile(prefix="casework-upload-") as tmp:
+    storage = get_storage()
+    incoming = storage.incoming()
+    try:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > max_file_size:
@@ -70,20 +74,42 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
             if len(head) < HEAD_SIZE:
                 head += chunk[:HEAD_SIZE - len(head)]
             digest.update(chunk)
-            tmp.write(chunk)
-        tmp.flush()
+            incoming.write(chunk)
+        incoming.flush()
         detected = check_file(label, head, size, max_file_size=max_file_size,
                               allow_email=allow_email)
-        active = inspect(tmp.name, label, detected,
+        active = inspect(incoming.name, label, detected,
                          max_pixels=current_app.config["CASEWORK_EVIDENCE_MAX_PIXELS"])
-        sha256 = digest.hexdigest()
-        storage = get_storage()
-        if storage.put_file(sha256, tmp.name) and has_request_context():
-            # Removed again at the end of the request if no row came to point at it
-            # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
-            g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
+    except BaseException:
+        discard_incoming(incoming)
+        raise
+    sha256 = digest.hexdigest()
+    if storage.put_new(sha256, incoming) and has_request_context():
+        # Removed again at the end of the request if no row came to point at it
+        # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
+        g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
     return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
                       kind=detected.kind, active=active)
+
+
+def new_item(case: Any, stored: StoredFile, *, source: str, actor: Any = None) -> EvidenceItem:
+    """The row of a stored file on a case, not yet in the session; marks the case."""
+    case.has_evidence = True
+    item = EvidenceItem(
+        case=case, sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+        label=stored.label, source=source, added_by_id=getattr(actor, "id", None),
+        active_content=",".join(stored.active) or None,
+        preview_status=PreviewStatus.PENDING if stored.content_type in PREVIEWABLE else None,
+    )
+    if stored.content_type in WITH_FACTS:  # the worker reads its metadata
+        item.facts = PhotoFacts(status=FactsStatus.PENDING)
+    return item
+
+
+def added_facts(item: EvidenceItem, stored: StoredFile) -> dict[str, Any]:
+    """What the audit log keeps of a file added to a case (its row flushed)."""
+    return {"evidence_id": item.id, "sha256": stored.sha256, "size": stored.size,
+            "label": stored.label, "source": item.source, "active_content": list(stored.active)}
 
 
 def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
@@ -91,22 +117,12 @@ def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
     """Record a stored file as evidence on a case (the caller commits)."""
     if complaint is not None and complaint.id is None:
         db.session.flush()
-    item = EvidenceItem(
-        case=case, complaint_id=complaint.id if complaint is not None else None,
-        sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
-        label=stored.label, source=source, added_by_id=getattr(actor, "id", None),
-        active_content=",".join(stored.active) or None,
-        preview_status=PreviewStatus.PENDING if stored.content_type in PREVIEWABLE else None,
-    )
-    if stored.content_type in WITH_FACTS:
-        item.facts = PhotoFacts(status=FactsStatus.PENDING)
+    item = new_item(case, stored, source=source, actor=actor)
+    item.complaint_id = complaint.id if complaint is not None else None
     db.session.add(item)
-    case.has_evidence = True
     db.session.flush()
     audit.record("evidence.added", actor=actor, object_type="case", object_id=case.reference,
-                 details={"evidence_id": item.id, "sha256": stored.sha256, "size": stored.size,
-                          "label": stored.label, "source": source,
-                          "active_content": list(stored.active)})
+                 details=added_facts(item, stored))
     return item
 
 

@@ -7,6 +7,7 @@ delete: originals are never removed or replaced by the application.
 
 import abc
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -61,6 +62,22 @@ class Storage(abc.ABC):
         """Space left for new objects, None when the backend does not say (S3)."""
         return None
 
+    def incoming(self) -> BinaryIO:
+        """A new, empty, writable temporary file for an upload to stream into (its `name` is
+        its path); hand it to put_new once its hash is known. The system's temporary folder
+        by default; LocalStorage: its own disk, so that the file is moved, not copied."""
+        return tempfile.NamedTemporaryFile(prefix="casework-upload-", delete=False)  # noqa: SIM115
+
+    def put_new(self, sha256: str, incoming: BinaryIO) -> bool:
+        """Store a file written by `incoming()` and hashed while it was written (no second
+        read); return once durable, True if created. The temporary file is gone afterwards."""
+        try:
+            incoming.flush()
+            return self.put_file(sha256, incoming.name)
+        finally:
+            incoming.close()
+            discard_incoming(incoming)
+
     def ready(self) -> bool:
         """Whether a new object can be stored now (the readiness check asks)."""
         return True
@@ -84,6 +101,13 @@ def _fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def discard_incoming(incoming: BinaryIO) -> None:
+    """Close and remove a temporary file from `Storage.incoming()` (gone already: fine)."""
+    incoming.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(incoming.name)
 
 
 class LocalStorage(Storage):
@@ -146,6 +170,34 @@ class LocalStorage(Storage):
             return  # another upload created it
         os.chmod(folder, 0o750)  # noqa: S103 - whatever the umask; group: backup/ops
         _fsync_dir(parent)
+
+    def incoming(self) -> BinaryIO:
+        # In the root itself (no folder of its own: an empty store stays empty), on the same
+        # disk as the objects, so put_new renames it into place.
+        self._makedirs(self.root)
+        self.ensure_room(0)
+        fd, path = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        os.close(fd)
+        return open(path, "r+b")  # noqa: SIM115 - the caller hands it to put_new or discards it
+
+    def put_new(self, sha256: str, incoming: BinaryIO) -> bool:
+        """One fsync of the file and one of its folder (plus one per new folder)."""
+        try:
+            target = self.path(sha256)
+            if os.path.exists(target):
+                self._touch(target)
+                return False
+            incoming.flush()
+            os.fchmod(incoming.fileno(), 0o440)
+            os.fsync(incoming.fileno())
+            self.ensure_room(0)  # the file takes its room on this disk already
+            folder = os.path.dirname(target)
+            self._makedirs(folder)
+            os.replace(incoming.name, target)
+        finally:
+            discard_incoming(incoming)
+        _fsync_dir(folder)
+        return True
 
     def put_file(self, sha256: str, path: str) -> bool:
         target = self.path(sha256)

@@ -10,6 +10,7 @@ from casework.cases.models import Case, Category
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
 from casework.elections.models import PollingStation
+from casework.evidence.models import EvidenceItem
 from casework.extensions import db
 
 
@@ -68,3 +69,5 @@ class Complaint(db.Model):
 
     case: Mapped[Case] = relationship()
     station: Mapped[PollingStation | None] = relationship()
+    # Written with the complaint in one flush (intake); read through queries, never loaded here.
+    evidence: Mapped[list[EvidenceItem]] = relationship(lazy="raise")

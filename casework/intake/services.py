@@ -17,14 +17,15 @@ from sqlalchemy import or_, select
 from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
 from casework.cases.search import index_case
-from casework.cases.services import open_case
+from casework.cases.search_pending import mark_pending
+from casework.cases.services import new_case, number_case
 from casework.core import audit
 from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.refusal import Refusal
 from casework.core.urls import tracking_url
 from casework.evidence.models import EvidenceItem
-from casework.evidence.services import StoredFile, attach, store_upload
+from casework.evidence.services import StoredFile, added_facts, attach, new_item, store_upload
 from casework.evidence.validation import EvidenceRejected
 from casework.extensions import db
 from casework.intake import tracking
@@ -124,13 +125,13 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     if existing is not None:
         return replay(existing, key)
     values, stored = _checked(draft, uploads)
-    case = open_case(election=draft.election, region=values["region"],
-                     category=values["category"], station=values["station"],
-                     accused=values["accused"])
+    case = new_case(election=draft.election, region=values["region"],
+                    category=values["category"], station=values["station"],
+                    accused=values["accused"])
     code = tracking_code_for(key)
     named = not draft.anonymous
     complaint = Complaint(
-        case_id=case.id, channel=channel, submission_key=submission_key_hash(key),
+        case=case, channel=channel, submission_key=submission_key_hash(key),
         tracking_hash=tracking.code_hash(code), anonymous=not named,
         name=(draft.name or "").strip()[:200] if named else None,
         phone=to_e164(draft.phone) if named else None,  # one form, so look-ups match
@@ -149,17 +150,23 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         witnesses=(draft.witnesses or "").strip()[:5000] or None,
         recorded_by_id=getattr(recorded_by, "id", None),
     )
+    complaint.evidence = [new_item(case, f, source=channel.value, actor=recorded_by)
+                          for f in stored]
+    # The first write, as late as it can be: on SQLite the write lock is held from here to
+    # the commit. Then one flush (case, accused, complaint, files, pending mark).
+    number_case(case, draft.election)
+    mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     db.session.add(complaint)
     db.session.flush()
-    evidence = [attach(case, f, complaint=complaint, source=channel.value, actor=recorded_by)
-                for f in stored]
-    index_case(case)
-    audit.record("complaint.received", actor=recorded_by, object_type="case",
-                 object_id=case.reference,
-                 details={"channel": channel.value, "evidence": len(evidence),
-                          "anonymous": not named})
     _acknowledge(complaint, case, code)
-    return Submission(complaint, case, code, evidence)
+    audit.record("complaint.received", actor=recorded_by, object_type="case",
+                 object_id=case.reference, flush=False,  # written by the commit's flush
+                 details={"channel": channel.value, "evidence": len(stored),
+                          "anonymous": not named,
+                          # What "evidence.added" said of each file before it was folded in.
+                          "files": [added_facts(item, f)
+                                    for item, f in zip(complaint.evidence, stored, strict=True)]})
+    return Submission(complaint, case, code, complaint.evidence)
 
 
 def replay(complaint: Complaint, key: str) -> Submission:

@@ -28,7 +28,7 @@ from casework.cases.models.identity import (
     IdentityRequestStatus,
 )
 from casework.cases.models.review import CaseDeadline, CaseTransition, ScreeningChecklist
-from casework.cases.models.search import CaseSearchDocument, CaseStateCount
+from casework.cases.models.search import CaseSearchDocument, CaseSearchPending, CaseStateCount
 from casework.cases.models.staff import (
     REASON_MAX,
     AccusedNotice,
@@ -48,6 +48,7 @@ __all__ = [
     "CaseMessage",
     "CaseNote",
     "CaseSearchDocument",
+    "CaseSearchPending",
     "CaseSequence",
     "CaseState",
     "CaseStateCount",

@@ -38,9 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.cases.models.case import Category
+from casework.cases.models.case import Case, Category
 from casework.cases.workflow import CaseState
 from casework.core.db import db_enum, utcnow
 from casework.extensions import db
@@ -71,6 +71,20 @@ class CaseSearchDocument(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_case_search_documents_tsv", "tsv", postgresql_using="gin"),)
+
+
+class CaseSearchPending(db.Model):
+    """A case whose search document is still to be (re)built by the worker
+    (casework.cases.search_pending): intake leaves that work out of the request. Until then
+    the queue's search reads the case's texts directly."""
+
+    __tablename__ = "case_search_pending"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
 
 
 class CaseStateCount(db.Model):

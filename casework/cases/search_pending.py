@@ -1,0 +1,75 @@
+"""Search documents built by the worker rather than in the intake request.
+
+Intake marks its new case pending (`mark_pending`, a row in case_search_pending written in
+the same flush as the case) instead of building the document, which costs a sixth of the
+request. The worker's periodic task `index_pending` builds the documents of the pending
+cases every round (seconds) and removes their marks. Until then the queue's search still
+finds them: `pending_matches` reads the texts of the pending cases (a handful; while the
+worker is away, the newest PENDING_SCAN) and matches the query's words as the index would
+(every word, long ones as prefixes), so a case is found the moment its complaint is
+acknowledged. Anything that changes a case's texts later calls `index_case` directly.
+"""
+
+import logging
+
+from sqlalchemy import delete, select
+
+from casework.cases.models import Case, CaseSearchPending
+from casework.cases.search import PREFIX_MIN, WORD, document_texts, index_case, terms
+from casework.extensions import db
+
+log = logging.getLogger("casework.cases")
+
+PENDING_SCAN = 500  # the newest pending cases the search reads directly
+BATCH = 200  # documents the worker builds per transaction
+
+
+def mark_pending(case: Case) -> None:
+    """Leave the case's document to the worker (inserted with the case, in its flush)."""
+    db.session.add(CaseSearchPending(case=case))
+
+
+def _has_words(words: list[str], tokens: set[str]) -> bool:
+    return all(any(t.startswith(w) for t in tokens) if len(w) >= PREFIX_MIN else w in tokens
+               for w in words)
+
+
+def pending_matches(query: str | None, *, contacts: bool = False) -> list[int]:
+    """Ids of the pending cases whose texts hold every word of `query` (as matching_case_ids
+    would once their documents are built); one query when nothing is pending."""
+    words = terms(query)
+    if not words:
+        return []
+    pending = db.session.execute(
+        select(Case.id, Case.reference).join(CaseSearchPending)
+        .order_by(CaseSearchPending.case_id.desc()).limit(PENDING_SCAN)).all()
+    found = []
+    for case_id, reference in pending:
+        _narratives, body, people = document_texts(case_id, reference)
+        tokens = set(WORD.findall(body + "\n" + people if contacts else body))
+        if _has_words(words, tokens):
+            found.append(case_id)
+    return found
+
+
+def index_pending(limit: int = BATCH) -> int:
+    """Build the documents of up to `limit` pending cases, oldest first, and commit (the
+    worker's periodic task; `flask worker` runs it every round). How many were built."""
+    ids = list(db.session.scalars(select(CaseSearchPending.case_id)
+                                  .order_by(CaseSearchPending.case_id).limit(limit)))
+    for case_id in ids:
+        index_case(case_id)
+    if ids:
+        db.session.execute(delete(CaseSearchPending).where(CaseSearchPending.case_id.in_(ids)))
+    db.session.commit()
+    if ids:
+        log.info("built %d search document(s) left by intake", len(ids))
+    return len(ids)
+
+
+def index_all_pending() -> int:
+    """Every pending document now (tests, the demo's seeders, a benchmark's set-up)."""
+    total = 0
+    while built := index_pending():
+        total += built
+    return total
