@@ -184,8 +184,8 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         # name or phone too (cases.identity); no other complainant is searched.
         revealed = identity.revealed_case_ids(scope.user, now)
         if revealed:
-            by_contact = search.matching_case_ids(filters.q, contacts=True)
-            matching = or_(matching, and_(Case.id.in_(revealed), Case.id.in_(by_contact)))
+            by_contact = search.matching_case_ids(filters.q, contacts=True, among=revealed)
+            matching = or_(matching, Case.id.in_(by_contact))
     if matching is not None:
         conditions.append(matching)
     return conditions

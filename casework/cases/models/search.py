@@ -5,8 +5,8 @@
   and the internal notes; `contacts`: the complainants' names and phones; both folded by
   casework.core.folding) and the text duplicates are compared on (`narratives`, as written).
   Kept up to date by `casework.cases.search.index_case`.
-  PostgreSQL searches `tsv` = to_tsvector('simple', body) || the contacts' at weight A,
-  stored and GIN-indexed: the
+  PostgreSQL searches `tsv` = to_tsvector('simple', body) (the texts alone; the contacts
+  are matched row by row, within a few cases), stored and GIN-indexed: the
   `simple` configuration only lower-cases and splits words, with no stemming or stop words,
   so Kazakh, Russian and English text are indexed alike. (Stored rather than an expression
   index: checking a row then costs no parsing, and the planner knows it.) SQLite leaves
@@ -65,8 +65,7 @@ class CaseSearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     # Folded: the complainants' names and phone digits (searched only by who may see them).
     contacts: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # PostgreSQL: to_tsvector('simple', body) || setweight(to_tsvector('simple', contacts), 'A'),
-    # written with them. SQLite: NULL (FTS5 instead).
+    # PostgreSQL: to_tsvector('simple', body), written with it. SQLite: NULL (FTS5 instead).
     tsv: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
