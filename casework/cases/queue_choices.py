@@ -24,6 +24,7 @@ from wtforms.widgets import Select, html_params
 
 from casework.accounts.models import User
 from casework.accounts.roles import COMMITTEE
+from casework.core.cache import app_cache
 from casework.elections.models import Candidate, Region
 from casework.extensions import db
 
@@ -99,15 +100,6 @@ class PreparedSelect(Select):
 
 
 def cached(key: tuple, make: Callable[[], dict[str, FieldChoices]]) -> dict[str, FieldChoices]:
-    """The options for `key`, made by `make` once per process (a bounded dict: a few
-    languages × scopes × data versions)."""
-    from flask import current_app
-
-    cache = current_app.extensions.setdefault("queue_filter_choices", {})
-    value = cache.get(key)
-    if value is None:
-        value = make()
-        if len(cache) >= 64:  # old versions of the data, scopes no longer used
-            cache.pop(next(iter(cache)))
-        cache[key] = value
-    return value
+    """The options for `key`, made by `make` once per process (bounded: a few languages ×
+    scopes × data versions; old versions of the data and unused scopes go first)."""
+    return app_cache("cases.queue_filter_choices", size=64).get_or_make(key, make)
