@@ -26,7 +26,8 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d casework/translations
 
-# The session key, the audit chain's HMAC key and its checkpoint signing key (each 0600, never replaced).
+# The session key, the audit chain's HMAC key, its checkpoint signing key and the data keys
+# that encrypt personal data and evidence (each 0600, never replaced).
 secret:
 	@$(BIN)/python -c "from casework.config import write_secret_key as w; import sys; \
 	  print('created instance/secret_key' if w('instance/secret_key') else 'instance/secret_key exists')"
@@ -34,6 +35,8 @@ secret:
 	  print('created instance/audit_key' if w('instance/audit_key') else 'instance/audit_key exists')"
 	@$(BIN)/python -c "from casework.config import write_audit_signing_key as w; \
 	  print('created instance/audit_signing_key' if w('instance/audit_signing_key') else 'instance/audit_signing_key exists')"
+	@$(BIN)/python -c "from casework.core.crypto import write_keys_file as w; \
+	  print('created instance/data_keys (back it up apart from the database)' if w('instance/data_keys') else 'instance/data_keys exists')"
 
 migrate: install secret
 	$(BIN)/flask db upgrade

@@ -86,11 +86,13 @@ def flask(folder: Path, *command: str) -> None:
 def write_keys(folder: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from casework.config import write_audit_signing_key, write_secret_key
+    from casework.core.crypto import write_keys_file
 
     folder.mkdir(parents=True, exist_ok=True)
     write_secret_key(str(folder / "secret_key"))
     write_secret_key(str(folder / "audit_key"))
     write_audit_signing_key(str(folder / "audit_signing_key"))
+    write_keys_file(folder / "data_keys")
 
 
 def seed_casework(folder: Path, total: int, seed: int = 2020) -> dict:

@@ -193,9 +193,11 @@ def write_instance_keys(folder: Path) -> None:
     """Production wants the audit keys in the instance folder, as `make secret` writes them."""
     sys.path.insert(0, str(ROOT))
     from casework.config import write_audit_signing_key, write_secret_key
+    from casework.core.crypto import write_keys_file
 
     write_secret_key(str(folder / "audit_key"))
     write_audit_signing_key(str(folder / "audit_signing_key"))
+    write_keys_file(folder / "data_keys")
 
 
 def tail(log: Path, lines: int = 40) -> None:

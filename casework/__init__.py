@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
-from casework.core import redaction
+from casework.core import crypto, redaction
 from casework.core.db import private_sqlite_file
 from casework.extensions import babel, csrf, db, login_manager, mail, migrate
 
@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["SECRET_KEY"] = settings.resolve_secret_key(app.config)
     settings.resolve_audit_keys(app.config)
+    data_keys = settings.resolve_data_keys(app.config)
+    app.extensions["casework_keys"] = data_keys
+    crypto.install(data_keys)  # for code that runs outside an app context (worker children)
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # Statement parameters (names, phones, narratives, hashes) never go into error messages
     # or logs.

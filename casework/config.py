@@ -76,6 +76,9 @@ def load(instance_path: str) -> dict[str, Any]:
         # outside the database, so that whoever can write the table cannot re-seal it.
         "CASEWORK_AUDIT_KEY": _env("AUDIT_KEY"),
         "CASEWORK_AUDIT_KEY_FILE": _env("AUDIT_KEY_FILE", str(Path(instance_path) / "audit_key")),
+        # The data keys (AES-256-GCM) that encrypt complainants' personal data and evidence
+        # files: a file outside the database, one key per line, the last one writing.
+        "CASEWORK_DATA_KEYS": _env("DATA_KEYS", str(Path(instance_path) / "data_keys")),
         "CASEWORK_AUDIT_SIGNING_KEY_FILE": _env(
             "AUDIT_SIGNING_KEY_FILE", str(Path(instance_path) / "audit_signing_key")),
         "CASEWORK_AUDIT_CHECKPOINT_MINUTES": _int("AUDIT_CHECKPOINT_MINUTES", 15),
@@ -307,6 +310,32 @@ def resolve_audit_keys(config: dict[str, Any]) -> None:
             f"({config.get('CASEWORK_AUDIT_SIGNING_KEY_FILE')}); `make secret` does this.")
     config["CASEWORK_AUDIT_KEY"] = hmac_key or secrets.token_hex(32)
     config["CASEWORK_AUDIT_SIGNING_KEY"] = signing or _new_signing_key().decode("ascii")
+
+
+_TEST_KEYRING: Any = None
+
+
+def resolve_data_keys(config: dict[str, Any]) -> Any:
+    """The keyring from CASEWORK_DATA_KEYS. Production refuses to run without the file;
+    development writes it to the instance folder; tests without a file share one throw-away
+    keyring per process (an app made later in a test reads what an earlier one wrote)."""
+    from casework.core import crypto
+
+    global _TEST_KEYRING
+    path = config.get("CASEWORK_DATA_KEYS")
+    env = config.get("CASEWORK_ENV")
+    if path and Path(path).exists():
+        return crypto.load_keys(path)
+    if env == "development" and path:
+        crypto.write_keys_file(path)
+        return crypto.load_keys(path)
+    if env == "testing":
+        if _TEST_KEYRING is None:
+            _TEST_KEYRING = crypto.parse_keys(crypto.new_key_line("test1"))
+        return _TEST_KEYRING
+    raise ConfigError(
+        f"No data keys: CASEWORK_DATA_KEYS ({path}) does not exist; `make secret` writes one. "
+        "Without the keys nothing encrypted can be read: restore the file from its backup.")
 
 
 def _new_signing_key() -> bytes:

@@ -5,6 +5,7 @@ from flask import abort
 
 from casework import create_app
 from casework.config import ConfigError, write_audit_signing_key, write_secret_key
+from casework.core.crypto import write_keys_file
 from casework.core.public import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from tests.plugin.app import TEST_CONFIG
 from tests.plugin.data import csrf_from
@@ -152,6 +153,10 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
     assert write_audit_signing_key(str(tmp_path / "audit_signing_key"))
     assert not write_audit_signing_key(str(tmp_path / "audit_signing_key"))  # never replaced
     assert (tmp_path / "audit_signing_key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("CASEWORK_DATA_KEYS", str(tmp_path / "data_keys"))
+    with pytest.raises(ConfigError, match="data keys"):
+        create_app()
+    assert write_keys_file(tmp_path / "data_keys")
     app = create_app()
     assert app.config["SECRET_KEY"] == "k" * 64
     assert app.config["CASEWORK_AUDIT_KEY"] == (tmp_path / "audit_key").read_text().strip()

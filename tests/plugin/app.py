@@ -1,9 +1,13 @@
 """The app on SQLite or, with CASEWORK_TEST_DATABASE_URL, on a fresh PostgreSQL database;
 each test in an app context on empty tables; a client, in English if asked, and a login."""
 
+import atexit
 import os
+import shutil
 import secrets
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +19,7 @@ from sqlalchemy.engine import make_url
 from casework import create_app
 from casework.accounts.models import User
 from casework.core.audit_guard import ensure_audit_guard, sqlite_trigger_names
+from casework.core.crypto import write_keys_file
 from casework.extensions import db
 from tests import factories
 from tests.plugin.data import csrf_from
@@ -22,8 +27,15 @@ from tests.plugin.second_factor import totp_code
 
 PG_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL")
 
+# The data keys of this run, in a file as in production, so servers and workers started by
+# the tests read what the test app wrote.
+DATA_KEYS_FILE = Path(tempfile.mkdtemp(prefix="casework-keys-")) / "data_keys"
+write_keys_file(DATA_KEYS_FILE)
+atexit.register(shutil.rmtree, DATA_KEYS_FILE.parent, True)
+
 TEST_CONFIG = {
     "CASEWORK_ENV": "testing",
+    "CASEWORK_DATA_KEYS": str(DATA_KEYS_FILE),
     "SECRET_KEY": "tests-only-" + secrets.token_hex(8),
     # The audit chain's keys live in files in production; here in the settings, made per run.
     "CASEWORK_AUDIT_KEY": "tests-only-" + secrets.token_hex(16),

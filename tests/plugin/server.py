@@ -76,6 +76,7 @@ def live_gunicorn(app, database_url, tmp_path_factory):
     signing_key.write_text(app.config["CASEWORK_AUDIT_SIGNING_KEY"])
     env = {**os.environ,
            "CASEWORK_AUDIT_KEY": app.config["CASEWORK_AUDIT_KEY"],
+           "CASEWORK_DATA_KEYS": app.config["CASEWORK_DATA_KEYS"],
            "CASEWORK_AUDIT_SIGNING_KEY_FILE": str(signing_key),
            "CASEWORK_ENV": "production",
            "CASEWORK_DATABASE_URL": database_url,

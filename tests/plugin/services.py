@@ -178,6 +178,7 @@ def gunicorn_app(app, tmp_path):
         env.update({"CASEWORK_ENV": "testing",
                     "CASEWORK_SECRET_KEY": app.config["SECRET_KEY"],
                     "CASEWORK_AUDIT_KEY": app.config["CASEWORK_AUDIT_KEY"],
+                    "CASEWORK_DATA_KEYS": app.config["CASEWORK_DATA_KEYS"],
                     "CASEWORK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                     "CASEWORK_INSTANCE_PATH": str(tmp_path / "instance"),
                     "CASEWORK_EVIDENCE_DIR": str(tmp_path / "evidence"),
