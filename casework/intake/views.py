@@ -6,6 +6,7 @@ from datetime import datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
@@ -110,18 +111,32 @@ def _blank_form_body(election) -> str:
     return render_template("intake/_form.html", form=form, election=election)
 
 
+def _frame_is_shared() -> bool:
+    """Whether the page around the form is the same for every visitor in this language: not
+    signed in (no staff bar, no token in the frame), no flashed message waiting, no query
+    string (the language switch sends the visitor back to the address they came from)."""
+    return (not current_user.is_authenticated and not request.query_string
+            and "_flashes" not in session)
+
+
 def _fresh_complaint_page(election):
     """The form for a new visitor: rendered once per election stamp and language (the
     lists, the labels, the defaults are the same for everyone); only the CSRF token (kept
     in the visitor's session, as the form's own) and a new submission key are the
-    visitor's, and the page's frame (language switch, flashes) is rendered as on any page."""
+    visitor's. The page's frame (language switch, flashes, the staff bar) is rendered as on
+    any page, or kept with the form when it is the same for everyone."""
     key = (election.id, election.reference_stamp, str(get_locale()))
     body = app_cache("intake.complaint_form", size=16).get_or_make(
         key, lambda: _blank_form_body(election))
-    body = body.replace(CSRF_MARK, escape(generate_csrf())).replace(
+
+    def whole_page() -> str:
+        return render_template("intake/new.html", election=election,
+                               body=Markup(body))  # noqa: S704 - our own template
+
+    page = app_cache("intake.complaint_page", size=16).get_or_make(key, whole_page) \
+        if _frame_is_shared() else whole_page()
+    return page.replace(CSRF_MARK, escape(generate_csrf())).replace(
         KEY_MARK, secrets.token_urlsafe(24))
-    return render_template("intake/new.html", election=election,
-                           body=Markup(body))  # noqa: S704 - our own template, tokens escaped
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
