@@ -6,7 +6,6 @@ from datetime import datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from casework.core import outages
 from casework.core.cache import app_cache
+from casework.core.pages import kept_page
 from casework.core.ratelimit import (
     accepted,
     everyone,
@@ -111,14 +111,6 @@ def _blank_form_body(election) -> str:
     return render_template("intake/_form.html", form=form, election=election)
 
 
-def _frame_is_shared() -> bool:
-    """Whether the page around the form is the same for every visitor in this language: not
-    signed in (no staff bar, no token in the frame), no flashed message waiting, no query
-    string (the language switch sends the visitor back to the address they came from)."""
-    return (not current_user.is_authenticated and not request.query_string
-            and "_flashes" not in session)
-
-
 def _fresh_complaint_page(election):
     """The form for a new visitor: rendered once per election stamp and language (the
     lists, the labels, the defaults are the same for everyone); only the CSRF token (kept
@@ -133,8 +125,7 @@ def _fresh_complaint_page(election):
         return render_template("intake/new.html", election=election,
                                body=Markup(body))  # noqa: S704 - our own template
 
-    page = app_cache("intake.complaint_page", size=16).get_or_make(key, whole_page) \
-        if _frame_is_shared() else whole_page()
+    page = kept_page("intake.complaint_page", key, whole_page)
     return page.replace(CSRF_MARK, escape(generate_csrf())).replace(
         KEY_MARK, secrets.token_urlsafe(24))
 
@@ -206,10 +197,23 @@ def receipt():
                            code=tracking.grouped(submission.tracking_code))
 
 
+def _fresh_track_page() -> str:
+    """The tracking form, kept whole per language like the complaint form's page."""
+    def render() -> str:
+        form = TrackForm(formdata=None)
+        form.csrf_token.current_token = CSRF_MARK
+        return render_template("intake/track.html", form=form)
+
+    page = kept_page("intake.track_page", str(get_locale()), render)
+    return page.replace(CSRF_MARK, escape(generate_csrf()))
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(track_limit, methods=["POST"])
 @limiter.limit(track_global_limit, methods=["POST"], key_func=everyone, scope="track-all")
 def track():
+    if request.method == "GET":
+        return _fresh_track_page()
     form = TrackForm()
     if form.validate_on_submit():
         complaint = services.find_by_tracking_code(form.code.data)
