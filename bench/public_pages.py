@@ -9,14 +9,17 @@ built as gunicorn builds it (create_app(), production settings; the send limits 
 that the refused sends are measured, not the limiter's 429) and every request runs in its
 own app context. Scenarios, each a new visitor (no cookie) unless said:
   form_kk / form_ru / form_en   GET /complaints/new in that language
+  form_again                    the same, by a visitor who has the form's cookie already
   form_refused                  a POST missing the narrative, region, station and two
                                 candidates chosen (422, everything typed shown again);
                                 one visitor, so its session holds the CSRF token
   register                      GET /decisions
   home, track                   GET / and GET /track
   statistics                    GET /statistics (cached already; for comparison)
-Prints process CPU ms per request (time.process_time) and requests/s of this one process
-(wall), after --warmup requests. Asserts nothing about times.
+Prints process CPU ms per request (time.process_time; with --rounds, the least of that many
+rounds, the figure a busy shared machine disturbs least), requests/s of this one process
+(wall), and the SQL statements and Python calls per request (these two do not depend on the
+machine's load), after --warmup requests. Asserts nothing about times.
 """
 
 import argparse
@@ -60,6 +63,12 @@ def scenarios(app):
             assert response.status_code == expect, (path, response.status_code)
         return run
 
+    returning = app.test_client()
+
+    def again():
+        response = returning.get("/complaints/new", headers={"Accept-Language": "ru"})
+        assert response.status_code == 200, response.status_code
+
     visitor = app.test_client()
     html = visitor.get("/complaints/new", headers={"Accept-Language": "ru"}).get_data(True)
     stations = re.findall(r'<option data-region="[^"]*" data-top="[^"]*" value="([^"]+)"', html)
@@ -78,7 +87,7 @@ def scenarios(app):
         assert response.status_code == 422, response.status_code
 
     return {"form_kk": get("/complaints/new", "kk"), "form_ru": get("/complaints/new", "ru"),
-            "form_en": get("/complaints/new", "en"), "form_refused": post,
+            "form_en": get("/complaints/new", "en"), "form_again": again, "form_refused": post,
             "register": get("/decisions", "ru"), "home": get("/", "kk"),
             "track": get("/track", "ru"), "statistics": get("/statistics", "ru")}
 
@@ -90,6 +99,27 @@ def measure(action, n: int) -> tuple[float, float]:
     return (time.process_time() - c0) / n * 1000, n / (time.perf_counter() - w0)
 
 
+def per_request(app, action, n: int = 20) -> tuple[float, float]:
+    """(SQL statements, Python function calls) per request."""
+    from sqlalchemy import event
+
+    from casework.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    record = lambda *args: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(n):
+            action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    profile = cProfile.Profile()
+    profile.runcall(measure, action, n)
+    return len(statements) / n, pstats.Stats(profile).total_calls / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instance", required=True,
@@ -97,18 +127,22 @@ def main() -> None:
     parser.add_argument("--db-url", help="SQLAlchemy URL (default: SQLite in --instance)")
     parser.add_argument("--n", type=int, default=300, help="requests per scenario")
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of --n requests; the least CPU of them is printed")
     parser.add_argument("--only", help="comma-separated scenarios")
     parser.add_argument("--profile", help="a scenario to profile (CPU) after the figures")
     args = parser.parse_args()
     app = build_app(args)
     actions = scenarios(app)
     names = args.only.split(",") if args.only else list(actions)
-    print(f"{'scenario':<14} {'CPU ms/req':>10} {'req/s':>8}   ({args.n} requests, "
-          f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]})")
+    print(f"{'scenario':<14} {'CPU ms/req':>10} {'req/s':>8} {'SQL/req':>8} {'calls/req':>10}"
+          f"   ({args.n} requests x {args.rounds}, "
+          f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, load {os.getloadavg()[0]:.2f})")
     for name in names:
         measure(actions[name], args.warmup)
-        cpu, rate = measure(actions[name], args.n)
-        print(f"{name:<14} {cpu:>10.2f} {rate:>8.0f}", flush=True)
+        cpu, rate = min(measure(actions[name], args.n) for _ in range(args.rounds))
+        sql, calls = per_request(app, actions[name])
+        print(f"{name:<14} {cpu:>10.2f} {rate:>8.0f} {sql:>8.1f} {calls:>10.0f}", flush=True)
     if args.profile:
         profile = cProfile.Profile(time.process_time)
         profile.runcall(measure, actions[args.profile], args.n)

@@ -120,6 +120,9 @@ def load(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CASEWORK_ELECTION": _env("ELECTION"),
+        # How long each process keeps its copy of the current election (elections/current.py):
+        # another process's change to it shows within this time; 0 reads it on every request.
+        "CASEWORK_ELECTION_CACHE_SECONDS": _int("ELECTION_CACHE_SECONDS", 2),
         "CASEWORK_HOTLINE_PHONE": _env("HOTLINE_PHONE", "8 800 080 2020"),
         # The complaints mailbox shown on the home page; unset: the page shows none.
         "CASEWORK_PUBLIC_EMAIL": _env("PUBLIC_EMAIL"),

@@ -7,6 +7,9 @@ browser ("Firefox / Windows"), never the raw header.
 
 - An empty session is never stored and sets no cookie: anonymous visitors of the public
   pages get none until something is written to their session (a form's CSRF token).
+- An anonymous session holding only a form's CSRF value is no row either: it travels signed
+  in the same cookie (accounts/session_cookies.py) and becomes a row, with a new id, as soon
+  as it holds anything else or a user signs in.
 - A session ends when idle for CASEWORK_SESSION_IDLE_MINUTES or CASEWORK_SESSION_HOURS after
   it began, at logout (the row is deleted: a copied cookie opens nothing afterwards), when
   ended from /account, and for all the user's sessions at once in `end_all_access`.
@@ -27,6 +30,7 @@ import logging
 import random
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +42,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
+from casework.accounts import session_cookies
 from casework.accounts.models import User
 from casework.accounts.session_models import StaffSession
 from casework.core import audit
@@ -97,7 +102,7 @@ class ServerSession(CallbackDict, SessionMixin):
 
     def __init__(self, data: dict | None = None, *, sid: str | None = None,
                  user_id: int | None = None, last_seen: datetime | None = None,
-                 stale: bool = False) -> None:
+                 stale: bool = False, signed: tuple[float, float] | None = None) -> None:
         def on_update(self) -> None:
             self.modified = True
             self.accessed = True
@@ -111,6 +116,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.accessed = False
         self.regenerate_requested = False
         self.unreadable = False  # the database could not be read: the request answers 503
+        # (made at, last signed at) of an anonymous session that came in a signed cookie
+        self.signed = signed
 
     @property
     def id_hash(self) -> str | None:
@@ -119,6 +126,17 @@ class ServerSession(CallbackDict, SessionMixin):
     def needs_new_id(self) -> bool:
         return (self.sid is None or self.regenerate_requested
                 or user_id_in(self) != self.loaded_user_id)
+
+    def fits_cookie(self) -> bool:
+        """Whether it may (still) travel in a signed cookie rather than in a row."""
+        return not self.regenerate_requested and session_cookies.fits(
+            self, has_row=self.sid is not None, user_id=user_id_in(self))
+
+    def cookie_due(self, app: Flask, now: float) -> bool:
+        """Whether a cookie-borne session must be signed again (new, changed, or last
+        signed longer ago than the touch interval, as a row's last-seen is written)."""
+        return (self.signed is None or self.modified or self.stale
+                or now - self.signed[1] >= _touch_seconds(app))
 
 
 def regenerate() -> None:
@@ -136,6 +154,10 @@ def current_id_hash() -> str | None:
 
 def _dump(session: ServerSession) -> str:
     return serializer.dumps({k: v for k, v in session.items() if k not in NOT_KEPT})
+
+
+def _touch_seconds(app: Flask) -> float:
+    return min(TOUCH_SECONDS, app.config["CASEWORK_SESSION_IDLE_MINUTES"] * 60 / 4)
 
 
 def _expired(app: Flask, row: Any, now: datetime) -> bool:
@@ -163,13 +185,21 @@ class DatabaseSessionInterface(SessionInterface):
         if not isinstance(session, ServerSession):
             return False
         if not session:
-            return bool(session.sid or session.stale)
+            return bool(session.sid or session.stale or session.signed)
+        if session.fits_cookie():
+            return session.cookie_due(app, time.time())
         return session.needs_new_id()
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         session_id = request.cookies.get(self.get_cookie_name(app))
         if not session_id:
             return ServerSession()
+        if session_cookies.is_cookie_value(session_id):  # no database read at all
+            opened = session_cookies.decode(app, session_id)
+            if opened is None:
+                return ServerSession(stale=True)
+            data, created, signed = opened
+            return ServerSession(data, signed=(created, signed))
         if len(session_id) > ID_MAX_LENGTH:
             return ServerSession(stale=True)
         try:
@@ -222,27 +252,35 @@ class DatabaseSessionInterface(SessionInterface):
                                samesite=self.get_cookie_samesite(app),
                                httponly=self.get_cookie_httponly(app))
 
+    def _set_cookie(self, app: Flask, response: Response, value: str) -> None:
+        response.set_cookie(self.get_cookie_name(app), value,
+                            domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
+                            secure=self.get_cookie_secure(app),
+                            samesite=self.get_cookie_samesite(app),
+                            httponly=self.get_cookie_httponly(app))
+
     def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         if not session:
             if session.sid:
                 with db.engine.begin() as conn:
                     conn.execute(delete(TABLE).where(COLUMNS.id_hash == session.id_hash))
-            if session.sid or session.stale:
+            if session.sid or session.stale or session.signed:
                 self._drop_cookie(app, response)
                 response.vary.add("Cookie")
             return
         response.vary.add("Cookie")
+        if session.fits_cookie():
+            epoch = time.time()
+            if session.cookie_due(app, epoch):
+                made = session.signed[0] if session.signed else epoch
+                self._set_cookie(app, response, session_cookies.encode(app, dict(session), made))
+            return
         now = utcnow()
         if session.needs_new_id():
             self._store_new(app, session, now)
-            response.set_cookie(self.get_cookie_name(app), session.sid,
-                                domain=self.get_cookie_domain(app),
-                                path=self.get_cookie_path(app),
-                                secure=self.get_cookie_secure(app),
-                                samesite=self.get_cookie_samesite(app),
-                                httponly=self.get_cookie_httponly(app))
+            self._set_cookie(app, response, session.sid)
             return
-        every = min(TOUCH_SECONDS, app.config["CASEWORK_SESSION_IDLE_MINUTES"] * 60 / 4)
+        every = _touch_seconds(app)
         touch = session.last_seen is None or (now - session.last_seen).total_seconds() >= every
         if not (session.modified or touch):
             return

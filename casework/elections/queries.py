@@ -6,26 +6,30 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from casework.core.i18n import page_locale, sorted_by_name
+from casework.elections import current
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
 
 
 def current_election() -> Election | None:
     """The election named by CASEWORK_ELECTION, else the one voting latest. Read once per
-    request (the page, its language and its time zone all ask)."""
+    request (the page, its language and its time zone all ask); in a request, from the
+    process's copy of it while that is younger than CASEWORK_ELECTION_CACHE_SECONDS
+    (elections/current.py), so a page that needs nothing else asks the database nothing."""
     if has_request_context():
         if "current_election" not in g:
-            g.current_election = _current_election()
+            g.current_election = current.election(_current_election)
         return g.current_election
     return _current_election()
 
 
-def _current_election() -> Election | None:
+def _current_election(session=None) -> Election | None:
     code = current_app.config.get("CASEWORK_ELECTION")
     query = select(Election)
     if code:
         query = query.where(Election.code == code)
-    return db.session.scalar(query.order_by(Election.voting_starts_at.desc()).limit(1))
+    return (session or db.session).scalar(
+        query.order_by(Election.voting_starts_at.desc()).limit(1))
 
 
 def election_defaults() -> tuple[str, str] | None:

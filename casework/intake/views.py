@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from casework.core import outages
 from casework.core.cache import app_cache
+from casework.core.pages import kept_page
 from casework.core.ratelimit import (
     accepted,
     everyone,
@@ -114,14 +115,19 @@ def _fresh_complaint_page(election):
     """The form for a new visitor: rendered once per election stamp and language (the
     lists, the labels, the defaults are the same for everyone); only the CSRF token (kept
     in the visitor's session, as the form's own) and a new submission key are the
-    visitor's, and the page's frame (language switch, flashes) is rendered as on any page."""
+    visitor's. The page's frame (language switch, flashes, the staff bar) is rendered as on
+    any page, or kept with the form when it is the same for everyone."""
     key = (election.id, election.reference_stamp, str(get_locale()))
     body = app_cache("intake.complaint_form", size=16).get_or_make(
         key, lambda: _blank_form_body(election))
-    body = body.replace(CSRF_MARK, escape(generate_csrf())).replace(
+
+    def whole_page() -> str:
+        return render_template("intake/new.html", election=election,
+                               body=Markup(body))  # noqa: S704 - our own template
+
+    page = kept_page("intake.complaint_page", key, whole_page)
+    return page.replace(CSRF_MARK, escape(generate_csrf())).replace(
         KEY_MARK, secrets.token_urlsafe(24))
-    return render_template("intake/new.html", election=election,
-                           body=Markup(body))  # noqa: S704 - our own template, tokens escaped
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -191,10 +197,23 @@ def receipt():
                            code=tracking.grouped(submission.tracking_code))
 
 
+def _fresh_track_page() -> str:
+    """The tracking form, kept whole per language like the complaint form's page."""
+    def render() -> str:
+        form = TrackForm(formdata=None)
+        form.csrf_token.current_token = CSRF_MARK
+        return render_template("intake/track.html", form=form)
+
+    page = kept_page("intake.track_page", str(get_locale()), render)
+    return page.replace(CSRF_MARK, escape(generate_csrf()))
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(track_limit, methods=["POST"])
 @limiter.limit(track_global_limit, methods=["POST"], key_func=everyone, scope="track-all")
 def track():
+    if request.method == "GET":
+        return _fresh_track_page()
     form = TrackForm()
     if form.validate_on_submit():
         complaint = services.find_by_tracking_code(form.code.data)

@@ -20,6 +20,7 @@ from casework.core import audit, audit_checkpoints
 from casework.core.errors import render_error
 from casework.core.forms import LanguageForm, switch_allowed
 from casework.core.i18n import LANG_COOKIE, LANGUAGES, page_locale
+from casework.core.pages import kept_page
 from casework.core.urls import safe_next
 from casework.core.web import require
 from casework.elections.queries import current_election, region_overview
@@ -34,9 +35,17 @@ PUBLIC_CHECKPOINTS = 200  # about two days at the default interval
 
 @bp.get("/")
 def home():
-    return render_template("site/home.html", election=current_election(),
-                           hotline=current_app.config["CASEWORK_HOTLINE_PHONE"],
-                           public_email=current_app.config["CASEWORK_PUBLIC_EMAIL"])
+    election = current_election()
+    hotline = current_app.config["CASEWORK_HOTLINE_PHONE"]
+    public_email = current_app.config["CASEWORK_PUBLIC_EMAIL"]
+
+    def render() -> str:
+        return render_template("site/home.html", election=election, hotline=hotline,
+                               public_email=public_email)
+
+    # The calendar is the election's (its reference stamp changes with the row).
+    key = (election.id, election.reference_stamp) if election else None
+    return kept_page("site.home", (key, page_locale(), hotline, public_email), render)
 
 
 @bp.post("/language")

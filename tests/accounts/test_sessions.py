@@ -11,7 +11,9 @@ from casework.accounts.session_models import StaffSession
 from casework.accounts.sessions import hash_id, summarize_user_agent
 from casework.core.db import utcnow
 from casework.extensions import db
+from tests import factories
 from tests.plugin.data import csrf_from
+from tests.plugin.second_factor import totp_code
 
 COOKIE = "casework_session"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -98,16 +100,32 @@ def test_sessions_end_at_their_absolute_lifetime_even_when_used(client, signed_i
 
 def test_the_session_id_changes_at_sign_in(client, make_user, login):
     user = make_user("reviewer")
-    csrf_from(client)  # the login form's token: an anonymous session with an id
+    csrf_from(client)  # the login form's token: an anonymous session, signed in the cookie
     before = cookie_of(client)
-    assert before and rows()[0].user_id is None
-    # An attacker who planted or copied this id before sign-in ...
+    assert before.startswith("a.") and not rows()
+    # An attacker who planted or copied this cookie before sign-in ...
     attacker = with_cookie(client, before)
     login(client, user)
     after = cookie_of(client)
     assert after != before
     assert [r.id_hash for r in rows()] == [hash_id(after)]
     # ... holds nothing afterwards.
+    assert attacker.get("/staff").status_code == 302
+
+
+def test_the_half_signed_in_state_is_a_row_whose_id_changes_at_sign_in(client, make_user):
+    user = make_user("reviewer")
+    first = client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
+                                         "csrf_token": csrf_from(client)})
+    assert first.status_code == 303
+    pending = cookie_of(client)
+    assert not pending.startswith("a.")  # more than a CSRF value: a row, keyed by an id
+    assert [(r.id_hash, r.user_id) for r in rows()] == [(hash_id(pending), None)]
+    attacker = with_cookie(client, pending)
+    client.post("/login/code", data={"code": totp_code(user.email),
+                                     "csrf_token": csrf_from(client, "/login/code")})
+    after = cookie_of(client)
+    assert after != pending and [r.id_hash for r in rows()] == [hash_id(after)]
     assert attacker.get("/staff").status_code == 302
 
 

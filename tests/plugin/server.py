@@ -84,7 +84,9 @@ def live_gunicorn(app, database_url, tmp_path_factory):
            "CASEWORK_INSTANCE_PATH": str(folder / "instance"),
            "CASEWORK_ARGON2_TIME_COST": "1",
            "CASEWORK_ARGON2_MEMORY_KIB": "1024",
-           "CASEWORK_LOG_LEVEL": "INFO"}
+           "CASEWORK_LOG_LEVEL": "INFO",
+           # The tests change elections between requests from this process: read each time.
+           "CASEWORK_ELECTION_CACHE_SECONDS": "0"}
     process = subprocess.Popen(  # noqa: S603 - our own command line
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
          "--access-logfile", str(access_log), "--error-logfile", str(error_log),
@@ -136,6 +138,7 @@ def gunicorn_server(app, database_url, tmp_path_factory):
     port = free_port()
     folder = tmp_path_factory.mktemp("gunicorn")
     env = {**os.environ, "CASEWORK_ENV": "testing", "CASEWORK_DATABASE_URL": database_url,
+           "CASEWORK_ELECTION_CACHE_SECONDS": "0",
            "CASEWORK_SECRET_KEY": app.config["SECRET_KEY"],
            "CASEWORK_AUDIT_KEY": app.config["CASEWORK_AUDIT_KEY"],
            "CASEWORK_INSTANCE_PATH": str(folder), "PYTHONPATH": str(ROOT)}

@@ -1,0 +1,58 @@
+"""The current election, kept by each process for a second or two.
+
+Every page asks for the current election (its language, its time zone, the form's lists
+keyed by its reference stamp). Reading it cost the public form a pooled connection, a ping
+and a query per request, for a row that changes a few times per election. Each process
+keeps a detached copy for CASEWORK_ELECTION_CACHE_SECONDS (0: read on every request) and
+hands each request its own instance of it, merged into the request's session without a
+query (`merge(load=False)`), so relationships and later changes behave as on a loaded row.
+
+A change made by another process (an import, an edit, a trigger's new reference stamp)
+shows within those seconds; a commit in this process drops the copy at once, so whoever
+changed the election sees the change on the next page.
+"""
+
+from collections.abc import Callable
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from casework.core.cache import app_cache
+from casework.extensions import db
+
+CACHE = "elections.current"
+
+
+def _cache():
+    return app_cache(CACHE, size=4, ttl=current_app.config["CASEWORK_ELECTION_CACHE_SECONDS"])
+
+
+def election(read: Callable[[Session], object]):
+    """The current election as `read(session)` finds it, from the process's copy."""
+    if not current_app.config["CASEWORK_ELECTION_CACHE_SECONDS"]:
+        return read(db.session)
+    key = current_app.config.get("CASEWORK_ELECTION")
+    copy = _cache().get_or_make(key, lambda: _detached(read))
+    return None if copy is None else db.session.merge(copy, load=False)
+
+
+def _detached(read: Callable[[Session], object]):
+    # Its own short session: the request's session never holds the shared copy.
+    with Session(db.engine, expire_on_commit=False) as session:
+        found = read(session)
+        session.expunge_all()
+    return found
+
+
+def forget() -> None:
+    """Drop this process's copy (after a commit here that may have changed it)."""
+    caches = current_app.extensions.get("casework_caches", {})
+    if CACHE in caches:
+        caches[CACHE].clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if has_app_context():
+        forget()
