@@ -88,6 +88,32 @@ def record(
     """Append an entry in the caller's transaction (the caller commits). flush=False leaves
     the INSERT to the caller's next flush or its commit; nothing may be recorded meanwhile
     (the next entry would not see this one)."""
+    entry = _next_entry(action, actor, object_type, object_id, details)
+    db.session.add(entry)
+    if flush:
+        db.session.flush()
+    return entry
+
+
+def append(
+    action: str,
+    *,
+    actor: Any = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """As record(), written at once by one INSERT rather than the session's flush: for a
+    request that has flushed its rows already (intake), the commit then has nothing left to
+    flush, which saves a unit of work."""
+    entry = _next_entry(action, actor, object_type, object_id, details)
+    db.session.execute(AuditEntry.__table__.insert().values(
+        {column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns}))
+
+
+def _next_entry(action: str, actor: Any, object_type: str | None, object_id: Any,
+                details: dict[str, Any] | None) -> AuditEntry:
+    """The chain's next entry, sealed, not in the session (the chain is locked meanwhile)."""
     lock_chain()
     last = db.session.execute(
         select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
@@ -105,9 +131,6 @@ def record(
         seal_version=KEYED,
     )
     entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    if flush:
-        db.session.flush()
     return entry
 
 

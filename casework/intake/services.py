@@ -153,14 +153,15 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     complaint.evidence = [new_item(case, f, source=channel.value, actor=recorded_by)
                           for f in stored]
     # The first write, as late as it can be: on SQLite the write lock is held from here to
-    # the commit. Then one flush (case, accused, complaint, files, pending mark).
+    # the commit. Then one flush (case, accused, complaint, files), the pending mark and
+    # the audit entry: the commit has nothing left to flush.
     number_case(case, draft.election)
-    mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     db.session.add(complaint)
     db.session.flush()
+    mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     _acknowledge(complaint, case, code)
-    audit.record("complaint.received", actor=recorded_by, object_type="case",
-                 object_id=case.reference, flush=False,  # written by the commit's flush
+    audit.append("complaint.received", actor=recorded_by, object_type="case",
+                 object_id=case.reference,
                  details={"channel": channel.value, "evidence": len(stored),
                           "anonymous": not named,
                           # What "evidence.added" said of each file before it was folded in.
