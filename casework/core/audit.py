@@ -84,31 +84,22 @@ def record(
     object_id: Any = None,
     details: dict[str, Any] | None = None,
     flush: bool = True,
+    insert: bool = False,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (the caller commits). flush=False leaves
     the INSERT to the caller's next flush or its commit; nothing may be recorded meanwhile
-    (the next entry would not see this one)."""
+    (the next entry would not see this one). insert=True writes it at once by one INSERT on
+    the table, outside the session (the entry returned is not in it): for a request that has
+    flushed its rows already (intake), whose commit then has nothing left to flush."""
     entry = _next_entry(action, actor, object_type, object_id, details)
+    if insert:
+        db.session.execute(AuditEntry.__table__.insert().values(
+            {column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns}))
+        return entry
     db.session.add(entry)
     if flush:
         db.session.flush()
     return entry
-
-
-def append(
-    action: str,
-    *,
-    actor: Any = None,
-    object_type: str | None = None,
-    object_id: Any = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """As record(), written at once by one INSERT rather than the session's flush: for a
-    request that has flushed its rows already (intake), the commit then has nothing left to
-    flush, which saves a unit of work."""
-    entry = _next_entry(action, actor, object_type, object_id, details)
-    db.session.execute(AuditEntry.__table__.insert().values(
-        {column.key: getattr(entry, column.key) for column in AuditEntry.__table__.columns}))
 
 
 def _next_entry(action: str, actor: Any, object_type: str | None, object_id: Any,

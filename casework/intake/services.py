@@ -160,8 +160,8 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     db.session.flush()
     mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     _acknowledge(complaint, case, code)
-    audit.append("complaint.received", actor=recorded_by, object_type="case",
-                 object_id=case.reference,
+    audit.record("complaint.received", actor=recorded_by, object_type="case",
+                 object_id=case.reference, insert=True,
                  details={"channel": channel.value, "evidence": len(stored),
                           "anonymous": not named,
                           # What "evidence.added" said of each file before it was folded in.
