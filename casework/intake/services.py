@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
@@ -60,9 +60,14 @@ def tracking_code_for(key: str) -> str:
     return tracking.derive_code(current_app.config["SECRET_KEY"], key)
 
 
+# The id alone, on the table: nearly every submission is new, so the row is rarely needed.
+_SUBMITTED = select(Complaint.__table__.c.id).where(
+    Complaint.__table__.c.submission_key == bindparam("key"))
+
+
 def find_submission(key: str) -> Complaint | None:
-    return db.session.scalar(select(Complaint).where(
-        Complaint.submission_key == submission_key_hash(key)))
+    found = db.session.scalar(_SUBMITTED, {"key": submission_key_hash(key)})
+    return None if found is None else db.session.get(Complaint, found)
 
 
 def _stored_or_problem(uploads: list[Upload]) -> tuple[list[StoredFile], str | None]:
