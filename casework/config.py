@@ -249,7 +249,7 @@ def load(instance_path: str) -> dict[str, Any]:
     }
 
 
-def ratelimit_storage_uri(config: dict[str, Any]) -> str:
+def ratelimit_storage_uri(config: dict[str, Any], instance_path: str = ".") -> str:
     """Where rate-limit counters live: the configured URI (Redis), else shared by every
     worker (memory:// would give each gunicorn worker its own budget): beside an SQLite
     database, which means one host, in a small SQLite file of their own
@@ -268,7 +268,8 @@ def ratelimit_storage_uri(config: dict[str, Any]) -> str:
     if database.startswith("sqlite:///"):
         path = make_url(database).database
         if path and not path.startswith("file:"):
-            return f"casework+local://{os.path.abspath(path)}.limits"
+            # A relative path is the instance folder's, as Flask-SQLAlchemy reads it.
+            return f"casework+local://{os.path.join(instance_path, path)}.limits"
     return "casework+app://"
 
 
