@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         options.setdefault("connect_args", {"prepare_threshold": None})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
-    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri(app.config)
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri(app.config, app.instance_path)
     hops = app.config["CASEWORK_TRUSTED_PROXIES"]
     if hops > 0:
         # The client's address, scheme and host as the trusted proxies saw them: rate limits

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
 
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -251,18 +252,27 @@ def load(instance_path: str) -> dict[str, Any]:
     }
 
 
-def ratelimit_storage_uri(config: dict[str, Any]) -> str:
-    """Where rate-limit counters live: the configured URI (Redis), else the application's
-    database through casework.core.ratelimit_storage ("casework+app://"), so that every
-    worker shares one budget (memory:// would give each gunicorn worker its own). An
-    in-memory SQLite database is one per connection: memory:// then."""
+def ratelimit_storage_uri(config: dict[str, Any], instance_path: str = ".") -> str:
+    """Where rate-limit counters live: the configured URI (Redis), else shared by every
+    worker (memory:// would give each gunicorn worker its own budget): beside an SQLite
+    database, which means one host, in a small SQLite file of their own
+    (core/ratelimit_local.py, "casework+local://<database>.limits": a tenth of the cost of
+    the database's table, and never behind its write lock); on PostgreSQL, in its table
+    (core/ratelimit_storage.py, "casework+app://"), which every host shares. An in-memory
+    SQLite database is one per connection: memory:// then."""
     uri = config.get("RATELIMIT_STORAGE_URI")
     if uri and uri.startswith(("redis://", "rediss://")):
         return "casework+" + uri  # Redis with a per-process fallback (core/ratelimit_redis)
     if uri:
         return uri
-    if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
+    database = config["SQLALCHEMY_DATABASE_URI"]
+    if database in ("sqlite://", "sqlite:///:memory:"):
         return "memory://"
+    if database.startswith("sqlite:///"):
+        path = make_url(database).database
+        if path and not path.startswith("file:"):
+            # A relative path is the instance folder's, as Flask-SQLAlchemy reads it.
+            return f"casework+local://{os.path.join(instance_path, path)}.limits"
     return "casework+app://"
 
 

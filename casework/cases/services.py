@@ -15,9 +15,11 @@ def next_case_number(election: Election) -> int:
 
     On PostgreSQL the row lock serialises concurrent submissions until commit, so a
     number is never handed out twice; on SQLite writers are serialised anyway."""
-    bump = (update(CaseSequence).where(CaseSequence.election_id == election.id)
-            .values(last_value=CaseSequence.last_value + 1)
-            .returning(CaseSequence.last_value))
+    # On the table, not the entity: no ORM bulk-update bookkeeping for one counter.
+    sequences = CaseSequence.__table__
+    bump = (update(sequences).where(sequences.c.election_id == election.id)
+            .values(last_value=sequences.c.last_value + 1)
+            .returning(sequences.c.last_value))
     value = db.session.execute(bump).scalar()
     if value is None:  # the election's first case: create the counter, then bump it
         insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -66,6 +66,16 @@ class AuditEntry(db.Model):
         return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
 
 
+# Built once: the chain's head (on the table, no ORM entity to set up), and the INSERT of
+# record(insert=True).
+_TABLE = AuditEntry.__table__
+_HEAD = select(_TABLE.c.id, _TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+# The entity's: its autoflush writes an entry recorded with flush=False before reading.
+_HEAD_ORM = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+_INSERT = _TABLE.insert()
+_COLUMNS = tuple(column.key for column in _TABLE.columns)
+
+
 def audit_key() -> bytes:
     return current_app.config["CASEWORK_AUDIT_KEY"].encode("utf-8")
 
@@ -84,14 +94,30 @@ def record(
     object_id: Any = None,
     details: dict[str, Any] | None = None,
     flush: bool = True,
+    insert: bool = False,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (the caller commits). flush=False leaves
     the INSERT to the caller's next flush or its commit; nothing may be recorded meanwhile
-    (the next entry would not see this one)."""
+    (the next entry would not see this one). insert=True writes it at once by one INSERT on
+    the table, outside the session (the entry returned is not in it): for a request that has
+    flushed its rows already (intake), whose commit then has nothing left to flush."""
+    # insert=True follows the caller's flush: the head on the table (no autoflush to run).
+    entry = _next_entry(_HEAD if insert else _HEAD_ORM, action, actor, object_type, object_id,
+                        details)
+    if insert:
+        db.session.execute(_INSERT, {key: getattr(entry, key) for key in _COLUMNS})
+        return entry
+    db.session.add(entry)
+    if flush:
+        db.session.flush()
+    return entry
+
+
+def _next_entry(head, action: str, actor: Any, object_type: str | None, object_id: Any,
+                details: dict[str, Any] | None) -> AuditEntry:
+    """The chain's next entry, sealed, not in the session (the chain is locked meanwhile)."""
     lock_chain()
-    last = db.session.execute(
-        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
+    last = db.session.execute(head).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         at=utcnow(),
@@ -105,9 +131,6 @@ def record(
         seal_version=KEYED,
     )
     entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    if flush:
-        db.session.flush()
     return entry
 
 

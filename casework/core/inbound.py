@@ -12,7 +12,7 @@ from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from casework.core import jsontext, text
+from casework.core import jsontext, multipart, text
 from casework.core.errors import render_error
 from casework.core.problems import problem
 
@@ -101,5 +101,6 @@ def _guard_text():
 
 def init_app(app: Flask) -> None:
     """Register before everything else that may read the body (CSRF, login, the limiter)."""
+    multipart.install()  # the same parse, without compiling patterns per request
     app.before_request(_cap_body)
     app.before_request(_guard_text)

@@ -2,7 +2,8 @@
 the other extensions, keyed by a hash of the client's address as ProxyFix gives it, see
 CASEWORK_TRUSTED_PROXIES), and the page shown when one is hit.
 
-Counters live in Redis when CASEWORK_REDIS_URL is set, else in the database
+Counters live in Redis when CASEWORK_REDIS_URL is set, else beside an SQLite database in a
+file of their own (core/ratelimit_local.py), else in the PostgreSQL database
 (core/ratelimit_storage.py): every worker shares them."""
 
 import math
@@ -13,7 +14,10 @@ from flask import Response, current_app, make_response, request
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
-from casework.core import ratelimit_redis  # noqa: F401 - registers casework+redis://
+from casework.core import (
+    ratelimit_local,  # noqa: F401 - registers casework+local://
+    ratelimit_redis,  # noqa: F401 - registers casework+redis://
+)
 from casework.core.errors import render_error
 from casework.extensions import limiter
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from casework.cases.models import Category
 from casework.core.db import utcnow
@@ -61,7 +62,8 @@ def resolve(draft: ComplaintDraft) -> tuple[dict, dict[str, object]]:
         errors["category"] = _l("Choose what happened.")
     region = None
     if draft.region_code or not draft.relaxed:
-        region = db.session.scalar(select(Region).where(
+        # With its parent: the case's reference names the top region (no second query).
+        region = db.session.scalar(select(Region).options(joinedload(Region.parent)).where(
             Region.election_id == election.id, Region.code == (draft.region_code or "").upper()))
         if region is None:
             errors["region"] = _l("Choose the region where it happened.")

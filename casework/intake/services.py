@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
@@ -60,9 +60,14 @@ def tracking_code_for(key: str) -> str:
     return tracking.derive_code(current_app.config["SECRET_KEY"], key)
 
 
+# The id alone, on the table: nearly every submission is new, so the row is rarely needed.
+_SUBMITTED = select(Complaint.__table__.c.id).where(
+    Complaint.__table__.c.submission_key == bindparam("key"))
+
+
 def find_submission(key: str) -> Complaint | None:
-    return db.session.scalar(select(Complaint).where(
-        Complaint.submission_key == submission_key_hash(key)))
+    found = db.session.scalar(_SUBMITTED, {"key": submission_key_hash(key)})
+    return None if found is None else db.session.get(Complaint, found)
 
 
 def _stored_or_problem(uploads: list[Upload]) -> tuple[list[StoredFile], str | None]:
@@ -153,14 +158,15 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     complaint.evidence = [new_item(case, f, source=channel.value, actor=recorded_by)
                           for f in stored]
     # The first write, as late as it can be: on SQLite the write lock is held from here to
-    # the commit. Then one flush (case, accused, complaint, files, pending mark).
+    # the commit. Then one flush (case, accused, complaint, files), the pending mark and
+    # the audit entry: the commit has nothing left to flush.
     number_case(case, draft.election)
-    mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     db.session.add(complaint)
     db.session.flush()
+    mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     _acknowledge(complaint, case, code)
     audit.record("complaint.received", actor=recorded_by, object_type="case",
-                 object_id=case.reference, flush=False,  # written by the commit's flush
+                 object_id=case.reference, insert=True,
                  details={"channel": channel.value, "evidence": len(stored),
                           "anonymous": not named,
                           # What "evidence.added" said of each file before it was folded in.

@@ -6,6 +6,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from casework.core.ratelimit_local import LocalFileStorage
 from casework.core.ratelimit_storage import DatabaseStorage
 
 
@@ -36,10 +37,32 @@ def test_the_app_storage_uses_the_current_apps_database(app):
     from casework.extensions import db
 
     # From the app's setting, not the limiter's last storage: the limiter is one object
-    # for every app a test run creates.
-    assert app.config["RATELIMIT_STORAGE_URI"] == "casework+app://"
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    # for every app a test run creates. Beside SQLite (one host): a file of their own.
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if db.engine.dialect.name == "sqlite":
+        assert uri == f"casework+local://{db.engine.url.database}.limits"
+        assert isinstance(storage_from_string(uri), LocalFileStorage)
+        return
+    assert uri == "casework+app://"
+    storage = storage_from_string(uri)
     assert isinstance(storage, DatabaseStorage) and storage.engine is db.engine
+
+
+def test_two_workers_on_one_host_share_the_file(tmp_path):
+    uri = f"casework+local://{tmp_path / 'casework.db'}.limits"
+    first, second = (MovingWindowRateLimiter(storage_from_string(uri)) for _ in "ab")
+    limit = parse("3 per minute")
+    assert first.hit(limit, "c") and second.hit(limit, "c") and first.hit(limit, "c")
+    assert not second.hit(limit, "c") and not first.test(limit, "c")
+    assert first.hit(limit, "other")
+    reset_at, remaining = second.get_window_stats(limit, "c")
+    assert remaining == 0 and reset_at > 0
+    storage = second.storage
+    assert storage.incr("fixed", 60) == 1 and storage.incr("fixed", 60, amount=2) == 3
+    assert storage.get("fixed") == 3 and storage.get_expiry("fixed") > 0 and storage.check()
+    storage.clear(limit.key_for("c"))
+    assert first.hit(limit, "c")
+    assert storage.reset() == 5 and storage.get("fixed") == 0
 
 
 def test_memory_storages_would_multiply_the_budget():
