@@ -1,7 +1,7 @@
 """CPU milliseconds per request of the staff pages, in-process (Flask test client).
 
     .venv/bin/python bench/staff_pages.py --instance instance/bench [--requests 100]
-        [--database-url URL] [--only queue] [--profile "case page"]
+        [--database-url URL] [--only queue] [--profile "case page"] [--case REFERENCE]
 
 The app is built as gunicorn builds it (create_app(), production settings from the
 environment) on a seeded instance (100,000 cases: /work/shared/bench-peer/casework_seed.py
@@ -96,6 +96,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--only", help="pages whose label contains this")
     parser.add_argument("--profile", help="cProfile the page with this label (CPU time)")
+    parser.add_argument("--case", help="the case page's reference (default: a typical KZ-KAR "
+                        "case; make bench-compare opens the newest)")
     parser.add_argument("--calls", action="store_true",
                         help="also count Python function calls per request (secretary)")
     args = parser.parse_args()
@@ -109,7 +111,7 @@ def main() -> None:
     from casework import create_app
     app = create_app()
     with app.app_context():
-        reference = sample_case()
+        reference = args.case or sample_case()
     clients = {}
     for who, email in (("secretary", "secretary@example.kz"),
                        ("reviewer", "reviewer@example.kz")):

@@ -9,6 +9,7 @@ from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
 from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
 from casework.cases.queue_filters import QueueFilterForm, fill_choices, filters_from_form
+from casework.cases.queue_rows import rows_html
 from casework.core.web import require
 from casework.elections.queries import current_election
 from casework.notifications.inbox import unread_case_ids
@@ -50,5 +51,6 @@ def queue():
         next_url=url_for("queue.queue", **args, after=page.next_cursor)
         if page.next_cursor else None,
         first_url=url_for("queue.queue", **args) if request.args.get("after") else None,
-        can_export=EXPORTS.can_open(current_user), locale=locale,
-        unread=unread_case_ids(current_user, [row.case.id for row in page.rows]))
+        can_export=EXPORTS.can_open(current_user),
+        rows_html=rows_html(page.rows, unread_case_ids(
+            current_user, [row.case.id for row in page.rows]), locale))

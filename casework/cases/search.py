@@ -23,6 +23,7 @@ A query that reads as a phone number looks for that number, however it was writt
 """
 
 import re
+from functools import lru_cache
 
 from sqlalchemy import (
     Boolean,
@@ -296,11 +297,15 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
 
 def trigrams(value: str) -> set[str]:
     """pg_trgm's trigrams: per lower-cased word, padded with two spaces before, one after."""
-    grams: set[str] = set()
-    for word in WORD.findall(value.lower()):
-        padded = f"  {word} "
-        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
-    return grams
+    # Each distinct word once (texts repeat them), its trigrams kept: a screened case's page
+    # compares its text with up to 300 others.
+    return set().union(*map(_word_trigrams, set(WORD.findall(value.lower()))))
+
+
+@lru_cache(maxsize=8192)
+def _word_trigrams(word: str) -> tuple[str, ...]:
+    padded = f"  {word} "
+    return tuple([padded[i:i + 3] for i in range(len(padded) - 2)])
 
 
 def trigram_similarity(a: str, b: str) -> float:

@@ -45,9 +45,13 @@ def pending_matches(query: str | None, *, contacts: bool = False) -> list[int]:
     words = terms(query)
     if not words:
         return []
-    pending = db.session.execute(
-        select(Case.id, Case.reference).join(CaseSearchPending)
-        .order_by(CaseSearchPending.case_id.desc()).limit(PENDING_SCAN)).all()
+    # The marks first, then their cases: joined, SQLite walked every case to find a few marks.
+    ids = list(db.session.scalars(select(CaseSearchPending.case_id)
+                                  .order_by(CaseSearchPending.case_id.desc()).limit(PENDING_SCAN)))
+    if not ids:
+        return []
+    pending = db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))
+                                 .order_by(Case.id.desc())).all()
     found = []
     for case_id, reference in pending:
         _narratives, body, people = document_texts(case_id, reference)

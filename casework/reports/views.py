@@ -22,7 +22,7 @@ from casework.core.db import utcnow
 from casework.core.web import require
 from casework.elections.queries import current_election
 from casework.reports import figures, present, system
-from casework.reports.cache import TTL_SECONDS, page_cache
+from casework.reports.cache import TTL_SECONDS, dashboard_figures, page_cache
 
 bp = Blueprint("reports", __name__)
 
@@ -39,7 +39,7 @@ def dashboard():
         return render_template("reports/dashboard.html", data=None, health=health)
     data = figures.dashboard(election, scope_region_ids(current_user, election.id), utcnow())
     return render_template("reports/dashboard.html", data=data, election=election,
-                           page=present.page(data, public=False), health=health)
+                           figures=dashboard_figures(data), health=health)
 
 
 def _public_figures() -> figures.Dashboard | None:

@@ -386,3 +386,41 @@ def test_roles_match_the_design():
     from casework.accounts.roles import QUEUE
 
     assert set(QUEUE.readers) == {Role.REVIEWER, Role.SECRETARY, Role.CHAIR, Role.AUDITOR}
+
+
+def test_kept_rows_follow_every_change_language_and_viewer(app, client, login, election,
+                                                           secretary, make_user):
+    """The rows are rendered once and kept (cases/queue_rows.py): a change of anything a row
+    shows, the language, or the viewer's unread mark shows at once, and never to another."""
+    from casework.notifications.inbox import notify
+    from casework.notifications.inbox_models import NotificationKind
+
+    case = make(election)
+    reviewer = make_user("reviewer", regions=["KZ-KAR"])
+    db.session.commit()
+
+    clients = {secretary.id: client, reviewer.id: app.test_client()}
+    for who in (secretary, reviewer):
+        clients[who.id].set_cookie("casework_lang", "en")
+        login(clients[who.id], who)
+
+    def row(who) -> str:
+        html = clients[who.id].get("/cases").get_data(as_text=True)
+        return re.search(rf'<tr data-case="{case.reference}".*?</tr>', html, re.S).group(0)
+
+    first = row(secretary)
+    assert "Received" in first and "Not assigned" in first and "queue-unread" not in first
+    assert row(secretary) == first  # kept
+    case.state, case.assignee_id = S.SCREENING, reviewer.id
+    factories.deadline(case, due_at=utcnow() - timedelta(hours=1))
+    notify(secretary, NotificationKind.ASSIGNED, case=case)
+    db.session.commit()
+    changed = row(secretary)
+    assert "Screening" in changed and reviewer.full_name in changed
+    assert "overdue" in changed and "queue-unread" in changed
+    assert "queue-unread" not in row(reviewer)  # the mark is the secretary's own
+    reviewer.full_name = "Жаңа Есім"
+    db.session.commit()
+    assert "Жаңа Есім" in row(secretary)
+    client.set_cookie("casework_lang", "kk")
+    assert "Screening" not in row(secretary) and "Жаңа Есім" in row(secretary)

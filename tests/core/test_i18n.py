@@ -131,3 +131,21 @@ def test_catalog_is_complete_with_matching_placeholders(lang):
 def test_compiled_catalogs_are_used(client):
     html = client.get("/login", headers={"Accept-Language": "kk"}).get_data(as_text=True)
     assert "Кіру" in html  # the kk translation of "Log in", not the English source
+
+
+def test_templates_translate_in_the_language_of_the_moment(app):
+    """core.i18n.page_translations keeps the request's catalog: a template rendered inside
+    force_locale (mail in the recipient's language) still gets that language's, and the
+    page's own again afterwards; other requests get theirs."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Party Control Committee') }}"
+    for lang, other in (("ru", "kk"), ("kk", "en"), ("en", "ru")):
+        # A fresh app context as each real request has (flask_babel keeps the language on g).
+        with app.app_context(), app.test_request_context(
+                "/", headers={"Cookie": f"casework_lang={lang}"}):
+            assert render_template_string(template) == TITLE[lang]
+            with force_locale(other):
+                assert render_template_string(template) == TITLE[other]
+            assert render_template_string(template) == TITLE[lang]

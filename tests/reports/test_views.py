@@ -93,6 +93,28 @@ def test_dashboard_renders_in_three_languages(client, world, login):
         assert html.count('role="img"') == 12
 
 
+def test_dashboard_figures_are_kept_but_follow_every_change(client, world, login):
+    """The tiles and charts are rendered once per language and figures (reports/cache.py):
+    a count that changes shows at once."""
+    from sqlalchemy import select
+
+    from casework.cases.models import Case, CaseState
+    english(client)
+    refresh(world)
+    login(client, staff(world.election, "secretary", "Secretary"))
+    first = client.get("/staff/dashboard").get_data(as_text=True)
+    assert "<title>Received: 3</title>" in first
+    assert client.get("/staff/dashboard").get_data(as_text=True).count("<title>Received: 3") == 1
+    case = db.session.scalar(select(Case).where(
+        Case.election_id == world.election.id, Case.state == CaseState.RECEIVED).limit(1))
+    case.state = CaseState.SCREENING
+    db.session.commit()
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert "<title>Received: 2</title>" in html and "<title>Received: 3</title>" not in html
+    client.set_cookie("casework_lang", "ru")
+    assert "<title>Received" not in client.get("/staff/dashboard").get_data(as_text=True)
+
+
 # -- the public statistics --------------------------------------------------------------------
 
 def test_statistics_are_public_and_carry_no_personal_data(client, world):

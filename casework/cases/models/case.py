@@ -140,6 +140,8 @@ class Case(db.Model):
         Index("ix_cases_station_created", "station_id", "created_at", "id"),
         # The members' loads on the case page (open cases per assignee): counted in the index.
         Index("ix_cases_assignee_election_state", "assignee_id", "election_id", "state"),
+        # The case page lists the cases merged into it: without it, a scan of every case.
+        Index("ix_cases_merged_into", "merged_into_id"),
     )
 
     @property
