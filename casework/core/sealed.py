@@ -73,9 +73,9 @@ class SealedTable:
         names = dict.fromkeys((self.key, *self.columns, *(h for h, _, _ in self.hashes)))
         return table(self.name, *(column(n) for n in names))
 
-    def stale(self, ring: Keyring) -> Any:
-        """Rows with a value that is plaintext or sealed under another key than the newest."""
-        rows = self.raw()
+    def stale(self, rows: Any, ring: Keyring) -> Any:
+        """Rows with a value that is plaintext or sealed under another key than the newest
+        (`rows`: this table's `raw()`)."""
         current = f"{VALUE_PREFIX}{ring.current.key_id}:%"
         return or_(*(and_(rows.c[name].is_not(None), rows.c[name] != "",
                           not_(rows.c[name].like(current))) for name in self.columns))
@@ -83,14 +83,14 @@ class SealedTable:
 
 def pending(spec: SealedTable, ring: Keyring) -> int:
     rows = spec.raw()
-    return db.session.scalar(select(func.count()).select_from(rows).where(spec.stale(ring))) or 0
+    return db.session.scalar(select(func.count()).select_from(rows).where(spec.stale(rows, ring))) or 0
 
 
 def reseal_batch(spec: SealedTable, ring: Keyring, limit: int) -> int:
     """Re-seal the next `limit` stale rows under the newest key and rewrite their hashes
     (no commit). How many rows were done: 0 when none is left."""
     rows = spec.raw()
-    found = db.session.execute(select(rows).where(spec.stale(ring))
+    found = db.session.execute(select(rows).where(spec.stale(rows, ring))
                                .order_by(rows.c[spec.key]).limit(limit)).mappings().all()
     for row in found:
         plain = {name: ring.open_value(row[name], f"{spec.name}.{name}")
