@@ -137,6 +137,27 @@ def run(args) -> None:
         print(f"  {name:10s} sealed {sealed:7.2f}   no-op {plain:7.2f}   "
               f"cost {sealed - plain:+6.2f} ms ({(sealed - plain) / plain * 100:+.1f} %)")
 
+    # What the keyring does per request: counted, so the cost can be read apart from noise.
+    calls = {"seal": 0, "open_value": 0, "lookup_hash": 0, "lookup_hashes": 0}
+
+    class Counting(type(real)):  # type: ignore[misc]
+        def __getattribute__(self, name):
+            if name in calls:
+                calls[name] += 1
+            return super().__getattribute__(name)
+
+    counting = Counting(real.keys)
+    app.extensions["casework_keys"] = counting
+    crypto.install(counting)
+    per_request = {}
+    for name, action in (("intake", intake), ("case page", case_page)):
+        calls.update(dict.fromkeys(calls, 0))
+        for _ in range(20):
+            action()
+        per_request[name] = {k: v / 20 for k, v in calls.items()}
+    app.extensions["casework_keys"] = real
+    crypto.install(real)
+
     value, context, loops = "Айгүл Сейітова +77015550123", "complaints.name", 20000
     start = time.perf_counter()
     sealed_values = [real.seal(value, context) for _ in range(loops)]
@@ -150,6 +171,12 @@ def run(args) -> None:
         real.lookup_hash("phone:+77015550123")
     hash_us = (time.perf_counter() - start) * 1e6 / loops
     print(f"\none value: seal {seal_us:.1f} µs, open {open_us:.1f} µs, look-up hash {hash_us:.1f} µs")
+    for name, counted in per_request.items():
+        estimate = (counted["seal"] * seal_us + counted["open_value"] * open_us
+                    + (counted["lookup_hash"] + counted["lookup_hashes"]) * hash_us) / 1000
+        print(f"{name}: per request {counted['seal']:.1f} seals, {counted['open_value']:.1f} "
+              f"opens, {counted['lookup_hash'] + counted['lookup_hashes']:.1f} hashes "
+              f"= about {estimate:.2f} ms of CPU")
 
 
 if __name__ == "__main__":
