@@ -10,7 +10,7 @@ THREADS ?= 2
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-faults bench-mail bench-compare install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-faults bench-mail bench-crypto bench-compare install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +111,10 @@ bench-faults: install
 # (huge References, thousands of parts, deep nesting...) costs: BENCH_ARGS="--messages 1000".
 bench-mail: install
 	$(BIN)/python bench/mail.py $(BENCH_ARGS)
+
+# CPU per intake and per case page with the personal data sealed and with a no-op keyring.
+bench-crypto: install
+	$(BIN)/python bench/crypto_cost.py $(BENCH_ARGS)
 
 # Casework beside a bare-Flask baseline (bench/baseline_app.py), both under gunicorn with 2 sync
 # workers on 127.0.0.1, driven by wrk (Debian's `wrk`; only this target needs it): req/s,

@@ -78,8 +78,10 @@ def test_search_refold_migration_folds_stored_documents(empty_app):
     the reference, the accused's names and the complainants' contacts, and are found."""
     from sqlalchemy import text
 
+    from casework.cases import search_contacts
     from casework.cases.models import CaseSearchDocument
     from casework.cases.search import index_case, matching_case_ids
+    from casework.core import sealed
     from tests import factories
 
     upgrade(directory=MIGRATIONS, revision="head")
@@ -105,7 +107,13 @@ def test_search_refold_migration_folds_stored_documents(empty_app):
     assert document.body.startswith(reference.lower() + "\n")
     assert "айдар нурланов aidar nurlanov" in document.body
     assert "караганды: акша таратылды" in document.body
-    assert document.contacts == "гулнар сарсенова 77011112233"
+    # The sealing migration sealed the complaint written in the clear and hashed its phone.
+    raw = db.session.execute(text("SELECT name, phone, phone_hash FROM complaints")).one()
+    assert raw.name.startswith("cw1:") and raw.phone.startswith("cw1:")
+    assert raw.phone_hash == sealed.hash_of(sealed.PHONE, "+77011112233")
+    # Hashed by the sealing migration: the words are found, never stored.
+    assert document.contacts == search_contacts.hashed("гулнар сарсенова 77011112233")
+    assert "сарсенова" not in document.contacts and "7011112233" not in document.contacts
     for query in ("Қарағанды", "акша", "нурланов"):
         assert db.session.scalars(matching_case_ids(query)).all() == [case.id], query
     for query in ("сарсенова", "8 701 111 22 33"):

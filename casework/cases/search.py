@@ -12,8 +12,9 @@ Similarity of texts (duplicates) is pg_trgm's similarity() on PostgreSQL and the
 measure computed in Python on SQLite (`trigram_similarity`).
 
 A document holds the case's reference, its accused candidates' names (kk, ru, en) and its
-texts (`body`), and apart from them the complainants' names and phones (`contacts`, digits of
-E.164): both folded by casework.core.folding.fold, as the query is. Only who may see the
+texts (`body`), folded by casework.core.folding.fold as the query is, and apart from them the
+complainants' names and phones (`contacts`: keyed hashes of their folded words and E.164
+digits, casework.cases.search_contacts; matched as whole words). Only who may see the
 complainants (accounts.roles.COMPLAINANT_SEARCH, or a custodian's approval for named cases)
 finds cases by `contacts`. PostgreSQL's indexed tsvector holds the texts alone, so the usual
 search is answered by the GIN index without reading rows (at a million cases a weight filter
@@ -41,7 +42,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from casework.cases.channels import contact_source, narrative_source
+from casework.cases import channels, search_contacts
+from casework.cases.channels import narrative_source
 from casework.cases.models import Case, CaseMessage, CaseNote, CaseSearchDocument
 from casework.cases.models import case_candidates as accused_table
 from casework.cases.models.search import FTS_TABLE, SEARCH_CONFIG
@@ -51,7 +53,7 @@ from casework.core.phones import to_e164
 from casework.elections.models import Candidate
 from casework.extensions import db
 
-WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, as pg_trgm and FTS5 see words
+WORD = search_contacts.WORD
 MAX_TERMS = 12
 MAX_QUERY = 200
 PREFIX_MIN = 3  # shorter words match whole words only
@@ -99,8 +101,12 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
         return None
     if _dialect() == "postgresql":
         # Words as prefixes, OR the query as PostgreSQL's own parser reads it (it keeps
-        # "-007" of "BAL-007" as one token, which word prefixes would miss).
-        prefixes = " & ".join(f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'" for w in words)
+        # "-007" of "BAL-007" as one token, which word prefixes would miss); with contacts,
+        # each word may also be a complainant's hashed word.
+        alternatives = [[f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'"]
+                        + ([f"'{t}'" for t in search_contacts.query_tokens(w)] if contacts
+                           else []) for w in words]
+        prefixes = " & ".join(f"({' | '.join(a)})" for a in alternatives)
         either = func.to_tsquery(_config(), prefixes).op("||")(
             func.plainto_tsquery(_config(), fold(query[:MAX_QUERY])))
         document = CaseSearchDocument
@@ -110,10 +116,15 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
         matched = words.op("@@", return_type=Boolean)(either)
         found = select(document.case_id).where(matched)
         return found if among is None else found.where(document.case_id.in_(among))
-    # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes.
-    match = " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words)
-    if not contacts:
-        match = f"body : ({match})"
+    # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes;
+    # with contacts, each word in the texts or among the complainants' hashed words.
+    quoted = [f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words]
+    if contacts:
+        hashed = [" OR ".join(f'"{t}"' for t in search_contacts.query_tokens(w)) for w in words]
+        match = " AND ".join(f"(body : {q} OR contacts : ({h}))"
+                             for q, h in zip(quoted, hashed, strict=True))
+    else:
+        match = f"body : ({' '.join(quoted)})"
     found = (select(literal_column("rowid")).select_from(text(FTS_TABLE))
              # An anonymous parameter: two searches may sit in one statement.
              .where(literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(match)))
@@ -172,28 +183,17 @@ def _labels(case_id: int, reference: str) -> str:
     return "\n".join([reference] + [" ".join(n for n in row if n) for row in names])
 
 
-def _contacts(case_id: int) -> str:
-    """The complainants' names and phone digits (the channels' contact source)."""
-    source = contact_source()
-    if source is None:
-        return ""
-    rows = table(source.table, column("case_id"), column(source.name), column(source.phone))
-    found = db.session.execute(select(rows.c[source.name], rows.c[source.phone])
-                               .where(rows.c.case_id == case_id))
-    people = (" ".join(p for p in (name, (phone or "").lstrip("+")) if p) for name, phone in found)
-    return "\n".join(p for p in people if p)
-
-
 def _tsv(body):
     """PostgreSQL's indexed document: the texts alone (contacts are matched row by row)."""
     return func.to_tsvector(_config(), body)
 
 
 def document_texts(case_id: int, reference: str) -> tuple[str, str, str]:
-    """(narratives, body, contacts) of a case's document, from its current texts."""
+    """(narratives, body, contacts) of a case's document, from its current texts; the
+    contacts in the clear (index_case stores them hashed)."""
     narratives, texts = _texts(case_id)
     return (narratives, fold(_labels(case_id, reference) + "\n" + texts),
-            fold(_contacts(case_id)))
+            fold(search_contacts.plain_contacts(case_id)))
 
 
 def index_case(case: Case | int) -> None:
@@ -208,7 +208,8 @@ def index_case(case: Case | int) -> None:
         if found is None:
             return
         election_id, reference = found
-    narratives, body, contacts = document_texts(case_id, reference)
+    narratives, body, people = document_texts(case_id, reference)
+    contacts = search_contacts.hashed(people)
     postgresql = _dialect() == "postgresql"
     statement = (pg_insert if postgresql else sqlite_insert)(CaseSearchDocument).values(
         case_id=case_id, election_id=election_id, narratives=narratives, body=body,
@@ -225,13 +226,12 @@ INSERT INTO case_search_documents (case_id, election_id, narratives, body, conta
                                    updated_at)
 SELECT id, election_id, narratives, body, contacts, {tsv}, :now FROM (
     SELECT c.id, c.election_id, coalesce(n.t, '') AS narratives,
-           {body} AS body, {contacts} AS contacts
+           {body} AS body, '' AS contacts
     FROM cases c
     LEFT JOIN ({labels}) a ON a.case_id = c.id
     LEFT JOIN ({narratives}) n ON n.case_id = c.id
     LEFT JOIN ({messages}) m ON m.case_id = c.id
     LEFT JOIN ({notes}) o ON o.case_id = c.id
-    LEFT JOIN ({people}) p ON p.case_id = c.id
     {where}) AS documents
 WHERE true
 ON CONFLICT (case_id) DO UPDATE SET narratives = excluded.narratives, body = excluded.body,
@@ -262,22 +262,19 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
     dialect = bind.dialect.name
     register_sqlite(bind)
     tables = inspect(bind)  # a migration may call this before every table is made
-    source, people = narrative_source(), contact_source()
+    source = narrative_source()
     narratives = (_aggregate(dialect, source.table, source.column, source.order)
                   if source is not None and tables.has_table(source.table) else _NOTHING)
     notes = (_aggregate(dialect, CaseNote.__tablename__, "body", "created_at, id")
              if tables.has_table(CaseNote.__tablename__) else _NOTHING)
-    contacts = (_aggregate(dialect, people.table, f"coalesce({people.name}, '') || ' ' || "
-                           f"replace(coalesce({people.phone}, ''), '+', '')", "id")
-                if people is not None and tables.has_table(people.table) else _NOTHING)
     labels = _aggregate(
         dialect, "case_candidates JOIN candidates ON candidates.id = case_candidates.candidate_id",
         "coalesce(name_kk, '') || ' ' || coalesce(name_ru, '') || ' ' || coalesce(name_en, '')",
         "code")
     sql = _REINDEX.format(
-        labels=labels, narratives=narratives, notes=notes, people=contacts,
+        labels=labels, narratives=narratives, notes=notes,
         messages=_aggregate(dialect, "case_messages", "body", "created_at, id"),
-        body=fold_sql(_BODY, dialect), contacts=fold_sql("trim(coalesce(p.t, ''))", dialect),
+        body=fold_sql(_BODY, dialect),
         tsv=_TSV if dialect == "postgresql" else "NULL",
         # (The outer WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
         where="WHERE c.election_id = :election" if election_id is not None else "")
@@ -285,6 +282,10 @@ def reindex_all(election_id: int | None = None, *, connection: Connection | None
     if election_id is not None:
         params["election"] = election_id
     written = bind.execute(text(sql), params).rowcount
+    # The names and phones are sealed: hashed here, row by row, from the opened values.
+    contact_source = channels.contact_source()
+    if contact_source is not None and tables.has_table(contact_source.table):
+        search_contacts.fill(bind, election_id)
     if tables.has_table("case_search_pending"):  # every document is built now
         bind.execute(text("DELETE FROM case_search_pending WHERE CAST(:election AS INTEGER) "
                           "IS NULL OR case_id IN (SELECT id FROM cases "

@@ -34,9 +34,11 @@ def mark_pending(case: Case) -> None:
 _MARK = insert(CaseSearchPending.__table__)
 
 
-def _has_words(words: list[str], tokens: set[str]) -> bool:
-    return all(any(t.startswith(w) for t in tokens) if len(w) >= PREFIX_MIN else w in tokens
-               for w in words)
+def _has_words(words: list[str], tokens: set[str], people: set[str]) -> bool:
+    """Every word in the texts (long ones as prefixes) or, whole, among the complainants'
+    words (their index holds hashes of whole words)."""
+    return all(w in people or (any(t.startswith(w) for t in tokens) if len(w) >= PREFIX_MIN
+                               else w in tokens) for w in words)
 
 
 def pending_matches(query: str | None, *, contacts: bool = False) -> list[int]:
@@ -55,8 +57,8 @@ def pending_matches(query: str | None, *, contacts: bool = False) -> list[int]:
     found = []
     for case_id, reference in pending:
         _narratives, body, people = document_texts(case_id, reference)
-        tokens = set(WORD.findall(body + "\n" + people if contacts else body))
-        if _has_words(words, tokens):
+        if _has_words(words, set(WORD.findall(body)),
+                      set(WORD.findall(people)) if contacts else set()):
             found.append(case_id)
     return found
 

@@ -291,6 +291,17 @@ class EncryptedText(TypeDecorator[str]):
     impl = Text
     cache_ok = True
 
+    class comparator_factory(TypeDecorator.Comparator[str]):  # noqa: N801 (SQLAlchemy's name)
+        """Comparing a sealed column with a value can never match (each seal is different):
+        refused, so a look-up uses the hash column instead. "" and None still compare."""
+
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+            values = [v for o in other for v in (o if isinstance(o, list | tuple) else [o])]
+            if any(isinstance(v, str) and v != "" for v in values):
+                raise TypeError("a sealed column is never compared with a value: "
+                                "look it up by its hash column (casework.core.sealed)")
+            return super().operate(op, *other, **kwargs)
+
     def __init__(self, context: str, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.context = context

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.accounts.models import User
 from casework.accounts.roles import HOTLINE, has_role
 from casework.cases.models import Case
+from casework.core.crypto import EncryptedText
 from casework.core.db import db_enum
 from casework.core.labels import LabelledEnum
+from casework.core.sealed import PHONE, SealedTable, keep_hash
 from casework.extensions import db
 
 
@@ -38,12 +40,15 @@ class Call(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # E.164 (+77011234567), normalised with phonenumbers; None when the number was withheld.
-    caller_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Sealed; found by its hash (casework.core.sealed).
+    caller_number: Mapped[str | None] = mapped_column(EncryptedText("hotline_calls.caller_number"))
+    caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     language: Mapped[str] = mapped_column(String(5), default="kk")
     purpose: Mapped[CallPurpose] = mapped_column(db_enum(CallPurpose, "call_purpose"))
-    note: Mapped[str] = mapped_column(String(1000), default="")
+    # What the operator noted of the call (may name the caller): sealed.
+    note: Mapped[str] = mapped_column(EncryptedText("hotline_calls.note"), default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
 
@@ -62,3 +67,8 @@ class Call(db.Model):
         if self.ended_at is None:
             return None
         return max(0, int((self.ended_at - self.started_at).total_seconds()))
+
+
+keep_hash(Call.caller_number, "caller_hash", PHONE)
+SEALED = SealedTable("hotline_calls", ("caller_number", "note"),
+                     (("caller_hash", "caller_number", PHONE),))

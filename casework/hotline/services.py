@@ -32,6 +32,7 @@ from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.refusal import Refusal
+from casework.core.sealed import PHONE, hashes_of
 from casework.core.timezones import day_bounds
 from casework.extensions import db
 from casework.hotline.models import Call, CallPurpose, FoundBy
@@ -235,7 +236,7 @@ def _by_number(number: str) -> list[CaseMatch]:
         select(Complaint.id, Complaint.received_at, Case.id.label("case_id"), Case.reference,
                Case.state)
         .join(Case, Complaint.case_id == Case.id)
-        .where(Complaint.phone == number, Complaint.anonymous.is_(False))
+        .where(Complaint.phone_hash.in_(hashes_of(PHONE, number)), Complaint.anonymous.is_(False))
         .order_by(Complaint.received_at.desc()).limit(SEARCH_LIMIT))
     for row in complaints:
         found.setdefault(row.case_id, _match(row.case_id, row.reference, row.state,
@@ -243,7 +244,7 @@ def _by_number(number: str) -> list[CaseMatch]:
     calls = db.session.execute(
         select(Call.case_id, Call.complaint_id, Call.started_at, Case.reference, Case.state)
         .join(Case, Call.case_id == Case.id)
-        .where(Call.caller_number == number)
+        .where(Call.caller_hash.in_(hashes_of(PHONE, number)))
         .order_by(Call.started_at.desc()).limit(SEARCH_LIMIT))
     for row in calls:
         known = found.get(row.case_id)
@@ -402,7 +403,7 @@ def call_log(filters: LogFilters) -> list[Call]:
         start, end = day_bounds(filters.day, filters.tz)
         query = query.where(Call.started_at >= start, Call.started_at < end)
     if filters.number:
-        query = query.where(Call.caller_number == filters.number)
+        query = query.where(Call.caller_hash.in_(hashes_of(PHONE, filters.number)))
     if filters.before_id is not None:
         last = (select(Call.started_at).where(Call.id == filters.before_id)
                 .scalar_subquery())

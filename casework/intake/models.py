@@ -7,8 +7,10 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case, Category
+from casework.core.crypto import EncryptedText
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
+from casework.core.sealed import EMAIL, PHONE, SealedTable, keep_hash
 from casework.elections.models import PollingStation
 from casework.evidence.models import EvidenceItem
 from casework.extensions import db
@@ -44,9 +46,13 @@ class Complaint(db.Model):
     # SHA-256 of the tracking code; the code itself is shown once and never stored.
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(40), index=True)  # hotline look-ups
-    email: Mapped[str | None] = mapped_column(String(254))
+    # The complainant's identity, sealed (casework.core.sealed); the hashes find a caller's
+    # earlier complaints by phone and a follow-up's sender by address.
+    name: Mapped[str | None] = mapped_column(EncryptedText("complaints.name"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("complaints.phone"))  # E.164
+    email: Mapped[str | None] = mapped_column(EncryptedText("complaints.email"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     complainant_role: Mapped[ComplainantRole | None] = mapped_column(
         db_enum(ComplainantRole, "complainant_role"))
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -59,7 +65,7 @@ class Complaint(db.Model):
     accused_other: Mapped[str | None] = mapped_column(String(500))
     narrative: Mapped[str] = mapped_column(Text)
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
-    witnesses: Mapped[str | None] = mapped_column(Text)
+    witnesses: Mapped[str | None] = mapped_column(EncryptedText("complaints.witnesses"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Where a complaint published elsewhere (social media, press) appeared.
@@ -71,3 +77,9 @@ class Complaint(db.Model):
     station: Mapped[PollingStation | None] = relationship()
     # Written with the complaint in one flush (intake); read through queries, never loaded here.
     evidence: Mapped[list[EvidenceItem]] = relationship(lazy="raise")
+
+
+keep_hash(Complaint.phone, "phone_hash", PHONE)
+keep_hash(Complaint.email, "email_hash", EMAIL)
+SEALED = SealedTable("complaints", ("name", "phone", "email", "witnesses"),
+                     (("phone_hash", "phone", PHONE), ("email_hash", "email", EMAIL)))

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from casework.cases import search_contacts
+from casework.core import sealed
 from casework.core.crypto import Keyring
+from casework.extensions import db
+from casework.hotline.models import SEALED as CALLS
+from casework.intake.models import SEALED as COMPLAINTS
+from casework.mailin.models import SEALED as MAILS
+from casework.notifications.models import SEALED as OUTBOX
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,28 @@ class RotationStep:
     rotate_batch: Callable[[Keyring, int], int]
 
 
+def _committed(batch: Callable[[Keyring, int], int]) -> Callable[[Keyring, int], int]:
+    def run(ring: Keyring, limit: int) -> int:
+        done = batch(ring, limit)
+        db.session.commit()
+        return done
+    return run
+
+
+def _table_step(spec: sealed.SealedTable) -> RotationStep:
+    """Re-seal a table's personal data (and rewrite its look-up hashes), by primary key."""
+    return RotationStep(spec.name, lambda ring: sealed.pending(spec, ring),
+                        _committed(lambda ring, limit: sealed.reseal_batch(spec, ring, limit)))
+
+
 def steps() -> list[RotationStep]:
     """The steps, in order. Each area that encrypts something adds its step here."""
-    return []
+    return [
+        *(_table_step(spec) for spec in (COMPLAINTS, CALLS, MAILS, OUTBOX)),
+        # After the complaints: the documents' hashed names are made from them.
+        RotationStep("case_search_documents.contacts", search_contacts.pending,
+                     _committed(search_contacts.rehash_batch)),
+    ]
 
 
 def pending_counts(ring: Keyring) -> dict[str, int]:

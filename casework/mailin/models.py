@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.accounts.roles import INBOUND_MAIL, OFFICE, has_role
 from casework.cases.models import Case
+from casework.core.crypto import EncryptedText
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
+from casework.core.sealed import EMAIL, SealedTable, keep_hash
 from casework.extensions import db
 
 
@@ -39,7 +41,9 @@ class InboundMail(db.Model):
     # The raw message in evidence storage (indexed for retention, as preview_sha256).
     raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
-    sender: Mapped[str] = mapped_column(String(320), default="")
+    # Sealed; a reply in the sender's own thread is matched by its hash.
+    sender: Mapped[str] = mapped_column(EncryptedText("inbound_mail.sender"), default="")
+    sender_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
     source: Mapped[str] = mapped_column(String(20))  # pipe, imap, file
     status: Mapped[InboundStatus] = mapped_column(db_enum(InboundStatus, "inbound_status"))
@@ -70,3 +74,7 @@ class InboundMail(db.Model):
     def can_manage(self, user: Any) -> bool:
         """Release it from quarantine or discard it: the office (secretary, chair, admin)."""
         return self.can_view(user) and has_role(user, OFFICE)
+
+
+keep_hash(InboundMail.sender, "sender_hash", EMAIL)
+SEALED = SealedTable("inbound_mail", ("sender",), (("sender_hash", "sender", EMAIL),))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from casework.cases.models import Case
+from casework.core.sealed import EMAIL, hashes_of
 from casework.extensions import db
 from casework.intake.models import Complaint
 from casework.intake.services import find_by_tracking_code
@@ -41,7 +42,7 @@ def _current(case: Case | None) -> Case | None:
 
 def _complaint_by_email(case_ids: set[int], email: str) -> Complaint | None:
     return db.session.scalar(select(Complaint).where(
-        Complaint.case_id.in_(case_ids), Complaint.email == email.strip().lower())
+        Complaint.case_id.in_(case_ids), Complaint.email_hash.in_(hashes_of(EMAIL, email)))
         .order_by(Complaint.id).limit(1))
 
 
@@ -60,7 +61,7 @@ def _own_thread(references: list[str], sender: str) -> Target | None:
         return None
     earlier = db.session.scalar(select(InboundMail).where(
         InboundMail.message_key.in_(references), InboundMail.case_id.is_not(None),
-        InboundMail.sender == sender).order_by(InboundMail.id.desc()).limit(1))
+        InboundMail.sender_hash.in_(hashes_of(EMAIL, sender))).order_by(InboundMail.id.desc()).limit(1))
     case = _current(db.session.get(Case, earlier.case_id)) if earlier is not None else None
     if case is None:
         return None

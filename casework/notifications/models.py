@@ -4,12 +4,14 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.accounts.roles import OUTBOX
+from casework.core.crypto import EncryptedText
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
+from casework.core.sealed import SealedTable
 from casework.extensions import db
 
 
@@ -52,10 +54,11 @@ class OutboxMessage(db.Model):
     # Same key twice means the same message: enqueueing again is a no-op.
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     template: Mapped[str] = mapped_column(String(80))
-    recipient: Mapped[str] = mapped_column(String(254))
+    # Sealed: mail to complainants carries their address, name and tracking link.
+    recipient: Mapped[str] = mapped_column(EncryptedText("outbox_messages.recipient"))
     language: Mapped[str] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(EncryptedText("outbox_messages.body_text"))
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
         db_enum(OutboxStatus, "outbox_status", length=20),
@@ -100,3 +103,6 @@ class WorkerHeartbeat(db.Model):
     pid: Mapped[int] = mapped_column(Integer)
     beat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     mode: Mapped[str] = mapped_column(String(20))  # rq, loop, or fallback (RQ without Redis)
+
+
+SEALED = SealedTable("outbox_messages", ("recipient", "body_text"))

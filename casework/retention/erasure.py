@@ -42,7 +42,8 @@ def _complaints(case: Case) -> int:
             Complaint.name.is_not(None), Complaint.phone.is_not(None),
             Complaint.email.is_not(None), Complaint.witnesses.is_not(None),
             Complaint.source_author.is_not(None)))
-        .values(name=None, phone=None, email=None, witnesses=None, source_author=None)
+        .values(name=None, phone=None, email=None, witnesses=None, source_author=None,
+                phone_hash=None, email_hash=None)
         .execution_options(synchronize_session="fetch"))
     return result.rowcount or 0
 
@@ -51,7 +52,7 @@ def _calls(case: Case) -> int:
     result = db.session.execute(
         update(Call).where(Call.case_id == case.id,
                            or_(Call.caller_number.is_not(None), Call.note != ""))
-        .values(caller_number=None, note="").execution_options(synchronize_session="fetch"))
+        .values(caller_number=None, caller_hash=None, note="").execution_options(synchronize_session="fetch"))
     return result.rowcount or 0
 
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 from redis import Redis
 
+from tests.plugin.app import DATA_KEYS_FILE
 from tests.plugin.data import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,8 @@ class WorkerProcess:
         env = {**os.environ, "CASEWORK_ENV": "testing", "CASEWORK_SECRET_KEY": "tests-only",
                "CASEWORK_DATABASE_URL": database_url, "CASEWORK_MAIL_SERVER": "127.0.0.1",
                "CASEWORK_MAIL_PORT": str(smtp_port), "CASEWORK_REDIS_URL": redis_url or "",
-               "PYTHONUNBUFFERED": "1"}
+               # The run's data keys: the outbox's recipients and bodies are sealed.
+               "CASEWORK_DATA_KEYS": str(DATA_KEYS_FILE), "PYTHONUNBUFFERED": "1"}
         env.update({f"CASEWORK_{key.upper()}": str(value) for key, value in settings.items()})
         root = Path(__file__).resolve().parents[2]
         with open(self.log, "wb") as out:
