@@ -29,7 +29,8 @@ def test_local_put_is_content_addressed_and_read_only(tmp_path):
     storage.put_file(sha, path)
 
     target = tmp_path / "store" / sha[:2] / sha[2:4] / sha
-    assert target.read_bytes() == b"evidence bytes"
+    stored = target.read_bytes()  # encrypted at rest, named by the plaintext's hash
+    assert stored.startswith(b"CWE1") and b"evidence bytes" not in stored
     assert stat.S_IMODE(target.stat().st_mode) == 0o440
     for folder in (tmp_path / "store", target.parent.parent, target.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o750
@@ -56,7 +57,7 @@ def test_local_refuses_bytes_that_do_not_match_the_hash(tmp_path):
     with pytest.raises(ValueError, match="does not hash"):
         storage.put_file(sha, other)
     assert not storage.exists(sha)
-    assert os.listdir(os.path.dirname(storage.path(sha))) == []
+    assert [name for _, _, names in os.walk(tmp_path / "store") for name in names] == []
 
 
 @pytest.mark.parametrize("bad", BAD_HASHES)
@@ -136,7 +137,10 @@ def test_s3_sends_the_sha256_for_the_server_to_verify(tmp_path, s3_bucket):
     storage.put_file(sha, path)
     # Real S3 refuses a body that does not match; moto only records the checksum it got.
     head = client.head_object(Bucket=bucket, Key=storage.key(sha), ChecksumMode="ENABLED")
-    assert base64.b64decode(head["ChecksumSHA256"]) == bytes.fromhex(sha)
+    # The object is the ciphertext: its checksum is the ciphertext's, its name the plaintext's.
+    stored = client.get_object(Bucket=bucket, Key=storage.key(sha))["Body"].read()
+    assert stored.startswith(b"CWE1")
+    assert base64.b64decode(head["ChecksumSHA256"]) == hashlib.sha256(stored).digest()
 
 
 def test_s3_refuses_bytes_that_do_not_match_the_hash(tmp_path, s3_bucket):
