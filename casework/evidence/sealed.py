@@ -192,11 +192,39 @@ class PlainReader(io.RawIOBase):
         super().close()
 
 
+class LegacyReader(io.RawIOBase):
+    """A file stored before encryption, read as it is; like PlainReader, no `fileno()`."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        super().__init__()
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        return self._source.readinto(target)  # type: ignore[attr-defined]
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._source.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._source.tell()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._source.close()
+        super().close()
+
+
 def reader(source: BinaryIO, ring: Keyring | None = None) -> BinaryIO:
     """A plaintext reader of a stored object opened as `source` (seekable, at its start):
-    decrypting if it is sealed, the file itself if it was stored before encryption."""
+    decrypting if it is sealed, as it is if it was stored before encryption."""
     head = source.read(4)
     source.seek(0)
     if is_sealed_file(head):
         return PlainReader(source, ring)  # type: ignore[return-value]
-    return source
+    return LegacyReader(source)  # type: ignore[return-value]

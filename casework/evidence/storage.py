@@ -99,6 +99,22 @@ class Storage(abc.ABC):
         """An upload found the object already there (LocalStorage moves its stamp)."""
         return None
 
+    def reseal(self, sha256: str, ring: Keyring) -> bool:
+        """Re-encrypt an object under `ring`'s newest key, in place (key rotation): True if
+        replaced, False if it was erased meanwhile. FileNotFoundError if it is missing,
+        DataKeyError if it does not decrypt, ValueError if its plaintext does not hash to
+        its name: it is left as it is then."""
+        incoming = self.incoming(ring=ring)
+        try:
+            with reader(self.open_stored(sha256), ring) as source:
+                while chunk := source.read(CHUNK):
+                    incoming.write(chunk)
+            _finished(sha256, incoming)
+        except BaseException:
+            discard_incoming(incoming)
+            raise
+        return self.replace(sha256, incoming)
+
     @abc.abstractmethod
     def replace(self, sha256: str, incoming: Incoming) -> bool:
         """Put a re-encrypted copy of an object in its place, atomically, only if the object

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from casework.core.crypto import Keyring
+from casework.evidence import key_rotation as evidence_files
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class RotationStep:
 
 def steps() -> list[RotationStep]:
     """The steps, in order. Each area that encrypts something adds its step here."""
-    return []
+    return [
+        RotationStep("evidence files", evidence_files.pending, evidence_files.rotate_batch),
+    ]
 
 
 def pending_counts(ring: Keyring) -> dict[str, int]:

@@ -9,7 +9,6 @@ import time
 import boto3
 import pytest
 from flask import current_app
-from moto.server import ThreadedMotoServer
 
 from casework.config import ConfigError
 from casework.evidence.storage import LocalStorage, S3Storage, get_storage
@@ -92,17 +91,6 @@ def test_get_storage_refuses_bad_settings():
     current_app.config["CASEWORK_S3_BUCKET"] = None
     with pytest.raises(ConfigError, match="CASEWORK_S3_BUCKET"):
         get_storage()
-
-
-# moto is the S3-compatible server that runs here (real HTTP, real boto3 requests);
-# no real object store can run in the test environment.
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
