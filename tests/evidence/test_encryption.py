@@ -14,9 +14,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-from flask import current_app
+from flask import current_app, request
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from casework.core.audit import AuditEntry
 from casework.core.crypto import DataKey, Keyring, keyring
@@ -25,18 +27,19 @@ from casework.evidence.models import EvidenceItem
 from casework.evidence.previews import render_due_previews
 from casework.evidence.services import StoredFile, attach
 from casework.evidence.storage import LocalStorage, get_storage
+from casework.evidence.uploads import SealedSpool
 from casework.extensions import db
 from casework.keys import rotation
 from casework.mailin.files import store_raw
 from casework.mailin.models import InboundMail, InboundStatus
 from tests import factories
 from tests.intake.helpers import form_data
-from tests.plugin.data import files
 from tests.plugin.evidence import stored_bytes
 
-# A photo of noise: incompressible, several 64 KiB chunks, and a 32-byte run found nowhere else.
+# A photo of noise: incompressible, over Werkzeug's 500 KB in-memory limit, several 64 KiB
+# chunks, and a 32-byte run found nowhere else.
 PHOTO = io.BytesIO()
-Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)).save(PHOTO, "PNG")
+Image.frombytes("RGB", (420, 420), os.urandom(420 * 420 * 3)).save(PHOTO, "PNG")
 PHOTO = PHOTO.getvalue()
 DISTINCT = PHOTO[len(PHOTO) // 2:len(PHOTO) // 2 + 32]
 
@@ -78,7 +81,8 @@ class Store:
 @pytest.fixture(params=["local", "s3"])
 def store(request, evidence_dir):
     if request.param == "local":
-        return Store("local", folder=evidence_dir)
+        yield Store("local", folder=evidence_dir)
+        return
     endpoint = request.getfixturevalue("s3_endpoint")
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -89,7 +93,12 @@ def store(request, evidence_dir):
         CASEWORK_S3_ENDPOINT_URL=endpoint, CASEWORK_S3_REGION="us-east-1",
         CASEWORK_S3_ACCESS_KEY_ID="testing", CASEWORK_S3_SECRET_ACCESS_KEY="testing")
     current_app.extensions.pop("casework_storage", None)  # evidence_dir puts it all back
-    return Store("s3", client=client, bucket=bucket)
+    yield Store("s3", client=client, bucket=bucket)
+    # Emptied, so that moto closes the temporary files it keeps large objects in.
+    for listed in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=listed["Key"])
+    client.delete_bucket(Bucket=bucket)
+    client.close()
 
 
 @pytest.fixture
@@ -110,9 +119,20 @@ def reviewer(app, login, election):
     return client
 
 
+def multipart(fields: dict) -> dict:
+    """A body over 500 KB encoded in memory: Werkzeug's test client would spool it to a
+    temporary file it never closes."""
+    boundary, body = encode_multipart(MultiDict(fields))
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+def photo_field() -> FileStorage:
+    return FileStorage(io.BytesIO(PHOTO), filename="noise.png", content_type="image/png")
+
+
 def file_photo(client) -> EvidenceItem:
-    data = form_data(client, evidence=files(("noise.png", PHOTO)))
-    response = client.post("/complaints/new", data=data, content_type="multipart/form-data")
+    response = client.post("/complaints/new",
+                           **multipart(form_data(client, evidence=photo_field())))
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     return db.session.scalar(select(EvidenceItem).where(EvidenceItem.label == "noise.png"))
 
@@ -149,6 +169,22 @@ def test_a_filed_photo_is_stored_encrypted_and_downloads_intact(client, election
     assert ranged.status_code == 200 and ranged.data == PHOTO
     preview = reviewer.get(url(item) + "/preview")
     assert preview.status_code == 200 and preview.data.startswith(b"\xff\xd8\xff")
+
+
+def test_a_large_upload_is_spooled_encrypted(app):
+    """Werkzeug would spool it to an (unlinked, unlistable) temporary file in plaintext."""
+    body = multipart({"evidence": photo_field()})
+    with app.test_request_context("/complaints/new", method="POST",
+                                  input_stream=io.BytesIO(body["data"]),
+                                  content_type=body["content_type"]):
+        stream = request.files["evidence"].stream
+        assert isinstance(stream, SealedSpool)
+        on_disk = os.pread(stream._file.fileno(), 2 * len(PHOTO), 0)
+        assert on_disk.startswith(b"CWE1") and len(on_disk) > len(PHOTO)
+        assert_no_plaintext({"spool": on_disk})
+        assert request.files["evidence"].read() == PHOTO
+        stream.seek(1000)
+        assert stream.read(10) == PHOTO[1000:1010]
 
 
 def test_a_damaged_file_is_refused_clearly(client, election, reviewer, store):
