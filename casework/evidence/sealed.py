@@ -99,9 +99,11 @@ class Incoming:
         return self.file.fileno()
 
     def close(self) -> None:
-        self.file.close()
-        if self.plain is not None:
-            self.plain.close()
+        try:
+            self.file.close()
+        finally:
+            if self.plain is not None:
+                self.plain.close()
 
 
 class PlainReader(io.RawIOBase):

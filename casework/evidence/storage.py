@@ -174,9 +174,13 @@ def _fsync_dir(path: str) -> None:
 
 def discard_incoming(incoming: Incoming) -> None:
     """Close and remove a temporary file from `Storage.incoming()` (gone already: fine)."""
-    incoming.close()
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(incoming.name)
+    try:
+        incoming.close()
+    except OSError:
+        pass  # a full disk cannot take the rest of what is thrown away anyway
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(incoming.name)
 
 
 def _finished(sha256: str, incoming: Incoming) -> None:

@@ -284,3 +284,16 @@ def test_rotation_leaves_a_damaged_file_and_goes_on(election, store, monkeypatch
     assert store.read(shas[1]).startswith(b"CWE1\x04rot3")
     assert shas[0] in caplog.text and "not re-encrypted" in caplog.text
     key_rotation._broken.discard(shas[0])
+
+
+def test_no_stored_file_is_served_by_its_descriptor(store):
+    """A WSGI server sends a file object with a descriptor by sendfile(), from the disk: the
+    ciphertext. The readers have none, whether the object is encrypted or older."""
+    sealed = get_storage().put_bytes(b"sealed evidence")
+    legacy = hashlib.sha256(b"older evidence").hexdigest()
+    store.write(legacy, b"older evidence")
+    for sha256, content in ((sealed, b"sealed evidence"), (legacy, b"older evidence")):
+        with get_storage().open(sha256) as stream:
+            with pytest.raises(io.UnsupportedOperation):
+                stream.fileno()
+            assert stream.read() == content
