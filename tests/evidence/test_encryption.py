@@ -297,3 +297,15 @@ def test_no_stored_file_is_served_by_its_descriptor(store):
             with pytest.raises(io.UnsupportedOperation):
                 stream.fileno()
             assert stream.read() == content
+
+
+def test_keys_status_counts_the_files_to_re_encrypt(app, election):
+    legacy = b"stored before encryption"
+    sha256 = hashlib.sha256(legacy).hexdigest()
+    Store("local").write(sha256, legacy)
+    attach(factories.case(election=election, region_code="KZ-KAR"),
+           StoredFile(sha256=sha256, size=len(legacy), content_type="application/pdf",
+                      label="old.pdf", kind="document"), source="web")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["keys", "status"])
+    assert result.exit_code == 0 and "evidence files: 1 to re-encrypt" in result.output
