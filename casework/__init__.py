@@ -170,9 +170,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(inbox_bp)
     _connect_case_hooks()
-    from casework.evidence import cleanup
+    from casework.evidence import cleanup, uploads
 
     cleanup.init_app(app)  # a request that is not kept leaves no new evidence file behind
+    uploads.init_app(app)  # large uploads spooled encrypted, never in plaintext on a disk
     csrf.exempt(api_bp)  # no cookies on the API: CSRF cannot apply; the rate limits do
     # The staff API accepts a bearer token only, never the session cookie (see its views),
     # so a forged cross-site request carries no credentials and CSRF cannot apply either.

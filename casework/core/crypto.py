@@ -125,21 +125,12 @@ class Keyring:
     # Files ----------------------------------------------------------------------------------
     def encrypt_stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Encrypt a stream of any chunking; yields the header, then sealed 64 KiB chunks."""
-        key = self.current
-        prefix = os.urandom(_PREFIX_BYTES)
-        kid = key.key_id.encode("ascii")
-        yield FILE_MAGIC + bytes([len(kid)]) + kid + prefix
-        aead = key.aead
-        buffer = bytearray()
-        counter = 0
+        sealer = FileSealer(self.current)
+        yield sealer.header
         for piece in chunks:
-            buffer += piece
-            while len(buffer) > CHUNK:  # keep one back: the last chunk must carry the flag
-                yield aead.encrypt(_nonce(prefix, counter, last=False), bytes(buffer[:CHUNK]),
-                                   None)
-                del buffer[:CHUNK]
-                counter += 1
-        yield aead.encrypt(_nonce(prefix, counter, last=True), bytes(buffer), None)
+            if sealed := sealer.update(piece):
+                yield sealed
+        yield sealer.finish()
 
     def decrypt_stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Decrypt what `encrypt_stream` wrote; raises DataKeyError on any tampering."""
@@ -178,6 +169,38 @@ class Keyring:
         if not is_sealed_file(head) or len(head) < 5 + head[4]:
             return None
         return head[5:5 + head[4]].decode("ascii", "replace")
+
+
+class FileSealer:
+    """`encrypt_stream` for writers that push: `header`, then what `update` and `finish`
+    return, in that order, is the encrypted file."""
+
+    def __init__(self, key: DataKey):
+        self._aead = key.aead
+        self._prefix = os.urandom(_PREFIX_BYTES)
+        kid = key.key_id.encode("ascii")
+        self.header = FILE_MAGIC + bytes([len(kid)]) + kid + self._prefix
+        self._buffer = bytearray()
+        self._counter = 0
+
+    def update(self, data: bytes) -> bytes:
+        self._buffer += data
+        # Keep at least one byte back: the last chunk must carry the flag.
+        full = (len(self._buffer) - 1) // CHUNK
+        if full <= 0:
+            return b""
+        view = memoryview(self._buffer)
+        sealed = [self._aead.encrypt(_nonce(self._prefix, self._counter + n, last=False),
+                                     view[n * CHUNK:(n + 1) * CHUNK], None)
+                  for n in range(full)]
+        view.release()
+        del self._buffer[:full * CHUNK]  # once per call: a large write is not quadratic
+        self._counter += full
+        return b"".join(sealed)
+
+    def finish(self) -> bytes:
+        return self._aead.encrypt(_nonce(self._prefix, self._counter, last=True),
+                                  bytes(self._buffer), None)
 
 
 def _nonce(prefix: bytes, counter: int, *, last: bool) -> bytes:

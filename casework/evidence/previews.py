@@ -7,12 +7,10 @@ item's attempts are counted before each try, so a file that kills the renderer i
 failed after a few rounds instead of being retried forever.
 """
 
-import hashlib
 import logging
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from flask import Response, abort, current_app, send_file
 from sqlalchemy import select
 
 from casework.evidence.models import EvidenceItem, PreviewStatus
+from casework.evidence.sealed import plain_scratch
 from casework.evidence.services import EvidenceCorrupted, copy_verified, harden, open_verified
 from casework.evidence.storage import get_storage
 from casework.extensions import db
@@ -66,14 +65,16 @@ def _render_one(item: EvidenceItem, *, max_pixels: int, size: int) -> None:
 
 def run_renderer(item: EvidenceItem, kind: str, *, max_pixels: int, size: int) -> bytes:
     """What the child renderer writes for the item's verified bytes (`kind`: image, pdf or
-    facts); SubprocessError when it fails, dies or overruns its time."""
-    with open_verified(item) as stream, \
-            tempfile.NamedTemporaryFile(prefix="casework-preview-") as original:
+    facts); SubprocessError when it fails, dies or overruns its time. The decrypted file
+    reaches the child in memory (its descriptor passed on), never on a disk."""
+    original, path = plain_scratch()
+    with open_verified(item) as stream, original:
         shutil.copyfileobj(stream, original)
         original.flush()
         result = subprocess.run(  # noqa: S603 - our interpreter, our script, fixed arguments
-            [sys.executable, "-I", str(RENDERER), kind, str(max_pixels), str(size),
-             original.name], capture_output=True, timeout=RENDER_TIMEOUT, check=True)
+            [sys.executable, "-I", str(RENDERER), kind, str(max_pixels), str(size), path],
+            capture_output=True, timeout=RENDER_TIMEOUT, check=True,
+            pass_fds=(original.fileno(),))
     return result.stdout
 
 
@@ -86,12 +87,7 @@ def _thumbnail(item: EvidenceItem, *, max_pixels: int, size: int) -> bytes:
 
 
 def _keep(jpeg: bytes) -> str:
-    sha256 = hashlib.sha256(jpeg).hexdigest()
-    with tempfile.NamedTemporaryFile(prefix="casework-preview-") as tmp:
-        tmp.write(jpeg)
-        tmp.flush()
-        get_storage().put_file(sha256, tmp.name)
-    return sha256
+    return get_storage().put_bytes(jpeg)
 
 
 def preview_response(item: EvidenceItem, user: Any) -> Response:

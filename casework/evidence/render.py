@@ -62,7 +62,9 @@ def image(path: str, max_pixels: int, size: int):
 def pdf(path: str, max_pixels: int, size: int):
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(path)  # no forms environment: no script ever runs
+    # An open file, not the path: pypdfium2 resolves a path, and the memory file the parent
+    # passes (/proc/self/fd/N) resolves to no file. No forms environment: no script runs.
+    document = pdfium.PdfDocument(open(path, "rb"), autoclose=True)  # noqa: SIM115
     try:
         page = document[0]
         width, height = page.get_size()

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
+from casework.core.crypto import DataKeyError
 from casework.core.db import utcnow
 from casework.evidence.models import EvidenceItem, ScanStatus
 from casework.evidence.quarantine import record_verdict
@@ -168,7 +169,10 @@ def scan_one(client: Clamd, sha256: str, size: int) -> Verdict:
     except FileNotFoundError:
         return Verdict(ScanStatus.FAILED, "missing")
     with stream:
-        return client.scan(stream)
+        try:
+            return client.scan(stream)
+        except DataKeyError:  # damaged, or under a key the keys file lacks
+            return Verdict(ScanStatus.FAILED, "unreadable")
 
 
 def scan_pending_evidence(now: datetime | None = None) -> dict[str, int]:

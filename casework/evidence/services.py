@@ -6,7 +6,6 @@ EvidenceItem row always points at an object that exists. Nothing here commits.
 
 import hashlib
 import logging
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -16,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
+from casework.core.crypto import DataKeyError
 from casework.evidence.inspection import inspect
 from casework.evidence.models import (
     ActiveContent,
@@ -24,7 +24,7 @@ from casework.evidence.models import (
     PhotoFacts,
     PreviewStatus,
 )
-from casework.evidence.storage import CHUNK, SPOOL_MAX, discard_incoming, get_storage
+from casework.evidence.storage import CHUNK, discard_incoming, get_storage
 from casework.evidence.validation import HEAD_SIZE, check_file, safe_label, too_large
 from casework.extensions import db
 
@@ -60,12 +60,13 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
     """Validate and durably store one uploaded file; EvidenceRejected if we refuse it.
 
     The stream is read once, in chunks, and never further than the limit allows; each
-    chunk is hashed as it is written to the storage's temporary file, which is then
-    inspected and moved into place (LocalStorage: no copy, no second hash)."""
+    chunk is hashed and encrypted as it is written to the storage's temporary file, which
+    is then moved into place (LocalStorage: no copy, no second hash). Inspection reads the
+    plaintext copy kept in memory meanwhile."""
     label = safe_label(filename)
-    digest, size, head = hashlib.sha256(), 0, b""
+    size, head = 0, b""
     storage = get_storage()
-    incoming = storage.incoming()
+    incoming = storage.incoming(plain_copy=True)
     try:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
@@ -73,17 +74,16 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
                 raise too_large(label, max_file_size)
             if len(head) < HEAD_SIZE:
                 head += chunk[:HEAD_SIZE - len(head)]
-            digest.update(chunk)
             incoming.write(chunk)
         incoming.flush()
         detected = check_file(label, head, size, max_file_size=max_file_size,
                               allow_email=allow_email)
-        active = inspect(incoming.name, label, detected,
+        active = inspect(incoming.plain_path, label, detected,
                          max_pixels=current_app.config["CASEWORK_EVIDENCE_MAX_PIXELS"])
     except BaseException:
         discard_incoming(incoming)
         raise
-    sha256 = digest.hexdigest()
+    sha256 = incoming.sha256
     if storage.put_new(sha256, incoming) and has_request_context():
         # Removed again at the end of the request if no row came to point at it
         # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
@@ -126,8 +126,18 @@ def attach(case: Any, stored: StoredFile, *, complaint: Any = None, source: str,
     return item
 
 
+# The "actual hash" of stored bytes that do not decrypt.
+UNREADABLE = "unreadable"
+
+
+def problem_of(actual: str | None) -> str:
+    """What the audit says of a failed check: missing, unreadable or hash_mismatch."""
+    return "missing" if actual is None else UNREADABLE if actual == UNREADABLE \
+        else "hash_mismatch"
+
+
 def _integrity_failed(item: EvidenceItem, actor: Any, actual: str | None, size: int) -> None:
-    problem = "missing" if actual is None else "hash_mismatch"
+    problem = problem_of(actual)
     log.error("evidence %s of case %s failed its integrity check (%s): expected %s, got %s "
               "(%d bytes)", item.id, item.case.reference, problem, item.sha256, actual, size)
     audit.record("evidence.integrity_failed", actor=actor, object_type="case",
@@ -137,31 +147,35 @@ def _integrity_failed(item: EvidenceItem, actor: Any, actual: str | None, size: 
 
 
 def copy_verified(sha256: str) -> tuple[BinaryIO | None, str | None, int]:
-    """Copy a stored object into a spool while re-hashing it.
+    """Open a stored object's plaintext, re-hashed in full first.
 
-    Returns (spool, sha256, size) when the bytes match, (None, actual hash, size) when they
-    do not, and (None, None, 0) when the object is missing. The bytes are copied and checked
-    in full first, so what a caller serves is exactly what was verified."""
+    Returns (stream, sha256, size) when the bytes match, (None, actual hash, size) when they
+    do not, (None, UNREADABLE, size) when they do not decrypt (damaged, or under a key the
+    keys file lacks), and (None, None, 0) when the object is missing. The stream is then
+    read again from its start: the same stored bytes (LocalStorage: the same open file,
+    which rotation replaces by a rename; S3: the downloaded copy), which decryption
+    authenticates chunk by chunk, so what a caller serves is what was verified, and no
+    plaintext copy of it is ever written to a disk."""
     try:
         source = get_storage().open(sha256)
     except FileNotFoundError:
         return None, None, 0
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
     digest, size = hashlib.sha256(), 0
     try:
-        with source:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                spool.write(chunk)
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    except DataKeyError:
+        source.close()
+        return None, UNREADABLE, size
     except BaseException:
-        spool.close()
+        source.close()
         raise
     if digest.hexdigest() != sha256:
-        spool.close()
+        source.close()
         return None, digest.hexdigest(), size
-    spool.seek(0)
-    return spool, sha256, size  # type: ignore[return-value]
+    source.seek(0)
+    return source, sha256, size
 
 
 def open_verified(item: EvidenceItem, *, actor: Any = None) -> BinaryIO:

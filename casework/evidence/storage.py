@@ -2,13 +2,16 @@
 
 Two backends with the same small interface: a local folder (default; outside static/, so
 the web server never serves it directly) and S3-compatible object storage. There is no
-delete: originals are never removed or replaced by the application.
+delete: originals are never removed or replaced by the application (retention erases;
+key rotation re-encrypts the same plaintext in place).
+
+Every object is encrypted at rest (evidence/sealed.py) under its plaintext's SHA-256:
+writers hand plaintext, `open` gives plaintext back, only ciphertext is on the disk.
 """
 
 import abc
 import base64
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -20,7 +23,9 @@ from botocore.exceptions import ClientError
 from flask import current_app
 
 from casework.config import ConfigError
+from casework.core.crypto import Keyring
 from casework.core.outages import Unavailable
+from casework.evidence.sealed import HEAD_MAX, Incoming, plain_size, reader
 
 log = logging.getLogger("casework.evidence")
 
@@ -37,21 +42,86 @@ def check_sha256(sha256: str) -> str:
 
 
 class Storage(abc.ABC):
-    @abc.abstractmethod
     def put_file(self, sha256: str, path: str) -> bool:
-        """Store the file at `path` under its hash; return only once it is durable, True if
-        this call created the object. An object with that hash already there is the same
-        content: nothing to do (False)."""
+        """Store the (plaintext) file at `path` under its hash; return only once it is
+        durable, True if this call created the object. An object with that hash already
+        there is the same content: nothing to do (False). ValueError if it does not hash
+        to `sha256`: bytes are never filed under the wrong address."""
+        if self.exists(sha256):
+            self._touch(sha256)
+            return False
+        self.ensure_room(os.path.getsize(path))
+        incoming = self.incoming()
+        try:
+            with open(path, "rb") as src:
+                while chunk := src.read(CHUNK):
+                    incoming.write(chunk)
+        except BaseException:
+            discard_incoming(incoming)
+            raise
+        return self.put_new(sha256, incoming)
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store bytes held in memory (a preview, a raw message); their SHA-256."""
+        incoming = self.incoming()
+        try:
+            incoming.write(data)
+        except BaseException:
+            discard_incoming(incoming)
+            raise
+        sha256 = incoming.sha256
+        self.put_new(sha256, incoming)
+        return sha256
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A readable stream of the object's plaintext, decrypted while read (seekable, no
+        file descriptor); FileNotFoundError if there is none. DataKeyError from a read that
+        meets damaged bytes or an unknown key."""
+        return reader(self.open_stored(sha256))
 
     @abc.abstractmethod
-    def open(self, sha256: str) -> BinaryIO:
-        """A readable stream of the object; FileNotFoundError if there is none."""
+    def open_stored(self, sha256: str) -> BinaryIO:
+        """The object as stored (ciphertext), seekable; FileNotFoundError if none."""
+
+    @abc.abstractmethod
+    def head(self, sha256: str) -> tuple[int, bytes]:
+        """(stored size, first bytes) of the object; FileNotFoundError if none."""
+
+    def size(self, sha256: str) -> int:
+        """The plaintext's size."""
+        return plain_size(*self.head(sha256))
+
+    def ensure_room(self, size: int) -> None:
+        """Unavailable when `size` more bytes would not fit (only LocalStorage knows)."""
+        return None
+
+    def _touch(self, sha256: str) -> None:
+        """An upload found the object already there (LocalStorage moves its stamp)."""
+        return None
+
+    def reseal(self, sha256: str, ring: Keyring) -> bool:
+        """Re-encrypt an object under `ring`'s newest key, in place (key rotation): True if
+        replaced, False if it was erased meanwhile. FileNotFoundError if it is missing,
+        DataKeyError if it does not decrypt, ValueError if its plaintext does not hash to
+        its name: it is left as it is then."""
+        incoming = self.incoming(ring=ring)
+        try:
+            with reader(self.open_stored(sha256), ring) as source:
+                while chunk := source.read(CHUNK):
+                    incoming.write(chunk)
+            _finished(sha256, incoming)
+        except BaseException:
+            discard_incoming(incoming)
+            raise
+        return self.replace(sha256, incoming)
+
+    @abc.abstractmethod
+    def replace(self, sha256: str, incoming: Incoming) -> bool:
+        """Put a re-encrypted copy of an object in its place, atomically, only if the object
+        is still there (retention may have erased it meanwhile): True if replaced."""
 
     @abc.abstractmethod
     def exists(self, sha256: str) -> bool: ...
-
-    @abc.abstractmethod
-    def size(self, sha256: str) -> int: ...
 
     @abc.abstractmethod
     def erase(self, sha256: str) -> bool:
@@ -62,21 +132,20 @@ class Storage(abc.ABC):
         """Space left for new objects, None when the backend does not say (S3)."""
         return None
 
-    def incoming(self) -> BinaryIO:
-        """A new, empty, writable temporary file for an upload to stream into (its `name` is
-        its path); hand it to put_new once its hash is known. The system's temporary folder
-        by default; LocalStorage: its own disk, so that the file is moved, not copied."""
-        return tempfile.NamedTemporaryFile(prefix="casework-upload-", delete=False)  # noqa: SIM115
+    def incoming(self, *, plain_copy: bool = False, ring: Keyring | None = None) -> Incoming:
+        """A new object to write plaintext into: it is hashed and encrypted as it comes, into
+        a temporary file (its `name`); hand it to put_new once written. `plain_copy` keeps
+        the plaintext in memory too, at `plain_path`, for inspection. The system's
+        temporary folder by default; LocalStorage: its own disk, so that the file is moved,
+        not copied."""
+        file = tempfile.NamedTemporaryFile(prefix="casework-upload-", delete=False)  # noqa: SIM115
+        return Incoming(file, ring=ring, plain_copy=plain_copy)
 
-    def put_new(self, sha256: str, incoming: BinaryIO) -> bool:
-        """Store a file written by `incoming()` and hashed while it was written (no second
-        read); return once durable, True if created. The temporary file is gone afterwards."""
-        try:
-            incoming.flush()
-            return self.put_file(sha256, incoming.name)
-        finally:
-            incoming.close()
-            discard_incoming(incoming)
+    @abc.abstractmethod
+    def put_new(self, sha256: str, incoming: Incoming) -> bool:
+        """Store an object written into `incoming()` (no second read); return once durable,
+        True if created. The temporary file is gone afterwards. ValueError if what was
+        written does not hash to `sha256`."""
 
     def ready(self) -> bool:
         """Whether a new object can be stored now (the readiness check asks)."""
@@ -103,11 +172,21 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def discard_incoming(incoming: BinaryIO) -> None:
+def discard_incoming(incoming: Incoming) -> None:
     """Close and remove a temporary file from `Storage.incoming()` (gone already: fine)."""
-    incoming.close()
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(incoming.name)
+    try:
+        incoming.close()
+    except OSError:
+        pass  # a full disk cannot take the rest of what is thrown away anyway
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(incoming.name)
+
+
+def _finished(sha256: str, incoming: Incoming) -> None:
+    incoming.finish()
+    if incoming.sha256 != sha256:  # never file bytes under the wrong address
+        raise ValueError(f"what was written does not hash to {sha256}")
 
 
 class LocalStorage(Storage):
@@ -139,12 +218,12 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             return None
 
-    def _touch(self, target: str) -> None:
+    def _touch(self, sha256: str) -> None:
         """Move the stamp (the change time) forward, the content and its modification time
         untouched: an upload of the same content is on its way. (Within one tick of the
         clock the stamp may not move: a window of a few milliseconds.)"""
         try:
-            os.chmod(target, 0o440)
+            os.chmod(self.path(sha256), 0o440)
         except OSError:
             log.warning("could not mark an evidence object as found again")
 
@@ -171,23 +250,24 @@ class LocalStorage(Storage):
         os.chmod(folder, 0o750)  # noqa: S103 - whatever the umask; group: backup/ops
         _fsync_dir(parent)
 
-    def incoming(self) -> BinaryIO:
+    def incoming(self, *, plain_copy: bool = False, ring: Keyring | None = None) -> Incoming:
         # In the root itself (no folder of its own: an empty store stays empty), on the same
         # disk as the objects, so put_new renames it into place.
         self._makedirs(self.root)
         self.ensure_room(0)
         fd, path = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         os.close(fd)
-        return open(path, "r+b")  # noqa: SIM115 - the caller hands it to put_new or discards it
+        file = open(path, "r+b")  # noqa: SIM115 - the caller hands it to put_new or discards it
+        return Incoming(file, ring=ring, plain_copy=plain_copy)
 
-    def put_new(self, sha256: str, incoming: BinaryIO) -> bool:
+    def put_new(self, sha256: str, incoming: Incoming) -> bool:
         """One fsync of the file and one of its folder (plus one per new folder)."""
         try:
             target = self.path(sha256)
             if os.path.exists(target):
-                self._touch(target)
+                self._touch(sha256)
                 return False
-            incoming.flush()
+            _finished(sha256, incoming)
             os.fchmod(incoming.fileno(), 0o440)
             os.fsync(incoming.fileno())
             self.ensure_room(0)  # the file takes its room on this disk already
@@ -199,42 +279,29 @@ class LocalStorage(Storage):
         _fsync_dir(folder)
         return True
 
-    def put_file(self, sha256: str, path: str) -> bool:
-        target = self.path(sha256)
-        if os.path.exists(target):
-            self._touch(target)
-            return False
-        self.ensure_room(os.path.getsize(path))
-        folder = os.path.dirname(target)
-        self._makedirs(folder)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    def replace(self, sha256: str, incoming: Incoming) -> bool:
         try:
-            digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fchmod(out.fileno(), 0o440)
-                os.fsync(out.fileno())
-            if digest.hexdigest() != sha256:  # never file bytes under the wrong address
-                raise ValueError(f"{path} does not hash to {sha256}")
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(folder)
+            incoming.finish()
+            os.fchmod(incoming.fileno(), 0o440)
+            os.fsync(incoming.fileno())
+            target = self.path(sha256)
+            if not os.path.exists(target):
+                return False  # erased meanwhile: do not bring it back
+            os.replace(incoming.name, target)
+        finally:
+            discard_incoming(incoming)
+        _fsync_dir(os.path.dirname(target))
         return True
 
-    def open(self, sha256: str) -> BinaryIO:
+    def open_stored(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")  # noqa: SIM115 - the caller closes it
+
+    def head(self, sha256: str) -> tuple[int, bytes]:
+        with open(self.path(sha256), "rb") as stored:
+            return os.fstat(stored.fileno()).st_size, stored.read(HEAD_MAX)
 
     def exists(self, sha256: str) -> bool:
         return os.path.isfile(self.path(sha256))
-
-    def size(self, sha256: str) -> int:
-        return os.path.getsize(self.path(sha256))
 
     def erase(self, sha256: str) -> bool:
         try:
@@ -268,30 +335,46 @@ class S3Storage(Storage):
                 return None
             raise
 
-    def put_file(self, sha256: str, path: str) -> bool:
-        if self.exists(sha256):
-            return False
-        digest = hashlib.sha256()
-        with open(path, "rb") as src:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-        if digest.hexdigest() != sha256:  # some S3-compatible servers skip the check below
-            raise ValueError(f"{path} does not hash to {sha256}")
-        checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
-        with open(path, "rb") as body:
-            # A 200 answer means the object is stored and matched this checksum.
+    def put_new(self, sha256: str, incoming: Incoming) -> bool:
+        try:
+            if self.exists(sha256):
+                return False
+            _finished(sha256, incoming)
+            self._upload(sha256, incoming)
+        finally:
+            discard_incoming(incoming)
+        return True
+
+    def _upload(self, sha256: str, incoming: Incoming) -> None:
+        # The server checks the SHA-256 of the ciphertext it receives; a 200 answer means
+        # the object is stored and matched it.
+        checksum = base64.b64encode(incoming.sealed_digest.digest()).decode("ascii")
+        with open(incoming.name, "rb") as body:
             self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=body,
                                    ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum,
                                    ContentType="application/octet-stream")
+
+    def replace(self, sha256: str, incoming: Incoming) -> bool:
+        try:
+            incoming.finish()
+            if not self.exists(sha256):
+                return False  # erased meanwhile: do not bring it back
+            self._upload(sha256, incoming)  # a put replaces the object whole
+        finally:
+            discard_incoming(incoming)
         return True
 
-    def open(self, sha256: str) -> BinaryIO:
+    def _get(self, sha256: str, **extra: Any) -> dict[str, Any]:
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), **extra)
         except ClientError as exc:
             if _not_found(exc):
                 raise FileNotFoundError(self.key(sha256)) from exc
             raise
+
+    def open_stored(self, sha256: str) -> BinaryIO:
+        answer = self._get(sha256)
+        # Ciphertext: it may spill to a temporary file.
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115 - returned
         body = answer["Body"]
         try:
@@ -307,11 +390,17 @@ class S3Storage(Storage):
     def exists(self, sha256: str) -> bool:
         return self._head(sha256) is not None
 
-    def size(self, sha256: str) -> int:
-        head = self._head(sha256)
-        if head is None:
-            raise FileNotFoundError(self.key(sha256))
-        return int(head["ContentLength"])
+    def head(self, sha256: str) -> tuple[int, bytes]:
+        try:
+            answer = self._get(sha256, Range=f"bytes=0-{HEAD_MAX - 1}")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                return 0, b""  # an empty object (stored before encryption)
+            raise
+        with contextlib.closing(answer["Body"]) as body:
+            first = body.read()
+        total = answer.get("ContentRange", "").rpartition("/")[2]
+        return (int(total) if total.isdigit() else int(answer["ContentLength"])), first
 
     def erase(self, sha256: str) -> bool:
         if not self.exists(sha256):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from casework.cases import search_contacts
 from casework.core import sealed
 from casework.core.crypto import Keyring
+from casework.evidence import key_rotation as evidence_files
 from casework.extensions import db
 from casework.hotline.models import SEALED as CALLS
 from casework.intake.models import SEALED as COMPLAINTS
@@ -51,6 +52,7 @@ def steps() -> list[RotationStep]:
         # After the complaints: the documents' hashed names are made from them.
         RotationStep("case_search_documents.contacts", search_contacts.pending,
                      _committed(search_contacts.rehash_batch)),
+        RotationStep("evidence files", evidence_files.pending, evidence_files.rotate_batch),
     ]
 
 

@@ -5,10 +5,8 @@ looks like an email, and stored as it is otherwise (quarantine must keep the byt
 attachment goes through the same validation as a file uploaded on the web form.
 """
 
-import hashlib
 import io
 import mimetypes
-import tempfile
 from typing import Any, BinaryIO
 
 from flask import Response, abort, current_app
@@ -17,11 +15,13 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict, Gone
 
 from casework.core import audit
+from casework.core.crypto import DataKeyError
 from casework.evidence.services import (
     StoredFile,
     attachment_response,
     copy_verified,
     harden,
+    problem_of,
     store_upload,
 )
 from casework.evidence.storage import get_storage
@@ -46,11 +46,7 @@ def store_raw(raw: bytes) -> StoredFile:
                             allow_email=True)
     except EvidenceRejected:
         pass  # not recognisably an email (garbage, empty, unusual first header): keep it anyway
-    sha256 = hashlib.sha256(raw).hexdigest()
-    with tempfile.NamedTemporaryFile(prefix="casework-mail-") as tmp:
-        tmp.write(raw)
-        tmp.flush()
-        get_storage().put_file(sha256, tmp.name)
+    sha256 = get_storage().put_bytes(raw)
     return StoredFile(sha256=sha256, size=len(raw), content_type=RAW_TYPE, label=RAW_LABEL,
                       kind="email")
 
@@ -94,8 +90,7 @@ def open_raw(mail: InboundMail, *, actor: Any = None) -> BinaryIO:
     if spool is None:
         audit.record("mail.integrity_failed", actor=actor, object_type="inbound_mail",
                      object_id=mail.id, details={"expected": mail.raw_sha256,
-                                                 "problem": "missing" if actual is None
-                                                 else "hash_mismatch"})
+                                                 "problem": problem_of(actual)})
         raise RawMessageMissing(mail.raw_sha256)
     return spool
 
@@ -140,7 +135,7 @@ def header_summary(mail: InboundMail) -> list[tuple[str, str]]:
     try:
         with get_storage().open(mail.raw_sha256) as stream:
             head = stream.read(HEADER_PEEK)
-    except (FileNotFoundError, OSError):
+    except (OSError, DataKeyError):  # missing, unreadable: the page shows no headers
         return []
     msg = header_section(head)
     if msg is None:

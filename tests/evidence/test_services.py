@@ -123,7 +123,8 @@ def test_open_verified_detects_a_tampered_file(case, make_user, caplog):
         open_verified(item, actor=reviewer)
     [entry] = audit_entries("evidence.integrity_failed")
     assert entry.actor_id == reviewer.id and entry.object_id == case.reference
-    assert entry.details["problem"] == "hash_mismatch" and entry.details["expected"] == item.sha256
+    # A flipped bit in the ciphertext fails its chunk's tag: the file does not decrypt.
+    assert entry.details["problem"] == "unreadable" and entry.details["expected"] == item.sha256
     [record] = caplog.records
     assert record.levelno == logging.ERROR and item.sha256 in record.getMessage()
     assert "IHDR" not in record.getMessage()  # names the file, never its contents

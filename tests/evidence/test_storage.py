@@ -9,7 +9,6 @@ import time
 import boto3
 import pytest
 from flask import current_app
-from moto.server import ThreadedMotoServer
 
 from casework.config import ConfigError
 from casework.evidence.storage import LocalStorage, S3Storage, get_storage
@@ -29,7 +28,8 @@ def test_local_put_is_content_addressed_and_read_only(tmp_path):
     storage.put_file(sha, path)
 
     target = tmp_path / "store" / sha[:2] / sha[2:4] / sha
-    assert target.read_bytes() == b"evidence bytes"
+    stored = target.read_bytes()  # encrypted at rest, named by the plaintext's hash
+    assert stored.startswith(b"CWE1") and b"evidence bytes" not in stored
     assert stat.S_IMODE(target.stat().st_mode) == 0o440
     for folder in (tmp_path / "store", target.parent.parent, target.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o750
@@ -56,7 +56,7 @@ def test_local_refuses_bytes_that_do_not_match_the_hash(tmp_path):
     with pytest.raises(ValueError, match="does not hash"):
         storage.put_file(sha, other)
     assert not storage.exists(sha)
-    assert os.listdir(os.path.dirname(storage.path(sha))) == []
+    assert [name for _, _, names in os.walk(tmp_path / "store") for name in names] == []
 
 
 @pytest.mark.parametrize("bad", BAD_HASHES)
@@ -93,17 +93,6 @@ def test_get_storage_refuses_bad_settings():
         get_storage()
 
 
-# moto is the S3-compatible server that runs here (real HTTP, real boto3 requests);
-# no real object store can run in the test environment.
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def s3_bucket(s3_endpoint, request):
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
@@ -136,7 +125,10 @@ def test_s3_sends_the_sha256_for_the_server_to_verify(tmp_path, s3_bucket):
     storage.put_file(sha, path)
     # Real S3 refuses a body that does not match; moto only records the checksum it got.
     head = client.head_object(Bucket=bucket, Key=storage.key(sha), ChecksumMode="ENABLED")
-    assert base64.b64decode(head["ChecksumSHA256"]) == bytes.fromhex(sha)
+    # The object is the ciphertext: its checksum is the ciphertext's, its name the plaintext's.
+    stored = client.get_object(Bucket=bucket, Key=storage.key(sha))["Body"].read()
+    assert stored.startswith(b"CWE1")
+    assert base64.b64decode(head["ChecksumSHA256"]) == hashlib.sha256(stored).digest()
 
 
 def test_s3_refuses_bytes_that_do_not_match_the_hash(tmp_path, s3_bucket):

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from casework.evidence.models import EvidenceItem
+from casework.evidence.storage import LocalStorage
 from casework.extensions import db
 from casework.intake.models import Complaint
 from tests.plugin.data import NARRATIVE_T2020, csrf_from
@@ -47,11 +48,16 @@ def fill(root, size: int) -> None:
 
 
 def files_on(root) -> dict[str, str]:
-    """Every stored object (name -> SHA-256 of its content); temporary files too."""
+    """Every stored object (name -> SHA-256 of its content, decrypted); temporary files too
+    (the hash of what they hold as they are)."""
     found = {}
     for folder, _dirs, names in os.walk(root):
         for name in set(names) - {".ballast"}:
-            with open(os.path.join(folder, name), "rb") as stream:
+            if name.startswith("."):
+                with open(os.path.join(folder, name), "rb") as stream:
+                    found[name] = hashlib.sha256(stream.read()).hexdigest()
+                continue
+            with LocalStorage(str(root)).open(name) as stream:
                 found[name] = hashlib.sha256(stream.read()).hexdigest()
     return found
 

@@ -17,6 +17,7 @@ from casework.intake.models import Complaint
 from casework.notifications.delivery import deliver_due
 from casework.notifications.models import OutboxMessage, OutboxStatus
 from tests.plugin.data import NARRATIVE_T2020
+from tests.plugin.evidence import stored_bytes
 
 
 def send(client, n: int, body: bytes):
@@ -64,8 +65,7 @@ def test_smtp_down_delays_every_acknowledgment_and_loses_none(app, client, elect
         complaint = db.session.scalar(select(Complaint).where(Complaint.case_id == case.id))
         item = db.session.scalar(select(EvidenceItem).where(EvidenceItem.case_id == case.id))
         assert complaint.email == email and item.sha256 == sha256
-        stored = evidence_dir / sha256[:2] / sha256[2:4] / sha256
-        assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha256
+        assert hashlib.sha256(stored_bytes(sha256)).hexdigest() == sha256  # decrypted
     assert db.session.query(Complaint).count() == len(sent)
     files = [p for p in evidence_dir.rglob("*") if p.is_file()]
     assert len(files) == len(sent)  # the refused upload left no file

@@ -16,6 +16,7 @@ from casework.core.audit import AuditEntry
 from casework.extensions import db
 from tests.api.test_public_api import complaint_json, post_complaint
 from tests.plugin.data import PDF, png_bytes
+from tests.plugin.evidence import stored_bytes
 
 WORDS = "Жүргізуші сайлаушыларды автобуспен тасыды"
 
@@ -93,5 +94,6 @@ def test_a_file_is_synced_once_and_its_folder_once(client, election, evidence_di
     assert answer.status_code == 201
     assert len(synced) == 2  # the file, then its folder (SQLite's own sync is not counted)
     stored = evidence_dir / sha[:2] / sha[2:4] / sha
-    assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
+    assert stored.read_bytes().startswith(b"CWE1")  # encrypted as it was written, one pass
+    assert hashlib.sha256(stored_bytes(sha)).hexdigest() == sha
     assert [p.name for p in evidence_dir.iterdir() if p.is_file()] == []  # no temporary file
