@@ -3,8 +3,8 @@ each test in an app context on empty tables; a client, in English if asked, and 
 
 import atexit
 import os
-import shutil
 import secrets
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
