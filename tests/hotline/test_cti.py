@@ -28,7 +28,9 @@ def pbx(app, monkeypatch, operator):
     monkeypatch.setitem(app.config, "CASEWORK_CTI_SECRET", SECRET)
     operator.phone_extension = "201"
     db.session.commit()
-    return app.test_client()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusals' details, in English
+    return client
 
 
 def send(client, secret=SECRET, **fields):
