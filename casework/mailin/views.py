@@ -52,6 +52,14 @@ def _detail_url(mail: InboundMail) -> str:
     return url_for("mailin.inbound_detail", mail_id=mail.id)
 
 
+def _raw_allowed(mail: InboundMail, shown: set[str] | None = None) -> bool:
+    """The raw message names its sender: downloaded only by whoever may see the sender (or
+    once retention erased it, to be told so)."""
+    if mail.case is not None and mail.case.personal_data_erased_at is not None:
+        return True
+    return bool(shown if shown is not None else _senders_shown([mail]))
+
+
 @bp.get("/staff/mail/<int:mail_id>")
 def inbound_detail(mail_id: int):
     mail = _mail_or_404(mail_id)
@@ -62,6 +70,7 @@ def inbound_detail(mail_id: int):
     headers = [(name, value if shown or name not in files.IDENTITY_HEADERS else str(PROTECTED))
                for name, value in files.header_summary(mail)]
     return render_template("mailin/detail.html", mail=mail, headers=headers, shown=shown,
+                           raw_allowed=_raw_allowed(mail, shown),
                            release_form=ReleaseForm(), discard_form=DiscardForm())
 
 
@@ -69,6 +78,7 @@ def inbound_detail(mail_id: int):
 def inbound_raw(mail_id: int):
     mail = _mail_or_404(mail_id)
     require(mail.can_view(current_user))
+    require(_raw_allowed(mail))
     response = files.raw_download_response(mail, current_user)
     db.session.commit()  # the download (or the failed integrity check) is audited
     return response

@@ -92,7 +92,7 @@ def test_the_call_log_masks_numbers_per_role(records, people, page_for, app):
         app.config["CASEWORK_IDENTITY_ENTRY_MINUTES"] = before
 
 
-def test_the_mail_pages_mask_the_sender_per_role(records, people, page_for, app):
+def test_the_mail_pages_mask_the_sender_per_role(records, people, page_for, app, login):
     mail = db.session.scalar(select(InboundMail))
     for path in ("/staff/mail", f"/staff/mail/{mail.id}"):
         assert SENDER in page_for(people["secretary"], path)  # released it two minutes ago
@@ -100,6 +100,14 @@ def test_the_mail_pages_mask_the_sender_per_role(records, people, page_for, app)
             html = page_for(people[name], path)
             assert SENDER not in html and "identity protected" in html, (name, path)
     assert {d["where"] for d in viewed()} == {"inbound_mail"}
+    # The raw message names the sender too: the same two rules (the stored copy is missing
+    # here, so whoever may download it is told of the failed check: 409, not 403).
+    downloads = {}
+    for name in ("secretary", "chair"):
+        browser = app.test_client()
+        login(browser, people[name])
+        downloads[name] = browser.get(f"/staff/mail/{mail.id}/raw").status_code
+    assert downloads == {"secretary": 409, "chair": 403}
     request = identity.request_identity(records, people["chair"], "To write to the sender.")
     with pytest.raises(identity.Refusal):  # the chair cannot approve their own request
         identity.approve(request, people["chair"], proven=True)

@@ -68,6 +68,11 @@ def test_release_and_discard_need_csrf_and_a_reason(client, login, mails):
 
 def test_raw_download_is_audited_and_served_as_an_attachment(client, login, mails):
     as_user(client, login, "chair")
+    # The raw message names the sender: not before someone who may see it releases it.
+    assert client.get(f"/staff/mail/{mails['broken']}/raw").status_code == 403
+    assert "/raw" not in client.get(f"/staff/mail/{mails['broken']}").get_data(as_text=True)
+    token = csrf_from(client, f"/staff/mail/{mails['broken']}")
+    client.post(f"/staff/mail/{mails['broken']}/release", data={"csrf_token": token})
     response = client.get(f"/staff/mail/{mails['broken']}/raw")
     assert response.status_code == 200 and response.data == BROKEN
     assert response.headers["Content-Disposition"].startswith("attachment")
