@@ -8,9 +8,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from casework.accounts import services as accounts
+from casework.accounts.session_models import StaffSession
 from casework.core.db import utcnow
 from casework.extensions import db
 from casework.hotline import services
@@ -224,3 +225,34 @@ def test_an_administrator_sets_extensions(client, login, make_user, operator):
     assert answer.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(operator), operator.id).phone_extension is None
+
+
+def test_the_poll_does_not_keep_an_idle_session_alive(client, login, operator):
+    login(client, operator)
+    ten_minutes_ago = utcnow() - timedelta(minutes=10)
+
+    def last_seen():
+        db.session.expire_all()
+        return db.session.scalar(select(StaffSession.last_seen_at).where(
+            StaffSession.user_id == operator.id))
+
+    db.session.execute(update(StaffSession).where(StaffSession.user_id == operator.id)
+                       .values(last_seen_at=ten_minutes_ago))
+    db.session.commit()
+    assert client.get("/hotline/console/state").status_code == 200
+    assert last_seen() == ten_minutes_ago  # polling is not the operator's activity
+    assert client.get("/hotline/").status_code == 200
+    assert last_seen() > ten_minutes_ago
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_pop_up_speaks_the_operators_language(pbx, app, login, operator, language):
+    send(pbx, event="ringing", call_id=f"lang-{language}", **{"from": NUMBER}, extension="201")
+    browser = app.test_client()
+    browser.set_cookie("casework_lang", language)
+    login(browser, operator)
+    html = browser.get("/hotline/").get_data(as_text=True)
+    for english in ("Ringing", "On the line", "Call ended", "The caller's history",
+                    "No case for this number.", "No earlier call from this number.",
+                    "Another call is ringing"):
+        assert english not in html, (language, english)
