@@ -10,7 +10,7 @@ THREADS ?= 2
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-faults bench-mail bench-crypto bench-compare install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +101,9 @@ bench-reports: install
 
 bench-login: install
 	$(BIN)/python bench/login.py $(BENCH_ARGS)
+
+bench-cti: install
+	$(BIN)/python bench/cti.py $(BENCH_ARGS)
 
 # Complaints under load while Redis, PostgreSQL, SMTP, the mail worker, a web worker and the
 # evidence disk fail in turn; then receipts = rows = files and one mail per complainant.

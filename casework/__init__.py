@@ -128,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     from casework.core import ratelimit
     from casework.decisions.views import bp as decisions_bp
     from casework.evidence.views import bp as evidence_bp
+    from casework.hotline import state_views  # noqa: F401 - the console's polling joins hotline
+    from casework.hotline.cti_views import bp as cti_bp
     from casework.hotline.views import bp as hotline_bp
     from casework.intake.staff_views import bp as intake_staff_bp
     from casework.intake.views import bp as intake_bp
@@ -152,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mailin_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(hotline_bp)
+    app.register_blueprint(cti_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(identity_bp)
@@ -178,6 +181,7 @@ def _register_blueprints(app: Flask) -> None:
     # The staff API accepts a bearer token only, never the session cookie (see its views),
     # so a forged cross-site request carries no credentials and CSRF cannot apply either.
     csrf.exempt(staff_api_bp)
+    csrf.exempt(cti_bp)  # the telephone system sends no cookie: its shared secret guards it
     # An enforced annulment extends to the results imported after it (importer's signal).
     late_results.connect()
     from casework.core import filters

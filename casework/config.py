@@ -204,6 +204,12 @@ def load(instance_path: str) -> dict[str, Any]:
         # requester a complainant's identity, and how long whoever typed one in still sees it.
         "CASEWORK_IDENTITY_REVEAL_DAYS": _int("IDENTITY_REVEAL_DAYS", 7),
         "CASEWORK_IDENTITY_ENTRY_MINUTES": _int("IDENTITY_ENTRY_MINUTES", 30),
+        # The hotline's CTI hook (hotline/cti_views.py): the telephone system's shared secret
+        # (the hook refuses every event while it is unset), the addresses it may call from
+        # (comma-separated addresses or networks; empty: any) and its largest event body.
+        "CASEWORK_CTI_SECRET": _env("CTI_SECRET"),
+        "CASEWORK_CTI_ALLOWED_IPS": _env("CTI_ALLOWED_IPS", ""),
+        "CASEWORK_CTI_MAX_BODY": _int("CTI_MAX_BODY", 4096),
         # How long an administrator's password reset link works (single use).
         "CASEWORK_PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
         # Passkeys (WebAuthn): the relying party is the site's host name and origin, by default

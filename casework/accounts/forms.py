@@ -38,6 +38,10 @@ class UserForm(Form):
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)])
 
 
+class ExtensionForm(Form):
+    extension = StringField(_l("Telephone extension"), validators=[Optional(), Length(max=32)])
+
+
 class DisableForm(Form):
     pass
 

@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.accounts.roles import ADMINS, PRIVILEGED, Role, has_role
+from casework.accounts.roles import ADMINS, HOTLINE, PRIVILEGED, Role, has_role
 from casework.core.db import db_enum, utcnow
 from casework.elections.models import Region
 from casework.extensions import db
@@ -48,8 +48,13 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The hotline operator's telephone extension: the PBX's ringing calls for it pop up on
+    # this operator's console (casework/hotline/cti.py). Set by an administrator.
+    phone_extension: Mapped[str | None] = mapped_column(String(32))
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by=Region.code)
+
+    __table_args__ = (Index("uq_users_phone_extension", "phone_extension", unique=True),)
 
     @property
     def is_active(self) -> bool:
@@ -57,6 +62,11 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def takes_calls(self) -> bool:
+        """May have a telephone extension: active staff of the hotline."""
+        return has_role(self, HOTLINE)
 
     @property
     def has_second_factor(self) -> bool:

@@ -3,6 +3,7 @@
 Functions flush and audit, and refuse with `Refusal`; the caller (view or CLI command) commits.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -207,4 +208,30 @@ def load_user_from_cookie_id(cookie_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_token != token:
         return None
+    return user
+
+
+EXTENSION_RE = re.compile(r"^[A-Za-z0-9*#+._-]{1,32}$")
+
+
+def set_extension(user: User, *, actor: User, extension: str | None) -> User:
+    """The telephone extension whose ringing calls pop up on `user`'s hotline console
+    (hotline/cti.py); empty removes it. Only staff who take calls have one, each their own."""
+    value = (extension or "").strip() or None
+    if value is not None:
+        if not user.takes_calls:
+            raise Refusal("invalid", _l("Only staff who take hotline calls have an extension."),
+                          field="extension")
+        if not EXTENSION_RE.match(value):
+            raise Refusal("invalid", _l("An extension is 1 to 32 letters, digits or * # + . _ -"),
+                          field="extension")
+        holder = db.session.scalar(select(User).where(User.phone_extension == value,
+                                                      User.id != user.id))
+        if holder is not None:
+            raise Refusal("conflict", _l("This extension belongs to %(name)s.",
+                                         name=holder.full_name), field="extension")
+    before, user.phone_extension = user.phone_extension, value
+    db.session.flush()
+    audit.record("user.extension_set", actor=actor, object_type="user", object_id=user.id,
+                 details={"before": before, "after": value})
     return user

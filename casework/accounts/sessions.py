@@ -34,7 +34,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, Request, current_app, request, session
+from flask import Flask, Request, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from flask.wrappers import Response
@@ -57,6 +57,9 @@ ID_MAX_LENGTH = 64
 # Last seen is written at most this often (not on every request; a quarter of the idle
 # time when that is shorter).
 TOUCH_SECONDS = 60
+# Set on g by a request the page makes by itself (the console's polling): it is not the
+# user's activity, so it does not keep an idle session alive.
+NOT_ACTIVITY = "session_not_activity"
 # Now and then a new session also removes every expired row.
 SWEEP_CHANCE = 0.01
 TABLE = StaffSession.__table__
@@ -144,6 +147,12 @@ def regenerate() -> None:
     if isinstance(session, ServerSession):  # pragma: no branch - always, in the app
         session.regenerate_requested = True
         session.modified = True
+
+
+def not_activity() -> None:
+    """This request was made by a page on its own (polling), not by the user: the session's
+    idle clock keeps running."""
+    g.setdefault(NOT_ACTIVITY, True)
 
 
 def current_id_hash() -> str | None:
@@ -282,6 +291,7 @@ class DatabaseSessionInterface(SessionInterface):
             return
         every = _touch_seconds(app)
         touch = session.last_seen is None or (now - session.last_seen).total_seconds() >= every
+        touch = touch and not g.get(NOT_ACTIVITY)
         if not (session.modified or touch):
             return
         values: dict[str, Any] = {"last_seen_at": now}

@@ -7,7 +7,14 @@ from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
 
 from casework.accounts import privileged, services, signin, stepup
-from casework.accounts.forms import DecisionForm, DisableForm, LoginForm, LogoutForm, UserForm
+from casework.accounts.forms import (
+    DecisionForm,
+    DisableForm,
+    ExtensionForm,
+    LoginForm,
+    LogoutForm,
+    UserForm,
+)
 from casework.accounts.models import Role, User
 from casework.accounts.passwords import MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH
 from casework.accounts.privileged_models import PendingChange
@@ -113,7 +120,9 @@ def _form_page(form: UserForm, user: User | None):
         for message in errors:
             flash(message, "error")
         return render_template("accounts/user_form.html", form=form, user=user,
-                               disable_form=DisableForm(), min_length=MIN_PASSWORD_LENGTH,
+                               disable_form=DisableForm(),
+                               extension_form=ExtensionForm(extension=user.phone_extension)
+                               if user else None, min_length=MIN_PASSWORD_LENGTH,
                                recommended_length=RECOMMENDED_PASSWORD_LENGTH)
     return page
 
@@ -173,6 +182,23 @@ def user_edit(user_id: int):
         region_codes=form.regions.data, new_password=form.password.data or None,
         election_id=_election_id()),
         page=page, done=_done(_("Account %(email)s saved.", email=user.email)))
+
+
+@bp.post("/admin/users/<int:user_id>/extension")
+def user_extension(user_id: int):
+    user = load_or_404(db.session.get(User, user_id))
+    require(STAFF_ACCOUNTS.can_open(current_user))
+    form = ExtensionForm()
+    back = url_for("accounts.user_edit", user_id=user.id)
+
+    def page(_status: int, errors: list[str]):
+        for message in [*errors, *(m for ms in form.errors.values() for m in ms)]:
+            flash(str(message), "error")
+        return redirect(back)
+
+    return submit(form, lambda: services.set_extension(user, actor=current_user,
+                                                       extension=form.extension.data),
+                  page=page, done=back, flash_message=_("Extension saved."))
 
 
 @bp.post("/admin/users/<int:user_id>/<any(disable, enable):action>")

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from casework.cases.channels import TimelineEntry
-from casework.cases.identity import live_request
+from casework.cases.identity import live_request, revealed_case_ids
 from casework.cases.models import Case, IdentityRequest
 from casework.cases.timeline import CaseRecords
 from casework.core import audit
@@ -42,10 +42,52 @@ def _entry_window() -> timedelta:
     return timedelta(minutes=int(current_app.config["CASEWORK_IDENTITY_ENTRY_MINUTES"]))
 
 
-def _entered_recently(entry: TimelineEntry, user_id: int | None, now: datetime) -> bool:
-    at = entry.meta.get("entered_at") or entry.at
-    return (user_id is not None and entry.meta.get("entered_by") == user_id
+def entered_recently(user_id: int | None, entered_by: int | None, at: datetime | None,
+                     now: datetime) -> bool:
+    """Rule (2): `user_id` typed this entry in, less than the entry window ago."""
+    return (user_id is not None and entered_by == user_id
             and at is not None and now - at <= _entry_window())
+
+
+def _entered_recently(entry: TimelineEntry, user_id: int | None, now: datetime) -> bool:
+    return entered_recently(user_id, entry.meta.get("entered_by"),
+                            entry.meta.get("entered_at") or entry.at, now)
+
+
+@dataclass(frozen=True)
+class Entered:
+    """One channel record on a list page (a call, a mail) with what the two rules need."""
+
+    key: str  # "call:3", "mail:7" (the audit entry names it)
+    case: Case | None
+    entered_by: int | None
+    entered_at: datetime | None
+
+
+def visible_on_list(records: list[Entered], user: Any, now: datetime | None = None) -> set[str]:
+    """The keys of the records whose identity `user` may see, by the case page's two rules:
+    a live approval for the record's case (one query for the user's approved cases, then
+    `live_request` for those alone), or their own entry within the window."""
+    now = now or utcnow()
+    user_id = getattr(user, "id", None)
+    approved = set(revealed_case_ids(user, now))
+    live: dict[int, bool] = {}
+    shown = set()
+    for record in records:
+        case = record.case
+        if case is not None and case.id in approved and case.id not in live:
+            live[case.id] = live_request(case, user, now) is not None
+        if entered_recently(user_id, record.entered_by, record.entered_at, now) or (
+                case is not None and live.get(case.id, False)):
+            shown.add(record.key)
+    return shown
+
+
+def record_list_view(user: Any, shown: set[str], where: str) -> None:
+    """Audit that `user` saw identities on a list page (nothing when all was masked)."""
+    if shown:
+        audit.record("identity.viewed", actor=user, object_type="list", object_id=where,
+                     details={"where": where, "entries": sorted(shown)})
 
 
 def _masked(entry: TimelineEntry) -> TimelineEntry:

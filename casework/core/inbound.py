@@ -29,7 +29,7 @@ FILE_ENDPOINTS: frozenset[str] = frozenset({
 })
 
 # Views that read form fields without a WTForms form (which would check them itself).
-RAW_FORM_BLUEPRINTS: frozenset[str] = frozenset({"api", "staff_api", "passkeys"})
+RAW_FORM_BLUEPRINTS: frozenset[str] = frozenset({"api", "staff_api", "passkeys", "cti"})
 
 URLENCODED = "application/x-www-form-urlencoded"
 

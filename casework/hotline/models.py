@@ -51,16 +51,39 @@ class Call(db.Model):
     note: Mapped[str] = mapped_column(EncryptedText("hotline_calls.note"), default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    # Set when the telephone system reported the call (cti.py): its call id, when the
+    # operator picked up and when the line went down (the record is finished by the operator).
+    pbx_call_id: Mapped[str | None] = mapped_column(String(120))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hung_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hangup_cause: Mapped[str | None] = mapped_column(String(40))
 
     operator: Mapped[User] = relationship()
     case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_hotline_calls_operator_started", "operator_id", "started_at"),
-                      Index("ix_hotline_calls_started", "started_at"))
+                      Index("ix_hotline_calls_started", "started_at"),
+                      # The PBX's id, once per operator: a ring group rings several with one id.
+                      Index("uq_hotline_calls_pbx_operator", "pbx_call_id", "operator_id",
+                            unique=True))
 
     def can_handle(self, user: Any) -> bool:
         """Only the operator who took a call records what came of it."""
         return has_role(user, HOTLINE) and user.id == self.operator_id
+
+    @property
+    def ringing(self) -> bool:
+        """Reported ringing by the telephone system, not picked up (nor hung up) yet."""
+        return (self.pbx_call_id is not None and self.answered_at is None
+                and self.hung_up_at is None)
+
+    @property
+    def talk_seconds(self) -> int | None:
+        """On the line: from the answer (or the start) to the hang-up; None while talking."""
+        if self.hung_up_at is None:
+            return None
+        return max(0, int((self.hung_up_at - (self.answered_at or self.started_at))
+                          .total_seconds()))
 
     @property
     def handling_seconds(self) -> int | None:

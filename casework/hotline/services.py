@@ -230,6 +230,12 @@ def find_cases(query: str, operator: User | None = None) -> list[CaseMatch]:
     return _by_number(number) if number else []
 
 
+def from_number(number: str):
+    """The calls from this E.164 number: the one look-up of calls by number (by its keyed
+    hash: the number itself is encrypted)."""
+    return Call.caller_hash.in_(hashes_of(PHONE, number))
+
+
 def _by_number(number: str) -> list[CaseMatch]:
     found: dict[int, CaseMatch] = {}
     complaints = db.session.execute(
@@ -244,7 +250,7 @@ def _by_number(number: str) -> list[CaseMatch]:
     calls = db.session.execute(
         select(Call.case_id, Call.complaint_id, Call.started_at, Case.reference, Case.state)
         .join(Case, Call.case_id == Case.id)
-        .where(Call.caller_hash.in_(hashes_of(PHONE, number)))
+        .where(from_number(number))
         .order_by(Call.started_at.desc()).limit(SEARCH_LIMIT))
     for row in calls:
         known = found.get(row.case_id)
@@ -403,7 +409,7 @@ def call_log(filters: LogFilters) -> list[Call]:
         start, end = day_bounds(filters.day, filters.tz)
         query = query.where(Call.started_at >= start, Call.started_at < end)
     if filters.number:
-        query = query.where(Call.caller_hash.in_(hashes_of(PHONE, filters.number)))
+        query = query.where(from_number(filters.number))
     if filters.before_id is not None:
         last = (select(Call.started_at).where(Call.id == filters.before_id)
                 .scalar_subquery())

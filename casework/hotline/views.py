@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from casework.accounts.roles import CALL_LOG, HOTLINE_CONSOLE
+from casework.cases.identity_mask import Entered, record_list_view, visible_on_list
 from casework.cases.models import Case
 from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
@@ -27,6 +28,7 @@ from casework.hotline.forms import (
     StartCallForm,
     purpose_choices,
 )
+from casework.hotline.history import caller_history
 from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
 from casework.intake.choices import with_reference_options
@@ -86,7 +88,20 @@ def _open_call_or_back(call_id: int) -> Call:
 
 
 def _elapsed(call: Call) -> int:
-    return max(0, int((utcnow() - call.started_at).total_seconds()))
+    """The timer's seconds: on the line since the answer (a reported call) or the start;
+    stopped at the hang-up; 0 while it rings."""
+    return call_timer(call)[1]
+
+
+@bp.app_template_global("hotline_timer")
+def call_timer(call: Call) -> tuple[str, int]:
+    """(state, seconds): "ringing", "talking" (the timer runs) or "ended" (stopped)."""
+    if call.hung_up_at is not None:
+        return "ended", call.talk_seconds or 0
+    if call.ringing:
+        return "ringing", 0
+    since = call.answered_at or call.started_at
+    return "talking", max(0, int((utcnow() - since).total_seconds()))
 
 
 def _console(start: StartCallForm | None = None, finish: FinishCallForm | None = None,
@@ -103,6 +118,8 @@ def _console(start: StartCallForm | None = None, finish: FinishCallForm | None =
     return render_template(
         "hotline/console.html", call=call, start=start, finish=finish,
         elapsed=_elapsed(call) if call else 0,
+        timer_state=call_timer(call)[0] if call else None,
+        history=caller_history(call, current_user) if call else None,
         stats=services.operator_day(current_user, _today(), _tz()),
         purpose_keys=PURPOSE_KEYS), status
 
@@ -250,6 +267,7 @@ def _render_follow_up(call: Call, form: FollowUpForm, matches: list, status: int
 @bp.get("/log")
 def call_log():
     require(CALL_LOG.can_open(current_user))
+    console_open = HOTLINE_CONSOLE.can_open(current_user)
     filters = CallLogFilters(request.args)
     filters.operator.choices = [SelectChoice("", _("All operators"))] + [
         SelectChoice(str(u.id), u.full_name) for u in services.console_staff()]
@@ -265,7 +283,8 @@ def call_log():
         limit=services.LOG_PAGE_SIZE)
     calls: list[Call] = []
     try:
-        query.number = services.normalize_number(filters.number.data)
+        # Finding calls by number is the console's look-up: only for those who have it.
+        query.number = services.normalize_number(filters.number.data) if console_open else None
     except Refusal as refusal:
         on_form(filters, refusal)
     else:
@@ -275,6 +294,12 @@ def call_log():
     args = {k: v for k, v in request.args.items() if k != "before"}
     next_url = url_for("hotline.call_log", **args, before=calls[-1].id) if more else None
     stats_day = day or _today()
+    # Callers' numbers as on the case page: shown to whoever took the call, for a while,
+    # and to a member with a live approval for the call's case.
+    shown = visible_on_list([Entered(f"call:{c.id}", c.case, c.operator_id, c.started_at)
+                             for c in calls if c.caller_number], current_user)
+    record_list_view(current_user, shown, "call_log")
+    db.session.commit()  # the audit entry of what was shown
     return render_template("hotline/log.html", filters=filters, calls=calls, next_url=next_url,
                            day=stats_day, operators=services.operators_day(stats_day, _tz()),
-                           console_open=HOTLINE_CONSOLE.can_open(current_user))
+                           console_open=console_open, shown=shown)

@@ -128,6 +128,8 @@ def raw_download_response(mail: InboundMail, user: Any) -> Response:
 SHOWN_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Date", "Subject", "Message-ID",
                  "In-Reply-To", "References", "Return-Path", "Auto-Submitted", "Precedence",
                  "Content-Type")
+# The header fields that name the sender (or people copied): masked like the sender.
+IDENTITY_HEADERS = frozenset({"From", "Sender", "Reply-To", "Return-Path", "Cc"})
 
 
 def header_summary(mail: InboundMail) -> list[tuple[str, str]]:

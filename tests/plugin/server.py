@@ -19,6 +19,8 @@ from tests.plugin.data import CSRF_RE, free_port
 from tests.plugin.second_factor import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
+# The telephone system's shared secret on the live server (tests/hotline/test_cti_live.py).
+CTI_SECRET = "live-cti-secret-0123456789abcdef"
 START_SECONDS = 90
 
 
@@ -86,7 +88,8 @@ def live_gunicorn(app, database_url, tmp_path_factory):
            "CASEWORK_ARGON2_MEMORY_KIB": "1024",
            "CASEWORK_LOG_LEVEL": "INFO",
            # The tests change elections between requests from this process: read each time.
-           "CASEWORK_ELECTION_CACHE_SECONDS": "0"}
+           "CASEWORK_ELECTION_CACHE_SECONDS": "0",
+           "CASEWORK_CTI_SECRET": CTI_SECRET}
     process = subprocess.Popen(  # noqa: S603 - our own command line
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
          "--access-logfile", str(access_log), "--error-logfile", str(error_log),
