@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS: set[str] = {
     "reports.statistics_json",
     "site.audit_transparency",  # signed checkpoints of the audit chain, and the public key
     "site.audit_transparency_json",
+    "sms.kannel",  # Kannel's sms-service: checked by its shared secret (sms/views.py)
 }
 # The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
 PUBLIC_BLUEPRINTS: set[str] = {"api"}
