@@ -78,6 +78,7 @@ def downgrade():
     op.execute("UPDATE complaints SET channel = 'web' WHERE channel = 'sms'")
     _channels(OLD_CHANNELS)
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_outbox_messages_outbox_transport'), type_='check')
         batch_op.drop_column('transport')
     op.drop_table('sms_opt_outs')
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
