@@ -122,3 +122,23 @@ def test_no_answer_from_the_gateway_is_not_sent_again(sms_settings, sms_case):
         assert row.status is OutboxStatus.FAILED and "may have been sent" in row.last_error
     finally:
         silent.close()
+
+
+def test_retention_erases_the_number_and_the_outbox_text(sms_case):
+    from datetime import timedelta
+
+    from casework.cases.models import Case
+    from casework.core.db import utcnow
+    from casework.retention.erasure import erase_case
+    from casework.retention.policy import Due
+
+    case = db.session.get(Case, sms_case.case_id)
+    now = utcnow()
+    past = now - timedelta(days=1)
+    counts = erase_case(case, Due(final_at=past, personal_at=past, evidence_at=None), now)
+    db.session.commit()
+    assert counts["sms"] == 2  # the message and its reply
+    rows = db.session.scalars(select(SmsMessage).where(SmsMessage.case_id == case.id)).all()
+    assert {r.number for r in rows} == {""} and rows[0].body  # the facts stay
+    outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.case_id == case.id))
+    assert outbox.recipient == "" and outbox.body_text == ""
