@@ -5,8 +5,9 @@ for a published complaint; the caller's number and the operator's contact note o
 calls; the number of its SMS (the texts stay, as narratives do); the sender of its inbound
 mail and the stored raw message (its headers carry every address); the recipient and body
 of its outbox mail and SMS to complainants. Per policy, the evidence files. What stays:
-the case, the complaints' narratives and messages (the facts the findings weigh), findings, decisions, sanctions, the audit chain, and for every file removed its tombstone:
-the evidence row with its SHA-256, size and type, stamped `erased_at`.
+the case, the complaints' narratives and messages (the facts the findings weigh),
+findings, decisions, sanctions, the audit chain, and for every file removed its
+tombstone: the evidence row with its SHA-256, size and type, stamped `erased_at`.
 
 Stored objects are removed only when no row that keeps its file still points at them
 (storage is content-addressed: the same photo on two cases is one object). They are removed
