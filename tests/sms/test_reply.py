@@ -142,3 +142,15 @@ def test_retention_erases_the_number_and_the_outbox_text(sms_case):
     assert {r.number for r in rows} == {""} and rows[0].body  # the facts stay
     outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.case_id == case.id))
     assert outbox.recipient == "" and outbox.body_text == ""
+
+
+def test_the_dashboard_counts_flooded_cases(client, login, committee, sms_settings):
+    sms_settings(CASEWORK_SMS_LIMIT_HOUR=2, CASEWORK_SMS_LIMIT_DAY=10)
+    for n in range(4):
+        services.process(services.receive(PHONE, f"Хабар {n}"))
+        db.session.commit()
+    assert [m.over_limit for m in db.session.scalars(select(SmsMessage).where(
+        SmsMessage.direction == Direction.IN).order_by(SmsMessage.id))] == [False, False, True, True]
+    login(client, committee["chair"])
+    page = client.get("/staff/dashboard").get_data(as_text=True)
+    assert "1 case received SMS over the per-number limit" in page
