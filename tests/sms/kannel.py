@@ -152,6 +152,17 @@ post-url = "http://kannel:{SECRET}@127.0.0.1:{self.app_port}/sms/kannel?id=%I"
         process.terminate()
         return process.communicate(timeout=10)[0]
 
+    def send_parts(self, sender: str, parts: list[bytes], ref: int = 7,
+                   receiver: str = "1414") -> None:
+        """A concatenated message (UDH 05 00 03 ref total seq), one part after the other, as
+        a phone sends a long SMS; bearerbox joins them before smsbox posts the whole."""
+        for seq, data in enumerate(parts, 1):
+            udh = urllib.parse.quote(bytes([5, 0, 3, ref, len(parts), seq]))
+            process = self._fakesmsc(f"{sender} {receiver} udh {udh} {urllib.parse.quote(data)}")
+            time.sleep(0.7)
+            process.terminate()
+            process.communicate(timeout=10)
+
     def replies(self, wait: float = 2.0) -> list[tuple[str, str, str]]:
         """What Kannel delivered to the operator while we listened: (from, to, text)."""
         process = self._fakesmsc()

@@ -133,3 +133,14 @@ def test_replies_wait_while_kannel_is_down_and_go_out_once(gateway, election):
     assert len(got) == 1 and got[0][1] == PHONE
     db.session.refresh(row)
     assert row.status is OutboxStatus.SENT and row.attempts == 2 and row.sent_at <= utcnow()
+
+
+def test_a_long_message_in_concatenated_parts_arrives_joined(gateway, election):
+    text = ("Учаскеде таңертеңнен бері бақылаушыларды кіргізбей отыр, төраға қорапты жауып "
+            "қойды, куәлар бар.")
+    # fakesmsc marks UDH parts 8-bit (it has no UCS-2 for them): UTF-8 bytes, cut mid-letter;
+    # the UCS-2 (UTF-16BE) body is tested at the endpoint (test_endpoint.py).
+    data = text.encode()
+    gateway.send_parts(PHONE, [data[:101], data[101:]])
+    rows = _inbound(1)
+    assert len(rows) == 1 and rows[0].body == text and rows[0].state is SmsState.COMPLAINT
