@@ -75,8 +75,9 @@ def main() -> None:
                     break
                 sent += counts["sent"]
             report("replies sent through sendsms", sent, time.perf_counter() - start)
-            got = gateway.replies(wait=max(5.0, sent / 15))
-            print(f"fakesmsc received {len(got)} of {sent} replies")
+            got = gateway.replies(wait=max(5.0, sent / 4))  # the fake SMSC is slow to hand out
+            parts = gateway.last_output.count("Got message")
+            print(f"fakesmsc received {len(got)} of {sent} replies ({parts} SMS parts)")
         finally:
             gateway.stop()
 
