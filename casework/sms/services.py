@@ -20,6 +20,7 @@ from casework.cases.search import index_case
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.phones import to_e164
+from casework.core.redaction import mask
 from casework.core.refusal import Refusal
 from casework.core.text import UNSAFE
 from casework.elections.queries import current_election
@@ -123,6 +124,7 @@ def _start(message: SmsMessage) -> None:
 def _status(message: SmsMessage, code: str) -> None:
     message.state = SmsState.STATUS
     complaint = find_by_tracking_code(code) if code else None
+    message.body = mask(message.body)  # the code is the complainant's credential: not kept
     if complaint is None:
         _reply(message, _text(message.language, "unknown_code"), key="status")
         return
@@ -223,7 +225,9 @@ def enqueue_sms(number: str, body: str, *, language: str, kind: MailKind, dedupe
         status=OutboxStatus.PENDING, attempts=0, case_id=case_id)
     db.session.add(outbox)
     db.session.flush()
-    line = SmsMessage(direction=Direction.OUT, number=number, body=body, language=language,
+    # The thread keeps the text without the tracking code (the staff see it on the case);
+    # the outbox row keeps it until it is sent (notifications.services.redact_sent).
+    line = SmsMessage(direction=Direction.OUT, number=number, body=mask(body), language=language,
                       coding=0 if smstext.is_gsm(body) else 2, state=SmsState.REPLY,
                       case_id=case_id, outbox_id=outbox.id, at=utcnow(),
                       sent_by_id=getattr(sent_by, "id", None))

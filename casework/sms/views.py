@@ -58,7 +58,7 @@ def kannel():
         abort(404)  # the channel is off
     if not _allowed():
         abort(403)
-    sender = request.headers.get("X-Kannel-From", "")
+    sender = request.headers.get("X-Kannel-From", "").strip()
     if not sender:
         # For whoever configures Kannel, not a visitor: not translated.
         return Response("X-Kannel-From is missing: set send-sender = true.", 400,

@@ -75,6 +75,10 @@ def test_a_kazakh_complaint_in_three_parts_is_one_complaint_with_a_working_code(
     assert {m.status for m in sent} == {OutboxStatus.SENT}
     assert all(code not in m.body_text for m in sent)
     assert _deliver() == {"sent": 0, "retry": 0, "failed": 0}
+    # Nor does the thread on the case keep it (only the complaint's hash of it).
+    thread = db.session.scalars(select(SmsMessage.body).where(
+        SmsMessage.direction == Direction.OUT)).all()
+    assert len(thread) == 3 and all(code not in body for body in thread)
 
 
 def test_status_in_russian_and_stop_then_start(gateway, election):
@@ -86,7 +90,8 @@ def test_status_in_russian_and_stop_then_start(gateway, election):
     assert "Жалоба" in ack
     code = CODE.search(ack).group(0)
     gateway.send(PHONE, f"статус {code}")
-    assert _inbound(2)[1].state is SmsState.STATUS
+    query = _inbound(2)[1]
+    assert query.state is SmsState.STATUS and code not in query.body
     _deliver()
     status = gateway.replies()
     reference = db.session.get(Complaint, first.complaint_id).case.reference

@@ -14,6 +14,9 @@ from casework.notifications.models import OutboxMessage, OutboxStatus, Transport
 from casework.sms import services
 from casework.sms.models import Direction, SmsMessage
 from tests.plugin.data import csrf_from
+from tests.sms.kannel import BASE_PORT
+
+SILENT_PORT = BASE_PORT + 20  # in the helper's port range, beside Kannel's
 
 PHONE = "+77051234567"
 
@@ -88,7 +91,7 @@ class _Silent:
 
     def __init__(self) -> None:
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 5660))
+        self.sock.bind(("127.0.0.1", SILENT_PORT))
         self.sock.listen(5)
         self.requests = 0
         self.held: list[socket.socket] = []
@@ -113,7 +116,7 @@ class _Silent:
 def test_no_answer_from_the_gateway_is_not_sent_again(sms_settings, sms_case):
     silent = _Silent()
     try:
-        sms_settings(CASEWORK_SMS_SENDSMS_URL="http://127.0.0.1:5660/cgi-bin/sendsms",
+        sms_settings(CASEWORK_SMS_SENDSMS_URL=f"http://127.0.0.1:{SILENT_PORT}/cgi-bin/sendsms",
                      CASEWORK_SMS_TIMEOUT=1, CASEWORK_OUTBOX_BACKOFF_SECONDS=0)
         assert delivery.deliver_due() == {"sent": 0, "retry": 0, "failed": 1}
         assert delivery.deliver_due() == {"sent": 0, "retry": 0, "failed": 0}
