@@ -157,3 +157,16 @@ def test_the_dashboard_counts_flooded_cases(client, login, committee, sms_settin
     login(client, committee["chair"])
     page = client.get("/staff/dashboard").get_data(as_text=True)
     assert "1 case received SMS over the per-number limit" in page
+
+
+def test_the_answer_page_and_the_timeline_in_kazakh_and_russian(client, login, committee,
+                                                                 sms_case):
+    reference = _reference(sms_case)
+    login(client, committee["secretary"])
+    for language, title, received in (("kk", "SMS арқылы жауап беру", "SMS алынды"),
+                                      ("ru", "Ответить по SMS", "Получено SMS")):
+        client.set_cookie("casework_lang", language)
+        page = client.get(f"/sms/cases/{reference}/reply").get_data(as_text=True)
+        assert title in page and "Answer by SMS" not in page and "Send the SMS" not in page
+        case_page = client.get(f"/cases/{reference}").get_data(as_text=True)
+        assert received in case_page and "SMS received" not in case_page
