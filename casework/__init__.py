@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.sanctions.views import bp as sanctions_bp
     from casework.site import health  # noqa: F401 - /healthz and /readyz join the site blueprint
     from casework.site.views import bp as site_bp
+    from casework.sms import views as sms_views
 
     app.register_blueprint(site_bp)
     app.register_blueprint(queue_bp)
@@ -172,6 +173,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(sms_views.bp)
+    # Kannel posts without a session or a form: its shared secret guards the endpoint.
+    csrf.exempt(sms_views.kannel)
     _connect_case_hooks()
     from casework.evidence import cleanup, uploads
 
@@ -196,9 +200,12 @@ def _connect_case_hooks() -> None:
     from casework.hotline import case_hooks as hotline_hooks
     from casework.intake import case_hooks as intake_hooks
     from casework.mailin import case_hooks as mailin_hooks
+    from casework.sms import case_hooks as sms_hooks
+    from casework.sms import gateway as sms_gateway
 
-    for hooks in (intake_hooks, hotline_hooks, mailin_hooks, evidence_hooks):
+    for hooks in (intake_hooks, hotline_hooks, mailin_hooks, sms_hooks, evidence_hooks):
         hooks.connect()
+    sms_gateway.connect()  # the outbox's "sms" transport
 
 
 def _register_cli(app: Flask) -> None:

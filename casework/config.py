@@ -174,6 +174,24 @@ def load(instance_path: str) -> dict[str, Any]:
         # claim not renewed in time (a killed worker, a job lost with Redis) is taken back.
         "CASEWORK_OUTBOX_CLAIM_SECONDS": _int("OUTBOX_CLAIM_SECONDS", 120),
         "CASEWORK_SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        # SMS through Kannel (casework/sms): Kannel's sms-service posts each message to
+        # /sms/kannel with this secret as the HTTP Basic password (none: the endpoint is off),
+        # from these addresses only when set (comma-separated). Replies go out by the worker
+        # through Kannel's sendsms URL as this sendsms-user, from this number.
+        "CASEWORK_SMS_SECRET": _env("SMS_SECRET"),
+        "CASEWORK_SMS_ALLOWED_IPS": _env("SMS_ALLOWED_IPS", ""),
+        "CASEWORK_SMS_SENDSMS_URL": _env("SMS_SENDSMS_URL"),
+        "CASEWORK_SMS_USERNAME": _env("SMS_USERNAME"),
+        "CASEWORK_SMS_PASSWORD": _env("SMS_PASSWORD"),
+        "CASEWORK_SMS_FROM": _env("SMS_FROM"),
+        "CASEWORK_SMS_TIMEOUT": _int("SMS_TIMEOUT", 10),
+        # Messages from one number within this many hours of its last one join its complaint.
+        "CASEWORK_SMS_THREAD_HOURS": _int("SMS_THREAD_HOURS", 24),
+        # Per number: beyond these, messages are still filed but not answered (flagged).
+        "CASEWORK_SMS_LIMIT_HOUR": _int("SMS_LIMIT_HOUR", 10),
+        "CASEWORK_SMS_LIMIT_DAY": _int("SMS_LIMIT_DAY", 40),
+        # The endpoint's own rate limit per source address (Kannel is one address).
+        "CASEWORK_SMS_RATE_LIMIT": _env("SMS_RATE_LIMIT", "600/minute"),
         # Review deadlines; the decision is due by the election's decision deadline.
         "CASEWORK_DEADLINE_SCREENING_HOURS": _int("DEADLINE_SCREENING_HOURS", 24),
         "CASEWORK_DEADLINE_INVESTIGATION_HOURS": _int("DEADLINE_INVESTIGATION_HOURS", 72),

@@ -24,6 +24,7 @@ from casework.notifications import delivery, heartbeat, rq_worker
 from casework.reports.jobs import refresh_reports_if_due
 from casework.retention.jobs import erase_personal_data_if_due
 from casework.site.audit_jobs import checkpoint_audit_if_due
+from casework.sms.services import process_received
 
 log = logging.getLogger("casework.notifications")
 
@@ -31,6 +32,7 @@ log = logging.getLogger("casework.notifications")
 # task decides itself whether anything is due and keeps its own transactions short.
 PERIODIC: tuple[Callable[[], object], ...] = (
     index_pending,  # first: a case just filed becomes searchable within a round
+    process_received,  # SMS stored by a request that could not file them
     refresh_reports_if_due,
     scan_pending_evidence,
     checkpoint_audit_if_due,

@@ -23,7 +23,7 @@ from casework.core.db import utcnow
 PROTECTED = _l("Complainant (identity protected)")
 # The identity in each kind of channel entry: the keys of its meta.
 IDENTITY_KEYS = {"complaint": ("complainant", "email", "phone"), "call": ("number",),
-                 "mail": ("sender",)}
+                 "mail": ("sender",), "sms": ("number",)}
 
 
 @dataclass

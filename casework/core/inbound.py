@@ -28,6 +28,11 @@ FILE_ENDPOINTS: frozenset[str] = frozenset({
     "api.track_message",  # the public API: a reply with files
 })
 
+# Endpoints that take a short text body only: a smaller cap than MAX_CONTENT_LENGTH.
+SMALL_BODY_ENDPOINTS: dict[str, int] = {
+    "sms.kannel": 16 * 1024,  # one SMS as Kannel posts it (joined parts: a few KB at most)
+}
+
 # Views that read form fields without a WTForms form (which would check them itself).
 RAW_FORM_BLUEPRINTS: frozenset[str] = frozenset({"api", "staff_api", "passkeys", "cti"})
 
@@ -41,6 +46,8 @@ def body_cap() -> int | None:
         cap = config["CASEWORK_UPLOAD_MAX_CONTENT_LENGTH"]
     else:
         cap = config["MAX_CONTENT_LENGTH"]
+    if request.endpoint in SMALL_BODY_ENDPOINTS:
+        cap = SMALL_BODY_ENDPOINTS[request.endpoint]
     if request.mimetype == URLENCODED and config["MAX_FORM_MEMORY_SIZE"] is not None:
         cap = config["MAX_FORM_MEMORY_SIZE"] if cap is None else min(cap, config["MAX_FORM_MEMORY_SIZE"])
     return cap

@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS: set[str] = {
     "site.audit_transparency",  # signed checkpoints of the audit chain, and the public key
     "site.audit_transparency_json",
     "cti.event",  # the telephone system's events: its shared secret, no session
+    "sms.kannel",  # Kannel's sms-service: checked by its shared secret (sms/views.py)
 }
 # The public JSON API (/api/v1/...) is public as a whole; its views check what they serve.
 PUBLIC_BLUEPRINTS: set[str] = {"api"}

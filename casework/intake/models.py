@@ -21,6 +21,7 @@ class Channel(LabelledEnum):
     API = "api", _l("API")
     HOTLINE = "hotline", _l("Hotline")
     EMAIL = "email", _l("Email")
+    SMS = "sms", _l("SMS")
     # Also the press: published elsewhere, recorded by staff.
     SOCIAL_MEDIA = "social_media", _l("Social media or press")
     LETTER = "letter", _l("Letter")

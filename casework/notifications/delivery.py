@@ -18,9 +18,9 @@ from sqlalchemy import and_, or_, select, update
 
 from casework.core.db import utcnow
 from casework.extensions import db
-from casework.notifications import lease
+from casework.notifications import lease, transports
 from casework.notifications.models import OutboxMessage as Outbox
-from casework.notifications.models import OutboxStatus
+from casework.notifications.models import OutboxStatus, Transport
 from casework.notifications.services import redact_sent
 
 log = logging.getLogger("casework.notifications")
@@ -108,6 +108,9 @@ def _permanent(exc: Exception) -> bool:
         return all(code >= 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPDataError):
         return 500 <= exc.smtp_code < 600
+    if isinstance(exc, transports.SendFailed):
+        # Maybe sent: never again by itself, so a message is sent at most once.
+        return exc.permanent or exc.maybe_sent
     return isinstance(exc, BadHeaderError)
 
 
@@ -129,7 +132,8 @@ def _deliver(message_id: int, token: datetime | None = None) -> str:
     `token` is the claimed_at its claim wrote; None takes whatever claim the row holds."""
     row = db.session.execute(
         select(Outbox.status, Outbox.claimed_at, Outbox.attempts, Outbox.recipient,
-               Outbox.subject, Outbox.body_text, Outbox.message_id)
+               Outbox.subject, Outbox.body_text, Outbox.message_id, Outbox.transport,
+               Outbox.language)
         .where(Outbox.id == message_id)).one_or_none()
     db.session.rollback()  # end the read: no transaction stays open while sending
     if row is None or row.status != OutboxStatus.SENDING or row.claimed_at is None:
@@ -151,9 +155,14 @@ def _deliver(message_id: int, token: datetime | None = None) -> str:
         mail.msgId = row.message_id  # Flask-Mail's one Message-ID: the same on every attempt
         with renewal:  # the lease is renewed while the server talks
             try:
-                with _Connection(current_app.extensions["mail"]) as connection:
-                    connection.send(mail)
+                if row.transport is not Transport.EMAIL:  # a registered transport (SMS)
+                    transports.sender(row.transport.value)(row.recipient, row.body_text,
+                                                           row.language)
                     accepted = True
+                else:
+                    with _Connection(current_app.extensions["mail"]) as connection:
+                        connection.send(mail)
+                        accepted = True
             except Exception as exc:  # any failure reschedules the message; the worker goes on
                 if not accepted:
                     failure = exc
@@ -197,7 +206,8 @@ def _recover(message_id: int, attempts: int, held: datetime, accepted: bool,
 
 def _failed(message_id: int, attempts: int, exc: BaseException, held: datetime) -> str:
     """Back to pending with its backoff, or failed for good; only while the claim is ours."""
-    if not isinstance(exc, smtplib.SMTPException | OSError | BadHeaderError):
+    if not isinstance(exc, smtplib.SMTPException | OSError | BadHeaderError
+                      | transports.SendFailed):
         log.error("outbox %s: unexpected error while sending", message_id, exc_info=exc)
     final = (isinstance(exc, Exception) and _permanent(exc)) \
         or attempts >= _setting("CASEWORK_OUTBOX_MAX_ATTEMPTS")

@@ -26,6 +26,14 @@ class OutboxStatus(LabelledEnum):
 RETRYABLE = frozenset({OutboxStatus.PENDING, OutboxStatus.FAILED})
 
 
+class Transport(LabelledEnum):
+    """How a message leaves: SMTP (delivery.py), or a transport an area registers
+    (transports.py; the SMS channel's Kannel gateway)."""
+
+    EMAIL = "email", _l("Email")
+    SMS = "sms", _l("SMS")
+
+
 class MailKind(LabelledEnum):
     """The outbox's templates, named for the outbox page (a template not listed shows its path)."""
 
@@ -37,6 +45,8 @@ class MailKind(LabelledEnum):
     PASSWORD_RESET = "accounts/password_reset", _l("Password reset link")
     AUDIT_CHECKPOINT = "site/audit_checkpoint", _l("Audit checkpoint")
     STAFF_NOTICE = "staff/notification", _l("Staff notification")
+    SMS_REPLY = "sms/reply", _l("SMS reply to a complainant")
+    SMS_MESSAGE = "sms/message", _l("SMS message from the committee")
 
 
 def mask_address(address: str) -> str:
@@ -51,6 +61,9 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transport: Mapped[Transport] = mapped_column(
+        db_enum(Transport, "outbox_transport", length=10), default=Transport.EMAIL,
+        server_default=Transport.EMAIL.value)
     # Same key twice means the same message: enqueueing again is a no-op.
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     template: Mapped[str] = mapped_column(String(80))
@@ -85,6 +98,8 @@ class OutboxMessage(db.Model):
 
     @property
     def masked_recipient(self) -> str:
+        if self.transport is Transport.SMS:  # a phone number: its last two digits
+            return "***" + self.recipient[-2:]
         return mask_address(self.recipient)
 
     def can_retry(self, user: Any) -> bool:

@@ -23,6 +23,7 @@ from casework.core.web import require
 from casework.elections.queries import current_election
 from casework.reports import figures, present, system
 from casework.reports.cache import TTL_SECONDS, dashboard_figures, page_cache
+from casework.sms import queries as sms_queries
 
 bp = Blueprint("reports", __name__)
 
@@ -37,9 +38,12 @@ def dashboard():
     election = current_election()
     if election is None:
         return render_template("reports/dashboard.html", data=None, health=health)
-    data = figures.dashboard(election, scope_region_ids(current_user, election.id), utcnow())
+    regions = scope_region_ids(current_user, election.id)
+    data = figures.dashboard(election, regions, utcnow())
     return render_template("reports/dashboard.html", data=data, election=election,
-                           figures=dashboard_figures(data), health=health)
+                           figures=dashboard_figures(data), health=health,
+                           sms_flooded=sms_queries.over_limit_cases(election.id, regions,
+                                                                     utcnow()))
 
 
 def _public_figures() -> figures.Dashboard | None:

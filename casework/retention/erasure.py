@@ -2,11 +2,12 @@
 
 What goes: the complainants' names, phones, emails, witness details and the author named
 for a published complaint; the caller's number and the operator's contact note on its
-calls; the sender of its inbound mail and the stored raw message (its headers carry every
-address); the recipient and body of its outbox mail to complainants. Per policy, the evidence files. What
-stays: the case, the complaints' narratives and messages (the facts the findings weigh),
-findings, decisions, sanctions, the audit chain, and for every file removed its tombstone:
-the evidence row with its SHA-256, size and type, stamped `erased_at`.
+calls; the number of its SMS (the texts stay, as narratives do); the sender of its inbound
+mail and the stored raw message (its headers carry every address); the recipient and body
+of its outbox mail and SMS to complainants. Per policy, the evidence files. What stays:
+the case, the complaints' narratives and messages (the facts the findings weigh),
+findings, decisions, sanctions, the audit chain, and for every file removed its
+tombstone: the evidence row with its SHA-256, size and type, stamped `erased_at`.
 
 Stored objects are removed only when no row that keeps its file still points at them
 (storage is content-addressed: the same photo on two cases is one object). They are removed
@@ -29,11 +30,13 @@ from casework.intake.models import Complaint
 from casework.mailin.models import InboundMail
 from casework.notifications.models import MailKind, OutboxMessage, OutboxStatus
 from casework.retention.policy import Due
+from casework.sms.models import SmsMessage
 
 ERASED_ERROR = "erased by retention before it was sent"
 # The outbox's mail to complainants (staff mail about a case names staff, not complainants).
 COMPLAINANT_MAIL = tuple(kind.value for kind in (MailKind.ACKNOWLEDGMENT, MailKind.STATUS_CHANGED,
-                                                 MailKind.MESSAGE))
+                                                 MailKind.MESSAGE, MailKind.SMS_REPLY,
+                                                 MailKind.SMS_MESSAGE))
 
 
 def _complaints(case: Case) -> int:
@@ -53,6 +56,13 @@ def _calls(case: Case) -> int:
         update(Call).where(Call.case_id == case.id,
                            or_(Call.caller_number.is_not(None), Call.note != ""))
         .values(caller_number=None, caller_hash=None, note="").execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
+def _sms(case: Case) -> int:
+    result = db.session.execute(
+        update(SmsMessage).where(SmsMessage.case_id == case.id, SmsMessage.number != "")
+        .values(number="").execution_options(synchronize_session="fetch"))
     return result.rowcount or 0
 
 
@@ -137,6 +147,7 @@ def erase_case(case: Case, due: Due, now: datetime) -> dict[str, int] | None:
     if due.personal_at is not None and due.personal_at <= now:
         counts["complaints"] = _complaints(case)
         counts["calls"] = _calls(case)
+        counts["sms"] = _sms(case)
         mails = list(db.session.scalars(select(InboundMail).where(InboundMail.case_id == case.id)))
         counts["mails"] = 0
         for mail in mails:

@@ -19,7 +19,8 @@ CATEGORIES = ["Vote buying", "Pressure or threats against voters",
               "Irregularity in paper-ballot voting", "Breach of campaign rules",
               "Abuse of office or public resources", "Defamation or false information",
               "Other violation"]
-CHANNELS = ["Web form", "API", "Hotline", "Email", "Social media or press", "Letter", "Walk-in"]
+CHANNELS = ["Web form", "API", "Hotline", "Email", "SMS", "Social media or press", "Letter",
+            "Walk-in"]
 TYPES = ["Warning", "Reprimand", "Removal from registration", "Annulment of the voting result",
          "Referral to another body"]
 OPEN = ["Received", "Screening", "Investigation", "Information requested", "Findings ready",

@@ -1,0 +1,1 @@
+"""The SMS channel: complaints and replies through a Kannel gateway."""
