@@ -176,6 +176,10 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(staff_api_bp)
     # An enforced annulment extends to the results imported after it (importer's signal).
     late_results.connect()
+    # Every results import runs the results checks, which open the committee's own cases.
+    from casework.results.findings import services as findings
+
+    findings.connect()
     from casework.core import filters
 
     filters.init_app(app)

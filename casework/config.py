@@ -41,6 +41,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"CASEWORK_{name} must be an integer, got {value!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    value = _env(name)
+    try:
+        return float(value) if value is not None else default
+    except ValueError as exc:
+        raise ConfigError(f"CASEWORK_{name} must be a number, got {value!r}") from exc
+
+
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     value = (_env(name) or default).strip().lower()
     if value not in allowed:
@@ -185,6 +193,14 @@ def load(instance_path: str) -> dict[str, Any]:
         # and whether evidence files are kept or erased, after their own number of days.
         # Each election can override the three (`flask retention set`).
         "CASEWORK_RETENTION_DAYS": _int("RETENTION_DAYS", 365),
+        # The results checks' defaults (an election may set its own: `flask results
+        # thresholds`): a candidate's share of a station's votes that is a finding, the votes a
+        # station needs before shares and identical votes count, and an hour of electronic
+        # votes above this factor times the median of the hours before, by at least jump_min.
+        "CASEWORK_RESULTS_SHARE": _float("RESULTS_SHARE", 0.9),
+        "CASEWORK_RESULTS_MIN_VOTES": _int("RESULTS_MIN_VOTES", 50),
+        "CASEWORK_RESULTS_JUMP_FACTOR": _float("RESULTS_JUMP_FACTOR", 3.0),
+        "CASEWORK_RESULTS_JUMP_MIN": _int("RESULTS_JUMP_MIN", 200),
         "CASEWORK_RETENTION_EVIDENCE": _choice("RETENTION_EVIDENCE", ("keep", "erase"), "keep"),
         "CASEWORK_RETENTION_EVIDENCE_DAYS": _int("RETENTION_EVIDENCE_DAYS", 365),
         # Cases examined per transaction by a retention run.

@@ -1,0 +1,87 @@
+"""results findings: the checks that open the committee's own cases
+
+polling_stations.registered (optional, from the stations CSV); evote_hourly_counts (the
+electronic vote's hourly counts); result_findings (one row per finding, so a check never
+opens a case twice); results_check_thresholds (an election's own). Complaints gain the
+channel own_finding.
+
+Revision ID: f19a3c5e7d10
+Revises: e16c0a7f3b12
+Created: 2026-12-11 10:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'f19a3c5e7d10'
+down_revision = 'e16c0a7f3b12'
+branch_labels = None
+depends_on = None
+
+OLD_CHANNELS = ('web', 'api', 'hotline', 'email', 'social_media', 'letter', 'walk_in')
+NEW_CHANNELS = OLD_CHANNELS + ('own_finding',)
+KINDS = ('over_registered', 'dominant_share', 'identical_votes', 'hourly_jump')
+
+
+def _channels(channels):
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_complaints_complaint_channel'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_complaints_complaint_channel'),
+                                         sa.column('channel').in_(channels))
+
+
+def upgrade():
+    # A plain ADD COLUMN (no batch rebuild): the reference stamp's triggers on the table stay.
+    op.add_column('polling_stations', sa.Column('registered', sa.Integer(), nullable=True))
+    op.create_table('evote_hourly_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('hour', sa.DateTime(), nullable=False),
+    sa.Column('votes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('votes >= 0', name=op.f('ck_evote_hourly_counts_votes_not_negative')),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'],
+                            name=op.f('fk_evote_hourly_counts_election_id_elections'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evote_hourly_counts')),
+    sa.UniqueConstraint('election_id', 'hour', name=op.f('uq_evote_hourly_counts_election_id_hour'))
+    )
+    op.create_table('result_findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum(*KINDS, name='finding_kind', native_enum=False,
+                              create_constraint=True, length=30), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('found_at', sa.DateTime(), nullable=False),
+    sa.Column('numbers', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'],
+                            name=op.f('fk_result_findings_election_id_elections'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_result_findings_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_result_findings')),
+    sa.UniqueConstraint('election_id', 'key', name=op.f('uq_result_findings_election_id_key'))
+    )
+    op.create_index(op.f('ix_result_findings_case_id'), 'result_findings', ['case_id'])
+    op.create_table('results_check_thresholds',
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('share', sa.Float(), nullable=False),
+    sa.Column('min_votes', sa.Integer(), nullable=False),
+    sa.Column('jump_factor', sa.Float(), nullable=False),
+    sa.Column('jump_min', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'],
+                            name=op.f('fk_results_check_thresholds_election_id_elections'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('election_id', name=op.f('pk_results_check_thresholds'))
+    )
+    _channels(NEW_CHANNELS)
+
+
+def downgrade():
+    op.execute("DELETE FROM complaints WHERE channel = 'own_finding'")
+    _channels(OLD_CHANNELS)
+    op.drop_table('results_check_thresholds')
+    op.drop_index(op.f('ix_result_findings_case_id'), table_name='result_findings')
+    op.drop_table('result_findings')
+    op.drop_table('evote_hourly_counts')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop the stamp's triggers.
+    op.execute("ALTER TABLE polling_stations DROP COLUMN registered")
