@@ -201,6 +201,13 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_RESULTS_MIN_VOTES": _int("RESULTS_MIN_VOTES", 50),
         "CASEWORK_RESULTS_JUMP_FACTOR": _float("RESULTS_JUMP_FACTOR", 3.0),
         "CASEWORK_RESULTS_JUMP_MIN": _int("RESULTS_JUMP_MIN", 200),
+        # The e-voting log's clusters (`flask results import-evote-log`): IINs on one phone
+        # (the party's rule: one vote, one IIN, one mobile number, one IP), IINs from one IP,
+        # and a burst of votes from one IP within some minutes.
+        "CASEWORK_EVOTE_IINS_PER_PHONE": _int("EVOTE_IINS_PER_PHONE", 5),
+        "CASEWORK_EVOTE_IINS_PER_IP": _int("EVOTE_IINS_PER_IP", 50),
+        "CASEWORK_EVOTE_BURST_VOTES": _int("EVOTE_BURST_VOTES", 30),
+        "CASEWORK_EVOTE_BURST_MINUTES": _int("EVOTE_BURST_MINUTES", 10),
         "CASEWORK_RETENTION_EVIDENCE": _choice("RETENTION_EVIDENCE", ("keep", "erase"), "keep"),
         "CASEWORK_RETENTION_EVIDENCE_DAYS": _int("RETENTION_EVIDENCE_DAYS", 365),
         # Cases examined per transaction by a retention run.

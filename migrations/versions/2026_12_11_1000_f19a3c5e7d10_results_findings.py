@@ -2,7 +2,8 @@
 
 polling_stations.registered (optional, from the stations CSV); evote_hourly_counts (the
 electronic vote's hourly counts); result_findings (one row per finding, so a check never
-opens a case twice); results_check_thresholds (an election's own). Complaints gain the
+opens a case twice); results_check_thresholds (an election's own); evote_log_entries (the e-voting log, IIN, phone
+and IP as keyed hashes only). Complaints gain the
 channel own_finding.
 
 Revision ID: f19a3c5e7d10
@@ -20,7 +21,8 @@ depends_on = None
 
 OLD_CHANNELS = ('web', 'api', 'hotline', 'email', 'social_media', 'letter', 'walk_in')
 NEW_CHANNELS = OLD_CHANNELS + ('own_finding',)
-KINDS = ('over_registered', 'dominant_share', 'identical_votes', 'hourly_jump')
+KINDS = ('over_registered', 'dominant_share', 'identical_votes', 'hourly_jump', 'shared_phone',
+         'shared_ip', 'burst', 'outside_hours')
 
 
 def _channels(channels):
@@ -68,17 +70,40 @@ def upgrade():
     sa.Column('min_votes', sa.Integer(), nullable=False),
     sa.Column('jump_factor', sa.Float(), nullable=False),
     sa.Column('jump_min', sa.Integer(), nullable=False),
+    sa.Column('iins_per_phone', sa.Integer(), nullable=False),
+    sa.Column('iins_per_ip', sa.Integer(), nullable=False),
+    sa.Column('burst_votes', sa.Integer(), nullable=False),
+    sa.Column('burst_minutes', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['election_id'], ['elections.id'],
                             name=op.f('fk_results_check_thresholds_election_id_elections'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('election_id', name=op.f('pk_results_check_thresholds'))
     )
+    op.create_table('evote_log_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('iin_hash', sa.String(length=64), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('ip_hash', sa.String(length=64), nullable=False),
+    sa.Column('cast_at', sa.DateTime(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'],
+                            name=op.f('fk_evote_log_entries_candidate_id_candidates')),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'],
+                            name=op.f('fk_evote_log_entries_election_id_elections'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evote_log_entries'))
+    )
+    op.create_index(op.f('ix_evote_log_entries_election_id'), 'evote_log_entries',
+                    ['election_id'])
     _channels(NEW_CHANNELS)
 
 
 def downgrade():
     op.execute("DELETE FROM complaints WHERE channel = 'own_finding'")
     _channels(OLD_CHANNELS)
+    op.drop_index(op.f('ix_evote_log_entries_election_id'), table_name='evote_log_entries')
+    op.drop_table('evote_log_entries')
     op.drop_table('results_check_thresholds')
     op.drop_index(op.f('ix_result_findings_case_id'), table_name='result_findings')
     op.drop_table('result_findings')

@@ -20,6 +20,10 @@ class FindingKind(LabelledEnum):
     DOMINANT_SHARE = "dominant_share", _l("One candidate above the election's share threshold")
     IDENTICAL_VOTES = "identical_votes", _l("The same votes at several stations of a district")
     HOURLY_JUMP = "hourly_jump", _l("A sudden jump in the electronic votes of one hour")
+    SHARED_PHONE = "shared_phone", _l("Many voters' IINs bound to one phone number")
+    SHARED_IP = "shared_ip", _l("Many voters' IINs voting from one IP address")
+    BURST = "burst", _l("A burst of votes from one IP address")
+    OUTSIDE_HOURS = "outside_hours", _l("Electronic votes outside the voting hours")
 
 
 class ResultFinding(db.Model):
@@ -55,10 +59,20 @@ class CheckThresholds(db.Model):
     # least `jump_min` votes more than that median.
     jump_factor: Mapped[float] = mapped_column(Float)
     jump_min: Mapped[int] = mapped_column(Integer)
+    # The e-voting log: this many IINs on one phone, or from one IP, is a cluster; this many
+    # votes from one IP within `burst_minutes` is a burst.
+    iins_per_phone: Mapped[int] = mapped_column(Integer)
+    iins_per_ip: Mapped[int] = mapped_column(Integer)
+    burst_votes: Mapped[int] = mapped_column(Integer)
+    burst_minutes: Mapped[int] = mapped_column(Integer)
 
 
 DEFAULTS = {"share": "CASEWORK_RESULTS_SHARE", "min_votes": "CASEWORK_RESULTS_MIN_VOTES",
-            "jump_factor": "CASEWORK_RESULTS_JUMP_FACTOR", "jump_min": "CASEWORK_RESULTS_JUMP_MIN"}
+            "jump_factor": "CASEWORK_RESULTS_JUMP_FACTOR", "jump_min": "CASEWORK_RESULTS_JUMP_MIN",
+            "iins_per_phone": "CASEWORK_EVOTE_IINS_PER_PHONE",
+            "iins_per_ip": "CASEWORK_EVOTE_IINS_PER_IP",
+            "burst_votes": "CASEWORK_EVOTE_BURST_VOTES",
+            "burst_minutes": "CASEWORK_EVOTE_BURST_MINUTES"}
 
 
 def thresholds_of(election: Any) -> CheckThresholds:
@@ -70,3 +84,20 @@ def thresholds_of(election: Any) -> CheckThresholds:
     config = current_app.config
     return CheckThresholds(election_id=election.id,
                            **{name: config[setting] for name, setting in DEFAULTS.items()})
+
+
+class EvoteLogEntry(db.Model):
+    """One electronic vote from the e-voting operator's log, imported read-only. The voter's
+    IIN, phone and IP are kept only as keyed hashes (casework.core.crypto.lookup_hash): equal
+    values can be counted together, and nobody holding the database can read them."""
+
+    __tablename__ = "evote_log_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"),
+                                             index=True)
+    iin_hash: Mapped[str] = mapped_column(String(64))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    cast_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))

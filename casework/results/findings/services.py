@@ -17,7 +17,7 @@ from casework.evidence.services import attach, store_generated
 from casework.extensions import db
 from casework.intake.models import Channel
 from casework.intake.services import ComplaintDraft, submit_complaint
-from casework.results.findings import checks
+from casework.results.findings import checks, evote_checks
 from casework.results.findings.checks import Found
 from casework.results.findings.models import FindingKind, ResultFinding, thresholds_of
 
@@ -28,7 +28,8 @@ def run_checks(election: Election, actor: Any = None) -> list[ResultFinding]:
     """Every check on the election's results; a case for each finding not seen before."""
     known = set(db.session.scalars(select(ResultFinding.key).where(
         ResultFinding.election_id == election.id)))
-    found = checks.run_all(election, thresholds_of(election))
+    limits = thresholds_of(election)
+    found = [*checks.run_all(election, limits), *evote_checks.run(election, limits)]
     opened = [open_case(election, item, actor) for item in found if item.key not in known]
     audit.record("results.checked", actor=actor, object_type="election",
                  object_id=election.code,
@@ -110,6 +111,32 @@ def narrative(election: Election, item: Found) -> str:
                 "exactly the same votes for every candidate (%(votes)s).",
                 stations=", ".join(numbers["stations"]), district=numbers["district"],
                 votes="; ".join(f"{code}: {num(v)}" for code, v in numbers["votes"].items()))
+        elif item.kind in (FindingKind.SHARED_PHONE, FindingKind.SHARED_IP):
+            text = gettext(
+                "E-voting log: %(iins)s different voters' IINs voted with one phone number "
+                "(hash %(hash)s); %(votes)s of these votes went to candidate %(candidate)s.",
+                iins=num(numbers["iins"]), hash=numbers["hash"],
+                votes=num(numbers["votes_for_candidate"]), candidate=numbers["candidate"],
+            ) if item.kind is FindingKind.SHARED_PHONE else gettext(
+                "E-voting log: %(iins)s different voters' IINs voted from one IP address "
+                "(hash %(hash)s); %(votes)s of these votes went to candidate %(candidate)s.",
+                iins=num(numbers["iins"]), hash=numbers["hash"],
+                votes=num(numbers["votes_for_candidate"]), candidate=numbers["candidate"])
+        elif item.kind is FindingKind.BURST:
+            text = gettext(
+                "E-voting log: %(votes)s votes from one IP address (hash %(hash)s) within "
+                "%(minutes)s minutes from %(start)s UTC; %(gained)s of them went to candidate "
+                "%(candidate)s.",
+                votes=num(numbers["votes"]), hash=numbers["hash"],
+                minutes=num(numbers["minutes"]), start=numbers["from_utc"].replace("T", " "),
+                gained=num(numbers["votes_for_candidate"]), candidate=numbers["candidate"])
+        elif item.kind is FindingKind.OUTSIDE_HOURS:
+            text = gettext(
+                "E-voting log: %(votes)s votes for candidate %(candidate)s were cast outside the "
+                "voting hours (%(opens)s to %(closes)s UTC).",
+                votes=num(numbers["votes"]), candidate=numbers["candidate"],
+                opens=numbers["opens_utc"].replace("T", " "),
+                closes=numbers["closes_utc"].replace("T", " "))
         else:
             text = gettext(
                 "Results check: %(votes)s electronic votes in the hour from %(hour)s UTC, "
