@@ -197,6 +197,9 @@ def load(instance_path: str) -> dict[str, Any]:
         # thresholds`): a candidate's share of a station's votes that is a finding, the votes a
         # station needs before shares and identical votes count, and an hour of electronic
         # votes above this factor times the median of the hours before, by at least jump_min.
+        # Pictures whose perceptual hashes differ in at most this many of 64 bits (up to 7)
+        # are shown as the same or nearly the same picture.
+        "CASEWORK_EVIDENCE_SIMILAR_BITS": _int("EVIDENCE_SIMILAR_BITS", 6),
         "CASEWORK_RESULTS_SHARE": _float("RESULTS_SHARE", 0.9),
         "CASEWORK_RESULTS_MIN_VOTES": _int("RESULTS_MIN_VOTES", 50),
         "CASEWORK_RESULTS_JUMP_FACTOR": _float("RESULTS_JUMP_FACTOR", 3.0),

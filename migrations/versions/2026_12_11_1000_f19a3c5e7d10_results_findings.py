@@ -1,10 +1,13 @@
-"""results findings: the checks that open the committee's own cases
+"""results findings and reused pictures: the checks that open the committee's own cases;
+perceptual hashes of evidence pictures
 
 polling_stations.registered (optional, from the stations CSV); evote_hourly_counts (the
 electronic vote's hourly counts); result_findings (one row per finding, so a check never
 opens a case twice); results_check_thresholds (an election's own); evote_log_entries (the e-voting log, IIN, phone
 and IP as keyed hashes only). Complaints gain the
-channel own_finding.
+channel own_finding. Evidence pictures: evidence_photo_facts.phash, evidence_image_bands (its
+eight bytes, indexed), evidence_image_matches (near-identical pictures on other cases);
+cases.evidence_reused for the queue's filter.
 
 Revision ID: f19a3c5e7d10
 Revises: e16c0a7f3b12
@@ -97,9 +100,42 @@ def upgrade():
     op.create_index(op.f('ix_evote_log_entries_election_id'), 'evote_log_entries',
                     ['election_id'])
     _channels(NEW_CHANNELS)
+    op.add_column('evidence_photo_facts', sa.Column('phash', sa.BigInteger(), nullable=True))
+    op.add_column('cases', sa.Column('evidence_reused', sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    op.create_table('evidence_image_bands',
+    sa.Column('evidence_item_id', sa.Integer(), nullable=False),
+    sa.Column('band', sa.SmallInteger(), nullable=False),
+    sa.Column('value', sa.SmallInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['evidence_item_id'], ['evidence_items.id'],
+                            name=op.f('fk_evidence_image_bands_evidence_item_id_evidence_items'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('evidence_item_id', 'band', 'value',
+                            name=op.f('pk_evidence_image_bands'))
+    )
+    op.create_index('ix_evidence_image_bands_band_value', 'evidence_image_bands',
+                    ['band', 'value'])
+    op.create_table('evidence_image_matches',
+    sa.Column('evidence_item_id', sa.Integer(), nullable=False),
+    sa.Column('other_item_id', sa.Integer(), nullable=False),
+    sa.Column('distance', sa.SmallInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['evidence_item_id'], ['evidence_items.id'],
+                            name=op.f('fk_evidence_image_matches_evidence_item_id_evidence_items'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['other_item_id'], ['evidence_items.id'],
+                            name=op.f('fk_evidence_image_matches_other_item_id_evidence_items'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('evidence_item_id', 'other_item_id',
+                            name=op.f('pk_evidence_image_matches'))
+    )
 
 
 def downgrade():
+    op.drop_table('evidence_image_matches')
+    op.drop_index('ix_evidence_image_bands_band_value', table_name='evidence_image_bands')
+    op.drop_table('evidence_image_bands')
+    op.execute("ALTER TABLE cases DROP COLUMN evidence_reused")
+    op.execute("ALTER TABLE evidence_photo_facts DROP COLUMN phash")
     op.execute("DELETE FROM complaints WHERE channel = 'own_finding'")
     _channels(OLD_CHANNELS)
     op.drop_index(op.f('ix_evote_log_entries_election_id'), table_name='evote_log_entries')
