@@ -11,6 +11,7 @@ Asserts nothing.
 """
 
 import argparse
+import os
 import random
 import resource
 import secrets
@@ -79,23 +80,25 @@ def run(args, url: str, folder: str) -> None:
         write_log(log, args.votes, args.candidates, election)
         print(f"log written: {args.votes + 163:,} votes, {log.stat().st_size / 2**20:.1f} MiB "
               f"in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with log.open("rb") as stream:
             written = evote_log.import_log(stream, election)
         db.session.commit()
         imported = time.perf_counter() - started
-        print(f"import: {written:,} votes in {imported:.1f} s "
-              f"({written / imported:,.0f} votes/s; IIN, phone, IP as keyed hashes)")
-        started = time.perf_counter()
+        print(f"import: {written:,} votes in {imported:.1f} s, {time.process_time() - cpu:.1f} s "
+              f"CPU ({written / imported:,.0f} votes/s; IIN, phone, IP as keyed hashes)")
+        started, cpu = time.perf_counter(), time.process_time()
         opened = run_checks(election)
         db.session.commit()
-        print(f"checks: {time.perf_counter() - started:.1f} s, {len(opened)} case(s) opened:")
+        print(f"checks: {time.perf_counter() - started:.1f} s, {time.process_time() - cpu:.1f} s "
+              f"CPU, {len(opened)} case(s) opened:")
         for finding in opened:
             print(f"  {finding.kind.value}: {finding.numbers}")
         started = time.perf_counter()
         again = run_checks(election)
         print(f"checks again: {time.perf_counter() - started:.1f} s, {len(again)} opened")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"load average now: {os.getloadavg()[0]:.1f}")
         print(f"peak RSS of the process: {peak:.0f} MiB; total import + checks: "
               f"{imported + time.perf_counter() - started:.1f} s")
         db.session.remove()

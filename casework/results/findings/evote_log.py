@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import re
+import socket
 from datetime import datetime
 from functools import lru_cache
 from typing import BinaryIO
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from casework.core.crypto import keyring
 from casework.core.phones import to_e164
@@ -60,10 +60,14 @@ def _iin(text: str) -> str:
 
 
 def _ip(text: str) -> str:
-    try:
-        return ipaddress.ip_address(text.strip()).compressed
-    except ValueError:
-        raise LineProblem("ip is not an IPv4 or IPv6 address") from None
+    """The address in its one canonical form (inet_pton/ntop: C, ten times ipaddress)."""
+    text = text.strip()
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            return socket.inet_ntop(family, socket.inet_pton(family, text))
+        except (OSError, ValueError):
+            continue
+    raise LineProblem("ip is not an IPv4 or IPv6 address")
 
 
 def import_log(stream: BinaryIO, election: Election) -> int:
@@ -131,8 +135,8 @@ def _import(reader, election: Election, ring, zone, candidates: dict[str, int]) 
 
 
 def _flush(batch: list[dict]) -> int:
-    if batch:
-        db.session.execute(insert(EvoteLogEntry), batch)
+    if batch:  # Core, not the ORM's bulk path: no per-row bookkeeping for 300,000 rows
+        db.session.execute(EvoteLogEntry.__table__.insert(), batch)
     count = len(batch)
     batch.clear()
     return count
