@@ -118,7 +118,10 @@ def _register_blueprints(app: Flask) -> None:
     from casework.accounts.views import signin_refused_page
     from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
-    from casework.cases import claim_views  # noqa: F401 - claim and release join the cases blueprint
+    from casework.cases import (
+        claim_views,  # noqa: F401 - claim and release join the cases blueprint
+        mass_views,  # noqa: F401 - a mass complaint group joins the cases blueprint
+    )
     from casework.cases.identity_views import bp as identity_bp  # also the case page's request
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp

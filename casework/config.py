@@ -200,6 +200,9 @@ def load(instance_path: str) -> dict[str, Any]:
         # Pictures whose perceptual hashes differ in at most this many of 64 bits (up to 7)
         # are shown as the same or nearly the same picture.
         "CASEWORK_EVIDENCE_SIMILAR_BITS": _int("EVIDENCE_SIMILAR_BITS", 6),
+        # Mass complaints: narratives whose estimated similarity (MinHash Jaccard over word
+        # pairs) reaches this form one group.
+        "CASEWORK_MASS_SIMILARITY": _float("MASS_SIMILARITY", 0.6),
         "CASEWORK_RESULTS_SHARE": _float("RESULTS_SHARE", 0.9),
         "CASEWORK_RESULTS_MIN_VOTES": _int("RESULTS_MIN_VOTES", 50),
         "CASEWORK_RESULTS_JUMP_FACTOR": _float("RESULTS_JUMP_FACTOR", 3.0),

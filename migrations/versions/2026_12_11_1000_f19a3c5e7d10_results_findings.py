@@ -7,7 +7,8 @@ opens a case twice); results_check_thresholds (an election's own); evote_log_ent
 and IP as keyed hashes only). Complaints gain the
 channel own_finding. Evidence pictures: evidence_photo_facts.phash, evidence_image_bands (its
 eight bytes, indexed), evidence_image_matches (near-identical pictures on other cases);
-cases.evidence_reused for the queue's filter.
+cases.evidence_reused for the queue's filter. Mass complaints: case_text_signatures (MinHash),
+case_text_bands (indexed LSH bands), cases.text_group_id.
 
 Revision ID: f19a3c5e7d10
 Revises: e16c0a7f3b12
@@ -115,6 +116,25 @@ def upgrade():
     )
     op.create_index('ix_evidence_image_bands_band_value', 'evidence_image_bands',
                     ['band', 'value'])
+    op.add_column('cases', sa.Column('text_group_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_cases_text_group_id'), 'cases', ['text_group_id'])
+    op.create_table('case_text_signatures',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('signature', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'],
+                            name=op.f('fk_case_text_signatures_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_text_signatures'))
+    )
+    op.create_table('case_text_bands',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('band', sa.SmallInteger(), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'],
+                            name=op.f('fk_case_text_bands_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'band', name=op.f('pk_case_text_bands'))
+    )
+    op.create_index('ix_case_text_bands_band_value', 'case_text_bands', ['band', 'value'])
     op.create_table('evidence_image_matches',
     sa.Column('evidence_item_id', sa.Integer(), nullable=False),
     sa.Column('other_item_id', sa.Integer(), nullable=False),
@@ -131,6 +151,11 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_case_text_bands_band_value', table_name='case_text_bands')
+    op.drop_table('case_text_bands')
+    op.drop_table('case_text_signatures')
+    op.drop_index(op.f('ix_cases_text_group_id'), table_name='cases')
+    op.execute("ALTER TABLE cases DROP COLUMN text_group_id")
     op.drop_table('evidence_image_matches')
     op.drop_index('ix_evidence_image_bands_band_value', table_name='evidence_image_bands')
     op.drop_table('evidence_image_bands')

@@ -115,6 +115,9 @@ class Case(db.Model):
     # the worker: casework.evidence.similar_images).
     evidence_reused: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=false())
+    # Mass complaints: the first case of a group of near-identical narratives (this case's
+    # own id when it is that first one); None when no other case tells the same text.
+    text_group_id: Mapped[int | None] = mapped_column(Integer, index=True)
     outcome: Mapped[str | None] = mapped_column(String(30))
     public_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
