@@ -10,7 +10,7 @@ THREADS ?= 2
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare bench-evote install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,11 @@ bench-intake-cpu: install
 # BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
 bench-queue: install
 	$(BIN)/python bench/staff_queue.py $(BENCH_ARGS)
+
+# A generated 300,000-vote e-voting log imported (keyed hashes) and checked for clusters;
+# BENCH_ARGS="--postgres" on PostgreSQL, "--votes 1000000" for more.
+bench-evote: install
+	$(BIN)/python bench/evote.py $(BENCH_ARGS)
 
 bench-reports: install
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)

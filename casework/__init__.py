@@ -121,7 +121,10 @@ def _register_blueprints(app: Flask) -> None:
     from casework.accounts.views import signin_refused_page
     from casework.api.staff_views import bp as staff_api_bp
     from casework.api.views import bp as api_bp
-    from casework.cases import claim_views  # noqa: F401 - claim and release join the cases blueprint
+    from casework.cases import (
+        claim_views,  # noqa: F401 - claim and release join the cases blueprint
+        mass_views,  # noqa: F401 - a mass complaint group joins the cases blueprint
+    )
     from casework.cases.identity_views import bp as identity_bp  # also the case page's request
     from casework.cases.queue_views import bp as queue_bp
     from casework.cases.views import bp as cases_bp
@@ -188,6 +191,10 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(cti_bp)  # the telephone system sends no cookie: its shared secret guards it
     # An enforced annulment extends to the results imported after it (importer's signal).
     late_results.connect()
+    # Every results import runs the results checks, which open the committee's own cases.
+    from casework.results.findings import services as findings
+
+    findings.connect()
     from casework.core import filters
 
     filters.init_app(app)

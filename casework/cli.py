@@ -13,6 +13,7 @@ from casework.elections.cli import import_cli
 from casework.keys.cli import keys_cli
 from casework.mailin.cli import mail_cli
 from casework.reports.cli import reports_cli
+from casework.results.findings.cli import results_cli
 from casework.retention.cli import retention_cli
 from casework.worker import worker_command
 
@@ -50,5 +51,5 @@ def audit_checkpoint() -> None:
 
 def register(app: Flask) -> None:
     for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command,
-                  cases_cli, reports_cli, retention_cli, keys_cli):
+                  cases_cli, reports_cli, retention_cli, keys_cli, results_cli):
         app.cli.add_command(group)

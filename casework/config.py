@@ -42,6 +42,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"CASEWORK_{name} must be an integer, got {value!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    value = _env(name)
+    try:
+        return float(value) if value is not None else default
+    except ValueError as exc:
+        raise ConfigError(f"CASEWORK_{name} must be a number, got {value!r}") from exc
+
+
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     value = (_env(name) or default).strip().lower()
     if value not in allowed:
@@ -207,6 +215,27 @@ def load(instance_path: str) -> dict[str, Any]:
         # and whether evidence files are kept or erased, after their own number of days.
         # Each election can override the three (`flask retention set`).
         "CASEWORK_RETENTION_DAYS": _int("RETENTION_DAYS", 365),
+        # The results checks' defaults (an election may set its own: `flask results
+        # thresholds`): a candidate's share of a station's votes that is a finding, the votes a
+        # station needs before shares and identical votes count, and an hour of electronic
+        # votes above this factor times the median of the hours before, by at least jump_min.
+        # Pictures whose perceptual hashes differ in at most this many of 64 bits (up to 7)
+        # are shown as the same or nearly the same picture.
+        "CASEWORK_EVIDENCE_SIMILAR_BITS": _int("EVIDENCE_SIMILAR_BITS", 6),
+        # Mass complaints: narratives whose estimated similarity (MinHash Jaccard over word
+        # pairs) reaches this form one group.
+        "CASEWORK_MASS_SIMILARITY": _float("MASS_SIMILARITY", 0.6),
+        "CASEWORK_RESULTS_SHARE": _float("RESULTS_SHARE", 0.9),
+        "CASEWORK_RESULTS_MIN_VOTES": _int("RESULTS_MIN_VOTES", 50),
+        "CASEWORK_RESULTS_JUMP_FACTOR": _float("RESULTS_JUMP_FACTOR", 3.0),
+        "CASEWORK_RESULTS_JUMP_MIN": _int("RESULTS_JUMP_MIN", 200),
+        # The e-voting log's clusters (`flask results import-evote-log`): IINs on one phone
+        # (the party's rule: one vote, one IIN, one mobile number, one IP), IINs from one IP,
+        # and a burst of votes from one IP within some minutes.
+        "CASEWORK_EVOTE_IINS_PER_PHONE": _int("EVOTE_IINS_PER_PHONE", 5),
+        "CASEWORK_EVOTE_IINS_PER_IP": _int("EVOTE_IINS_PER_IP", 50),
+        "CASEWORK_EVOTE_BURST_VOTES": _int("EVOTE_BURST_VOTES", 30),
+        "CASEWORK_EVOTE_BURST_MINUTES": _int("EVOTE_BURST_MINUTES", 10),
         "CASEWORK_RETENTION_EVIDENCE": _choice("RETENTION_EVIDENCE", ("keep", "erase"), "keep"),
         "CASEWORK_RETENTION_EVIDENCE_DAYS": _int("RETENTION_EVIDENCE_DAYS", 365),
         # Cases examined per transaction by a retention run.

@@ -22,5 +22,6 @@ import casework.mailin.models  # noqa: F401
 import casework.notifications.inbox_models  # noqa: F401
 import casework.notifications.models  # noqa: F401
 import casework.reports.models  # noqa: F401
+import casework.results.findings.models  # noqa: F401
 import casework.sanctions.models  # noqa: F401
 import casework.sms.models  # noqa: F401

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import configure_mappers
 
+from casework.cases.mass_complaints import group_new_cases
 from casework.cases.notices import due_notices_if_due
 from casework.cases.search_pending import index_pending
 from casework.evidence.photo_facts import read_due_photo_facts
@@ -32,6 +33,7 @@ log = logging.getLogger("casework.notifications")
 # task decides itself whether anything is due and keeps its own transactions short.
 PERIODIC: tuple[Callable[[], object], ...] = (
     index_pending,  # first: a case just filed becomes searchable within a round
+    group_new_cases,  # then joins its group of near-identical narratives
     process_received,  # SMS stored by a request that could not file them
     refresh_reports_if_due,
     scan_pending_evidence,

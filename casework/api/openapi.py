@@ -118,7 +118,7 @@ LIMITED = _problem_response("Too many requests from this client; wait and try ag
 
 CASE_STATES = ["received", "screening", "inadmissible", "investigation", "info_requested",
                "findings_ready", "decided", "closed", "appealed", "merged"]
-CHANNELS = ["web", "api", "hotline", "email", "sms", "social_media", "letter", "walk_in"]
+CHANNELS = ["web", "api", "hotline", "email", "sms", "social_media", "letter", "walk_in", "own_finding"]
 SORTS = ["newest", "oldest", "due", "updated"]
 API_ACTIONS = ["start_screening", "admit", "reject", "merge", "request_info", "info_received",
                "ready_findings", "close", "appeal", "reopen"]

@@ -97,6 +97,12 @@ class IdentityRequestForm(Form):
     reason = _text(_l("Why you need the complainant's identity"), limit=1000, rows=2)
 
 
+class GroupMergeForm(Form):
+    """Mass complaints: the case that continues; the group's others merge into it."""
+
+    target = RadioField(_l("The case that continues"), validate_choice=False)
+
+
 class IdentityDecisionForm(Form):
     note = _text(_l("Note to the requester (required to refuse)"), limit=1000, rows=2)
 

@@ -14,6 +14,7 @@ from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
 from casework.cases.channels import TimelineEntry
+from casework.cases.mass_complaints import group_size
 from casework.cases.models import (
     Case,
     CaseDeadline,
@@ -55,6 +56,9 @@ class CasePage:
     named_complainant: bool = False
     can_request_identity: bool = False
     identity_requests: list[IdentityRequest] = field(default_factory=list)
+    # Mass complaints: how many cases (this one included) tell the same or nearly the same
+    # text; 0 when none.
+    mass_group_size: int = 0
 
 
 def case_page(case: Case, user: User, locale: str | None = None,
@@ -90,4 +94,5 @@ def case_page(case: Case, user: User, locale: str | None = None,
         identity=shown, named_complainant=named,
         can_request_identity=named and case.can_request_identity(user),
         identity_requests=identity.requests_on(case, user) if named else [],
+        mass_group_size=group_size(case),
     )

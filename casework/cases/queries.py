@@ -70,6 +70,7 @@ class QueueFilters:
     assignee_id: int | str | None = None  # a user id, "me" or "none"
     overdue: bool | None = None
     has_evidence: bool | None = None
+    evidence_reused: bool | None = None  # a picture or file also evidence in another case
     q: str = ""
     sort: str = "newest"
 
@@ -172,6 +173,8 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(overdue if filters.overdue else not_(overdue))
     if filters.has_evidence is not None:
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
+    if filters.evidence_reused is not None:
+        conditions.append(Case.evidence_reused.is_(filters.evidence_reused))
     everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
     matching = search.matching_condition(filters.q, contacts=everyones_contacts)
     if matching is not None:

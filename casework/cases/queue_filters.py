@@ -65,7 +65,8 @@ def _make_choices(scope: QueueScope, locale: str) -> dict[str, list[SelectChoice
         "overdue": [every, SelectChoice("yes", _("Overdue")),
                     SelectChoice("no", _("Not overdue"))],
         "evidence": [every, SelectChoice("yes", _("With evidence")),
-                     SelectChoice("no", _("Without evidence"))],
+                     SelectChoice("no", _("Without evidence")),
+                     SelectChoice("reused", _("Evidence also in other cases"))],
         "sort": [SelectChoice(key, str(SORT_LABELS[key])) for key in SORTS],
     }
 
@@ -99,5 +100,6 @@ def filters_from_form(form: QueueFilterForm) -> QueueFilters:
         channel=value["channel"],
         candidate_code=value["candidate"], assignee_id=value["assignee"],
         overdue=YES_NO.get(value["overdue"] or ""), has_evidence=YES_NO.get(value["evidence"] or ""),
+        evidence_reused=True if value["evidence"] == "reused" else None,
         q=(form.q.data or "").strip() if not form.q.errors else "",
         sort=value["sort"] or "newest")

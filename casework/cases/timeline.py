@@ -34,6 +34,7 @@ SOURCE_LABELS = {
     "social_media": _l("social media or the press"),
     "letter": _l("letter"),
     "walk_in": _l("a visit in person"),
+    "own_finding": _l("the committee's own finding"),
     "tracking": _l("the complainant, on the tracking page"),
     ACCUSED_REPLY_SOURCE: _l("the accused, in reply"),
 }

@@ -21,7 +21,6 @@ database.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import itertools
 import os
@@ -119,8 +118,7 @@ class Keyring:
         return [self._hash(key.key_id, normalized) for key in reversed(self.keys)]
 
     def _hash(self, key_id: str, normalized: str) -> str:
-        return hmac.new(self._lookup[key_id], normalized.encode("utf-8"),
-                        hashlib.sha256).hexdigest()
+        return hmac.digest(self._lookup[key_id], normalized.encode("utf-8"), "sha256").hex()
 
     # Files ----------------------------------------------------------------------------------
     def encrypt_stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:

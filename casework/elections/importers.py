@@ -25,6 +25,7 @@ from casework.elections.models import (
     CalendarMoment,
     Candidate,
     Election,
+    EvoteHourlyCount,
     PollingStation,
     Region,
     RegionCertification,
@@ -38,6 +39,8 @@ signals = Namespace()
 # Sent after a results import has written its rows, in the same transaction (sender: the
 # election): an enforced annulment extends to results that arrive inside its scope later.
 results_imported = signals.signal("results-imported")
+# The same after the electronic vote's hourly counts were written.
+evote_hours_imported = signals.signal("evote-hours-imported")
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
 NAMES = ["name_kk", "name_ru", "name_en"]
@@ -254,6 +257,7 @@ def import_stations(rows: list[Row], election: Election, report: ImportReport) -
         if len(address) > 400:
             raise RowProblem("address is longer than 400 characters")
         return {"kind": kind, "address": address, **_coordinates(row),
+                "registered": _count(row, "registered", required=False),
                 "region_id": regions[region_code].id if region_code else None}
 
     items = _check_all(rows, lambda r: _code(r, "code"), check)
@@ -323,13 +327,34 @@ def import_results(rows: list[Row], election: Election, report: ImportReport) ->
                 lambda s=station_id, c=candidate_id: Result(station_id=s, candidate_id=c))
 
 
+def import_evote_hours(rows: list[Row], election: Election, report: ImportReport) -> None:
+    zone = zone_of(election)
+    existing = {h.hour: h for h in db.session.scalars(
+        select(EvoteHourlyCount).where(EvoteHourlyCount.election_id == election.id))}
+
+    def check(row: Row) -> dict:
+        return {"votes": _count(row, "votes")}
+
+    def key(row: Row) -> datetime:
+        moment = _parse_time(row, "hour", zone)
+        if moment.minute or moment.second or moment.microsecond:
+            raise RowProblem(f"hour {row.get('hour')!r} must be the start of an hour, "
+                             "like 2020-05-25T08:00")
+        return moment
+
+    for _row, hour, values in _check_all(rows, key, check):
+        _upsert(report, existing.get(hour), values,
+                lambda h=hour: EvoteHourlyCount(hour=h, election_id=election.id))
+
+
 IMPORTERS = {
     "elections": (import_elections, ["code", *NAMES, *CALENDAR], ["timezone", "default_locale"]),
     "regions": (import_regions, ["code", "kind", *NAMES], ["parent_code", "voters", "seats"]),
     "stations": (import_stations, ["code", "kind"], ["region_code", "address", "latitude",
-                                                     "longitude"]),
+                                                     "longitude", "registered"]),
     "candidates": (import_candidates, ["code", "region_code", *NAMES], []),
     "results": (import_results, ["station_code", "candidate_code", "votes"], []),
+    "evote_hours": (import_evote_hours, ["hour", "votes"], []),
 }
 
 
@@ -347,6 +372,8 @@ def run_import(kind: str, data: bytes, *, election: Election | None, actor: Any 
     db.session.flush()
     if kind == "results":
         results_imported.send(election, actor=actor)
+    elif kind == "evote_hours":
+        evote_hours_imported.send(election, actor=actor)
     audit.record(f"import.{kind}", actor=actor, object_type="election",
                  object_id=election.code if election else None,
                  details={"source": source[-200:], "sha256": hashlib.sha256(data).hexdigest(),

@@ -165,6 +165,8 @@ class PollingStation(db.Model):
     # WGS 84 degrees, optional: what a photo's GPS position is measured against.
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Voters on the station's list, optional: a station with more votes than this is a finding.
+    registered: Mapped[int | None] = mapped_column(Integer)
 
     region: Mapped[Region | None] = relationship()
 
@@ -227,6 +229,23 @@ class Result(db.Model):
 
     __table_args__ = (
         UniqueConstraint("station_id", "candidate_id"),
+        CheckConstraint("votes >= 0", name="votes_not_negative"),
+    )
+
+
+class EvoteHourlyCount(db.Model):
+    """Electronic votes cast in one hour (local time of the election), as the e-voting
+    operator reports them: a sudden jump between hours is a finding."""
+
+    __tablename__ = "evote_hourly_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(DateTime)  # UTC, the start of the hour
+    votes: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("election_id", "hour"),
         CheckConstraint("votes >= 0", name="votes_not_negative"),
     )
 

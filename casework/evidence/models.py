@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case
@@ -128,9 +128,39 @@ class PhotoFacts(db.Model):
     make: Mapped[str | None] = mapped_column(String(100))
     model: Mapped[str | None] = mapped_column(String(100))
     software: Mapped[str | None] = mapped_column(String(100))
+    # The perceptual hash (imagehash's pHash, 64 bits, stored signed): near-identical pictures
+    # (re-encoded, resized) differ in a few bits (casework.evidence.similar_images).
+    phash: Mapped[int | None] = mapped_column(BigInteger)
 
     item: Mapped[EvidenceItem] = relationship(back_populates="facts")
 
     @property
     def state(self) -> FactsStatus:
         return FactsStatus(self.status)
+
+
+class ImageHashBand(db.Model):
+    """One of the eight bytes of a picture's perceptual hash: two hashes that differ in at
+    most seven bits share at least one byte, so these rows find every near-identical picture
+    by an index look-up instead of comparing with every picture."""
+
+    __tablename__ = "evidence_image_bands"
+
+    evidence_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+
+    __table_args__ = (Index("ix_evidence_image_bands_band_value", "band", "value"),)
+
+
+class ImageMatch(db.Model):
+    """Two pictures on different cases that are the same or nearly (both directions kept)."""
+
+    __tablename__ = "evidence_image_matches"
+
+    evidence_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
+    other_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
+    distance: Mapped[int] = mapped_column(SmallInteger)  # differing bits of 64

@@ -30,15 +30,17 @@ from sqlalchemy import select
 
 from casework.core.text import UNSAFE
 from casework.core.timezones import zone_of
+from casework.evidence import similar_images
 from casework.evidence.models import EvidenceItem, FactsStatus, PhotoFacts
 from casework.evidence.previews import run_renderer
 from casework.evidence.services import EvidenceCorrupted
+from casework.evidence.similar_images import perceptual_hash
 from casework.extensions import db
 
 log = logging.getLogger("casework.evidence")
 
 MAX_ATTEMPTS = 3
-FACTS_MAX_BYTES = 4096  # the child's JSON: seven short values
+FACTS_MAX_BYTES = 6144  # the child's JSON: seven short values and 1,024 grey levels in hex
 EXIF_TIME = "%Y:%m:%d %H:%M:%S"
 OFFSET = re.compile(r"^([+-])(0\d|1[0-4]):([0-5]\d)$")
 TEXT_MAX = 100
@@ -76,9 +78,12 @@ def _read_one(facts: PhotoFacts, *, max_pixels: int) -> None:
                     type(exc).__name__)
         facts.status = FactsStatus.FAILED
     else:
+        phash = found.pop("phash")
         for name, value in found.items():
             setattr(facts, name, value)
         facts.status = FactsStatus.READY
+        if phash is not None:
+            similar_images.record(facts, phash)
     db.session.commit()
 
 
@@ -90,7 +95,8 @@ def parse(raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("the child's answer is not an object")
     latitude, longitude = _position(data.get("position"))
-    return {"taken_at": _time(data.get("taken")), "taken_offset": _offset(data.get("offset")),
+    return {"phash": perceptual_hash(data.get("gray32")),
+            "taken_at": _time(data.get("taken")), "taken_offset": _offset(data.get("offset")),
             "saved_at": _time(data.get("saved")), "latitude": latitude, "longitude": longitude,
             "make": _text(data.get("make")), "model": _text(data.get("model")),
             "software": _text(data.get("software"))}

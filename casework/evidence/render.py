@@ -16,6 +16,7 @@ import resource
 import sys
 
 MEMORY_LIMIT = 1024 * 2**20
+GRAY_SIDE = 32
 CPU_SECONDS = 20
 
 
@@ -117,13 +118,17 @@ def facts(path: str, max_pixels: int, _size: int) -> dict:
         exif = picture.getexif()
         sub, gps = exif.get_ifd(EXIF_IFD), exif.get_ifd(GPS_IFD)
     position = None
+    # 32 x 32 grey levels of the picture as its owner sees it: the worker turns them into a
+    # perceptual hash (imagehash) without decoding the file itself.
+    gray = image(path, max_pixels, 256).convert("L").resize((GRAY_SIDE, GRAY_SIDE),
+                                                          Image.Resampling.LANCZOS)
     if gps:
         lat, lon = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
         position = [lat, lon] if lat is not None and lon is not None else None
     return {"taken": _text(sub.get(DATETIME_ORIGINAL)), "offset": _text(sub.get(OFFSET_ORIGINAL)),
             "saved": _text(exif.get(DATETIME)), "position": position,
             "make": _text(exif.get(MAKE)), "model": _text(exif.get(MODEL)),
-            "software": _text(exif.get(SOFTWARE))}
+            "software": _text(exif.get(SOFTWARE)), "gray32": gray.tobytes().hex()}
 
 
 _VIDEO_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?"

@@ -92,6 +92,24 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
                       kind=detected.kind, active=active)
 
 
+def store_generated(data: bytes, label: str, content_type: str, kind: str) -> StoredFile:
+    """Durably store a file the system made itself (a findings report): no upload checks, the
+    same storage, hash and clean-up as an upload."""
+    storage = get_storage()
+    incoming = storage.incoming()
+    try:
+        incoming.write(data)
+        incoming.flush()
+    except BaseException:
+        discard_incoming(incoming)
+        raise
+    sha256 = hashlib.sha256(data).hexdigest()
+    if storage.put_new(sha256, incoming) and has_request_context():
+        g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
+    return StoredFile(sha256=sha256, size=len(data), content_type=content_type,
+                      label=safe_label(label), kind=kind)
+
+
 def new_item(case: Any, stored: StoredFile, *, source: str, actor: Any = None) -> EvidenceItem:
     """The row of a stored file on a case, not yet in the session; marks the case."""
     case.has_evidence = True

@@ -12,11 +12,19 @@ from casework.evidence.models import EvidenceItem
 from casework.evidence.photo_facts import describe
 from casework.evidence.previews import preview_response
 from casework.evidence.services import download_response
+from casework.evidence.similar_images import reused_in
 from casework.extensions import db
 
 bp = Blueprint("evidence", __name__, url_prefix="/cases")
 # The case page lists a photo's facts beside it (only where the file itself may be downloaded).
 bp.add_app_template_global(describe, "photo_facts")
+
+
+@bp.app_template_global("evidence_reused_in")
+def evidence_reused_in(items: list[EvidenceItem]) -> dict[int, list[dict]]:
+    """Per item of the page, where else the file, or a nearly identical picture, is evidence
+    (only cases the reader may open)."""
+    return reused_in(items, current_user)
 
 
 def _item_or_404(case: Case, item_id: int) -> EvidenceItem:

@@ -26,6 +26,8 @@ class Channel(LabelledEnum):
     SOCIAL_MEDIA = "social_media", _l("Social media or press")
     LETTER = "letter", _l("Letter")
     WALK_IN = "walk_in", _l("Walk-in")
+    # Opened by the committee itself, e.g. from a results check (casework/results/findings).
+    OWN_FINDING = "own_finding", _l("Committee's own finding")
 
 
 class ComplainantRole(LabelledEnum):

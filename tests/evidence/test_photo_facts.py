@@ -380,7 +380,7 @@ def test_a_child_that_overruns_its_time_is_stopped_and_the_file_marked(case, mon
 
 
 @pytest.mark.parametrize("raw", [
-    b"[]", b"not json", b'{"make": "' + b"x" * 5000 + b'"}', b"NaN",
+    b"[]", b"not json", b'{"make": "' + b"x" * 7000 + b'"}', b"NaN",
 ])
 def test_answers_of_the_wrong_shape_are_refused(raw):
     with pytest.raises(ValueError):

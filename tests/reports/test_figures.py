@@ -86,7 +86,7 @@ def test_rollup_per_hour_and_per_day(world):
 def test_rollup_channels_outcomes_reasons(world):
     data = refreshed(world)
     assert data.channels == {"web": 6, "api": 1, "hotline": 2, "email": 2, "sms": 0,
-                             "social_media": 1, "letter": 1, "walk_in": 1}
+                             "social_media": 1, "letter": 1, "walk_in": 1, "own_finding": 0}
     assert data.outcomes == {"confirmed": 2, "partly_confirmed": 0, "not_confirmed": 1}
     assert data.inadmissible == {"outside_remit": 0, "outside_filing_window": 0,
                                  "no_specific_facts": 1, "no_evidence_or_source": 0,
@@ -129,7 +129,7 @@ def test_a_region_scope_sees_only_its_regions(world):
     assert (data.overdue, data.due_soon) == (2, 2)
     # web: c1 c4 c6 c10 c13; hotline: c2 c4; letter: c7; walk-in: c11.
     assert data.channels == {"web": 5, "api": 0, "hotline": 2, "email": 0, "sms": 0,
-                             "social_media": 0, "letter": 1, "walk_in": 1}
+                             "social_media": 0, "letter": 1, "walk_in": 1, "own_finding": 0}
     assert data.outcomes == {"confirmed": 2, "partly_confirmed": 0, "not_confirmed": 1}
     assert data.inadmissible["duplicate"] == 1 and data.inadmissible["no_specific_facts"] == 0
     assert data.screening_median == Median(30, 60, 5)

@@ -5,7 +5,8 @@
 - review.py: the screening checklist, the transition timeline, the deadline clock;
 - staff.py: internal notes, declared conflicts of interest, the accused's notices and replies;
 - identity.py: the identity custodians and the requests to see a complainant's identity;
-- search.py: search documents and per-state counters, with the DDL metadata cannot describe.
+- search.py: search documents and per-state counters, with the DDL metadata cannot describe;
+- text_groups.py: narratives' MinHash signatures and bands (mass complaints).
 
 The workflow's own enums (CaseState, InadmissibleReason, Outcome) live beside the transition
 table in casework.cases.workflow and are re-exported here.
@@ -36,6 +37,7 @@ from casework.cases.models.staff import (
     ConflictDeclaration,
     NoticeMethod,
 )
+from casework.cases.models.text_groups import CaseTextBand, CaseTextSignature
 from casework.cases.workflow import CaseState, InadmissibleReason, Outcome
 
 __all__ = [
@@ -52,6 +54,8 @@ __all__ = [
     "CaseSequence",
     "CaseState",
     "CaseStateCount",
+    "CaseTextBand",
+    "CaseTextSignature",
     "CaseTransition",
     "Category",
     "ConflictDeclaration",

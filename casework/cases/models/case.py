@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -110,6 +111,13 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     has_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A picture of this case is the same or nearly the same as one on another case (set by
+    # the worker: casework.evidence.similar_images).
+    evidence_reused: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    # Mass complaints: the first case of a group of near-identical narratives (this case's
+    # own id when it is that first one); None when no other case tells the same text.
+    text_group_id: Mapped[int | None] = mapped_column(Integer, index=True)
     outcome: Mapped[str | None] = mapped_column(String(30))
     public_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))

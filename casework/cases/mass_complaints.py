@@ -1,0 +1,200 @@
+"""Mass complaints: cases whose narratives are the same or nearly (a campaign pasting one
+text, or one event reported by many) form a group, kept current as complaints arrive.
+
+Each case's narratives become word 2-shingles; 64 minimum hashes (MinHash) estimate how
+much two texts share (Jaccard); 16 bands of 4 minima, hashed and indexed, find the cases a
+new one must be compared with (locality-sensitive hashing) without reading the others. A
+case whose estimated similarity with an earlier one reaches CASEWORK_MASS_SIMILARITY joins
+that case's group; a case that joins two groups joins them. The group is named by its first
+case (`Case.text_group_id`). The worker groups new cases (`group_new_cases`) in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, column, func, or_, select, table, update
+
+from casework.cases.channels import narrative_source
+from casework.cases.merge import merge_cases
+from casework.cases.models import Case, CaseState, CaseTextBand, CaseTextSignature
+from casework.cases.transitions import apply, find
+from casework.core.refusal import Refusal
+from casework.extensions import db
+
+SHINGLE = 2  # words per shingle: an edited word changes two shingles, not three
+HASHES = 64
+BANDS = 16
+ROWS = HASHES // BANDS
+PRIME = 4294967291  # the largest prime below 2**32: a*x + b stays inside 64 bits
+BATCH = 200
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _coefficients() -> list[tuple[int, int]]:
+    """Fixed (a, b) pairs: the same text always gets the same signature."""
+    seed = hashlib.sha256(b"casework mass complaints").digest()
+    pairs, counter = [], 0
+    while len(pairs) < HASHES:
+        block = hashlib.sha256(seed + counter.to_bytes(4, "big")).digest()
+        counter += 1
+        for i in range(0, 32, 8):
+            a, b = struct.unpack(">II", block[i:i + 8])
+            pairs.append((a % (PRIME - 1) + 1, b % PRIME))
+    return pairs[:HASHES]
+
+
+_AB = _coefficients()
+
+
+def shingles(text: str) -> set[int]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE:
+        grams = [" ".join(words)] if words else []
+    else:
+        grams = [" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
+    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "big")
+            for g in grams}
+
+
+def signature(text: str) -> list[int]:
+    """64 minima; empty for a text without words."""
+    values = shingles(text)
+    if not values:
+        return []
+    import numpy  # loaded once by the worker (the evidence hashes need it too)
+
+    x = numpy.fromiter(values, dtype=numpy.uint64)
+    a = numpy.array([pair[0] for pair in _AB], dtype=numpy.uint64)[:, None]
+    b = numpy.array([pair[1] for pair in _AB], dtype=numpy.uint64)[:, None]
+    return [int(v) for v in ((a * x + b) % PRIME).min(axis=1)]
+
+
+def bands(minima: list[int]) -> list[tuple[int, int]]:
+    out = []
+    for band in range(BANDS):
+        chunk = struct.pack(f">{ROWS}I", *minima[band * ROWS:(band + 1) * ROWS])
+        value = int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "big",
+                               signed=True)
+        out.append((band, value))
+    return out
+
+
+def similarity(one: list[int], other: list[int]) -> float:
+    if not one or not other:
+        return 0.0
+    return sum(1 for x, y in zip(one, other, strict=True) if x == y) / HASHES
+
+
+def _pack(minima: list[int]) -> bytes:
+    return struct.pack(f">{len(minima)}I", *minima)
+
+
+def _unpack(raw: bytes) -> list[int]:
+    return list(struct.unpack(f">{len(raw) // 4}I", raw))
+
+
+def _narratives(case_ids: list[int]) -> dict[int, str]:
+    source = narrative_source()
+    if source is None:
+        return {}
+    rows = table(source.table, column("case_id"), column(source.column))
+    texts: dict[int, list[str]] = {}
+    for case_id, text in db.session.execute(
+            select(rows.c.case_id, rows.c[source.column]).where(rows.c.case_id.in_(case_ids))):
+        texts.setdefault(case_id, []).append(text or "")
+    return {case_id: "\n".join(parts) for case_id, parts in texts.items()}
+
+
+def group_new_cases(limit: int = BATCH) -> int:
+    """Sign and group the cases filed since the last round, oldest first, and commit (the
+    worker's periodic task). How many were handled."""
+    last = db.session.scalar(select(func.max(CaseTextSignature.case_id))) or 0
+    cases = db.session.execute(select(Case.id, Case.election_id).where(Case.id > last)
+                               .order_by(Case.id).limit(limit)).all()
+    if not cases:
+        return 0
+    texts = _narratives([case_id for case_id, _ in cases])
+    for case_id, election_id in cases:
+        group_case(case_id, election_id, texts.get(case_id, ""))
+    db.session.commit()
+    return len(cases)
+
+
+def group_case(case_id: int, election_id: int, text: str) -> int | None:
+    """Keep the case's signature and put it in its group; returns the group (None: alone)."""
+    minima = signature(text)
+    db.session.add(CaseTextSignature(case_id=case_id, election_id=election_id,
+                                     signature=_pack(minima)))
+    if not minima:
+        return None
+    own_bands = bands(minima)
+    db.session.add_all(CaseTextBand(case_id=case_id, band=band, value=value)
+                       for band, value in own_bands)
+    db.session.flush()
+    shared = or_(*[and_(CaseTextBand.band == band, CaseTextBand.value == value)
+                   for band, value in own_bands])
+    candidates = db.session.execute(
+        select(CaseTextSignature.case_id, CaseTextSignature.signature, Case.text_group_id)
+        .join(Case, Case.id == CaseTextSignature.case_id)
+        .where(CaseTextSignature.case_id.in_(select(CaseTextBand.case_id).where(shared)),
+               CaseTextSignature.case_id != case_id,
+               CaseTextSignature.election_id == election_id))
+    threshold = current_app.config["CASEWORK_MASS_SIMILARITY"]
+    twins = [(other_id, group) for other_id, raw, group in candidates
+             if similarity(minima, _unpack(raw)) >= threshold]
+    if not twins:
+        return None
+    groups = {group if group is not None else other_id for other_id, group in twins}
+    first = min(groups | {case_id})
+    db.session.execute(update(Case).where(or_(
+        Case.id.in_([case_id, *(other_id for other_id, _ in twins)]),
+        Case.text_group_id.in_(groups))).values(text_group_id=first)
+        .execution_options(synchronize_session=False))
+    return first
+
+
+def group_members(case: Case) -> list[Case]:
+    """The cases of `case`'s group, oldest first (all of them: callers filter by scope)."""
+    if case.text_group_id is None:
+        return []
+    return list(db.session.scalars(select(Case).where(
+        Case.text_group_id == case.text_group_id).order_by(Case.id)))
+
+
+def group_size(case: Case) -> int:
+    if case.text_group_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.text_group_id == case.text_group_id)) or 0
+
+
+def merge_group(target: Case, members: list[Case], actor) -> tuple[list[Case], list[Case]]:
+    """Merge every other member `actor` may merge into `target` (the workflow's "merge", from
+    screening; each audited and its complainants told, by merge_cases). Returns (merged,
+    left as they are). Refuses when the target is not one of the members."""
+    if target not in members:
+        raise Refusal("invalid", _l("Choose one of the group's cases."), field="target")
+    if target.state in (CaseState.MERGED,):
+        raise Refusal("invalid", _l("This case was merged into another: choose one that "
+                                    "continues."), field="target")
+    merge = find("merge")
+    merged, left = [], []
+    for case in members:
+        if case is target:
+            continue
+        if not case.can_take(merge, actor):
+            left.append(case)
+            continue
+        apply(case, "merge", actor=actor, into=target)
+        merge_cases(case, target, actor)
+        merged.append(case)
+    if not merged:
+        raise Refusal("not_allowed", _l("None of the other cases can be merged now: only "
+                                        "cases in screening can, by the secretary or the "
+                                        "chair."))
+    return merged, left
