@@ -20,6 +20,8 @@ from casework.hotline.models import SEALED as CALLS
 from casework.intake.models import SEALED as COMPLAINTS
 from casework.mailin.models import SEALED as MAILS
 from casework.notifications.models import SEALED as OUTBOX
+from casework.sms.models import SEALED_MESSAGES as SMS_MESSAGES
+from casework.sms.models import SEALED_OPT_OUTS as SMS_OPT_OUTS
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ def _table_step(spec: sealed.SealedTable) -> RotationStep:
 def steps() -> list[RotationStep]:
     """The steps, in order. Each area that encrypts something adds its step here."""
     return [
-        *(_table_step(spec) for spec in (COMPLAINTS, CALLS, MAILS, OUTBOX)),
+        *(_table_step(spec) for spec in (COMPLAINTS, CALLS, MAILS, OUTBOX, SMS_MESSAGES,
+                                         SMS_OPT_OUTS)),
         # After the complaints: the documents' hashed names are made from them.
         RotationStep("case_search_documents.contacts", search_contacts.pending,
                      _committed(search_contacts.rehash_batch)),

@@ -62,7 +62,7 @@ def _calls(case: Case) -> int:
 def _sms(case: Case) -> int:
     result = db.session.execute(
         update(SmsMessage).where(SmsMessage.case_id == case.id, SmsMessage.number != "")
-        .values(number="").execution_options(synchronize_session="fetch"))
+        .values(number="", number_hash=None).execution_options(synchronize_session="fetch"))
     return result.rowcount or 0
 
 

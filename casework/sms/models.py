@@ -1,8 +1,7 @@
 """SMS messages both ways, one row each, and the numbers that sent STOP.
 
-The sender's number (E.164) lives in one column, `SmsMessage.number`, and is matched only
-through `number_is()`: when phone numbers are sealed with a keyed look-up hash, these two
-places change and nothing else."""
+The number (E.164) is sealed like every complainant's phone (`core/sealed.py`): encrypted in
+`number`, found through its keyed hash `number_hash`, only by `number_is()`."""
 
 from datetime import datetime
 from typing import Any
@@ -11,8 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ColumnElement, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casework.core.crypto import EncryptedText
 from casework.core.db import db_enum, utcnow
 from casework.core.labels import LabelledEnum
+from casework.core.sealed import PHONE, SealedTable, hashes_of, keep_hash
 from casework.extensions import db
 
 
@@ -39,7 +40,8 @@ class SmsMessage(db.Model):
     direction: Mapped[Direction] = mapped_column(db_enum(Direction, "sms_direction", length=5))
     # The mobile number, E.164 (+77011234567): the sender of an incoming message, the
     # recipient of an outgoing one. Read and matched only here and through number_is().
-    number: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(EncryptedText("sms_messages.number"))
+    number_hash: Mapped[str | None] = mapped_column(String(64))
     # The gateway's own id of an incoming message (Kannel's %I): the same message posted
     # twice is stored once.
     gateway_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -56,7 +58,7 @@ class SmsMessage(db.Model):
     outbox_id: Mapped[int | None] = mapped_column(Integer)  # an outgoing message's outbox row
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff replies
 
-    __table_args__ = (Index("ix_sms_messages_number_at", "number", "at"),
+    __table_args__ = (Index("ix_sms_messages_number_at", "number_hash", "at"),
                       Index("ix_sms_messages_state", "state"))
 
 
@@ -66,10 +68,17 @@ class SmsOptOut(db.Model):
     __tablename__ = "sms_opt_outs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(EncryptedText("sms_opt_outs.number"))
+    number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 def number_is(model: Any, number: str) -> ColumnElement[bool]:
     """The one way to match a stored number (see the module's note)."""
-    return model.number == number
+    return model.number_hash.in_(hashes_of(PHONE, number))
+
+
+keep_hash(SmsMessage.number, "number_hash", PHONE)
+keep_hash(SmsOptOut.number, "number_hash", PHONE)
+SEALED_MESSAGES = SealedTable("sms_messages", ("number",), (("number_hash", "number", PHONE),))
+SEALED_OPT_OUTS = SealedTable("sms_opt_outs", ("number",), (("number_hash", "number", PHONE),))

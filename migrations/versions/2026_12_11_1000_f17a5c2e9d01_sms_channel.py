@@ -1,7 +1,7 @@
 """sms channel: messages both ways, STOP numbers, the outbox's transport, the sms channel
 
 sms_messages: every SMS received from Kannel and every one queued for it, with the number
-(E.164), the text, its state and its case; sms_opt_outs: numbers that sent STOP.
+(E.164, sealed, found by its keyed hash), the text, its state and its case; sms_opt_outs: numbers that sent STOP.
 outbox_messages gains transport (email, sms); complaints' channel gains sms.
 
 Revision ID: f17a5c2e9d01
@@ -33,7 +33,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('direction', sa.Enum('in', 'out', name='sms_direction', native_enum=False,
                                    create_constraint=True, length=5), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('number', sa.Text(), nullable=False),
+    sa.Column('number_hash', sa.String(length=64), nullable=True),
     sa.Column('gateway_id', sa.String(length=64), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('coding', sa.Integer(), nullable=False),
@@ -57,15 +58,16 @@ def upgrade():
     )
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sms_messages_case_id'), ['case_id'], unique=False)
-        batch_op.create_index('ix_sms_messages_number_at', ['number', 'at'], unique=False)
+        batch_op.create_index('ix_sms_messages_number_at', ['number_hash', 'at'], unique=False)
         batch_op.create_index('ix_sms_messages_state', ['state'], unique=False)
     op.create_table('sms_opt_outs',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('number', sa.Text(), nullable=False),
+    sa.Column('number_hash', sa.String(length=64), nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_opt_outs')),
-    sa.UniqueConstraint('number', name=op.f('uq_sms_opt_outs_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_opt_outs'))
     )
+    op.create_index(op.f('ix_sms_opt_outs_number_hash'), 'sms_opt_outs', ['number_hash'])
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('transport', sa.Enum(
             'email', 'sms', name='outbox_transport', native_enum=False, create_constraint=True,
@@ -80,6 +82,7 @@ def downgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_outbox_messages_outbox_transport'), type_='check')
         batch_op.drop_column('transport')
+    op.drop_index(op.f('ix_sms_opt_outs_number_hash'), table_name='sms_opt_outs')
     op.drop_table('sms_opt_outs')
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_sms_messages_state')
