@@ -99,7 +99,8 @@ def _guard_text():
         else:
             # WTForms forms put the message on the field; NUL is refused for any form here,
             # as PostgreSQL cannot store it, in case a view reads a field it did not validate.
-            field = next((name for name, value in pairs if "\x00" in name + value), None)
+            field = next((name or "(no name)" for name, value in pairs
+                          if not isinstance(name, str) or "\x00" in name + value), None)
             field = text.printable(field) if field is not None else None
         if field is not None:
             return _refused(field, "body")

@@ -28,6 +28,8 @@ def unsafe_pair(pairs) -> str | None:
     """The first name in (name, value) pairs (a MultiDict's items) whose name or text value
     is unsafe; values that are not text (uploaded files) are skipped."""
     for name, value in pairs:
+        if not isinstance(name, str):  # a multipart part whose name did not parse (e.g. "\n")
+            return "(no name)"
         if not is_safe(name):
             return printable(name)
         if isinstance(value, str) and not is_safe(value):
