@@ -20,7 +20,7 @@ CATEGORIES = ["Vote buying", "Pressure or threats against voters",
               "Abuse of office or public resources", "Defamation or false information",
               "Other violation"]
 CHANNELS = ["Web form", "API", "Hotline", "Email", "SMS", "Social media or press", "Letter",
-            "Walk-in"]
+            "Walk-in", "Committee's own finding"]
 TYPES = ["Warning", "Reprimand", "Removal from registration", "Annulment of the voting result",
          "Referral to another body"]
 OPEN = ["Received", "Screening", "Investigation", "Information requested", "Findings ready",
