@@ -131,6 +131,6 @@ def _dump():
     if connection.dialect.name == "sqlite":
         yield from connection.connection.driver_connection.iterdump()
     else:
-        for table in ("evote_log_entries", "complaints", "result_findings", "audit_log"):
+        for table in ("evote_log_entries", "complaints", "result_findings", "audit_entries"):
             for row in connection.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
                 yield repr(tuple(row))
