@@ -11,12 +11,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.plugin.browser import (
-    ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
     LOCALES,
     REQUIRED,
     VIEWPORTS,
+    open_tab,
     unavailable,
 )
 
@@ -53,22 +53,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _open_tab(browser, request, locale: str, viewport: dict):
-    """A page in a context of its own; a screenshot of it when the test failed."""
-    context = browser.new_context(locale=locale, viewport=viewport)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
 @pytest.fixture
 def page(browser, request):
-    yield from _open_tab(browser, request, "kk-KZ", VIEWPORTS["phone"])
+    yield from open_tab(browser, request, "kk-KZ", VIEWPORTS["phone"])
 
 
 @pytest.fixture(params=[(lang, screen) for lang in LOCALES for screen in VIEWPORTS],
@@ -76,6 +63,6 @@ def page(browser, request):
 def tab(browser, request):
     """The test once per language (kk, ru) and screen (phone, desktop); `tab.lang` says which."""
     lang, screen = request.param
-    for opened in _open_tab(browser, request, LOCALES[lang], VIEWPORTS[screen]):
+    for opened in open_tab(browser, request, LOCALES[lang], VIEWPORTS[screen]):
         opened.lang = lang
         yield opened

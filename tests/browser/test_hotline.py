@@ -14,7 +14,7 @@ from casework.hotline.models import Call, CallPurpose
 from casework.intake import tracking
 from casework.intake.models import Channel, Complaint
 from tests import factories
-from tests.plugin.browser import ARTIFACTS, sign_in
+from tests.plugin.browser import open_tab, sign_in
 from tests.plugin.data import NARRATIVE
 
 pytestmark = pytest.mark.browser
@@ -27,15 +27,7 @@ CONSOLE_RE = re.compile(r"/hotline/$")
 @pytest.fixture
 def desk(browser, request):
     """A desktop browser at the operator's screen size."""
-    context = browser.new_context(locale="kk-KZ", viewport=SCREEN)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    yield from open_tab(browser, request, "kk-KZ", SCREEN)
 
 
 def count(model) -> int:

@@ -11,7 +11,7 @@ import requests
 from casework.extensions import db
 from casework.hotline import services
 from tests import factories
-from tests.plugin.browser import ARTIFACTS, sign_in
+from tests.plugin.browser import open_tab, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +21,7 @@ NUMBER = "+77015550123"
 
 @pytest.fixture
 def desk(browser, request):
-    context = browser.new_context(locale="kk-KZ", viewport={"width": 1366, "height": 768})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    yield from open_tab(browser, request, "kk-KZ", {"width": 1366, "height": 768})
 
 
 def event(live_server, **fields):

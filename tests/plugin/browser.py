@@ -27,6 +27,20 @@ def unavailable() -> str | None:
     return None
 
 
+def open_tab(browser, request, locale: str, viewport: dict):
+    """A page in a context of its own (a generator for a fixture to yield from); a screenshot
+    of it when the test failed."""
+    context = browser.new_context(locale=locale, viewport=viewport)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
 def context_page(browser, locale="en-US"):
     """A browser context of its own (a desktop screen) and its tab."""
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
