@@ -83,13 +83,19 @@ def store_upload(stream: BinaryIO, filename: str | None, *, max_file_size: int,
     except BaseException:
         discard_incoming(incoming)
         raise
-    sha256 = incoming.sha256
-    if storage.put_new(sha256, incoming) and has_request_context():
-        # Removed again at the end of the request if no row came to point at it
-        # (evidence/cleanup.py): a refused or failed request leaves no orphan file.
-        g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
+    sha256 = _put_new(storage, incoming)
     return StoredFile(sha256=sha256, size=size, content_type=detected.mime, label=label,
                       kind=detected.kind, active=active)
+
+
+def _put_new(storage: Any, incoming: Any) -> str:
+    """Move a written temporary file into place under its hash; a file new to the store is
+    removed again at the end of the request if no row came to point at it
+    (evidence/cleanup.py), so a refused or failed request leaves no orphan file."""
+    sha256 = incoming.sha256
+    if storage.put_new(sha256, incoming) and has_request_context():
+        g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
+    return sha256
 
 
 def store_generated(data: bytes, label: str, content_type: str, kind: str) -> StoredFile:
@@ -103,9 +109,7 @@ def store_generated(data: bytes, label: str, content_type: str, kind: str) -> St
     except BaseException:
         discard_incoming(incoming)
         raise
-    sha256 = hashlib.sha256(data).hexdigest()
-    if storage.put_new(sha256, incoming) and has_request_context():
-        g.setdefault("evidence_created", []).append((sha256, storage.stamp(sha256)))
+    sha256 = _put_new(storage, incoming)
     return StoredFile(sha256=sha256, size=len(data), content_type=content_type,
                       label=safe_label(label), kind=kind)
 
