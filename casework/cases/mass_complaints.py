@@ -17,11 +17,11 @@ import struct
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, column, func, or_, select, table, update
+from sqlalchemy import and_, func, or_, select, update
 
-from casework.cases.channels import narrative_source
 from casework.cases.merge import merge_cases
 from casework.cases.models import Case, CaseState, CaseTextBand, CaseTextSignature
+from casework.cases.search import narratives_by_case
 from casework.cases.transitions import apply, find
 from casework.core.refusal import Refusal
 from casework.extensions import db
@@ -98,18 +98,6 @@ def _unpack(raw: bytes) -> list[int]:
     return list(struct.unpack(f">{len(raw) // 4}I", raw))
 
 
-def _narratives(case_ids: list[int]) -> dict[int, str]:
-    source = narrative_source()
-    if source is None:
-        return {}
-    rows = table(source.table, column("case_id"), column(source.column))
-    texts: dict[int, list[str]] = {}
-    for case_id, text in db.session.execute(
-            select(rows.c.case_id, rows.c[source.column]).where(rows.c.case_id.in_(case_ids))):
-        texts.setdefault(case_id, []).append(text or "")
-    return {case_id: "\n".join(parts) for case_id, parts in texts.items()}
-
-
 def group_new_cases(limit: int = BATCH) -> int:
     """Sign and group the cases filed since the last round, oldest first, and commit (the
     worker's periodic task). How many were handled."""
@@ -118,9 +106,9 @@ def group_new_cases(limit: int = BATCH) -> int:
                                .order_by(Case.id).limit(limit)).all()
     if not cases:
         return 0
-    texts = _narratives([case_id for case_id, _ in cases])
+    texts = narratives_by_case([case_id for case_id, _ in cases])
     for case_id, election_id in cases:
-        group_case(case_id, election_id, texts.get(case_id, ""))
+        group_case(case_id, election_id, "\n".join(t or "" for t in texts.get(case_id, [])))
     db.session.commit()
     return len(cases)
 

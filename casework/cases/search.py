@@ -151,16 +151,23 @@ def matching_condition(query: str | None, *, contacts: bool = False) -> ColumnEl
 
 # -- keeping documents up to date -------------------------------------------------------------
 
-def _narratives(case_id: int) -> list[str]:
-    """The texts that describe the case's facts (the complaints' narratives: the channels'
-    narrative source), in order."""
+def narratives_by_case(case_ids: list[int]) -> dict[int, list[str]]:
+    """Per case, the texts that describe its facts (the complaints' narratives: the
+    channels' narrative source), in order; one query for all the cases."""
     source = narrative_source()
-    if source is None:
-        return []
+    if source is None or not case_ids:
+        return {}
     rows = table(source.table, column("case_id"), column(source.column))
-    return list(db.session.scalars(
-        select(rows.c[source.column]).where(rows.c.case_id == case_id)
-        .order_by(*(literal_column(name.strip()) for name in source.order.split(",")))))
+    found: dict[int, list[str]] = {}
+    for case_id, narrative in db.session.execute(
+            select(rows.c.case_id, rows.c[source.column]).where(rows.c.case_id.in_(case_ids))
+            .order_by(*(literal_column(name.strip()) for name in source.order.split(",")))):
+        found.setdefault(case_id, []).append(narrative)
+    return found
+
+
+def _narratives(case_id: int) -> list[str]:
+    return narratives_by_case([case_id]).get(case_id, [])
 
 
 def _texts(case_id: int) -> tuple[str, str]:
