@@ -16,12 +16,12 @@ from typing import Any
 
 from casework.evidence.models import EvidenceItem
 from casework.evidence.previews import run_renderer
+from casework.evidence.render import VIDEO_FRAMES
 from casework.evidence.services import EvidenceCorrupted
 from casework.evidence.similar_images import perceptual_hash
 
 log = logging.getLogger("casework.evidence")
 
-MAX_FRAMES = 8  # as render.VIDEO_FRAMES
 FRAMES_MAX_BYTES = 24_576  # eight frames of 1,024 grey levels in hex, and their times
 MAX_AT_MS = 24 * 3600 * 1000  # a key frame's time beyond a day is not believed
 
@@ -45,7 +45,7 @@ def parse(raw: bytes) -> list[tuple[int | None, int]]:
         raise ValueError("the child's answer is too long")
     data = json.loads(raw)
     frames = data.get("frames") if isinstance(data, dict) else None
-    if not isinstance(frames, list) or len(frames) > MAX_FRAMES:
+    if not isinstance(frames, list) or len(frames) > VIDEO_FRAMES:
         raise ValueError("the child's answer is not a list of frames")
     found: dict[int, int] = {}
     for frame in frames:
