@@ -244,7 +244,8 @@ def _upright(frame):
     scale = min(1.0, 256 / max(frame.width, frame.height))
     picture = frame.to_image(width=max(1, round(frame.width * scale)),
                              height=max(1, round(frame.height * scale)))
-    turn = round((frame.rotation or 0) / 90) * 90 % 360
+    rotation = frame.rotation or 0
+    turn = round(rotation / 90) * 90 % 360 if math.isfinite(rotation) else 0
     return picture.rotate(turn, expand=True) if turn else picture
 
 
