@@ -224,6 +224,8 @@ def video_frames(path: str, max_pixels: int, _size: int) -> dict:
     with container:
         start, base = stream.start_time or 0, stream.time_base
         for packet in container.demux(stream):
+            if not wanted:
+                break  # the rest of the file is not read
             if time.monotonic() > deadline:
                 raise ValueError("out of time")
             if packet.pts is not None and packet.pts not in wanted:
