@@ -10,7 +10,7 @@ THREADS ?= 2
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare bench-evote install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare bench-evote bench-video install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,10 @@ bench-queue: install
 # BENCH_ARGS="--postgres" on PostgreSQL, "--votes 1000000" for more.
 bench-evote: install
 	$(BIN)/python bench/evote.py $(BENCH_ARGS)
+
+# Key frames of generated 720p/1080p/2160p videos hashed in the preview child: CPU, wall, memory.
+bench-video: install
+	$(BIN)/python bench/video_frames.py $(BENCH_ARGS)
 
 bench-reports: install
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
