@@ -20,7 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from casework.cases.merge import merge_cases
-from casework.cases.models import Case, CaseState, CaseTextBand, CaseTextSignature
+from casework.cases.models import (
+    Case,
+    CaseState,
+    CaseTextBand,
+    CaseTextSignature,
+    InadmissibleReason,
+)
 from casework.cases.search import narratives_by_case
 from casework.cases.transitions import apply, find
 from casework.core.refusal import Refusal
@@ -161,15 +167,22 @@ def group_size(case: Case) -> int:
         Case.text_group_id == case.text_group_id)) or 0
 
 
+def _check_target(target: Case | None, members: list[Case], *, duplicates: bool = False) -> None:
+    if target is None or target not in members:
+        raise Refusal("invalid", _l("Choose one of the group's cases."), field="target")
+    if target.state is CaseState.MERGED:
+        raise Refusal("invalid", _l("This case was merged into another: choose one that "
+                                    "continues."), field="target")
+    if duplicates and target.state is CaseState.INADMISSIBLE:
+        raise Refusal("invalid", _l("This case was declared inadmissible: choose one that "
+                                    "continues."), field="target")
+
+
 def merge_group(target: Case, members: list[Case], actor) -> tuple[list[Case], list[Case]]:
     """Merge every other member `actor` may merge into `target` (the workflow's "merge", from
     screening; each audited and its complainants told, by merge_cases). Returns (merged,
     left as they are). Refuses when the target is not one of the members."""
-    if target not in members:
-        raise Refusal("invalid", _l("Choose one of the group's cases."), field="target")
-    if target.state in (CaseState.MERGED,):
-        raise Refusal("invalid", _l("This case was merged into another: choose one that "
-                                    "continues."), field="target")
+    _check_target(target, members)
     merge = find("merge")
     merged, left = [], []
     for case in members:
@@ -186,3 +199,32 @@ def merge_group(target: Case, members: list[Case], actor) -> tuple[list[Case], l
                                         "cases in screening can, by the secretary or the "
                                         "chair."))
     return merged, left
+
+
+def mark_duplicates(target: Case | None, members: list[Case], actor,
+                    note: str = "") -> tuple[list[Case], list[Case]]:
+    """Declare every other member in screening that `actor` may reject inadmissible as a
+    duplicate of `target` (the workflow's "reject" with reason DUPLICATE, which needs no
+    checklist; each move audited and its complainants told by apply). The public reason names
+    `target`, then the screener's `note` if any. Returns (marked, left as they are: not in
+    screening, or not the actor's to decide)."""
+    _check_target(target, members, duplicates=True)
+    reject = find("reject")
+    explanation = str(_l("The same facts are examined in case %(reference)s.",
+                         reference=target.reference))
+    if note.strip():
+        explanation += "\n\n" + note.strip()
+    marked, left = [], []
+    for case in members:
+        if case is target:
+            continue
+        if not case.can_take(reject, actor):
+            left.append(case)
+            continue
+        apply(case, "reject", actor=actor, reason_code=InadmissibleReason.DUPLICATE,
+              public_reason=explanation)
+        marked.append(case)
+    if not marked:
+        raise Refusal("not_allowed", _l("None of the other cases can be declared duplicates "
+                                        "now: only cases in screening can."))
+    return marked, left
