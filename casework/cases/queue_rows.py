@@ -3,9 +3,10 @@ a queue page's cost).
 
 A row's markup is kept in the app's cache under a key holding every value the row shows
 (reference, state, region and accused names, category, assignee's name, due time and its
-overdue/paused flags, evidence, arrival, the size of the group it stands for) and what it is shown in (language, time zone, the
-case link's prefix, the viewer's unread mark): when any of them changes the key does, so a
-kept row is never stale, and a viewer's own mark is part of the key, never of another's row.
+overdue/paused flags, evidence, arrival, the count of the mass-complaint group it stands
+for) and what it is shown in (language, time zone, the case link's prefix, the viewer's
+unread mark): when any of them changes the key does, so a kept row is never stale, and a
+viewer's own mark is part of the key, never of another's row.
 The key holds no complaint text; the value is the markup staff already see.
 """
 
