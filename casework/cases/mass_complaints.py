@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -208,22 +209,32 @@ def _check_target(target: Case | None, members: list[Case], *, duplicates: bool 
                                     "continues."), field="target")
 
 
+def _move_others(target: Case, members: list[Case], action: str, actor,
+                 move: Callable[[Case], object]) -> tuple[list[Case], list[Case]]:
+    """`move` each member but `target` that `actor` may take `action` on; (moved, left)."""
+    transition = find(action)
+    moved, left = [], []
+    for case in members:
+        if case is target:
+            continue
+        if case.can_take(transition, actor):
+            move(case)
+            moved.append(case)
+        else:
+            left.append(case)
+    return moved, left
+
+
 def merge_group(target: Case, members: list[Case], actor) -> tuple[list[Case], list[Case]]:
     """Merge every other member `actor` may merge into `target` (the workflow's "merge", from
     screening; each audited and its complainants told, by merge_cases). Returns (merged,
     left as they are). Refuses when the target is not one of the members."""
     _check_target(target, members)
-    merge = find("merge")
-    merged, left = [], []
-    for case in members:
-        if case is target:
-            continue
-        if not case.can_take(merge, actor):
-            left.append(case)
-            continue
+
+    def merge(case: Case) -> None:
         apply(case, "merge", actor=actor, into=target)
         merge_cases(case, target, actor)
-        merged.append(case)
+    merged, left = _move_others(target, members, "merge", actor, merge)
     if not merged:
         raise Refusal("not_allowed", _l("None of the other cases can be merged now: only "
                                         "cases in screening can, by the secretary or the "
@@ -239,21 +250,13 @@ def mark_duplicates(target: Case | None, members: list[Case], actor,
     `target`, then the screener's `note` if any. Returns (marked, left as they are: not in
     screening, or not the actor's to decide)."""
     _check_target(target, members, duplicates=True)
-    reject = find("reject")
     explanation = str(_l("The same facts are examined in case %(reference)s.",
                          reference=target.reference))
     if note.strip():
         explanation += "\n\n" + note.strip()
-    marked, left = [], []
-    for case in members:
-        if case is target:
-            continue
-        if not case.can_take(reject, actor):
-            left.append(case)
-            continue
-        apply(case, "reject", actor=actor, reason_code=InadmissibleReason.DUPLICATE,
-              public_reason=explanation)
-        marked.append(case)
+    marked, left = _move_others(target, members, "reject", actor, lambda case: apply(
+        case, "reject", actor=actor, reason_code=InadmissibleReason.DUPLICATE,
+        public_reason=explanation))
     if not marked:
         raise Refusal("not_allowed", _l("None of the other cases can be declared duplicates "
                                         "now: only cases in screening can."))
