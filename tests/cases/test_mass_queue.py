@@ -96,6 +96,13 @@ def test_the_filters_choose_the_members_and_the_representative(election, make_us
     rows = queue_page(secretary, election, QueueFilters(state=CaseState.INVESTIGATION,
                                                         fold_groups=True)).rows
     assert [(r.case.id, r.group_size) for r in rows] == [(copies[0].id, 1)]
+    # Filters that are subqueries on the case (channel, deadline) hold for the members too.
+    rows = queue_page(secretary, election, QueueFilters(channel="web", overdue=False,
+                                                        fold_groups=True)).rows
+    grouped = [r for r in rows if r.case.text_group_id is not None]
+    assert [(r.case.id, r.group_size) for r in grouped] == [(copies[0].id, 30)]
+    assert queue_page(secretary, election, QueueFilters(channel="letter",
+                                                        fold_groups=True)).rows == []
 
 
 def test_the_queue_page_folds_and_shows_each_on_request(app, client, login, english, election,
