@@ -1,20 +1,24 @@
 """The staff queue and its search on a large data set (PostgreSQL), through the real HTTP path.
 
-    make bench-queue                                  # 1,000,000 cases, about 2.5 minutes to seed
-    make bench-queue BENCH_ARGS="--cases 100000 --runs 20 --explain"
+    make bench-queue                                  # 1,000,000 cases, 2.5 minutes to seed
+    make bench-queue BENCH_ARGS="--cases 100000 --runs 20 --explain"  #  + ~1 ms a case to sign
 
 A fresh database casework_bench_queue_<hex>: the schema from the models (db.create_all, which
 also runs ensure_search_schema), the demo election, then N cases seeded in SQL (INSERT ...
 SELECT generate_series): regions weighted by voters, states, categories and channels with a
 realistic spread, numbered in the order they arrived over 10 days; a complaint per case with
-a Kazakh/Russian narrative from a small vocabulary (one word in ~1% of them); deadlines,
-accused candidates, messages; the search documents by reindex_all(); VACUUM ANALYZE.
+a Kazakh/Russian narrative from a small vocabulary (one word in ~1% of them), 2 % of them
+pasted copies of 20 campaign texts (bench/mass_groups.py), every case signed and grouped as
+the worker would have; deadlines, accused candidates, messages; the search documents by
+reindex_all(); VACUUM ANALYZE.
 
 Then, --runs times each, GET /cases through Flask's test client (routing, login, queries,
 template) as the secretary (all regions) and as the KZ-KAR reviewer: the first page, a
 filtered page, a page --deep pages in (the cursor followed in-process), searches, other
 sorts and filters; then state_counts(), similar_cases(), index_case() and the cost of the
-counting trigger on one UPDATE of a case. Prints p50/p95 of the whole call and of the
+counting trigger on one UPDATE of a case; then --new-cases fresh complaints (5 % pasted)
+grouped by the worker's group_new_cases (time, cases/s against --intake-rate) and the first
+page again, groups folded and each complaint. Prints p50/p95 of the whole call and of the
 database time inside it (cursor executions), and drops the database.
 """
 
