@@ -74,8 +74,8 @@ class QueueFilters:
     q: str = ""
     sort: str = "newest"
     # The queue page folds each group of mass complaints into one row (queue_groups); the
-    # exports and the API list every case.
-    fold_groups: bool = False
+    # exports and the API list every case (None: not asked, left out of the export's audit).
+    fold_groups: bool | None = None
 
     def counted(self) -> bool:
         """No filter but state, region, category and sort: the counters can answer."""
