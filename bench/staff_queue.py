@@ -19,7 +19,8 @@ sorts and filters; then state_counts(), similar_cases(), index_case() and the co
 counting trigger on one UPDATE of a case; then --new-cases fresh complaints (5 % pasted)
 grouped by the worker's group_new_cases (time, cases/s against --intake-rate) and the first
 page again, groups folded and each complaint. Prints p50/p95 of the whole call and of the
-database time inside it (cursor executions), and drops the database.
+database time inside it (cursor executions), the CPU of this process (the app's, not
+PostgreSQL's) per request, and drops the database.
 """
 
 import sys
@@ -228,15 +229,16 @@ class Timer:
         self.db_time += time.perf_counter() - conn.info.pop("bench_t0")
 
     def run(self, action, runs: int) -> dict:
-        walls, dbs, counts = [], [], []
+        walls, dbs, counts, cpus = [], [], [], []
         for _ in range(runs):
             self.db_time, self.statements = 0.0, []
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             action()
             walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
             dbs.append(self.db_time)
             counts.append(len(self.statements))
-        return {"wall": walls, "db": dbs, "queries": counts}
+        return {"wall": walls, "db": dbs, "queries": counts, "cpu": cpus}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -470,7 +472,7 @@ def measure(app, args) -> None:
             (who, "channel=letter", "/cases?channel=letter"),
         ]
     print(f"\n{'who':<10} {'page (GET /cases, Flask test client)':<36} {'p50 ms':>7} {'p95 ms':>7}"
-          f" {'db p50':>7} {'db p95':>7} {'queries':>7}")
+          f" {'db p50':>7} {'db p95':>7} {'queries':>7} {'cpu p50':>7}")
     if args.only:
         scenarios = [s for s in scenarios if args.only in s[1]]
     for who, label, url in scenarios:
@@ -480,7 +482,8 @@ def measure(app, args) -> None:
         result = timer.run(lambda c=client, u=url: c.get(u), args.runs)
         print(f"{who:<10} {label:<36} {pct(result['wall'], .5):7.1f} {pct(result['wall'], .95):7.1f}"
               f" {pct(result['db'], .5):7.1f} {pct(result['db'], .95):7.1f}"
-              f" {statistics.median(result['queries']):7.0f}", flush=True)
+              f" {statistics.median(result['queries']):7.0f} {pct(result['cpu'], .5):7.1f}",
+              flush=True)
         db.session.rollback()
 
     print(f"\n{'who':<10} {'function':<36} {'p50 ms':>7} {'p95 ms':>7} {'db p50':>7} {'db p95':>7}")
@@ -520,7 +523,8 @@ def measure(app, args) -> None:
                 result = timer.run(lambda c=clients[who], u=url: c.get(u), args.runs)
                 print(f"{who:<10} {label:<36} {pct(result['wall'], .5):7.1f} "
                       f"{pct(result['wall'], .95):7.1f} {pct(result['db'], .5):7.1f} "
-                      f"{pct(result['db'], .95):7.1f}", flush=True)
+                      f"{pct(result['db'], .95):7.1f} {'':>7} {pct(result['cpu'], .5):7.1f}",
+                      flush=True)
                 db.session.rollback()
 
     if args.explain:
