@@ -92,7 +92,8 @@ bench-intake-cpu: install
 	$(BIN)/python bench/intake_cpu.py $(BENCH_ARGS)
 
 # The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
-# BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
+# BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans; it ends with
+# mass complaints: 10,000 fresh ones grouped (--new-cases, --intake-rate) and the folded queue.
 bench-queue: install
 	$(BIN)/python bench/staff_queue.py $(BENCH_ARGS)
 

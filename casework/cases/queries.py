@@ -15,7 +15,7 @@ counts rather than count a large share of a million rows on every page.
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from sqlalchemy import (
@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, identity, search, search_pending
+from casework.cases import channels, identity, queue_groups, search, search_pending
 from casework.cases.deadlines import hours
 from casework.cases.models import (
     Case,
@@ -73,11 +73,14 @@ class QueueFilters:
     evidence_reused: bool | None = None  # a picture or file also evidence in another case
     q: str = ""
     sort: str = "newest"
+    # The queue page folds each group of mass complaints into one row (queue_groups); the
+    # exports and the API list every case (None: not asked, left out of the export's audit).
+    fold_groups: bool | None = None
 
     def counted(self) -> bool:
         """No filter but state, region, category and sort: the counters can answer."""
         return all(getattr(self, f.name) in (None, "") for f in fields(self)
-                   if f.name not in ("state", "region_code", "category", "sort", "q")) \
+                   if f.name not in ("state", "region_code", "category", "sort", "q", "fold_groups")) \
             and not search.terms(self.q)
 
 
@@ -225,6 +228,7 @@ class QueueRow:
     due_at: datetime | None
     overdue: bool
     paused: bool
+    group_size: int = 0  # folded mass complaints: the members this row stands for
 
 
 @dataclass
@@ -277,6 +281,19 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
     conditions = filter_conditions(scope, filters, now)
+    if filters.fold_groups:
+        matching = list(conditions)
+        conditions.append(queue_groups.fold_condition(matching))
+        page = _page(sort, conditions, after, limit, now)
+        counts = queue_groups.group_counts(matching, {row.case.text_group_id for row in page.rows
+                                                      if row.case.text_group_id is not None})
+        page.rows = [replace(row, group_size=counts.get(row.case.text_group_id, 0))
+                     if row.case.text_group_id is not None else row for row in page.rows]
+        return page
+    return _page(sort, conditions, after, limit, now)
+
+
+def _page(sort: str, conditions: list, after: str | None, limit: int, now: datetime) -> Page:
     cursor = decode_cursor(after, sort)
     if sort == "due":
         return _due_page(conditions, cursor, limit, now)

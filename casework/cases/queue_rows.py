@@ -3,9 +3,10 @@ a queue page's cost).
 
 A row's markup is kept in the app's cache under a key holding every value the row shows
 (reference, state, region and accused names, category, assignee's name, due time and its
-overdue/paused flags, evidence, arrival) and what it is shown in (language, time zone, the
-case link's prefix, the viewer's unread mark): when any of them changes the key does, so a
-kept row is never stale, and a viewer's own mark is part of the key, never of another's row.
+overdue/paused flags, evidence, arrival, the count of the mass-complaint group it stands
+for) and what it is shown in (language, time zone, the case link's prefix, the viewer's
+unread mark): when any of them changes the key does, so a kept row is never stale, and a
+viewer's own mark is part of the key, never of another's row.
 The key holds no complaint text; the value is the markup staff already see.
 """
 
@@ -26,7 +27,8 @@ def _key(row: QueueRow, unread: bool, locale: str, zone: str, case_path: str) ->
             case.created_at, case.region.name(locale) if case.region else None,
             tuple(c.name(locale) for c in case.accused),
             row.assignee.full_name if row.assignee else None,
-            row.due_at, row.overdue, row.paused, unread, locale, zone, case_path)
+            row.due_at, row.overdue, row.paused, unread, locale, zone, case_path,
+            row.group_size)
 
 
 def rows_html(rows: list[QueueRow], unread: set[int], locale: str) -> Markup:
