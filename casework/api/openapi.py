@@ -72,6 +72,10 @@ SCHEMAS = {
             "anonymous": {"type": "boolean"},
             "occurred_at": {"type": ["string", "null"], "format": "date-time",
                             "description": "Local time of the election unless an offset is given."},
+            "learned_on": {"type": ["string", "null"], "format": "date",
+                           "description": "The local day the complainant learned of the facts; "
+                                          "the filing limit counts from it (default: the day of "
+                                          "occurred_at)."},
             "accused_candidates": {"type": "array", "items": {"type": "string"}},
             "accused_other": {"type": ["string", "null"]},
             "links": {"type": "array", "items": {"type": "string", "format": "uri"}},

@@ -14,6 +14,7 @@ from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
 from casework.cases.channels import TimelineEntry
+from casework.cases.filing import FilingCheck, filing_check
 from casework.cases.mass_complaints import group_size
 from casework.cases.models import (
     Case,
@@ -23,7 +24,6 @@ from casework.cases.models import (
     ScreeningChecklist,
 )
 from casework.cases.timeline import CaseRecords, build_timeline, load_records
-from casework.cases.filing import FilingCheck, filing_check
 from casework.cases.workflow import FINAL_STATES, DeadlineKind, Transition
 from casework.core.db import utcnow
 from casework.extensions import db

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
@@ -50,7 +51,7 @@ from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.core.urls import tracking_url
 from casework.extensions import db
-from casework.notifications.services import enqueue_email
+from casework.notifications.services import enqueue_email, message_language
 
 MISSING = {
     "reason_code": _l("Choose why the complaint is inadmissible."),
@@ -180,8 +181,13 @@ def _cure_lapsed(case: Case, payload: dict[str, Any], actor: User | None) -> _Mo
         raise Refusal("not_allowed", _l("The cure period has not run out."))
     reason = InadmissibleReason.DEFECT_NOT_CURED
     explanation = _l("The defect in the complaint was not cured within the time given.")
-    return _Move(case_values={"public_reason": str(explanation), "outcome": None},
-                 reason_code=reason, text=str(explanation),
+    # Stored in the language of the case's first complainant, who reads it when tracking.
+    first = complainants_of([case.id])[:1]
+    with force_locale(message_language(first[0].language if first
+                                       else case.election.default_locale)):
+        stored = str(explanation)
+    return _Move(case_values={"public_reason": stored, "outcome": None},
+                 reason_code=reason, text=stored,
                  public_message=_l("Reason: %(reason)s.\n\n%(explanation)s",
                                    reason=reason.label, explanation=explanation))
 

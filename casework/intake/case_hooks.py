@@ -76,6 +76,7 @@ def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                                         "channel": c.channel, "role": c.complainant_role,
                                         "station": _station(c, with_results),
                                         "occurred_at": c.occurred_at,
+                                        "learned_on": c.learned_on,
                                         "links": c.links or [], "accused_other": c.accused_other,
                                         "witnesses": c.witnesses,
                                         "source": platform_label(c.source_platform),
