@@ -5,12 +5,9 @@ happened, or else the day it was received; the limit ends at the local end of it
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
+from casework.cases.channels import facts_dates
 from casework.cases.models import Case
 from casework.elections.legal_clock import clock_of, last_day, legal_days_between, local_day
-from casework.extensions import db
-from casework.intake.models import Complaint
 
 
 @dataclass(frozen=True)
@@ -30,13 +27,11 @@ class FilingCheck:
 def filing_check(case: Case) -> FilingCheck:
     """The check for the case's first complaint (a merged case keeps its own first one)."""
     election = case.election
-    first = db.session.execute(
-        select(Complaint.learned_on, Complaint.occurred_at).where(Complaint.case_id == case.id)
-        .order_by(Complaint.id).limit(1)).first()
-    if first is not None and first.learned_on is not None:
-        since, source = first.learned_on, "learned"
-    elif first is not None and first.occurred_at is not None:
-        since, source = local_day(election, first.occurred_at), "occurred"
+    learned_on, occurred_at = facts_dates(case) or (None, None)
+    if learned_on is not None:
+        since, source = learned_on, "learned"
+    elif occurred_at is not None:
+        since, source = local_day(election, occurred_at), "occurred"
     else:
         since, source = local_day(election, case.created_at), "received"
     clock = clock_of(election)
