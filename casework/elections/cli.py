@@ -63,11 +63,12 @@ def clock_cli() -> None:
     """The legal clock: the kind of days each phase counts and the periods in days."""
 
 
-def _election(code: str | None) -> Election:
+def chosen_election(code: str | None) -> Election:
+    """The election named by a command's --election (default: the current one); exits 2."""
     election = (db.session.scalar(select(Election).where(Election.code == code)) if code
                 else current_election())
     if election is None:
-        click.echo("error: no such election", err=True)
+        click.echo(f"error: no election{' with code ' + code if code else ''}", err=True)
         sys.exit(2)
     return election
 
@@ -76,7 +77,7 @@ def _election(code: str | None) -> Election:
 @click.option("--election", "election_code", help="Election code (default: the current one).")
 def clock_show(election_code: str | None) -> None:
     """Print the election's clock (defaults from the settings when none is set)."""
-    election = _election(election_code)
+    election = chosen_election(election_code)
     clock = clock_of(election)
     click.echo(f"{election.code}: {'set' if clock.configured else 'not set (hour settings apply)'}")
     for phase, kind in clock.kinds.items():
@@ -101,7 +102,7 @@ KIND = click.Choice([k.value for k in DayKind])
 @click.option("--cure-days", type=click.IntRange(0, MAX_DAYS))
 def clock_set(election_code: str | None, **values) -> None:
     """Set the clock (what is not given keeps its value); new deadlines count with it."""
-    election = _election(election_code)
+    election = chosen_election(election_code)
     set_clock(election, **values)
     audit.record("election.clock", actor=None, object_type="election", object_id=election.code,
                  details={k: v for k, v in values.items() if v is not None})
