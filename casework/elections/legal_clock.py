@@ -29,36 +29,40 @@ class Clock:
     kinds: dict[Phase, DayKind]
     periods: dict[str, int]
     holidays: frozenset[date]
+    voting: tuple[date, date]  # the local days of the voting-and-tally phase, inclusive
 
 
 def clock_of(election: Election) -> Clock:
     row = db.session.get(LegalClock, election.id)
     holidays = frozenset(db.session.scalars(
         select(Holiday.day).where(Holiday.election_id == election.id)))
+    voting = (local_day(election, election.voting_starts_at),
+              local_day(election, election.results_certification_at))
     if row is None:
         config = current_app.config
         return Clock(False, dict.fromkeys(Phase, DayKind.CALENDAR),
                      {name: int(config[f"CASEWORK_LEGAL_{name.upper()}"]) for name, _ in PERIODS},
-                     holidays)
+                     holidays, voting)
     return Clock(True, {phase: row.kind_of(phase) for phase in Phase},
-                 {name: getattr(row, name) for name, _ in PERIODS}, holidays)
+                 {name: getattr(row, name) for name, _ in PERIODS}, holidays, voting)
 
 
 def local_day(election: Election, moment: datetime) -> date:
     return to_local(moment, election).date()
 
 
-def phase_of(election: Election, day: date) -> Phase:
-    if day < local_day(election, election.voting_starts_at):
+def phase_of(election: Election, day: date, clock: Clock | None = None) -> Phase:
+    first, last = (clock or clock_of(election)).voting
+    if day < first:
         return Phase.BEFORE_VOTING
-    if day <= local_day(election, election.results_certification_at):
+    if day <= last:
         return Phase.VOTING
     return Phase.AFTER_CERTIFICATION
 
 
 def counts(election: Election, clock: Clock, day: date) -> bool:
     """Whether `day` counts towards a period under the rule of its phase."""
-    if clock.kinds[phase_of(election, day)] is DayKind.CALENDAR:
+    if clock.kinds[phase_of(election, day, clock)] is DayKind.CALENDAR:
         return True
     return day.weekday() < 5 and day not in clock.holidays
 
