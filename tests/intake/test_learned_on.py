@@ -14,6 +14,7 @@ from casework.extensions import db
 from casework.intake.models import Complaint
 from tests import factories
 from tests.api.test_public_api import complaint_json, post_complaint
+from tests.intake.helpers import form_data
 
 
 def filed(client, **fields) -> Complaint:
@@ -68,4 +69,22 @@ def test_the_case_page_shows_the_filing_check_at_screening(app, client, election
     html = staff.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert 'data-in-time="yes"' in html and "Подана на 6-й день из 7" in html
     assert "Когда заявитель узнал об этом" in html
+    # Screening may send the case back for cure, with the question to the complainant.
+    assert "action-request_cure" in html and 'name="request_cure-question"' in html
+    assert "Вернуть для устранения недостатка" in html
     assert case.state is CaseState.SCREENING
+
+
+def test_the_web_form_takes_learned_on(client, election):
+    data = form_data(client, occurred_on="2020-05-14", learned_on="2020-05-16",
+                     confirm_no_evidence="y")
+    response = client.post("/complaints/new", data=data, content_type="multipart/form-data")
+    assert response.status_code in (200, 302, 303)
+    complaint = db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+    assert complaint is not None and complaint.learned_on == date(2020, 5, 16)
+    # Before the events: refused on the field, in the page's language.
+    data = form_data(client, occurred_on="2020-05-14", learned_on="2020-05-13",
+                     confirm_no_evidence="y")
+    html = client.post("/complaints/new", data=data, content_type="multipart/form-data",
+                       headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Нельзя узнать о событии раньше, чем оно произошло." in html
