@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from casework.accounts.cli import users_cli
 from casework.cases.cli import cases_cli
 from casework.demo.cli import demo_cli
-from casework.elections.cli import import_cli
+from casework.elections.cli import elections_cli, import_cli
 from casework.keys.cli import keys_cli
 from casework.mailin.cli import mail_cli
 from casework.reports.cli import reports_cli
@@ -51,5 +51,5 @@ def audit_checkpoint() -> None:
 
 def register(app: Flask) -> None:
     for group in (audit_cli, users_cli, import_cli, demo_cli, mail_cli, worker_command,
-                  cases_cli, reports_cli, retention_cli, keys_cli, results_cli):
+                  cases_cli, reports_cli, retention_cli, keys_cli, results_cli, elections_cli):
         app.cli.add_command(group)

@@ -205,6 +205,14 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_DEADLINE_INVESTIGATION_HOURS": _int("DEADLINE_INVESTIGATION_HOURS", 72),
         "CASEWORK_DEADLINE_APPEAL_HOURS": _int("DEADLINE_APPEAL_HOURS", 72),
         "CASEWORK_DUE_SOON_HOURS": _int("DUE_SOON_HOURS", 12),
+        # The legal clock's periods in days (casework/elections/legal_clock.py): the defaults
+        # of `flask elections clock set`, and the filing limit and cure period of an
+        # election with no clock set (counted in calendar days; the hours above then apply).
+        "CASEWORK_LEGAL_FILING_DAYS": _int("LEGAL_FILING_DAYS", 7),
+        "CASEWORK_LEGAL_SCREENING_DAYS": _int("LEGAL_SCREENING_DAYS", 3),
+        "CASEWORK_LEGAL_DECISION_DAYS": _int("LEGAL_DECISION_DAYS", 5),
+        "CASEWORK_LEGAL_APPEAL_DAYS": _int("LEGAL_APPEAL_DAYS", 3),
+        "CASEWORK_LEGAL_CURE_DAYS": _int("LEGAL_CURE_DAYS", 3),
         "CASEWORK_DECISION_QUORUM": _int("DECISION_QUORUM", 3),
         # Sanctions: the days a sanctioned candidate has to appeal after enforcement, the
         # hours the committee has to decide the appeal, and the winning places per region.

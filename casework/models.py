@@ -13,6 +13,7 @@ import casework.core.audit_guard  # noqa: F401 - the append-only triggers after 
 import casework.core.denials  # noqa: F401
 import casework.core.ratelimit_storage  # noqa: F401
 import casework.decisions.models  # noqa: F401
+import casework.elections.legal_clock_models  # noqa: F401
 import casework.elections.models  # noqa: F401
 import casework.elections.stamp  # noqa: F401 - the reference stamp's triggers after create_all
 import casework.evidence.models  # noqa: F401

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import configure_mappers
 
+from casework.cases.cure import lapse_expired_cures
 from casework.cases.mass_complaints import group_new_cases
 from casework.cases.notices import due_notices_if_due
 from casework.cases.search_pending import index_pending
@@ -41,6 +42,7 @@ PERIODIC: tuple[Callable[[], object], ...] = (
     render_due_previews,
     read_due_photo_facts,
     due_notices_if_due,
+    lapse_expired_cures,  # a cure period that ran out makes its case inadmissible
     erase_personal_data_if_due,
 )
 

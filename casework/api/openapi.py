@@ -72,6 +72,10 @@ SCHEMAS = {
             "anonymous": {"type": "boolean"},
             "occurred_at": {"type": ["string", "null"], "format": "date-time",
                             "description": "Local time of the election unless an offset is given."},
+            "learned_on": {"type": ["string", "null"], "format": "date",
+                           "description": "The local day the complainant learned of the facts; "
+                                          "the filing limit counts from it (default: the day of "
+                                          "occurred_at)."},
             "accused_candidates": {"type": "array", "items": {"type": "string"}},
             "accused_other": {"type": ["string", "null"]},
             "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
@@ -120,8 +124,8 @@ CASE_STATES = ["received", "screening", "inadmissible", "investigation", "info_r
                "findings_ready", "decided", "closed", "appealed", "merged"]
 CHANNELS = ["web", "api", "hotline", "email", "sms", "social_media", "letter", "walk_in", "own_finding"]
 SORTS = ["newest", "oldest", "due", "updated"]
-API_ACTIONS = ["start_screening", "admit", "reject", "merge", "request_info", "info_received",
-               "ready_findings", "close", "appeal", "reopen"]
+API_ACTIONS = ["start_screening", "admit", "reject", "merge", "request_cure", "cure_received",
+               "request_info", "info_received", "ready_findings", "close", "appeal", "reopen"]
 CHECKLIST_NAMES = ["within_remit", "within_filing_window", "specific_facts",
                    "evidence_or_source", "accused_identified", "not_duplicate"]
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -196,7 +200,8 @@ STAFF_SCHEMAS = {
     "TransitionInput": {
         "type": "object", "required": ["action", "expected_state"],
         "description": "The action's own fields: reject (reason_code, public_reason), merge "
-                       "(into: a case reference), request_info (question), appeal (reason). "
+                       "(into: a case reference), request_info and request_cure (question), appeal "
+                       "(reason). "
                        "admit and reject rest on the admissibility checklist: send its items "
                        "in `checklist` (true passes, false fails, null unchecked; items left "
                        "out keep what the case page recorded). decide and redecide are not "

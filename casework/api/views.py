@@ -5,7 +5,7 @@ intake services answers with its code's status and the fields it names.
 """
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
@@ -69,7 +69,8 @@ def _parse_complaint_part() -> tuple[dict, list[services.Upload]]:
 
 
 # Optional text fields of the complaint and of its contact: absent, null, or text.
-OPTIONAL_TEXT = ("station", "occurred_at", "accused_other", "witnesses", "language")
+OPTIONAL_TEXT = ("station", "occurred_at", "learned_on", "accused_other", "witnesses",
+                 "language")
 CONTACT_TEXT = ("name", "phone", "email", "role")
 
 
@@ -86,6 +87,12 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
             occurred_at = to_utc(datetime.fromisoformat(str(data["occurred_at"])), election)
         except (ValueError, OverflowError):  # not a date, or too far to move to UTC
             errors["occurred_at"] = "not an ISO 8601 date and time"
+    learned_on = None
+    if data.get("learned_on"):
+        try:
+            learned_on = date.fromisoformat(str(data["learned_on"]))
+        except ValueError:
+            errors["learned_on"] = "not an ISO 8601 date"
     contact = data.get("contact") or {}
     accused = data.get("accused_candidates") or []
     links = data.get("links") or []
@@ -111,7 +118,7 @@ def _draft(data: dict, election) -> services.ComplaintDraft:
         email=contact.get("email"), complainant_role=contact.get("role"),
         consent_to_contact=bool(contact.get("consent_to_contact")),
         accused_codes=accused, accused_other=data.get("accused_other"), links=links,
-        witnesses=data.get("witnesses"), occurred_at=occurred_at,
+        witnesses=data.get("witnesses"), occurred_at=occurred_at, learned_on=learned_on,
         language=data.get("language") or "kk",
         submission_key=request.headers.get("Idempotency-Key") or secrets.token_urlsafe(24))
 

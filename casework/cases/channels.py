@@ -10,6 +10,8 @@ mail, evidence items) and import `cases`; so `cases` never imports them. Each re
 - `complainants_of(case_ids)` for the mail to the complainants (intake: the complaints);
 - `narrative_source()` and `contact_source()` for the search documents (intake: the
   complaints' narratives, and the complainants' names and phones);
+- `facts_dates(case)` for the filing check: when the first complainant learned of the facts
+  and when they happened (intake);
 - `channel_choices()` / `came_by(value)` for the queue's channel filter (intake);
 - `download(...)` and `attach_files(...)` for the case's files (evidence, and the files
   the accused sends with a reply).
@@ -19,7 +21,7 @@ Registering is idempotent (by name): create_app may run more than once in a proc
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask.typing import ResponseReturnValue
@@ -83,6 +85,8 @@ class CaseHooks:
     complainants: Callable[[Sequence[int]], list[Complainant]] | None = None
     narratives: NarrativeSource | None = None
     contacts: ContactSource | None = None
+    # The case's first complaint's (learned_on, occurred_at); None: no complaint.
+    facts_dates: Callable[[Case], tuple[date | None, datetime | None] | None] | None = None
     # The queue's channel filter: (value, label) choices, and "a complaint came by `value`".
     channel_choices: Callable[[], list[tuple[str, Any]]] | None = None
     came_by: Callable[[str], ColumnElement[bool]] | None = None
@@ -133,6 +137,11 @@ def complainants_of(case_ids: Sequence[int], *, with_email: bool = False) -> lis
     provider = _one("complainants")
     found = provider(list(case_ids)) if provider is not None and case_ids else []
     return [c for c in found if c.email] if with_email else found
+
+
+def facts_dates(case: Case) -> tuple[date | None, datetime | None] | None:
+    provider = _one("facts_dates")
+    return provider(case) if provider is not None else None
 
 
 def narrative_source() -> NarrativeSource | None:

@@ -11,6 +11,13 @@
 
 A case that has never moved has no CaseDeadline row: it is `received`, due `created_at` +
 the screening time, and the queries below count it so. Times are naive UTC.
+
+With a legal clock set for the election (casework/elections/legal_clock.py) the periods are
+days counted in the kind of days of each phase, ending at local midnight: screening from
+receipt (or from the cure answer), investigation and decision together from admission
+(findings ready keeps that due time), appeal from its recording, cure from the request.
+Without one the hour settings above still apply (the cure period is then calendar days):
+elections already running keep the clocks they started with.
 """
 
 from dataclasses import dataclass
@@ -23,8 +30,10 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import Role, User
 from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
+from casework.cases.workflow import DeadlineKind
 from casework.core.db import utcnow
 from casework.core.timezones import local_today, to_local
+from casework.elections.legal_clock import add_legal_days, clock_of
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.notifications.services import enqueue_email, message_language
@@ -46,20 +55,39 @@ def _capped(due: datetime, cap: datetime, now: datetime) -> datetime:
     return min(due, cap) if cap > now else due
 
 
+KINDS = {CaseState.RECEIVED: DeadlineKind.SCREENING, CaseState.SCREENING: DeadlineKind.SCREENING,
+         CaseState.INVESTIGATION: DeadlineKind.INVESTIGATION,
+         CaseState.FINDINGS_READY: DeadlineKind.DECISION, CaseState.APPEALED: DeadlineKind.APPEAL}
+
+
+def _period(election: Election, start: datetime, days: str, setting: str) -> datetime:
+    """`days` legal days of the election's clock from `start`; without a clock, the hours."""
+    clock = clock_of(election)
+    if not clock.configured:
+        return start + hours(setting)
+    return add_legal_days(election, start, clock.periods[days], clock)
+
+
+def screening_due(case: Case, start: datetime) -> datetime:
+    return _period(case.election, start, "screening_days", "CASEWORK_DEADLINE_SCREENING_HOURS")
+
+
 def deadline_for(case: Case, state: CaseState, now: datetime) -> datetime | None:
     """When a case that enters `state` at `now` is due to leave it; None: no deadline.
 
-    info_requested has no deadline of its own: the investigation's clock is paused."""
+    info_requested has no deadline of its own: the investigation's clock is paused (a cure
+    request has its own, set by on_transition)."""
     election = case.election
     if state in (CaseState.RECEIVED, CaseState.SCREENING):
-        return case.created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+        return screening_due(case, case.created_at)
     if state is CaseState.INVESTIGATION:
-        return _capped(now + hours("CASEWORK_DEADLINE_INVESTIGATION_HOURS"),
+        return _capped(_period(election, now, "decision_days",
+                               "CASEWORK_DEADLINE_INVESTIGATION_HOURS"),
                        decision_due(election), now)
     if state is CaseState.FINDINGS_READY:
         return decision_due(election)
     if state is CaseState.APPEALED:
-        return _capped(now + hours("CASEWORK_DEADLINE_APPEAL_HOURS"),
+        return _capped(_period(election, now, "appeal_days", "CASEWORK_DEADLINE_APPEAL_HOURS"),
                        election.results_certification_at, now)
     return None
 
@@ -70,10 +98,15 @@ def on_transition(case: Case, transition: CaseTransition, now: datetime) -> Case
     if row is None:
         row = CaseDeadline(case_id=case.id, state=transition.from_state, started_at=now,
                            due_at=deadline_for(case, transition.from_state, now),
-                           paused_seconds=0)
+                           kind=KINDS.get(transition.from_state), paused_seconds=0)
         db.session.add(row)
-    target = transition.to_state
-    if target is CaseState.INFO_REQUESTED:
+    target, action = transition.to_state, transition.action
+    if action == "request_cure":
+        clock = clock_of(case.election)
+        row.state, row.kind, row.started_at, row.paused_at, row.paused_seconds = (
+            target, DeadlineKind.CURE, now, None, 0)
+        row.due_at = add_legal_days(case.election, now, clock.periods["cure_days"], clock)
+    elif target is CaseState.INFO_REQUESTED:
         row.state, row.paused_at = target, now  # due_at stays: it moves on resuming
     elif (target is CaseState.INVESTIGATION and transition.from_state is CaseState.INFO_REQUESTED
           and row.paused_at is not None):
@@ -82,8 +115,16 @@ def on_transition(case: Case, transition: CaseTransition, now: datetime) -> Case
         row.due_at = row.due_at + paused if row.due_at else deadline_for(case, target, now)
         row.state, row.paused_at = target, None
     else:
+        previous = row.due_at
+        if action == "decide" and row.decided_in_time is None and previous is not None:
+            row.decided_in_time = now <= previous
         row.state, row.started_at, row.paused_at, row.paused_seconds = target, now, None, 0
-        row.due_at = deadline_for(case, target, now)
+        row.kind = KINDS.get(target)
+        row.due_at = (screening_due(case, now) if action == "cure_received"
+                      else deadline_for(case, target, now))
+        if (action == "ready_findings" and previous is not None and row.due_at is not None
+                and clock_of(case.election).configured):
+            row.due_at = min(previous, row.due_at)  # one period for investigation and decision
     db.session.flush()
     return row
 
@@ -182,3 +223,11 @@ def send_daily_digest(election: Election, now: datetime | None = None) -> int:
                      "due_soon": _lines(mine_soon, election, language)})
         sent += message is not None
     return sent
+
+
+def awaiting_cure(case: Case) -> bool:
+    """Whether the case waits for the complainant to cure a defect (not for information)."""
+    if case.state is not CaseState.INFO_REQUESTED:
+        return False
+    row = db.session.get(CaseDeadline, case.id)
+    return row is not None and row.kind is DeadlineKind.CURE

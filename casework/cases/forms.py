@@ -10,7 +10,7 @@ from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, St
 from wtforms.validators import Length, Optional
 
 from casework.cases.models import REASON_MAX, InadmissibleReason, NoticeMethod
-from casework.cases.workflow import CHECKLIST_ITEMS, TEXT_MAX
+from casework.cases.workflow import CHECKLIST_ITEMS, SYSTEM_REASONS, TEXT_MAX
 from casework.core.forms import Form
 
 CHOOSE = _l("Choose…")
@@ -34,7 +34,8 @@ class ActionForm(Form):
 
 class RejectForm(ActionForm):
     reason_code = SelectField(_l("Reason"), validate_choice=False, choices=[
-        SelectChoice("", CHOOSE), *(SelectChoice(r.value, r.label) for r in InadmissibleReason)])
+        SelectChoice("", CHOOSE), *(SelectChoice(r.value, r.label) for r in InadmissibleReason
+                          if r not in SYSTEM_REASONS)])
     public_reason = _text(_l("Explanation for the complainant"))
 
 
@@ -56,6 +57,7 @@ class AppealForm(ActionForm):
 # decisions page.
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reject": RejectForm, "merge": MergeForm, "request_info": RequestInfoForm,
+    "request_cure": RequestInfoForm,
     "appeal": AppealForm,
 }
 

@@ -14,6 +14,7 @@ from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
 from casework.cases.channels import TimelineEntry, complainants_of
+from casework.cases.filing import FilingCheck, filing_check
 from casework.cases.mass_complaints import group_size
 from casework.cases.models import (
     Case,
@@ -23,7 +24,7 @@ from casework.cases.models import (
     ScreeningChecklist,
 )
 from casework.cases.timeline import CaseRecords, build_timeline, load_records
-from casework.cases.workflow import FINAL_STATES, Transition
+from casework.cases.workflow import FINAL_STATES, DeadlineKind, Transition
 from casework.core.db import utcnow
 from casework.extensions import db
 
@@ -56,6 +57,8 @@ class CasePage:
     named_complainant: bool = False
     can_request_identity: bool = False
     identity_requests: list[IdentityRequest] = field(default_factory=list)
+    deadline_kind: DeadlineKind | None = None
+    filing: FilingCheck | None = None  # shown while the case is screened
     # Mass complaints: how many cases (this one included) tell the same or nearly the same
     # text; 0 when none.
     mass_group_size: int = 0
@@ -74,11 +77,13 @@ def case_page(case: Case, user: User, locale: str | None = None,
     due = deadlines.due_at(case, deadline)
     paused = deadlines.is_paused(deadline)
     working = case.can_work(user)
+    # Of the two answers to a waiting case, only the one it waits for is offered.
+    hidden = "info_received" if deadlines.awaiting_cure(case) else "cure_received"
     assigning = case.can_assign(user) and case.state not in FINAL_STATES
     return CasePage(
         case=case, records=records, timeline=build_timeline(records, locale),
         evidence=records.of_kind("evidence"),
-        actions=case.moves_for(user),
+        actions=[t for t in case.moves_for(user) if t.action != hidden],
         can_work=working, can_assign=assigning, can_screen=case.can_screen(user),
         can_message=working and case.state is not CaseState.MERGED
         and bool(complainants_of([case.id])),  # an own finding has no one to write to
@@ -96,4 +101,7 @@ def case_page(case: Case, user: User, locale: str | None = None,
         can_request_identity=named and case.can_request_identity(user),
         identity_requests=identity.requests_on(case, user) if named else [],
         mass_group_size=group_size(case),
+        deadline_kind=deadline.kind if deadline is not None and due is not None else None,
+        filing=filing_check(case) if case.state in (CaseState.RECEIVED, CaseState.SCREENING)
+        else None,
     )

@@ -48,6 +48,7 @@ from casework.cases.models import (
     case_candidates,
 )
 from casework.cases.models.search import NO_REGION as NO_REGION_KEY
+from casework.cases.workflow import DeadlineKind
 from casework.core.db import utcnow
 from casework.core.i18n import sorted_by_name
 from casework.elections.models import Candidate, CandidateStatus, Election, Region
@@ -229,6 +230,7 @@ class QueueRow:
     overdue: bool
     paused: bool
     group_size: int = 0  # folded mass complaints: the members this row stands for
+    kind: DeadlineKind | None = None  # the legal period running
 
 
 @dataclass
@@ -251,8 +253,10 @@ def queue_row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
     else:
         due, paused = deadline.due_at, deadline.paused_at is not None
         current = deadline.state == case.state
+    kind = (deadline.kind if deadline is not None and current else DeadlineKind.SCREENING
+            if due is not None else None)
     return QueueRow(case, assignee, due, bool(due and current and not paused and due <= now),
-                    paused)
+                    paused, kind)
 
 
 def rows_query(ids_or_page, order_by: list) -> Select:

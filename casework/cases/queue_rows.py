@@ -28,7 +28,7 @@ def _key(row: QueueRow, unread: bool, locale: str, zone: str, case_path: str) ->
             tuple(c.name(locale) for c in case.accused),
             row.assignee.full_name if row.assignee else None,
             row.due_at, row.overdue, row.paused, unread, locale, zone, case_path,
-            row.group_size)
+            row.group_size, row.kind)
 
 
 def rows_html(rows: list[QueueRow], unread: set[int], locale: str) -> Markup:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
@@ -28,6 +29,7 @@ from casework.cases.merge import merge_cases
 from casework.cases.models import (
     PUBLIC_STATUS,
     Case,
+    CaseDeadline,
     CaseMessage,
     CaseState,
     CaseTransition,
@@ -38,6 +40,7 @@ from casework.cases.workflow import (
     CHECKLIST,
     CHECKLIST_NAMES,
     REASON_ITEMS,
+    SYSTEM_REASONS,
     TEXT_MAX,
     InadmissibleReason,
     Outcome,
@@ -48,7 +51,7 @@ from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.core.urls import tracking_url
 from casework.extensions import db
-from casework.notifications.services import enqueue_email
+from casework.notifications.services import enqueue_email, message_language
 
 MISSING = {
     "reason_code": _l("Choose why the complaint is inadmissible."),
@@ -115,6 +118,8 @@ def _admit(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
 
 def _reject(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
     reason = _choice(payload, "reason_code", InadmissibleReason)
+    if reason in SYSTEM_REASONS:
+        raise Refusal("invalid", MISSING["reason_code"], field="reason_code")
     explanation = _text(payload, "public_reason")
     checklist = _checklist(case)
     supporting = REASON_ITEMS[reason]
@@ -161,6 +166,32 @@ def _request_info(case: Case, payload: dict[str, Any], actor: User | None) -> _M
     return _Move(text=question, public_message=question)
 
 
+def _answer(cure: bool):
+    """The answer to a cure request returns to screening, to a question to investigation."""
+    def prepare(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+        if deadlines.awaiting_cure(case) != cure:
+            raise Refusal("not_allowed", _l("The case does not wait for this answer."))
+        return _Move()
+    return prepare
+
+
+def _cure_lapsed(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
+    row = db.session.get(CaseDeadline, case.id)
+    if not deadlines.awaiting_cure(case) or row.due_at is None or row.due_at > payload["_now"]:
+        raise Refusal("not_allowed", _l("The cure period has not run out."))
+    reason = InadmissibleReason.DEFECT_NOT_CURED
+    explanation = _l("The defect in the complaint was not cured within the time given.")
+    # Stored in the language of the case's first complainant, who reads it when tracking.
+    first = complainants_of([case.id])[:1]
+    with force_locale(message_language(first[0].language if first
+                                       else case.election.default_locale)):
+        stored = str(explanation)
+    return _Move(case_values={"public_reason": stored, "outcome": None},
+                 reason_code=reason, text=stored,
+                 public_message=_l("Reason: %(reason)s.\n\n%(explanation)s",
+                                   reason=reason.label, explanation=explanation))
+
+
 def _decide(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
     outcome = _choice(payload, "outcome", Outcome)
     reasons = _text(payload, "reasons")
@@ -185,9 +216,11 @@ def _nothing(case: Case, payload: dict[str, Any], actor: User | None) -> _Move:
 
 PREPARE = {
     "start_screening": _nothing, "admit": _admit, "reject": _reject, "merge": _merge,
-    "request_info": _request_info, "info_received": _nothing, "ready_findings": _nothing,
+    "request_info": _request_info, "info_received": _answer(cure=False), "ready_findings": _nothing,
     "decide": _decide, "close": _nothing, "appeal": _appeal, "reopen": _reopen,
-    "redecide": _decide,
+    "redecide": _decide, "request_cure": _request_info,
+    "cure_received": _answer(cure=True),
+    "cure_lapsed": _cure_lapsed,
 }
 
 
@@ -213,7 +246,7 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
             action=transition.label, state=source.label))
     if not case.can_take(transition, actor):
         raise _forbidden()
-    move = PREPARE[action](case, payload, actor)
+    move = PREPARE[action](case, {**payload, "_now": now}, actor)
 
     # Optimistic concurrency: the row changes only if it is still in the state we saw.
     values = {"state": transition.target, "state_changed_at": now, **move.case_values}
@@ -231,12 +264,12 @@ def apply(case: Case, action: str, *, actor: User | None, now: datetime | None =
                             at=now, reason_code=move.reason_code, outcome=move.outcome,
                             text=move.text, details=move.details)
     db.session.add(record)
-    if action == "request_info":
+    if action in ("request_info", "request_cure"):
         db.session.add(CaseMessage(case_id=case.id, author=MessageAuthor.COMMITTEE,
                                    author_user_id=getattr(actor, "id", None), body=move.text,
                                    created_at=now))
     db.session.flush()
-    if action == "request_info":
+    if action in ("request_info", "request_cure"):
         search.index_case(case)
     deadlines.on_transition(case, record, now)
     audit.record(f"case.{action}", actor=actor, object_type="case", object_id=case.reference,
@@ -303,7 +336,8 @@ def complainant_replied(case: Case, *, now: datetime | None = None) -> CaseTrans
     """A complainant's answer (web, mail or hotline) resumes a case waiting for information."""
     if case.state is not CaseState.INFO_REQUESTED:
         return None
-    return apply(case, "info_received", actor=None, now=now)
+    action = "cure_received" if deadlines.awaiting_cure(case) else "info_received"
+    return apply(case, action, actor=None, now=now)
 
 
 def take_action(case: Case, action: str, actor: User, *,

@@ -36,6 +36,21 @@ class InadmissibleReason(LabelledEnum):
     NO_EVIDENCE_OR_SOURCE = "no_evidence_or_source", _l("No evidence and no verifiable source")
     DUPLICATE = "duplicate", _l("Duplicate of another complaint")
     WITHDRAWN = "withdrawn", _l("Withdrawn by the complainant")
+    DEFECT_NOT_CURED = "defect_not_cured", _l("Defect not cured in time")
+
+
+# Reasons only the system gives (the cure period ran out): not offered to staff.
+SYSTEM_REASONS = frozenset({InadmissibleReason.DEFECT_NOT_CURED})
+
+
+class DeadlineKind(LabelledEnum):
+    """Which legal period a case's running clock is (casework.cases.deadlines)."""
+
+    SCREENING = "screening", _l("Screening")
+    INVESTIGATION = "investigation", _l("Investigation")
+    DECISION = "decision", _l("Decision")
+    APPEAL = "appeal", _l("Appeal")
+    CURE = "cure", _l("Cure of a defect")
 
 
 class Outcome(LabelledEnum):
@@ -64,6 +79,7 @@ REASON_ITEMS: dict[InadmissibleReason, tuple[str, ...]] = {
     InadmissibleReason.NO_EVIDENCE_OR_SOURCE: ("evidence_or_source",),
     InadmissibleReason.DUPLICATE: (),
     InadmissibleReason.WITHDRAWN: (),
+    InadmissibleReason.DEFECT_NOT_CURED: (),
 }
 
 # The longest text staff write on a case: a move's text, a note, a message, the accused's reply.
@@ -109,6 +125,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reject", {S.SCREENING}, S.INADMISSIBLE, COMMITTEE,
        {CHECKLIST, "reason_code", "public_reason"}, _l("Declare inadmissible")),
     _t("merge", {S.SCREENING}, S.MERGED, LEADS, {"into"}, _l("Merge into another case")),
+    # Cure: screening finds a defect the complainant can mend within the cure period; their
+    # answer returns the case to screening, silence makes it inadmissible (cases/cure.py).
+    _t("request_cure", {S.SCREENING}, S.INFO_REQUESTED, COMMITTEE, {"question"},
+       _l("Send back for cure")),
+    _t("cure_received", {S.INFO_REQUESTED}, S.SCREENING, COMMITTEE, set(),
+       _l("Cure received"), system=True),
+    _t("cure_lapsed", {S.INFO_REQUESTED}, S.INADMISSIBLE, frozenset(), set(),
+       _l("Cure period expired"), system=True),
     _t("request_info", {S.INVESTIGATION}, S.INFO_REQUESTED, COMMITTEE, {"question"},
        _l("Ask the complainant")),
     _t("info_received", {S.INFO_REQUESTED}, S.INVESTIGATION, COMMITTEE, set(),

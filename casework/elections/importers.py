@@ -8,7 +8,7 @@ importing the same file again changes nothing.
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,7 @@ from casework.core import audit
 from casework.core.i18n import LANGUAGES
 from casework.core.timezones import to_utc, zone_of
 from casework.elections.csvio import ImportFailed, ImportReport, Row, RowError, read_rows
+from casework.elections.legal_clock_models import Holiday
 from casework.elections.models import (
     DEFAULT_LOCALE,
     DEFAULT_TIMEZONE,
@@ -347,6 +348,27 @@ def import_evote_hours(rows: list[Row], election: Election, report: ImportReport
                 lambda h=hour: EvoteHourlyCount(hour=h, election_id=election.id))
 
 
+def import_holidays(rows: list[Row], election: Election, report: ImportReport) -> None:
+    """The election's public holidays, skipped by periods in working days (legal_clock)."""
+    existing = {h.day: h for h in db.session.scalars(
+        select(Holiday).where(Holiday.election_id == election.id))}
+
+    def key(row: Row) -> date:
+        try:
+            return date.fromisoformat(row.get("date"))
+        except ValueError:
+            raise RowProblem(f"date {row.get('date')!r} is not a date like 2024-03-22") from None
+
+    def check(row: Row) -> dict:
+        if len(row.get("name")) > 200:
+            raise RowProblem("name is longer than 200 characters")
+        return {"name": row.get("name")}
+
+    for _row, day, values in _check_all(rows, key, check):
+        _upsert(report, existing.get(day), values,
+                lambda d=day: Holiday(day=d, election_id=election.id))
+
+
 IMPORTERS = {
     "elections": (import_elections, ["code", *NAMES, *CALENDAR], ["timezone", "default_locale"]),
     "regions": (import_regions, ["code", "kind", *NAMES], ["parent_code", "voters", "seats"]),
@@ -355,6 +377,7 @@ IMPORTERS = {
     "candidates": (import_candidates, ["code", "region_code", *NAMES], []),
     "results": (import_results, ["station_code", "candidate_code", "votes"], []),
     "evote_hours": (import_evote_hours, ["hour", "votes"], []),
+    "holidays": (import_holidays, ["date"], ["name"]),
 }
 
 

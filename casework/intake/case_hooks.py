@@ -3,6 +3,7 @@ appear on the timeline; the complaints are who cases write to, what cases are se
 compared by, and the queue's channel filter; files sent for a case are stored here too."""
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -78,6 +79,7 @@ def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                                         "channel": c.channel, "role": c.complainant_role,
                                         "station": _station(c, with_results),
                                         "occurred_at": c.occurred_at,
+                                        "learned_on": c.learned_on,
                                         "links": c.links or [], "accused_other": c.accused_other,
                                         "witnesses": c.witnesses,
                                         "source": platform_label(c.source_platform),
@@ -94,6 +96,14 @@ def complainants(case_ids: Sequence[int]) -> list[Complainant]:
                                      Complaint.channel != Channel.OWN_FINDING)
                               .order_by(Complaint.id))
     return [Complainant(*row) for row in rows]
+
+
+def facts_dates(case: Case) -> tuple[date | None, datetime | None] | None:
+    """The first complaint's day of learning of the facts and time of the events."""
+    row = db.session.execute(select(Complaint.learned_on, Complaint.occurred_at)
+                             .where(Complaint.case_id == case.id)
+                             .order_by(Complaint.id).limit(1)).first()
+    return None if row is None else (row.learned_on, row.occurred_at)
 
 
 def channel_choices() -> list[tuple[str, Any]]:
@@ -124,7 +134,7 @@ def attach_files(case: Case, uploads: Sequence[Any], source: str, actor: Any) ->
 def connect() -> None:
     channels.register(CaseHooks(
         name="intake", move_rows=move_complaints, timeline=complaint_entries,
-        complainants=complainants,
+        complainants=complainants, facts_dates=facts_dates,
         narratives=NarrativeSource(Complaint.__tablename__, "narrative", "id"),
         contacts=ContactSource(Complaint.__tablename__, "name", "phone"),
         channel_choices=channel_choices, came_by=came_by, attach_files=attach_files))

@@ -45,6 +45,9 @@ class ComplaintForm(Form):
         SelectChoice(c.value, c.label) for c in Category])
     occurred_on = DateField(_l("Date"), validators=[Optional()])
     occurred_time = TimeField(_l("Time"), validators=[Optional()])
+    # The filing limit counts from it (cases/filing.py); empty: the day of the events.
+    learned_on = DateField(_l("When did you learn of it?"), validators=[Optional()],
+                           description=_l("Leave empty if on the day it happened."))
     # The election's lists are given rendered (intake/choices.py: with_reference_options).
     region = SelectField(_l("Region, city or district"), validate_choice=False,
                          widget=PrerenderedSelect())

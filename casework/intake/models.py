@@ -1,9 +1,9 @@
 """A complaint: one submission from one channel, with the person (or anonymous)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models import Case, Category
@@ -62,6 +62,9 @@ class Complaint(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="kk")
     category: Mapped[Category] = mapped_column(db_enum(Category, "complaint_category"))
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The local day the complainant learned of the facts: the filing limit counts from it
+    # (cases/filing.py); None: from the day of the events.
+    learned_on: Mapped[date | None] = mapped_column(Date)
     # Unknown for some mail: the committee sets it at screening.
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("polling_stations.id"))

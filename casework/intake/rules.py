@@ -3,7 +3,7 @@ collected field by field, so that one refusal names them all."""
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from casework.cases.models import Category
 from casework.core.db import utcnow
 from casework.core.phones import to_e164
+from casework.core.timezones import local_today, to_local
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.extensions import db
 from casework.intake.models import ComplainantRole
@@ -31,6 +32,7 @@ class ComplaintDraft:
     anonymous: bool = True
     station_code: str | None = None
     occurred_at: datetime | None = None  # UTC
+    learned_on: date | None = None  # the election's local day
     name: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -101,6 +103,12 @@ def resolve(draft: ComplaintDraft) -> tuple[dict, dict[str, object]]:
     values["links"] = links
     if draft.occurred_at and draft.occurred_at > utcnow() + timedelta(minutes=10):
         errors["occurred_at"] = _l("The date and time cannot be in the future.")
+    if draft.learned_on is not None:
+        if draft.learned_on > local_today(draft.election):
+            errors["learned_on"] = _l("The date cannot be in the future.")
+        elif draft.occurred_at and draft.learned_on < to_local(draft.occurred_at,
+                                                               draft.election).date():
+            errors["learned_on"] = _l("You cannot have learned of it before it happened.")
     if not draft.anonymous:
         if not (draft.name or "").strip():
             errors["name"] = _l("Give your name, or choose to complain anonymously.")

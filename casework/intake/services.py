@@ -23,6 +23,7 @@ from casework.core import audit
 from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.refusal import Refusal
+from casework.core.timezones import to_local
 from casework.core.urls import tracking_url
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, added_facts, attach, new_item, store_upload
@@ -145,6 +146,8 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
         consent_to_contact=named and draft.consent_to_contact,
         language=draft.language if draft.language in LANGUAGES else "kk",
         category=values["category"], occurred_at=draft.occurred_at,
+        learned_on=draft.learned_on or (to_local(draft.occurred_at, draft.election).date()
+                                        if draft.occurred_at else None),
         region_id=values["region"].id if values["region"] else None,
         station_id=values["station"].id if values["station"] else None,
         source_platform=(draft.source_platform or "").strip()[:100] or None,

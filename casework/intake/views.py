@@ -69,6 +69,7 @@ def draft_from(form: ComplaintForm, election) -> services.ComplaintDraft:
         accused_other=form.accused_other.data, witnesses=form.witnesses.data,
         links=(form.links.data or "").splitlines(), language=str(get_locale()),
         occurred_at=occurred_at_utc(election, form.occurred_on.data, form.occurred_time.data),
+        learned_on=form.learned_on.data,
         submission_key=form.submission_key.data or "")
 
 

@@ -41,6 +41,8 @@ class RegionFigure:
     names: dict[str, str]
     cases: int
     voters: int | None
+    decided: int = 0  # decided cases with a legal deadline (from the rollup)
+    in_time: int = 0  # of which decided by it
 
     @property
     def per_10k(self) -> float | None:
@@ -90,6 +92,8 @@ class Dashboard:
     screening_median: Median | None = None
     decision_median: Median | None = None
     calls_hour: list[tuple[str, int]] | None = None
+    in_time: int | None = None  # decided by their legal deadline
+    decided_with_deadline: int | None = None
 
     @property
     def prepared(self) -> bool:
@@ -133,6 +137,10 @@ class Dashboard:
             "complaints_by_channel": self.channels,
             "outcomes": self.outcomes,
             "inadmissible_by_reason": self.inadmissible,
+            "decided_within_legal_deadline": {
+                "decided": self.decided_with_deadline, "in_time": self.in_time,
+                "by_region": [{"code": r.code, "decided": r.decided, "in_time": r.in_time}
+                              for r in self.by_region]},
             "screening_minutes": {"median": median(self.screening_median),
                                   "histogram": hist(self.screening_minutes)},
             "decision_minutes": {"median": median(self.decision_median),
@@ -225,6 +233,24 @@ def _rollup(election: Election, keys: list[int] | None) -> dict[str, dict[str, i
     return figures
 
 
+def _in_time_by_region(election: Election, keys: list[int] | None, codes: dict[int, str],
+                       root_of: dict[int, int], by_region: list[RegionFigure]) -> None:
+    """Fill each region's decided and in-time counts from the rollup, per top region."""
+    query = (select(ReportFigure.region_key, ReportFigure.key, ReportFigure.value)
+             .where(ReportFigure.election_id == election.id,
+                    ReportFigure.metric == rollups.IN_TIME))
+    if keys is not None:
+        query = query.where(ReportFigure.region_key.in_(keys))
+    regions = {r.code: r for r in by_region}
+    for region_key, key, value in db.session.execute(query):
+        figure = regions.get(None if region_key == NO_REGION else codes.get(
+            root_of.get(region_key)))
+        if figure is None:
+            continue
+        figure.decided += int(value)
+        figure.in_time += int(value) if key == "yes" else 0
+
+
 def _region_filter(keys: list[int] | None):
     if keys is None:
         return []
@@ -305,6 +331,9 @@ def dashboard(election: Election, region_ids: set[int] | None, now: datetime) ->
         data.inadmissible[rollups.UNKNOWN_REASON] = reasons[rollups.UNKNOWN_REASON]
     data.screening_minutes = {int(k): n for k, n in figures[rollups.SCREENING_MINUTES].items()}
     data.decision_minutes = {int(k): n for k, n in figures[rollups.DECISION_MINUTES].items()}
+    data.in_time = figures[rollups.IN_TIME].get("yes", 0)
+    data.decided_with_deadline = data.in_time + figures[rollups.IN_TIME].get("no", 0)
+    _in_time_by_region(election, keys, {r.id: r.code for r in roots}, root_of, by_region)
     data.screening_median = median_of(data.screening_minutes)
     data.decision_median = median_of(data.decision_minutes)
     return data

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from flask import current_app
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -164,6 +164,29 @@ def by_name(regions: list[RegionFigure], lang: str) -> list[RegionFigure]:
         [r for r in regions if not r.code]
 
 
+def _in_time_section(data: Dashboard, lang: str) -> Section:
+    """Decided cases per region, and how many by their legal deadline (issue 19)."""
+    title = _("Decisions within the legal deadline")
+    if data.decided_with_deadline is None:
+        return _pending("in-time", title)
+    regions = [r for r in by_name(data.by_region, lang) if r.code or r.decided]
+    in_time = _("Within the legal deadline")
+    section = _bars("in-time", title, [(region_label(r.code, r.name(lang)), r.in_time)
+                                       for r in regions], in_time, _("Region"))
+    section.columns = [_("Region"), _("Decided"), in_time, _("Share")]
+    section.rows = [[region_label(r.code, r.name(lang)), number(r.decided), number(r.in_time),
+                     percent(r.in_time, r.decided)] for r in regions]
+    section.rows.append([_("All regions"), number(data.decided_with_deadline),
+                         number(data.in_time), percent(data.in_time, data.decided_with_deadline)])
+    section.note = _("A case counts once, at its first decision, against the deadline then "
+                     "running.")
+    return section
+
+
+def percent(part: int, whole: int) -> str:
+    return format_percent(part / whole) if whole else "—"
+
+
 def region_label(code: str | None, name: str) -> str:
     return name if code else _("Region not set yet")
 
@@ -224,6 +247,7 @@ def page(data: Dashboard, *, public: bool) -> Page:
         if data.inadmissible.get(rollups.UNKNOWN_REASON):
             reasons.append((_("Reason not recorded"), data.inadmissible[rollups.UNKNOWN_REASON]))
         sections.append(_bars("inadmissible", title, reasons, cases, _("Reason")))
+    sections.append(_in_time_section(data, lang))
     sections.append(_histogram("screening-time", _("Time from intake to screening"),
                                data.screening_minutes, data.screening_median))
     sections.append(_histogram("decision-time", _("Time from intake to decision"),

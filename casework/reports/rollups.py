@@ -77,8 +77,10 @@ DECISION_MINUTES = "decision_minutes"
 CALLS_HOUR = "calls_hour"
 DEADLINE = "deadline"
 OVERDUE, DUE_SOON = "overdue", "due_soon"
+# Decided cases by whether the first decision came by its legal due time (yes / no).
+IN_TIME = "decided_in_time"
 METRICS = (CREATED_HOUR, CREATED_DAY, CHANNEL, OUTCOME, INADMISSIBLE, SCREENING_MINUTES,
-           DECISION_MINUTES, CALLS_HOUR, DEADLINE)
+           DECISION_MINUTES, CALLS_HOUR, DEADLINE, IN_TIME)
 
 
 def bucket_bounds() -> list[tuple[int, int | None]]:
@@ -231,6 +233,14 @@ def _deadlines(election: Election, now: datetime) -> list[tuple]:
     return clocked + waiting
 
 
+def _in_time(election: Election) -> list[tuple]:
+    key = case((CaseDeadline.decided_in_time.is_(True), "yes"), else_="no")
+    return _grouped(select(_region_key().label("r"), key.label("k"))
+                    .select_from(CaseDeadline).join(Case, Case.id == CaseDeadline.case_id)
+                    .where(Case.election_id == election.id,
+                           CaseDeadline.decided_in_time.is_not(None)), "r", "k")
+
+
 def compute(election: Election, now: datetime) -> dict[tuple[str, int, str], int]:
     """Every figure of the election: (metric, region_key, key) -> value."""
     figures = _created(election, now)
@@ -239,7 +249,8 @@ def compute(election: Election, now: datetime) -> dict[tuple[str, int, str], int
                          (SCREENING_MINUTES, _durations(election, CaseState.SCREENING)),
                          (DECISION_MINUTES, _durations(election, CaseState.DECIDED)),
                          (CALLS_HOUR, _calls(election, now)),
-                         (DEADLINE, _deadlines(election, now))):
+                         (DEADLINE, _deadlines(election, now)),
+                         (IN_TIME, _in_time(election))):
         for region_key, key, count in rows:
             key = _hour_text(key) if metric == CALLS_HOUR else str(getattr(key, "value", key))
             figures[(metric, int(region_key), key)] += count

@@ -31,12 +31,15 @@ CAN = {
 MOVES = {
     S.RECEIVED: {R.REVIEWER: ["start_screening"], R.SECRETARY: ["start_screening"],
                  R.CHAIR: ["start_screening"]},
-    S.SCREENING: {R.REVIEWER: ["admit", "reject"], R.SECRETARY: ["admit", "reject", "merge"],
-                  R.CHAIR: ["admit", "reject", "merge"]},
+    S.SCREENING: {R.REVIEWER: ["admit", "reject", "request_cure"],
+                  R.SECRETARY: ["admit", "reject", "merge", "request_cure"],
+                  R.CHAIR: ["admit", "reject", "merge", "request_cure"]},
     S.INADMISSIBLE: {R.SECRETARY: ["appeal"], R.CHAIR: ["appeal"]},
     S.INVESTIGATION: {role: ["request_info", "ready_findings"]
                       for role in (R.REVIEWER, R.SECRETARY, R.CHAIR)},
-    S.INFO_REQUESTED: {role: ["info_received"] for role in (R.REVIEWER, R.SECRETARY, R.CHAIR)},
+    # Both answers by the table; the case page keeps the one the case waits for (cure or not).
+    S.INFO_REQUESTED: {role: ["cure_received", "info_received"]
+                       for role in (R.REVIEWER, R.SECRETARY, R.CHAIR)},
     S.FINDINGS_READY: {R.SECRETARY: ["decide"], R.CHAIR: ["decide"]},
     S.DECIDED: {R.SECRETARY: ["close", "appeal"], R.CHAIR: ["close", "appeal"]},
     S.CLOSED: {},
@@ -92,10 +95,12 @@ def test_the_moves_of_each_role_in_each_state(users, case):
 
 
 def test_the_system_takes_only_the_complainants_answer(case):
+    # ... or, for a cure request, the lapse of its period (cases/cure.py).
     for state in CaseState:
         case.state = state
         assert [t.action for t in case.moves_for(None)] == (
-            ["info_received"] if state is S.INFO_REQUESTED else [])
+            ["cure_received", "cure_lapsed", "info_received"] if state is S.INFO_REQUESTED
+            else [])
     db.session.rollback()
 
 

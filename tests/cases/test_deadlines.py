@@ -21,6 +21,7 @@ from casework.cases.models import CaseDeadline, CaseState, ScreeningChecklist
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.db import utcnow
+from casework.elections.legal_clock import set_clock
 from casework.extensions import db
 from casework.notifications.delivery import deliver_due
 from casework.notifications.models import OutboxMessage
@@ -234,3 +235,50 @@ def test_the_digest_is_delivered_through_smtp(election, calendar, smtp_server):
 def test_cli_digest_command(app):
     result = app.test_cli_runner().invoke(args=["cases", "digest"])
     assert result.exit_code == 2 and "no election" in result.output
+
+
+# -- the legal clock (issue 19 point 5) ------------------------------------------------------
+# With a clock set, every period is legal days ending at local midnight (Asia/Almaty, UTC+6
+# in 2020). T0 is Monday 1 June 09:00 local, in the voting phase (until certification on
+# Monday 8 June); after it, Tuesday 9 June on, the clock below counts working days.
+
+def legal(election, **values):
+    set_clock(election, voting="calendar", after_certification="working", **values)
+
+
+def test_with_a_clock_screening_is_days_from_receipt(election, chair):
+    legal(election, screening_days=2)
+    case = make_case(election)
+    assert due_at(case, None) == datetime(2020, 6, 3, 18)  # Wednesday 24:00 local
+    apply(case, "start_screening", actor=chair, now=T0 + 5 * H)
+    row = deadline(case)
+    assert (row.due_at, row.kind.value) == (datetime(2020, 6, 3, 18), "screening")
+
+
+def test_with_a_clock_investigation_and_decision_share_one_period(election, chair):
+    legal(election, decision_days=2)
+    case = make_case(election, S.SCREENING)
+    passed_checklist(case)
+    apply(case, "admit", actor=chair, now=T0)
+    assert (deadline(case).due_at, deadline(case).kind.value) == (
+        datetime(2020, 6, 3, 18), "investigation")
+    apply(case, "ready_findings", actor=chair, now=T0 + H)
+    # Findings ready keeps the period begun at admission (before the election's cap).
+    assert (deadline(case).due_at, deadline(case).kind.value) == (
+        datetime(2020, 6, 3, 18), "decision")
+
+
+def test_with_a_clock_an_appeal_after_certification_counts_working_days(election, chair):
+    legal(election, appeal_days=2)
+    case = make_case(election, S.DECIDED)
+    friday = datetime(2020, 6, 12, 6)  # 12:00 local, after certification
+    apply(case, "appeal", actor=chair, reason="New facts.", now=friday)
+    # Monday 15, Tuesday 16: the weekend does not count.
+    assert (deadline(case).due_at, deadline(case).kind.value) == (
+        datetime(2020, 6, 16, 18), "appeal")
+
+
+def test_without_a_clock_the_hour_settings_still_apply(election, chair):
+    case = make_case(election)
+    apply(case, "start_screening", actor=chair, now=T0)
+    assert deadline(case).due_at == T0 + 24 * H

@@ -4,6 +4,7 @@ concurrency, and what each transition leaves behind (timeline, audit, outbox).""
 import itertools
 import secrets
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from casework.accounts.models import Role, User
 from casework.cases.models import (
     Case,
+    CaseDeadline,
     CaseMessage,
     CaseState,
     CaseTransition,
@@ -25,6 +27,7 @@ from casework.cases.transitions import (
 from casework.cases.workflow import (
     CHECKLIST_NAMES,
     TRANSITIONS,
+    DeadlineKind,
     InadmissibleReason,
     Outcome,
     find,
@@ -89,6 +92,7 @@ def refused(code, case, action, **kwargs) -> Refusal:
 PAYLOADS = {
     "reject": {"reason_code": "outside_remit", "public_reason": "Not about the primary."},
     "request_info": {"question": "Please send the photo you mention."},
+    "request_cure": {"question": "Please say where it happened."},
     "decide": {"outcome": "confirmed", "reasons": "Two witnesses and a video."},
     "redecide": {"outcome": "not_confirmed", "reasons": "The video was staged."},
     "appeal": {"reason": "The candidate contests the finding."},
@@ -110,6 +114,10 @@ def test_the_table_is_the_one_the_issue_describes():
         "reject": ({S.SCREENING}, S.INADMISSIBLE, STAFF,
                    {"checklist", "reason_code", "public_reason"}),
         "merge": ({S.SCREENING}, S.MERGED, LEADS, {"into"}),
+        # Cure (issue 19 point 5): the answer returns to screening, silence ends the case.
+        "request_cure": ({S.SCREENING}, S.INFO_REQUESTED, STAFF, {"question"}),
+        "cure_received": ({S.INFO_REQUESTED}, S.SCREENING, STAFF, set()),
+        "cure_lapsed": ({S.INFO_REQUESTED}, S.INADMISSIBLE, set(), set()),
         "request_info": ({S.INVESTIGATION}, S.INFO_REQUESTED, STAFF, {"question"}),
         "info_received": ({S.INFO_REQUESTED}, S.INVESTIGATION, STAFF, set()),
         "ready_findings": ({S.INVESTIGATION}, S.FINDINGS_READY, STAFF, set()),
@@ -121,7 +129,8 @@ def test_the_table_is_the_one_the_issue_describes():
     }
     assert {t.action: (set(t.sources), t.target, set(t.roles), set(t.requires))
             for t in TRANSITIONS} == expected
-    assert [t.action for t in TRANSITIONS if t.system] == ["info_received"]
+    assert [t.action for t in TRANSITIONS if t.system] == [
+        "cure_received", "cure_lapsed", "info_received"]
     assert find("decide").target is S.DECIDED
     with pytest.raises(KeyError):
         find("annul")
@@ -138,11 +147,12 @@ def test_auditors_operators_and_admins_take_no_transition(staff, role):
 
 
 def test_the_moves_are_the_buttons_in_table_order(staff):
-    assert moves(S.SCREENING, staff[R.REVIEWER]) == ["admit", "reject"]
-    assert moves(S.SCREENING, staff[R.CHAIR]) == ["admit", "reject", "merge"]
+    assert moves(S.SCREENING, staff[R.REVIEWER]) == ["admit", "reject", "request_cure"]
+    assert moves(S.SCREENING, staff[R.CHAIR]) == ["admit", "reject", "merge", "request_cure"]
     assert moves(S.APPEALED, staff[R.CHAIR]) == ["reopen", "redecide"]
     assert moves(S.APPEALED, staff[R.SECRETARY]) == ["reopen"]
-    assert moves(S.INFO_REQUESTED, None) == ["info_received"]
+    # The table offers both answers; the case page keeps the one the case waits for.
+    assert moves(S.INFO_REQUESTED, None) == ["cure_received", "cure_lapsed", "info_received"]
     assert moves(S.CLOSED, staff[R.CHAIR]) == moves(S.MERGED, staff[R.CHAIR]) == []
 
 
@@ -176,6 +186,11 @@ def test_apply_succeeds_exactly_when_the_table_allows(election, staff, action, s
             checklist(case, within_remit=False)
         elif action == "merge":
             payload["into"] = make_case(election, S.INVESTIGATION)
+        elif action.startswith("cure_") and state is S.INFO_REQUESTED:
+            # The answer to a cure request, or its period run out: the case waits for a cure.
+            db.session.add(CaseDeadline(case_id=case.id, state=state, kind=DeadlineKind.CURE,
+                                        due_at=utcnow() - timedelta(hours=1),
+                                        started_at=utcnow(), paused_seconds=0))
         allowed = state in transition.sources and (
             transition.system if actor is None else role in transition.roles)
         if allowed:

@@ -90,7 +90,7 @@ def test_rollup_channels_outcomes_reasons(world):
     assert data.outcomes == {"confirmed": 2, "partly_confirmed": 0, "not_confirmed": 1}
     assert data.inadmissible == {"outside_remit": 0, "outside_filing_window": 0,
                                  "no_specific_facts": 1, "no_evidence_or_source": 0,
-                                 "duplicate": 1, "withdrawn": 0}
+                                 "duplicate": 1, "withdrawn": 0, "defect_not_cured": 0}
 
 
 def test_histograms_and_medians(world):

@@ -49,7 +49,7 @@ def test_dashboard_before_the_first_refresh_shows_the_live_figures_and_a_notice(
     login(client, staff(world.election, "secretary", "Secretary"))
     html = client.get("/staff/dashboard").get_data(as_text=True)
     assert "The other figures are being prepared." in html
-    assert html.count("report-pending") == 8  # every rollup section: notice, no chart
+    assert html.count("report-pending") == 9  # every rollup section: notice, no chart
     assert 'id="chart-state"' in html and 'id="chart-category"' in html
     assert 'id="chart-channel"' not in html
     refresh(world)
@@ -90,7 +90,7 @@ def test_dashboard_renders_in_three_languages(client, world, login):
         response = client.get("/staff/dashboard")
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and f'<html lang="{lang}">' in html
-        assert html.count('role="img"') == 12
+        assert html.count('role="img"') == 13
 
 
 def test_dashboard_figures_are_kept_but_follow_every_change(client, world, login):
@@ -233,7 +233,7 @@ def test_statistics_render_in_three_languages(client, world, lang):
     client.set_cookie("casework_lang", lang)
     html = client.get("/statistics").get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
-    assert len(TILE.findall(html)) == 3 and html.count('role="img"') == 13
+    assert len(TILE.findall(html)) == 3 and html.count('role="img"') == 14
     names = {"kk": "Алматы қаласы", "ru": "город Алматы", "en": "Almaty"}
     assert f"<title>{names[lang]}:" in html
 

@@ -11,7 +11,13 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.cases.models.case import Case
-from casework.cases.workflow import CHECKLIST_NAMES, CaseState, InadmissibleReason, Outcome
+from casework.cases.workflow import (
+    CHECKLIST_NAMES,
+    CaseState,
+    DeadlineKind,
+    InadmissibleReason,
+    Outcome,
+)
 from casework.core.db import db_enum, utcnow
 from casework.extensions import db
 
@@ -95,5 +101,9 @@ class CaseDeadline(db.Model):
     # Set while information is requested from the complainant: the clock stands still.
     paused_at: Mapped[datetime | None] = mapped_column(DateTime)
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # The legal period running (None: no deadline); cure is the one that acts by itself.
+    kind: Mapped[DeadlineKind | None] = mapped_column(db_enum(DeadlineKind, "deadline_kind", 20))
+    # Set when the case is first decided: whether by its due time (the public statistics).
+    decided_in_time: Mapped[bool | None] = mapped_column(Boolean)
 
     case: Mapped[Case] = relationship()

@@ -4,12 +4,10 @@ import sys
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from casework.core import audit
+from casework.elections.cli import chosen_election
 from casework.elections.csvio import ImportFailed
-from casework.elections.models import Election
-from casework.elections.queries import current_election
 from casework.extensions import db
 from casework.results.findings import evote_log
 from casework.results.findings.models import CheckThresholds, thresholds_of
@@ -18,20 +16,11 @@ from casework.results.findings.services import run_checks
 results_cli = AppGroup("results", help="The results checks that open the committee's own cases.")
 
 
-def _election(code: str | None) -> Election:
-    election = (db.session.scalar(select(Election).where(Election.code == code)) if code
-                else current_election())
-    if election is None:
-        click.echo(f"error: no election{' with code ' + code if code else ''}", err=True)
-        sys.exit(2)
-    return election
-
-
 @results_cli.command("check")
 @click.option("--election", "code", help="Election code (default: the current one).")
 def check_command(code: str | None) -> None:
     """Run every check; open a case for each finding not seen before."""
-    election = _election(code)
+    election = chosen_election(code)
     opened = run_checks(election)
     db.session.commit()
     click.echo(f"election {election.code}: {len(opened)} new finding(s)")
@@ -52,7 +41,7 @@ def check_command(code: str | None) -> None:
 @click.option("--burst-minutes", type=click.IntRange(1), help="... within these minutes.")
 def thresholds_command(code: str | None, **changes: float | int | None) -> None:
     """Show the election's thresholds; with options, set them (audited)."""
-    election = _election(code)
+    election = chosen_election(code)
     row = thresholds_of(election)
     given = {name: value for name, value in changes.items() if value is not None}
     if given:
@@ -76,7 +65,7 @@ def import_evote_log_command(file, code: str | None) -> None:
     """Import the electronic vote's log (iin, phone, ip, time, candidate_code), replacing the
     election's earlier one; IIN, phone and IP are kept only as keyed hashes. Then run the
     checks: each cluster above the thresholds opens a case."""
-    election = _election(code)
+    election = chosen_election(code)
     try:
         written = evote_log.import_log(file, election)
     except ImportFailed as failure:
