@@ -13,13 +13,13 @@ its stamp covers drops the copy at once, so whoever changed the election sees th
 the next page. Other commits (a complaint, a note) keep it: dropping it on every commit made
 each submission read the election again. What a transaction may have changed is noted as it
 runs: rows flushed of those tables, DML on them through the session, and any textual SQL
-(it could touch anything).
+other than a SELECT (it could touch anything).
 """
 
 from collections.abc import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 
 from casework.core.cache import app_cache
@@ -72,10 +72,16 @@ def _after_flush(session: Session, _context) -> None:
 def _after_execute(state) -> None:
     if state.is_select or state.session.info.get(TOUCHED):
         return
+    if isinstance(state.statement, TextClause) and _reads(state.statement.text):
+        return  # a textual SELECT (PostgreSQL's advisory lock of the audit chain)
     table = getattr(state.statement, "table", None)
     if not (state.is_insert or state.is_update or state.is_delete) \
             or getattr(table, "name", None) in WATCHED or table is None:
         state.session.info[TOUCHED] = True
+
+
+def _reads(sql: str) -> bool:
+    return sql.lstrip()[:7].upper() == "SELECT "
 
 
 @event.listens_for(Session, "after_commit")

@@ -196,7 +196,7 @@ def _acknowledge(complaint: Complaint, case: Case, code: str) -> None:
 
     enqueue_email(template="intake/acknowledgment", recipient=complaint.email,
                   language=complaint.language, dedupe_key=f"ack:{complaint.id}",
-                  case_id=case.id,
+                  case_id=case.id, fresh=True,
                   context={"reference": case.reference, "tracking_code": tracking.grouped(code),
                            "track_url": tracking_url()})
 
