@@ -33,6 +33,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import compare_driver as drive  # noqa: E402
 import compare_seed as seed  # noqa: E402
 from compare_report import print_report  # noqa: E402
+from stored_files import plain_sha256  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -105,8 +106,9 @@ def gunicorn(args, port: int, app: str) -> list[str]:
 
 
 def verify(name: str, base: bytes, folder: Path, tags: list[str], answers, evidence: Path,
-           rows: dict[str, set]) -> list[str]:
-    """Every 201: its file as sent (SHA-256 of the picture), a row, the file on disk."""
+           rows: dict[str, set], keys: Path | None = None) -> list[str]:
+    """Every 201: its file as sent (SHA-256 of the picture), a row, the file on disk whose
+    plaintext (decrypted with `keys` when it is sealed) has that SHA-256."""
     sent = set()
     for tag in tags:
         for log in folder.glob(f"{tag}-*.log"):
@@ -119,7 +121,7 @@ def verify(name: str, base: bytes, folder: Path, tags: list[str], answers, evide
         if (sha, size) not in rows.get(reference, set()):
             problems.append(f"{reference}: no row with its file")
         path = evidence / sha[:2] / sha[2:4] / sha
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+        if plain_sha256(path, keys) != sha:
             problems.append(f"{reference}: file missing or different")
     print(f"{name}: {len(answers)} accepted complaints checked (row, file, SHA-256): "
           f"{len(problems)} problem(s)" + "".join(f"\n  {p}" for p in problems[:10]))
@@ -253,7 +255,7 @@ def intake(args, run: Path, folder: Path, casework, baseline, results: list) -> 
                           folder / "casework.db",
                           "SELECT c.reference, json_array(e.sha256, e.size) FROM cases c "
                           "JOIN complaints p ON p.case_id = c.id "
-                          "JOIN evidence_items e ON e.case_id = c.id"))
+                          "JOIN evidence_items e ON e.case_id = c.id"), folder / "data_keys")
     problems += verify("baseline", base, logs, tags["baseline"],
                        answers_in(logs, tags["baseline"]), run / "baseline-evidence", rows_of(
                            run / "baseline.db",

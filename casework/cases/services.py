@@ -6,6 +6,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from casework.cases.models import Case, CaseSequence, CaseState, Category
 from casework.core.db import utcnow
+from casework.core.rows import insert_new
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
 
@@ -56,6 +57,13 @@ def number_case(case: Case, election: Election) -> None:
     SQLite it takes the database's write lock until the commit (PostgreSQL: the row's)."""
     case.reference = reference_for(election, case.region, next_case_number(election))
     db.session.add(case)
+
+
+def write_case(case: Case, election: Election) -> None:
+    """number_case for a case whose row is written at once (core/rows.py: one INSERT, no
+    flush), with its accused; intake writes its other new rows after it the same way."""
+    case.reference = reference_for(election, case.region, next_case_number(election))
+    insert_new(case)
 
 
 def open_case(*, election: Election, region: Region | None, category: Category,

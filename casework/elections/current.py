@@ -8,20 +8,28 @@ hands each request its own instance of it, merged into the request's session wit
 query (`merge(load=False)`), so relationships and later changes behave as on a loaded row.
 
 A change made by another process (an import, an edit, a trigger's new reference stamp)
-shows within those seconds; a commit in this process drops the copy at once, so whoever
-changed the election sees the change on the next page.
+shows within those seconds; a commit in this process that wrote the election or the data
+its stamp covers drops the copy at once, so whoever changed the election sees the change on
+the next page. Other commits (a complaint, a note) keep it: dropping it on every commit made
+each submission read the election again. What a transaction may have changed is noted as it
+runs: rows flushed of those tables, DML on them through the session, and any textual SQL
+other than a SELECT (it could touch anything).
 """
 
 from collections.abc import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
 from sqlalchemy.orm import Session
 
 from casework.core.cache import app_cache
+from casework.elections.stamp import STAMPED_BY
 from casework.extensions import db
 
 CACHE = "elections.current"
+# The election's own row and the tables whose change gives it a new reference stamp.
+WATCHED = frozenset(("elections", *STAMPED_BY))
+TOUCHED = "casework.election_touched"  # in session.info: this transaction may have changed it
 
 
 def _cache():
@@ -52,7 +60,36 @@ def forget() -> None:
         caches[CACHE].clear()
 
 
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    if not session.info.get(TOUCHED) and any(
+            getattr(type(row), "__tablename__", None) in WATCHED
+            for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info[TOUCHED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_execute(state) -> None:
+    if state.is_select or state.session.info.get(TOUCHED):
+        return
+    if isinstance(state.statement, TextClause) and _reads(state.statement.text):
+        return  # a textual SELECT (PostgreSQL's advisory lock of the audit chain)
+    table = getattr(state.statement, "table", None)
+    if not (state.is_insert or state.is_update or state.is_delete) \
+            or getattr(table, "name", None) in WATCHED or table is None:
+        state.session.info[TOUCHED] = True
+
+
+def _reads(sql: str) -> bool:
+    return sql.lstrip()[:7].upper() == "SELECT "
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if has_app_context():
+    if session.info.pop(TOUCHED, False) and has_app_context():
         forget()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(TOUCHED, None)

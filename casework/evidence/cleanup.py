@@ -9,6 +9,7 @@ kept (logged): an object without a row is harmless, a row without its object is 
 evidence."""
 
 import logging
+from collections.abc import Iterable
 
 from flask import Flask, g, has_request_context
 from sqlalchemy import event, select
@@ -52,12 +53,18 @@ def discard_unkept(_error: BaseException | None = None) -> int:
     return removed
 
 
-def _flushed(session: Session, _context) -> None:
-    """Note the files whose rows this flush wrote (kept once the transaction commits)."""
+def note_rows(items: Iterable[EvidenceItem]) -> None:
+    """Note the files whose rows were written (kept once the transaction commits): a flush
+    does it itself, rows written without one (core/rows.py) are passed here."""
     if has_request_context() and "evidence_created" in g:
-        rows = {o.sha256 for o in session.new if isinstance(o, EvidenceItem)}
+        rows = {item.sha256 for item in items}
         if rows:
             g.setdefault("evidence_flushed", set()).update(rows)
+
+
+def _flushed(session: Session, _context) -> None:
+    if has_request_context() and "evidence_created" in g:
+        note_rows(o for o in session.new if isinstance(o, EvidenceItem))
 
 
 def _committed(_session: Session) -> None:

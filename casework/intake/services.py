@@ -18,13 +18,15 @@ from casework.cases import notices
 from casework.cases.models import Case, CaseMessage, MessageAuthor
 from casework.cases.search import index_case
 from casework.cases.search_pending import mark_pending
-from casework.cases.services import new_case, number_case
+from casework.cases.services import new_case, write_case
 from casework.core import audit
 from casework.core.i18n import LANGUAGES
 from casework.core.phones import to_e164
 from casework.core.refusal import Refusal
+from casework.core.rows import insert_new, keep
 from casework.core.timezones import to_local
 from casework.core.urls import tracking_url
+from casework.evidence.cleanup import note_rows
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import StoredFile, added_facts, attach, new_item, store_upload
 from casework.evidence.validation import EvidenceRejected
@@ -161,11 +163,17 @@ def submit_complaint(draft: ComplaintDraft, uploads: list[Upload], *, channel: C
     complaint.evidence = [new_item(case, f, source=channel.value, actor=recorded_by)
                           for f in stored]
     # The first write, as late as it can be: on SQLite the write lock is held from here to
-    # the commit. Then one flush (case, accused, complaint, files), the pending mark and
-    # the audit entry: the commit has nothing left to flush.
-    number_case(case, draft.election)
-    db.session.add(complaint)
-    db.session.flush()
+    # the commit. Then the rows (case, accused, complaint, files), each one INSERT without
+    # the unit of work (core/rows.py), the pending mark and the audit entry: the commit has
+    # nothing left to flush.
+    write_case(case, draft.election)
+    rows = [case, insert_new(complaint)]
+    for item in complaint.evidence:
+        rows.append(insert_new(item))
+        if item.facts is not None:
+            rows.append(insert_new(item.facts))
+    keep(*rows)
+    note_rows(complaint.evidence)
     mark_pending(case)  # its search document: built by the worker (cases/search_pending.py)
     _acknowledge(complaint, case, code)
     audit.record("complaint.received", actor=recorded_by, object_type="case",
@@ -191,7 +199,7 @@ def _acknowledge(complaint: Complaint, case: Case, code: str) -> None:
 
     enqueue_email(template="intake/acknowledgment", recipient=complaint.email,
                   language=complaint.language, dedupe_key=f"ack:{complaint.id}",
-                  case_id=case.id,
+                  case_id=case.id, fresh=True,
                   context={"reference": case.reference, "tracking_code": tracking.grouped(code),
                            "track_url": tracking_url()})
 

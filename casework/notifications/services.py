@@ -18,6 +18,7 @@ from casework.core.db import utcnow
 from casework.core.i18n import LANGUAGES
 from casework.core.redaction import mask
 from casework.core.refusal import Refusal
+from casework.core.rows import insert_new, keep
 from casework.extensions import db
 from casework.notifications.models import RETRYABLE, OutboxMessage, OutboxStatus
 
@@ -52,16 +53,19 @@ def enqueue_email(
     context: dict[str, Any],
     dedupe_key: str,
     case_id: int | None = None,
+    fresh: bool = False,
 ) -> OutboxMessage | None:
     """Add one outgoing email to the caller's transaction; None if `dedupe_key` was used.
 
     Flushes, never commits: the message is stored if and only if the caller commits
     the change that caused it. Two concurrent transactions enqueueing the same key
     are stopped by the unique constraint on commit (the second one rolls back).
+    `fresh`: the key names a row this transaction has just created (intake's
+    acknowledgment), so it cannot have been used: no look-up, and the row is written with
+    one INSERT (core/rows.py) rather than a flush.
     """
-    exists = db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key).limit(1))
-    if exists is not None:
+    if not fresh and db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key).limit(1)):
         return None
     language = message_language(language)
     subject, body = render_email(template, language, context)
@@ -78,8 +82,11 @@ def enqueue_email(
         attempts=0,
         case_id=case_id,
     )
-    db.session.add(message)
-    db.session.flush()
+    if fresh:
+        keep(insert_new(message))
+    else:
+        db.session.add(message)
+        db.session.flush()
     return message
 
 

@@ -4,6 +4,7 @@ fsync of itself and one of its folder."""
 
 import hashlib
 import os
+import time
 
 from sqlalchemy import select
 
@@ -13,10 +14,14 @@ from casework.cases.queries import QueueFilters, queue_page
 from casework.cases.search_pending import index_all_pending, index_pending
 from casework.core import audit
 from casework.core.audit import AuditEntry
+from casework.core.cache import app_cache
+from casework.elections import current
 from casework.extensions import db
+from tests import factories
 from tests.api.test_public_api import complaint_json, post_complaint
 from tests.plugin.data import PDF, png_bytes
 from tests.plugin.evidence import stored_bytes
+from tests.plugin.queries import counted_queries
 
 WORDS = "Жүргізуші сайлаушыларды автобуспен тасыды"
 
@@ -97,3 +102,22 @@ def test_a_file_is_synced_once_and_its_folder_once(client, election, evidence_di
     assert stored.read_bytes().startswith(b"CWE1")  # encrypted as it was written, one pass
     assert hashlib.sha256(stored_bytes(sha)).hexdigest() == sha
     assert [p.name for p in evidence_dir.iterdir() if p.is_file()] == []  # no temporary file
+
+
+def test_a_submission_keeps_the_process_copy_of_the_election(client, election, evidence_dir):
+    """Committing a complaint changes nothing the election copy holds: the next submission
+    reads no election; a change to its reference data drops the copy at once."""
+    file_one(client)  # the copy made (with its settings)
+    copies = app_cache(current.CACHE)
+    copies.clock = lambda: 0.0  # and never expiring here, however slow the machine
+    try:
+        with counted_queries() as statements:
+            file_one(client)
+        assert not [s for s in statements if "FROM elections" in s]
+        factories.candidate(election, "C09")  # a stamped table: the stamp changes
+        db.session.commit()
+        with counted_queries() as statements:
+            file_one(client)
+        assert [s for s in statements if "FROM elections" in s]
+    finally:
+        copies.clock = time.monotonic
