@@ -398,7 +398,7 @@ def state_counts(user: User, election: Election, filters: QueueFilters, *,
         statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
     if filters.category is not None:
         statement = statement.where(CaseStateCount.category == filters.category)
-    for state, n in db.session.execute(statement):
+    for state, n in db.session.connection().execute(statement):  # Core: no ORM path
         counts[state] = int(n or 0)
     return counts
 

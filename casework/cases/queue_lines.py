@@ -84,21 +84,23 @@ def lines(source, order_by: list, now: datetime) -> list[QueueLine]:
     statement = _statement()
     statement = (statement.where(Case.id.in_(source)) if isinstance(source, list)
                  else statement.join(source, source.c.id == Case.id).order_by(*order_by))
-    found = db.session.execute(statement).all()
+    # Core statements on the session's connection: the ORM's execution path adds a third.
+    connection = db.session.connection()
+    found = connection.execute(statement).all()
     if not found:
         return []
     accused: dict[int, list[Names]] = {}
-    for case_id, kk, ru, en in db.session.execute(_accused_statement().where(
-            case_candidates.c.case_id.in_([row.id for row in found]))):
+    for case_id, kk, ru, en in connection.execute(_accused_statement().where(
+            case_candidates.c.case_id.in_([row[0] for row in found]))):
         accused.setdefault(case_id, []).append(Names(kk, ru, en))
     result = []
-    for row in found:
-        deadline = (_Clock(row.due_at, row.paused_at, row.clock_state)
-                    if row.clock_id is not None else None)
+    for (case_id, reference, state, category, has_evidence, created_at, changed_at,
+         region_id, region_kk, region_ru, region_en, assignee_name,
+         clock_id, due_at, paused_at, clock_state) in found:
+        deadline = _Clock(due_at, paused_at, clock_state) if clock_id is not None else None
         result.append(QueueLine(
-            row.id, row.reference, row.state, row.category, row.has_evidence, row.created_at,
-            row.state_changed_at,
-            Names(row.name_kk, row.name_ru, row.name_en) if row.region_id is not None else None,
-            tuple(accused.get(row.id, ())), row.assignee_name,
-            *clock(row.state, row.created_at, deadline, now)))
+            case_id, reference, state, category, has_evidence, created_at, changed_at,
+            Names(region_kk, region_ru, region_en) if region_id is not None else None,
+            tuple(accused.get(case_id, ())), assignee_name,
+            *clock(state, created_at, deadline, now)))
     return result
