@@ -19,7 +19,7 @@ from casework.cases.queue_filters import FIELDS, QueueFilterForm
 from casework.core.cache import app_cache
 
 TEMPLATE = "cases/_queue_head.html"
-KEPT_HEADS = 512  # scopes × languages × common filters × counts; ~12 KB each
+KEPT_HEADS = 128  # scopes × languages × common filters × counts; ~12 KB each: ~1.5 MB
 
 
 def _keepable(form: QueueFilterForm, args: dict[str, str]) -> bool:

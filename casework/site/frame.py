@@ -23,7 +23,7 @@ TEMPLATE = "_site_header.html"
 # Random per process: no name or translation can spell them.
 _MARK = secrets.token_hex(12)
 CSRF_MARK, NEXT_MARK = f"csrf-{_MARK}", f"next-{_MARK}"
-KEPT_HEADERS = 256  # languages × staff on a worker; ~3 KB each
+KEPT_HEADERS = 256  # languages × staff on a worker; ~3 KB each: under 1 MB
 
 
 def site_header(inbox_unread: int) -> Markup:
