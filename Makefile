@@ -10,7 +10,7 @@ THREADS ?= 2
 MAIL_CATCHER_PORT ?= 8025
 export FLASK_APP := casework
 
-.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare bench-evote install translations secret migrate seed lint extract-messages update-messages clean
+.PHONY: run test axe-core bench-intake bench-intake-cpu bench-queue bench-reports bench-login bench-cti bench-faults bench-mail bench-crypto bench-compare bench-evote bench-video install translations secret migrate seed lint extract-messages update-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,7 +92,8 @@ bench-intake-cpu: install
 	$(BIN)/python bench/intake_cpu.py $(BENCH_ARGS)
 
 # The staff queue and its search on 1,000,000 seeded cases in PostgreSQL (never in `make test`);
-# BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans.
+# BENCH_ARGS="--cases 100000" for a quick run, "--explain" for the query plans; it ends with
+# mass complaints: 10,000 fresh ones grouped (--new-cases, --intake-rate) and the folded queue.
 bench-queue: install
 	$(BIN)/python bench/staff_queue.py $(BENCH_ARGS)
 
@@ -100,6 +101,10 @@ bench-queue: install
 # BENCH_ARGS="--postgres" on PostgreSQL, "--votes 1000000" for more.
 bench-evote: install
 	$(BIN)/python bench/evote.py $(BENCH_ARGS)
+
+# Key frames of generated 720p/1080p/2160p videos hashed in the preview child: CPU, wall, memory.
+bench-video: install
+	$(BIN)/python bench/video_frames.py $(BENCH_ARGS)
 
 bench-reports: install
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)

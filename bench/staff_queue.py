@@ -1,21 +1,26 @@
 """The staff queue and its search on a large data set (PostgreSQL), through the real HTTP path.
 
-    make bench-queue                                  # 1,000,000 cases, about 2.5 minutes to seed
-    make bench-queue BENCH_ARGS="--cases 100000 --runs 20 --explain"
+    make bench-queue                                  # 1,000,000 cases, 2.5 minutes to seed
+    make bench-queue BENCH_ARGS="--cases 100000 --runs 20 --explain"  #  + ~1 ms a case to sign
 
 A fresh database casework_bench_queue_<hex>: the schema from the models (db.create_all, which
 also runs ensure_search_schema), the demo election, then N cases seeded in SQL (INSERT ...
 SELECT generate_series): regions weighted by voters, states, categories and channels with a
 realistic spread, numbered in the order they arrived over 10 days; a complaint per case with
-a Kazakh/Russian narrative from a small vocabulary (one word in ~1% of them); deadlines,
-accused candidates, messages; the search documents by reindex_all(); VACUUM ANALYZE.
+a Kazakh/Russian narrative from a small vocabulary (one word in ~1% of them), 2 % of them
+pasted copies of 20 campaign texts (bench/mass_groups.py), every case signed and grouped as
+the worker would have; deadlines, accused candidates, messages; the search documents by
+reindex_all(); VACUUM ANALYZE.
 
 Then, --runs times each, GET /cases through Flask's test client (routing, login, queries,
 template) as the secretary (all regions) and as the KZ-KAR reviewer: the first page, a
 filtered page, a page --deep pages in (the cursor followed in-process), searches, other
 sorts and filters; then state_counts(), similar_cases(), index_case() and the cost of the
-counting trigger on one UPDATE of a case. Prints p50/p95 of the whole call and of the
-database time inside it (cursor executions), and drops the database.
+counting trigger on one UPDATE of a case; then --new-cases fresh complaints (5 % pasted)
+grouped by the worker's group_new_cases (time, cases/s against --intake-rate) and the first
+page again, groups folded and each complaint. Prints p50/p95 of the whole call and of the
+database time inside it (cursor executions), the CPU of this process (the app's, not
+PostgreSQL's) per request, and drops the database.
 """
 
 import sys
@@ -37,6 +42,7 @@ import psycopg  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
+from bench.mass_groups import measure_grouping, plant_and_sign  # noqa: E402
 from casework import create_app  # noqa: E402
 from casework.extensions import db  # noqa: E402
 
@@ -77,14 +83,15 @@ CHANNELS = [(45, "web"), (25, "hotline"), (15, "email"), (5, "api"), (5, "social
 # The indexes the queue's plans need on other areas' tables, as proposed for their models'
 # __table_args__: (table, key columns, INCLUDE columns). Created here after the load (and an
 # existing index of the same name replaced) while a model does not define it so yet.
-FILTERS = "region_id, state, category, assignee_id, has_evidence"
+FILTERS = "region_id, state, category, assignee_id, has_evidence, text_group_id"
 PROPOSED_INDEXES = {
     "ix_cases_election_created": ("cases", "election_id, created_at, id", FILTERS),
     "ix_cases_election_changed": ("cases", "election_id, state_changed_at, id", FILTERS),
     "ix_cases_election_state_created": ("cases", "election_id, state, created_at, id",
-                                        "region_id, category, assignee_id, has_evidence"),
+                                        "region_id, category, assignee_id, has_evidence, "
+                                        "text_group_id"),
     "ix_cases_region_created": ("cases", "region_id, created_at, id",
-                                "state, category, assignee_id, has_evidence"),
+                                "state, category, assignee_id, has_evidence, text_group_id"),
     "ix_cases_assignee_created": ("cases", "assignee_id, created_at, id", "region_id, state"),
     "ix_cases_station_created": ("cases", "station_id, created_at, id", ""),
     "ix_case_candidates_candidate_case": ("case_candidates", "candidate_id, case_id", ""),
@@ -222,15 +229,16 @@ class Timer:
         self.db_time += time.perf_counter() - conn.info.pop("bench_t0")
 
     def run(self, action, runs: int) -> dict:
-        walls, dbs, counts = [], [], []
+        walls, dbs, counts, cpus = [], [], [], []
         for _ in range(runs):
             self.db_time, self.statements = 0.0, []
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             action()
             walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
             dbs.append(self.db_time)
             counts.append(len(self.statements))
-        return {"wall": walls, "db": dbs, "queries": counts}
+        return {"wall": walls, "db": dbs, "queries": counts, "cpu": cpus}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -377,6 +385,7 @@ def seed_all(app, args) -> None:
         tsv_index = next(iter(CaseSearchDocument.__table__.indexes))
         tsv_index.drop(connection)  # built once after the load: faster than row by row
         seed_cases(connection, args.cases, election.id)
+    plant_and_sign(args.cases, VOCABULARY)
     t = time.perf_counter()
     with app.app_context():
         written = reindex_all()
@@ -444,7 +453,9 @@ def measure(app, args) -> None:
 
     for who in ("secretary", "reviewer"):
         scenarios += [
-            (who, "first page", "/cases"),
+            (who, "first page (groups folded)", "/cases"),
+            (who, "first page, each complaint", "/cases?groups=each"),
+            (who, "folded, state=screening", "/cases?state=screening"),
             (who, "filtered: state+region+category",
              "/cases?state=investigation&region=KZ-KAR&category=vote_buying"),
             (who, f"deep page ({args.deep} pages in)",
@@ -461,7 +472,7 @@ def measure(app, args) -> None:
             (who, "channel=letter", "/cases?channel=letter"),
         ]
     print(f"\n{'who':<10} {'page (GET /cases, Flask test client)':<36} {'p50 ms':>7} {'p95 ms':>7}"
-          f" {'db p50':>7} {'db p95':>7} {'queries':>7}")
+          f" {'db p50':>7} {'db p95':>7} {'queries':>7} {'cpu p50':>7}")
     if args.only:
         scenarios = [s for s in scenarios if args.only in s[1]]
     for who, label, url in scenarios:
@@ -471,7 +482,8 @@ def measure(app, args) -> None:
         result = timer.run(lambda c=client, u=url: c.get(u), args.runs)
         print(f"{who:<10} {label:<36} {pct(result['wall'], .5):7.1f} {pct(result['wall'], .95):7.1f}"
               f" {pct(result['db'], .5):7.1f} {pct(result['db'], .95):7.1f}"
-              f" {statistics.median(result['queries']):7.0f}", flush=True)
+              f" {statistics.median(result['queries']):7.0f} {pct(result['cpu'], .5):7.1f}",
+              flush=True)
         db.session.rollback()
 
     print(f"\n{'who':<10} {'function':<36} {'p50 ms':>7} {'p95 ms':>7} {'db p50':>7} {'db p95':>7}")
@@ -499,6 +511,22 @@ def measure(app, args) -> None:
         times = trigger_cost(sample.id, triggers, args.runs * 3)
         print(f"{'-':<10} {label:<36} {pct(times, .5):7.2f} {pct(times, .95):7.2f}", flush=True)
 
+    if args.new_cases:
+        from sqlalchemy import func
+
+        last = db.session.scalar(select(func.max(Case.id)))
+        db.session.rollback()
+        measure_grouping(last, args.new_cases, election.id, VOCABULARY, args.intake_rate)
+        for who in ("secretary", "reviewer"):
+            for label, url in (("first page (groups folded), after", "/cases"),
+                               ("first page, each complaint, after", "/cases?groups=each")):
+                result = timer.run(lambda c=clients[who], u=url: c.get(u), args.runs)
+                print(f"{who:<10} {label:<36} {pct(result['wall'], .5):7.1f} "
+                      f"{pct(result['wall'], .95):7.1f} {pct(result['db'], .5):7.1f} "
+                      f"{pct(result['db'], .95):7.1f} {'':>7} {pct(result['cpu'], .5):7.1f}",
+                      flush=True)
+                db.session.rollback()
+
     if args.explain:
         print("\nPlans (EXPLAIN ANALYZE of the page's statements on cases):")
         for who, label, url in scenarios:
@@ -513,6 +541,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="timed requests per scenario")
     parser.add_argument("--deep", type=int, default=200, help="pages to follow for the deep page")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument("--new-cases", type=int, default=10_000,
+                        help="fresh complaints (5%% pasted) to group at the end (0: skip)")
+    parser.add_argument("--intake-rate", type=float, default=50.0,
+                        help="complaints/s the grouping must keep up with (peak intake)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database", help="measure an existing (kept) database: no seeding")
     parser.add_argument("--only", help="run only the scenarios whose label contains this")

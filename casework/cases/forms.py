@@ -101,6 +101,8 @@ class GroupMergeForm(Form):
     """Mass complaints: the case that continues; the group's others merge into it."""
 
     target = RadioField(_l("The case that continues"), validate_choice=False)
+    # Only when the others are marked as duplicates: added to their public reason.
+    note = _text(_l("Added to the reason the complainants are given (optional)"), rows=2)
 
 
 class IdentityDecisionForm(Form):

@@ -96,7 +96,8 @@ def _masked(entry: TimelineEntry) -> TimelineEntry:
         meta[key] = None
     meta["protected"] = True
     if entry.kind == "complaint":
-        meta["complainant"] = PROTECTED if meta.get("named") else _l("Anonymous")
+        # Unnamed, the value is a label ("Anonymous", "The committee itself"), never a name.
+        meta["complainant"] = PROTECTED if meta.get("named") else entry.meta["complainant"]
     elif entry.kind == "mail":
         meta["sender"] = PROTECTED
     return replace(entry, meta=meta)

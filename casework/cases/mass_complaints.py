@@ -14,13 +14,20 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from casework.cases.merge import merge_cases
-from casework.cases.models import Case, CaseState, CaseTextBand, CaseTextSignature
+from casework.cases.models import (
+    Case,
+    CaseState,
+    CaseTextBand,
+    CaseTextSignature,
+    InadmissibleReason,
+)
 from casework.cases.search import narratives_by_case
 from casework.cases.transitions import apply, find
 from casework.core.refusal import Refusal
@@ -100,50 +107,80 @@ def _unpack(raw: bytes) -> list[int]:
 
 def group_new_cases(limit: int = BATCH) -> int:
     """Sign and group the cases filed since the last round, oldest first, and commit (the
-    worker's periodic task). How many were handled."""
+    worker's periodic task). How many were handled.
+
+    The whole batch in a few statements (its signatures and bands in two inserts, its
+    candidates in one join of the bands, one update per group formed or joined): under load
+    a statement's round trip, not the arithmetic, was most of the cost."""
     last = db.session.scalar(select(func.max(CaseTextSignature.case_id))) or 0
     cases = db.session.execute(select(Case.id, Case.election_id).where(Case.id > last)
                                .order_by(Case.id).limit(limit)).all()
     if not cases:
         return 0
     texts = narratives_by_case([case_id for case_id, _ in cases])
-    for case_id, election_id in cases:
-        group_case(case_id, election_id, "\n".join(t or "" for t in texts.get(case_id, [])))
+    group_batch([(case_id, election_id, "\n".join(t or "" for t in texts.get(case_id, [])))
+                 for case_id, election_id in cases])
     db.session.commit()
     return len(cases)
 
 
-def group_case(case_id: int, election_id: int, text: str) -> int | None:
-    """Keep the case's signature and put it in its group; returns the group (None: alone)."""
-    minima = signature(text)
-    db.session.add(CaseTextSignature(case_id=case_id, election_id=election_id,
-                                     signature=_pack(minima)))
-    if not minima:
-        return None
-    own_bands = bands(minima)
-    db.session.add_all(CaseTextBand(case_id=case_id, band=band, value=value)
-                       for band, value in own_bands)
-    db.session.flush()
-    shared = or_(*[and_(CaseTextBand.band == band, CaseTextBand.value == value)
-                   for band, value in own_bands])
-    candidates = db.session.execute(
-        select(CaseTextSignature.case_id, CaseTextSignature.signature, Case.text_group_id)
-        .join(Case, Case.id == CaseTextSignature.case_id)
-        .where(CaseTextSignature.case_id.in_(select(CaseTextBand.case_id).where(shared)),
-               CaseTextSignature.case_id != case_id,
-               CaseTextSignature.election_id == election_id))
+def group_batch(batch: list[tuple[int, int, str]]) -> dict[int, int]:
+    """Keep each (case id, election id, text)'s signature and put the cases in their groups;
+    returns {case id: its group} for those of the batch that joined one."""
+    signed = {case_id: (election_id, signature(text)) for case_id, election_id, text in batch}
+    db.session.execute(insert(CaseTextSignature), [
+        {"case_id": case_id, "election_id": election_id, "signature": _pack(minima)}
+        for case_id, (election_id, minima) in signed.items()])
+    band_rows = [{"case_id": case_id, "band": band, "value": value}
+                 for case_id, (_election, minima) in signed.items() if minima
+                 for band, value in bands(minima)]
+    if not band_rows:
+        return {}
+    db.session.execute(insert(CaseTextBand), band_rows)
+    # Every case sharing a band with one of the batch (the batch's own cases included).
+    mine, other = CaseTextBand.__table__.alias("mine"), CaseTextBand.__table__.alias("other")
+    pairs = db.session.execute(
+        select(mine.c.case_id, other.c.case_id).distinct()
+        .join(other, and_(other.c.band == mine.c.band, other.c.value == mine.c.value,
+                          other.c.case_id != mine.c.case_id))
+        .where(mine.c.case_id.in_(list(signed)))).all()
+    others = {other_id for _, other_id in pairs} - set(signed)
+    known = {case_id: (election_id, _unpack(raw), group) for case_id, election_id, raw, group
+             in db.session.execute(
+                 select(CaseTextSignature.case_id, CaseTextSignature.election_id,
+                        CaseTextSignature.signature, Case.text_group_id)
+                 .join(Case, Case.id == CaseTextSignature.case_id)
+                 .where(CaseTextSignature.case_id.in_(sorted(others))))} if others else {}
+    known.update({case_id: (election_id, minima, None)
+                  for case_id, (election_id, minima) in signed.items()})
     threshold = current_app.config["CASEWORK_MASS_SIMILARITY"]
-    twins = [(other_id, group) for other_id, raw, group in candidates
-             if similarity(minima, _unpack(raw)) >= threshold]
-    if not twins:
-        return None
-    groups = {group if group is not None else other_id for other_id, group in twins}
-    first = min(groups | {case_id})
-    db.session.execute(update(Case).where(or_(
-        Case.id.in_([case_id, *(other_id for other_id, _ in twins)]),
-        Case.text_group_id.in_(groups))).values(text_group_id=first)
-        .execution_options(synchronize_session=False))
-    return first
+    # Union-find over cases: a twin links a case of the batch to the other case.
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for case_id, other_id in pairs:
+        election_id, minima, _group = known[case_id]
+        other_election, other_minima, _ = known[other_id]
+        if other_election == election_id and similarity(minima, other_minima) >= threshold:
+            one, two = root(case_id), root(other_id)
+            if one != two:
+                parent[max(one, two)] = min(one, two)
+    components: dict[int, set[int]] = {}
+    for node in parent.keys() | set(parent.values()):
+        components.setdefault(root(node), set()).add(node)
+    joined = {}
+    for nodes in components.values():
+        groups = {known[n][2] for n in nodes if known[n][2] is not None}
+        first = min(groups | nodes)  # a group is named by its first case
+        db.session.execute(update(Case).where(or_(
+            Case.id.in_(sorted(nodes)), Case.text_group_id.in_(sorted(groups))))
+            .values(text_group_id=first).execution_options(synchronize_session=False))
+        joined.update({n: first for n in nodes if n in signed})
+    return joined
 
 
 def group_members(case: Case) -> list[Case]:
@@ -161,28 +198,66 @@ def group_size(case: Case) -> int:
         Case.text_group_id == case.text_group_id)) or 0
 
 
+def _check_target(target: Case | None, members: list[Case], *, duplicates: bool = False) -> None:
+    if target is None or target not in members:
+        raise Refusal("invalid", _l("Choose one of the group's cases."), field="target")
+    if target.state is CaseState.MERGED:
+        raise Refusal("invalid", _l("This case was merged into another: choose one that "
+                                    "continues."), field="target")
+    if duplicates and target.state is CaseState.INADMISSIBLE:
+        raise Refusal("invalid", _l("This case was declared inadmissible: choose one that "
+                                    "continues."), field="target")
+
+
+def _move_others(target: Case, members: list[Case], action: str, actor,
+                 move: Callable[[Case], object]) -> tuple[list[Case], list[Case]]:
+    """`move` each member but `target` that `actor` may take `action` on; (moved, left)."""
+    transition = find(action)
+    moved, left = [], []
+    for case in members:
+        if case is target:
+            continue
+        if case.can_take(transition, actor):
+            move(case)
+            moved.append(case)
+        else:
+            left.append(case)
+    return moved, left
+
+
 def merge_group(target: Case, members: list[Case], actor) -> tuple[list[Case], list[Case]]:
     """Merge every other member `actor` may merge into `target` (the workflow's "merge", from
     screening; each audited and its complainants told, by merge_cases). Returns (merged,
     left as they are). Refuses when the target is not one of the members."""
-    if target not in members:
-        raise Refusal("invalid", _l("Choose one of the group's cases."), field="target")
-    if target.state in (CaseState.MERGED,):
-        raise Refusal("invalid", _l("This case was merged into another: choose one that "
-                                    "continues."), field="target")
-    merge = find("merge")
-    merged, left = [], []
-    for case in members:
-        if case is target:
-            continue
-        if not case.can_take(merge, actor):
-            left.append(case)
-            continue
+    _check_target(target, members)
+
+    def merge(case: Case) -> None:
         apply(case, "merge", actor=actor, into=target)
         merge_cases(case, target, actor)
-        merged.append(case)
+    merged, left = _move_others(target, members, "merge", actor, merge)
     if not merged:
         raise Refusal("not_allowed", _l("None of the other cases can be merged now: only "
                                         "cases in screening can, by the secretary or the "
                                         "chair."))
     return merged, left
+
+
+def mark_duplicates(target: Case | None, members: list[Case], actor,
+                    note: str = "") -> tuple[list[Case], list[Case]]:
+    """Declare every other member in screening that `actor` may reject inadmissible as a
+    duplicate of `target` (the workflow's "reject" with reason DUPLICATE, which needs no
+    checklist; each move audited and its complainants told by apply). The public reason names
+    `target`, then the screener's `note` if any. Returns (marked, left as they are: not in
+    screening, or not the actor's to decide)."""
+    _check_target(target, members, duplicates=True)
+    explanation = str(_l("The same facts are examined in case %(reference)s.",
+                         reference=target.reference))
+    if note.strip():
+        explanation += "\n\n" + note.strip()
+    marked, left = _move_others(target, members, "reject", actor, lambda case: apply(
+        case, "reject", actor=actor, reason_code=InadmissibleReason.DUPLICATE,
+        public_reason=explanation))
+    if not marked:
+        raise Refusal("not_allowed", _l("None of the other cases can be declared duplicates "
+                                        "now: only cases in screening can."))
+    return marked, left

@@ -44,6 +44,9 @@ def send_message(case: Case, actor: User, body: str) -> CaseMessage:
     if case.state is CaseState.MERGED:
         raise Refusal("not_allowed", _l("This case was merged into another one: write "
                                         "to the complainants there."))
+    if not complainants_of([case.id]):
+        raise Refusal("not_allowed", _l("This case has no complainant to write to: it is "
+                                        "the committee's own finding."))
     message = CaseMessage(case_id=case.id, author=MessageAuthor.COMMITTEE,
                           author_user_id=actor.id, channel="web", created_at=utcnow(),
                           body=required_text(body, "body", _l("Write the message."), TEXT_MAX))

@@ -13,7 +13,7 @@ from casework.accounts.roles import QUEUE, RESULTS, SANCTIONS
 from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
-from casework.cases.channels import TimelineEntry
+from casework.cases.channels import TimelineEntry, complainants_of
 from casework.cases.mass_complaints import group_size
 from casework.cases.models import (
     Case,
@@ -80,7 +80,8 @@ def case_page(case: Case, user: User, locale: str | None = None,
         evidence=records.of_kind("evidence"),
         actions=case.moves_for(user),
         can_work=working, can_assign=assigning, can_screen=case.can_screen(user),
-        can_message=working and case.state is not CaseState.MERGED,
+        can_message=working and case.state is not CaseState.MERGED
+        and bool(complainants_of([case.id])),  # an own finding has no one to write to
         can_notify_accused=working and bool(case.accused) and case.state in REPLY_STATES,
         can_open_queue=QUEUE.can_open(user), can_open_sanctions=SANCTIONS.can_open(user),
         can_open_results=RESULTS.can_open(user),

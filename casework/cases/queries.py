@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
 from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, identity, search, search_pending
+from casework.cases import channels, identity, queue_groups, search, search_pending
 from casework.cases.deadlines import hours
 from casework.cases.models import (
     Case,
@@ -75,11 +75,14 @@ class QueueFilters:
     evidence_reused: bool | None = None  # a picture or file also evidence in another case
     q: str = ""
     sort: str = "newest"
+    # The queue page folds each group of mass complaints into one row (queue_groups); the
+    # exports and the API list every case (None: not asked, left out of the export's audit).
+    fold_groups: bool | None = None
 
     def counted(self) -> bool:
         """No filter but state, region, category and sort: the counters can answer."""
         return all(getattr(self, f.name) in (None, "") for f in fields(self)
-                   if f.name not in ("state", "region_code", "category", "sort", "q")) \
+                   if f.name not in ("state", "region_code", "category", "sort", "q", "fold_groups")) \
             and not search.terms(self.q)
 
 
@@ -227,10 +230,15 @@ class QueueRow:
     due_at: datetime | None
     overdue: bool
     paused: bool
+    group_size: int = 0  # folded mass complaints: the members this row stands for
 
     @property
     def id(self) -> int:
         return self.case.id
+
+    @property
+    def text_group_id(self) -> int | None:
+        return self.case.text_group_id
 
     def sort_value(self, name: str) -> datetime | None:
         return getattr(self.case, name)
@@ -304,6 +312,20 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
     conditions = filter_conditions(scope, filters, now)
+    if filters.fold_groups:
+        matching = list(conditions)
+        conditions.append(queue_groups.fold_condition(matching))
+        page = _page(sort, conditions, after, limit, now, load)
+        counts = queue_groups.group_counts(matching, {row.text_group_id for row in page.rows
+                                                      if row.text_group_id is not None})
+        page.rows = [replace(row, group_size=counts.get(row.text_group_id, 0))
+                     if row.text_group_id is not None else row for row in page.rows]
+        return page
+    return _page(sort, conditions, after, limit, now, load)
+
+
+def _page(sort: str, conditions: list, after: str | None, limit: int, now: datetime,
+          load: RowLoader) -> Page:
     cursor = decode_cursor(after, sort)
     if sort == "due":
         return _due_page(conditions, cursor, limit, now, load)

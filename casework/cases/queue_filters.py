@@ -38,10 +38,12 @@ class QueueFilterForm(Form):
     overdue = SelectField(_l("Deadline"), validate_choice=False, widget=PREPARED)
     evidence = SelectField(_l("Evidence"), validate_choice=False, widget=PREPARED)
     sort = SelectField(_l("Sort"), validate_choice=False, widget=PREPARED)
+    groups = SelectField(_l("Mass complaints"), validate_choice=False, widget=PREPARED)
 
 
 FIELDS = ("state", "region", "category", "channel", "candidate", "assignee", "overdue",
-          "evidence", "sort")
+          "evidence", "sort", "groups")
+EACH = "each"  # the groups filter's value for "show each complaint" (queue_groups)
 
 
 def _make_choices(scope: QueueScope, locale: str) -> dict[str, list[SelectChoice]]:
@@ -68,6 +70,8 @@ def _make_choices(scope: QueueScope, locale: str) -> dict[str, list[SelectChoice
                      SelectChoice("no", _("Without evidence")),
                      SelectChoice("reused", _("Evidence also in other cases"))],
         "sort": [SelectChoice(key, str(SORT_LABELS[key])) for key in SORTS],
+        "groups": [SelectChoice("", _("One row per group")),
+                   SelectChoice(EACH, _("Show each complaint"))],
     }
 
 

@@ -44,6 +44,8 @@ class QueueLine:
     due_at: datetime | None
     overdue: bool
     paused: bool
+    text_group_id: int | None = None  # a mass-complaint group (cases/queue_groups.py)
+    group_size: int = 0  # folded: the members this row stands for
 
     def sort_value(self, name: str) -> datetime | None:
         return getattr(self, name)
@@ -64,7 +66,8 @@ def _statement() -> Select:
                    Region.name_kk, Region.name_ru, Region.name_en,
                    User.full_name.label("assignee_name"),
                    CaseDeadline.case_id.label("clock_id"), CaseDeadline.due_at,
-                   CaseDeadline.paused_at, CaseDeadline.state.label("clock_state"))
+                   CaseDeadline.paused_at, CaseDeadline.state.label("clock_state"),
+                   Case.text_group_id)
             .select_from(Case)
             .outerjoin(Region, Region.id == Case.region_id)
             .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
@@ -96,11 +99,11 @@ def lines(source, order_by: list, now: datetime) -> list[QueueLine]:
     result = []
     for (case_id, reference, state, category, has_evidence, created_at, changed_at,
          region_id, region_kk, region_ru, region_en, assignee_name,
-         clock_id, due_at, paused_at, clock_state) in found:
+         clock_id, due_at, paused_at, clock_state, text_group_id) in found:
         deadline = _Clock(due_at, paused_at, clock_state) if clock_id is not None else None
         result.append(QueueLine(
             case_id, reference, state, category, has_evidence, created_at, changed_at,
             Names(region_kk, region_ru, region_en) if region_id is not None else None,
             tuple(accused.get(case_id, ())), assignee_name,
-            *clock(state, created_at, deadline, now)))
+            *clock(state, created_at, deadline, now), text_group_id))
     return result

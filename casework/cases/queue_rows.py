@@ -3,9 +3,10 @@ a queue page's cost).
 
 A row's markup is kept in the app's cache under a key holding every value the row shows
 (reference, state, region and accused names, category, assignee's name, due time and its
-overdue/paused flags, evidence, arrival) and what it is shown in (language, time zone, the
-case link's prefix, the viewer's unread mark): when any of them changes the key does, so a
-kept row is never stale, and a viewer's own mark is part of the key, never of another's row.
+overdue/paused flags, evidence, arrival, the count of the mass-complaint group it stands
+for) and what it is shown in (language, time zone, the case link's prefix, the viewer's
+unread mark): when any of them changes the key does, so a kept row is never stale, and a
+viewer's own mark is part of the key, never of another's row.
 The key holds no complaint text; the value is the markup staff already see.
 """
 
@@ -24,7 +25,8 @@ def _key(row: QueueLine, unread: bool, locale: str, zone: str, case_path: str) -
     return (row.id, row.reference, row.state, row.category, row.has_evidence,
             row.created_at, row.region.name(locale) if row.region else None,
             tuple(c.name(locale) for c in row.accused), row.assignee_name,
-            row.due_at, row.overdue, row.paused, unread, locale, zone, case_path)
+            row.due_at, row.overdue, row.paused, unread, locale, zone, case_path,
+            row.group_size)
 
 
 def rows_html(rows: list[QueueLine], unread: set[int], locale: str) -> Markup:

@@ -8,7 +8,7 @@ from casework.accounts.roles import EXPORTS, QUEUE
 from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
 from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
-from casework.cases.queue_filters import QueueFilterForm, fill_choices, filters_from_form
+from casework.cases.queue_filters import EACH, QueueFilterForm, fill_choices, filters_from_form
 from casework.cases.queue_head import queue_head, render_head
 from casework.cases.queue_lines import lines
 from casework.cases.queue_rows import rows_html
@@ -38,6 +38,7 @@ def queue():
     choices_key = fill_choices(form, scope, locale)
     form.validate()
     filters = filters_from_form(form)
+    filters.fold_groups = form.groups.data != EACH
     # A reference typed in full goes to its case; one the user may not see is a plain miss.
     target = load_case_for(current_user, filters.q) if filters.q else None
     if target is not None:

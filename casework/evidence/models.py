@@ -128,9 +128,6 @@ class PhotoFacts(db.Model):
     make: Mapped[str | None] = mapped_column(String(100))
     model: Mapped[str | None] = mapped_column(String(100))
     software: Mapped[str | None] = mapped_column(String(100))
-    # The perceptual hash (imagehash's pHash, 64 bits, stored signed): near-identical pictures
-    # (re-encoded, resized) differ in a few bits (casework.evidence.similar_images).
-    phash: Mapped[int | None] = mapped_column(BigInteger)
 
     item: Mapped[EvidenceItem] = relationship(back_populates="facts")
 
@@ -139,10 +136,24 @@ class PhotoFacts(db.Model):
         return FactsStatus(self.status)
 
 
+class ImageHash(db.Model):
+    """A perceptual hash of an evidence item (imagehash's pHash, 64 bits, stored signed):
+    near-identical pictures (re-encoded, resized) differ in a few bits
+    (casework.evidence.similar_images). A photo has one; a video one per key frame hashed."""
+
+    __tablename__ = "evidence_image_hashes"
+
+    evidence_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
+    frame: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0, 1, … in time order
+    at_ms: Mapped[int | None] = mapped_column(Integer)  # from a video's start; None: a photo
+    phash: Mapped[int] = mapped_column(BigInteger)
+
+
 class ImageHashBand(db.Model):
-    """One of the eight bytes of a picture's perceptual hash: two hashes that differ in at
-    most seven bits share at least one byte, so these rows find every near-identical picture
-    by an index look-up instead of comparing with every picture."""
+    """One of the eight bytes of a picture's perceptual hash (of any of the item's hashes):
+    two hashes that differ in at most seven bits share at least one byte, so these rows find
+    every near-identical picture by an index look-up instead of comparing with every one."""
 
     __tablename__ = "evidence_image_bands"
 
@@ -163,4 +174,7 @@ class ImageMatch(db.Model):
         ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
     other_item_id: Mapped[int] = mapped_column(
         ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True)
-    distance: Mapped[int] = mapped_column(SmallInteger)  # differing bits of 64
+    distance: Mapped[int] = mapped_column(SmallInteger)  # differing bits of 64, the closest
+    # The times of the closest pair's key frames in either video (None: a photo).
+    at_ms: Mapped[int | None] = mapped_column(Integer)
+    other_at_ms: Mapped[int | None] = mapped_column(Integer)

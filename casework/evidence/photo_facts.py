@@ -1,6 +1,7 @@
 """What a photo (or a phone's video) says about itself: when it was taken, where, by which
 device, and whether software saved it again. For reviewers, beside the file; never on a
-public page.
+public page. The same job records the perceptual hashes (similar_images.py; a video's key
+frames through key_frames.py).
 
 A job (worker.PERIODIC) reads the EXIF of each new photo (Pillow; pillow-heif for HEIC) or a
 video's container tags (MediaInfo) in the child renderer (render.py `facts`/`video_facts`:
@@ -30,7 +31,7 @@ from sqlalchemy import select
 
 from casework.core.text import UNSAFE
 from casework.core.timezones import zone_of
-from casework.evidence import similar_images
+from casework.evidence import key_frames, similar_images
 from casework.evidence.models import EvidenceItem, FactsStatus, PhotoFacts
 from casework.evidence.previews import run_renderer
 from casework.evidence.services import EvidenceCorrupted
@@ -82,8 +83,11 @@ def _read_one(facts: PhotoFacts, *, max_pixels: int) -> None:
         for name, value in found.items():
             setattr(facts, name, value)
         facts.status = FactsStatus.READY
-        if phash is not None:
-            similar_images.record(facts, phash)
+        hashes = [(None, phash)] if phash is not None else []
+        if kind == "video_facts":  # its key frames, in a child of their own
+            hashes = key_frames.hashes_of(facts.item, max_pixels=max_pixels)
+        if hashes:
+            similar_images.record(facts.item, hashes)
     db.session.commit()
 
 

@@ -1,6 +1,7 @@
 """Render one thumbnail in a child process: `python -I render.py <image|pdf> <max_pixels>
 <size> <path>` writes a JPEG to stdout; `... facts|video_facts <max_pixels> 0 <path>` writes
-what a photo's EXIF or a video's container says as JSON (photo_facts.py checks it again).
+what a photo's EXIF or a video's container says as JSON (photo_facts.py checks it again);
+`... video_frames <max_pixels> 0 <path>` the grey levels of a video's key frames (PyAV).
 
 Run as a separate, resource-limited process (see previews.py) so that a hostile file that
 crashes, hangs or swells a decoder takes down only this process. It imports nothing of the
@@ -14,6 +15,7 @@ import math
 import re
 import resource
 import sys
+import time
 
 MEMORY_LIMIT = 1024 * 2**20
 GRAY_SIDE = 32
@@ -118,17 +120,22 @@ def facts(path: str, max_pixels: int, _size: int) -> dict:
         exif = picture.getexif()
         sub, gps = exif.get_ifd(EXIF_IFD), exif.get_ifd(GPS_IFD)
     position = None
-    # 32 x 32 grey levels of the picture as its owner sees it: the worker turns them into a
-    # perceptual hash (imagehash) without decoding the file itself.
-    gray = image(path, max_pixels, 256).convert("L").resize((GRAY_SIDE, GRAY_SIDE),
-                                                          Image.Resampling.LANCZOS)
     if gps:
         lat, lon = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
         position = [lat, lon] if lat is not None and lon is not None else None
     return {"taken": _text(sub.get(DATETIME_ORIGINAL)), "offset": _text(sub.get(OFFSET_ORIGINAL)),
             "saved": _text(exif.get(DATETIME)), "position": position,
             "make": _text(exif.get(MAKE)), "model": _text(exif.get(MODEL)),
-            "software": _text(exif.get(SOFTWARE)), "gray32": gray.tobytes().hex()}
+            "software": _text(exif.get(SOFTWARE)), "gray32": _gray32(image(path, max_pixels, 256))}
+
+
+def _gray32(picture) -> str:
+    """32 x 32 grey levels of the picture as its owner sees it (hex): the worker turns them
+    into a perceptual hash (imagehash) without decoding the file itself."""
+    from PIL import Image
+
+    small = picture.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.LANCZOS)
+    return small.tobytes().hex()
 
 
 _VIDEO_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?"
@@ -166,11 +173,89 @@ def video_facts(path: str, _max_pixels: int, _size: int) -> dict:
             "software": _text(data.get("writing_application") or data.get("encoded_application"))}
 
 
+VIDEO_FRAMES = 8  # key frames per video, spread over it
+VIDEO_PACKETS = 200_000  # frames read at most: over an hour and a half at 30 a second
+VIDEO_SECONDS = 15  # the child's own budget for a video, within its CPU limit
+# The demuxer named by the file's first bytes, never guessed by FFmpeg: no playlist or other
+# format that would open further files or addresses.
+_CONTAINERS = ((4, b"ftyp", "mov"), (0, b"\x1a\x45\xdf\xa3", "matroska"), (8, b"AVI ", "avi"),
+               (0, b"OggS", "ogg"))
+
+
+def _video(path: str, max_pixels: int):
+    import av
+
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    found = [name for at, magic, name in _CONTAINERS if head[at:at + len(magic)] == magic]
+    if not found:
+        raise ValueError("not a video container")
+    container = av.open(path, format=found[0], container_options={"protocol_whitelist": "file"})
+    stream = next(iter(container.streams.video), None)
+    context = stream.codec_context if stream is not None else None
+    if context is None or context.width * context.height > max_pixels:
+        container.close()
+        raise ValueError("no video stream, or too many pixels")
+    context.thread_count = 1  # bounded memory; the CPU limit counts every thread anyway
+    context.skip_frame = "NONKEY"
+    context.options = {"max_pixels": str(max_pixels)}  # a frame larger than its header: refused
+    return container, stream
+
+
+def video_frames(path: str, max_pixels: int, _size: int) -> dict:
+    """Up to VIDEO_FRAMES key frames spread over the video, each as its time (ms from the
+    start) and 32 x 32 grey levels. Two passes: the first reads only the packets' key-frame
+    flags, the second decodes only the chosen key frames."""
+    deadline = time.monotonic() + VIDEO_SECONDS
+    container, stream = _video(path, max_pixels)
+    with container:
+        keys = set()
+        for count, packet in enumerate(container.demux(stream)):
+            if count > VIDEO_PACKETS or time.monotonic() > deadline:
+                raise ValueError("too many frames")
+            if packet.is_keyframe and packet.pts is not None:
+                keys.add(packet.pts)
+    chosen = sorted(keys)
+    if len(chosen) > VIDEO_FRAMES:
+        chosen = [chosen[(2 * n + 1) * len(chosen) // (2 * VIDEO_FRAMES)]
+                  for n in range(VIDEO_FRAMES)]
+    wanted, frames = set(chosen), []
+    container, stream = _video(path, max_pixels)
+    with container:
+        start, base = stream.start_time or 0, stream.time_base
+        for packet in container.demux(stream):
+            if not wanted:
+                break  # the rest of the file is not read
+            if time.monotonic() > deadline:
+                raise ValueError("out of time")
+            if packet.pts is not None and packet.pts not in wanted:
+                continue
+            for frame in packet.decode():
+                if frame.width * frame.height > max_pixels:
+                    raise ValueError("too many pixels")
+                if frame.pts in wanted:
+                    wanted.discard(frame.pts)
+                    frames.append({"at": round(float((frame.pts - start) * base) * 1000),
+                                   "gray32": _gray32(_upright(frame))})
+    return {"frames": sorted(frames, key=lambda frame: frame["at"])}
+
+
+def _upright(frame):
+    """The frame as a player shows it: scaled to at most 256 pixels (as a photo is before
+    its grey levels are taken) and turned by the container's display matrix."""
+    scale = min(1.0, 256 / max(frame.width, frame.height))
+    picture = frame.to_image(width=max(1, round(frame.width * scale)),
+                             height=max(1, round(frame.height * scale)))
+    rotation = frame.rotation or 0
+    turn = round(rotation / 90) * 90 % 360 if math.isfinite(rotation) else 0
+    return picture.rotate(turn, expand=True) if turn else picture
+
+
 def main(argv: list[str]) -> int:
     kind, max_pixels, size, path = argv[1], int(argv[2]), int(argv[3]), argv[4]
     _limit()
-    if kind in ("facts", "video_facts"):
-        read = facts if kind == "facts" else video_facts
+    if kind in ("facts", "video_facts", "video_frames"):
+        read = {"facts": facts, "video_facts": video_facts, "video_frames": video_frames}[kind]
         sys.stdout.write(json.dumps(read(path, max_pixels, size), allow_nan=False))
         return 0
     picture = {"image": image, "pdf": pdf}[kind](path, max_pixels, size)

@@ -46,9 +46,11 @@ class StoredFile:
 PREVIEWABLE = frozenset(("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
                          "image/heic", "image/heif", "application/pdf"))
 # Photos whose EXIF Pillow reads (casework.evidence.photo_facts; HEIC through pillow-heif's
-# plugin; GIF carries none), and phones' videos whose tags MediaInfo reads.
+# plugin; GIF carries none), and videos: their tags through MediaInfo, their key frames'
+# perceptual hashes through PyAV (key_frames.py).
 WITH_FACTS = frozenset(("image/jpeg", "image/png", "image/webp", "image/avif", "image/heic",
-                        "image/heif", "video/mp4", "video/quicktime", "video/3gpp"))
+                        "image/heif", "video/mp4", "video/quicktime", "video/3gpp",
+                        "video/webm", "video/x-matroska", "video/x-msvideo", "video/ogg"))
 
 
 class EvidenceCorrupted(Exception):

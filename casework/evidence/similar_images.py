@@ -1,10 +1,12 @@
-"""The same picture sent again: a perceptual hash per photo (imagehash's pHash over the 32 x 32
-grey levels the child renderer read), near-identical pictures on other cases found through
-the hash's bytes (ImageHashBand) and kept as matches; exact repeats by SHA-256.
+"""The same picture sent again: a perceptual hash per photo, and per key frame of a video
+(imagehash's pHash over the 32 x 32 grey levels the child renderer read; ImageHash),
+near-identical pictures on other cases found through the hashes' bytes (ImageHashBand) and
+kept as matches; exact repeats by SHA-256.
 
-The worker records a hash when it reads a photo's metadata (photo_facts.py); the case page
-lists where else the picture is evidence, only in cases the reader may open; the queue
-filters cases whose evidence is reused (`Case.evidence_reused`).
+The worker records the hashes when it reads a file's metadata (photo_facts.py; a video's key
+frames through key_frames.py); the case page lists where else the picture is evidence, only
+in cases the reader may open; the queue filters cases whose evidence is reused
+(`Case.evidence_reused`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case
-from casework.evidence.models import EvidenceItem, ImageHashBand, ImageMatch, PhotoFacts
+from casework.evidence.models import EvidenceItem, ImageHash, ImageHashBand, ImageMatch
 from casework.extensions import db
 
 GRAY_BYTES = 32 * 32
@@ -26,7 +28,7 @@ MAX_DISTANCE = BANDS - 1
 
 def perceptual_hash(gray32: Any) -> int | None:
     """The 64-bit pHash of the child's grey levels (hex), None when they are not exactly
-    1,024 of them (a video, an old child, or a value that is not what it should be)."""
+    1,024 of them (an old child, or a value that is not what it should be)."""
     if not isinstance(gray32, str) or len(gray32) != 2 * GRAY_BYTES:
         return None
     try:
@@ -52,50 +54,66 @@ def bands_of(value: int) -> list[tuple[int, int]]:
     return [(band, (value >> (8 * band)) & 0xFF) for band in range(BANDS)]
 
 
-def record(facts: PhotoFacts, phash: int) -> int:
-    """Keep the item's hash and its matches on other cases; returns how many were found."""
-    item = facts.item
-    facts.phash = _signed(phash)
+def record(item: EvidenceItem, hashes: list[tuple[int | None, int]]) -> int:
+    """Keep the item's hashes (a photo's one; a video's key frames', each with its time in
+    ms) and its matches on other cases, the closest pair of frames per other item; returns
+    how many other items matched."""
+    db.session.execute(insert(ImageHash), [
+        {"evidence_item_id": item.id, "frame": frame, "at_ms": at, "phash": _signed(value)}
+        for frame, (at, value) in enumerate(hashes)])
+    bands = sorted({band for _at, value in hashes for band in bands_of(value)})
     db.session.execute(insert(ImageHashBand), [
-        {"evidence_item_id": item.id, "band": band, "value": value}
-        for band, value in bands_of(phash)])
+        {"evidence_item_id": item.id, "band": band, "value": value} for band, value in bands])
     limit = min(current_app.config["CASEWORK_EVIDENCE_SIMILAR_BITS"], MAX_DISTANCE)
     share_a_band = or_(*[and_(ImageHashBand.band == band, ImageHashBand.value == value)
-                         for band, value in bands_of(phash)])
+                         for band, value in bands])
     candidates = db.session.execute(
-        select(PhotoFacts.evidence_item_id, PhotoFacts.phash, EvidenceItem.case_id)
-        .join(EvidenceItem, EvidenceItem.id == PhotoFacts.evidence_item_id)
-        .where(PhotoFacts.evidence_item_id.in_(
+        select(ImageHash.evidence_item_id, ImageHash.at_ms, ImageHash.phash,
+               EvidenceItem.case_id)
+        .join(EvidenceItem, EvidenceItem.id == ImageHash.evidence_item_id)
+        .where(ImageHash.evidence_item_id.in_(
             select(ImageHashBand.evidence_item_id).where(share_a_band)),
-            EvidenceItem.case_id != item.case_id, PhotoFacts.phash.is_not(None)))
-    matches = []
-    for other_id, other_hash, other_case in candidates:
-        distance = (phash ^ _unsigned(other_hash)).bit_count()
-        if distance <= limit:
-            matches.append((other_id, other_case, distance))
+            EvidenceItem.case_id != item.case_id)
+        .order_by(ImageHash.evidence_item_id, ImageHash.frame))
+    best: dict[int, tuple[int, int | None, int | None, int]] = {}
+    for other_id, other_at, other_hash, other_case in candidates:
+        for at, value in hashes:
+            distance = (value ^ _unsigned(other_hash)).bit_count()
+            if distance <= limit and distance < best.get(other_id, (limit + 1,))[0]:
+                best[other_id] = (distance, at, other_at, other_case)
     exact_cases = set(db.session.scalars(select(EvidenceItem.case_id).where(
         EvidenceItem.sha256 == item.sha256, EvidenceItem.case_id != item.case_id)))
-    if matches:
+    if best:
         db.session.execute(insert(ImageMatch), [
-            row for other_id, _case, distance in matches
+            row for other_id, (distance, at, other_at, _case) in best.items()
             for row in ({"evidence_item_id": item.id, "other_item_id": other_id,
-                         "distance": distance},
+                         "distance": distance, "at_ms": at, "other_at_ms": other_at},
                         {"evidence_item_id": other_id, "other_item_id": item.id,
-                         "distance": distance})])
-    if matches or exact_cases:
-        reused = {item.case_id} | {case for _, case, _ in matches} | exact_cases
+                         "distance": distance, "at_ms": other_at, "other_at_ms": at})])
+    if best or exact_cases:
+        reused = {item.case_id} | {found[3] for found in best.values()} | exact_cases
         db.session.execute(update(Case).where(Case.id.in_(reused)).values(evidence_reused=True))
-    return len(matches)
+    return len(best)
+
+
+def timecode(ms: int | None) -> str | None:
+    """A key frame's time as a player shows it: 0:07, 12:30, 1:02:03."""
+    if ms is None:
+        return None
+    minutes, seconds = divmod(ms // 1000, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, Any]]]:
     """For each item, where else the file, or a picture nearly identical to it, is evidence:
     the cases `user` may open (at most 10 per item), each with the distance in bits (0: the
-    same picture; None: the same file, byte for byte). Three queries for the whole page."""
+    same picture; None: the same file, byte for byte) and the times of the matching key
+    frames here and there when either is a video. Three queries for the whole page."""
     if not items:
         return {}
     case_id = items[0].case_id
-    by_item: dict[int, dict[int, int | None]] = {}
+    by_item: dict[int, dict[int, dict[str, Any]]] = {}
     by_hash: dict[str, list[int]] = {}
     for item in items:
         by_hash.setdefault(item.sha256, []).append(item.id)
@@ -103,13 +121,15 @@ def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, 
             select(EvidenceItem.sha256, EvidenceItem.case_id).where(
                 EvidenceItem.sha256.in_(by_hash), EvidenceItem.case_id != case_id)):
         for item_id in by_hash[sha256]:
-            by_item.setdefault(item_id, {})[other_case] = None
-    for item_id, other_case, distance in db.session.execute(
-            select(ImageMatch.evidence_item_id, EvidenceItem.case_id, ImageMatch.distance)
+            by_item.setdefault(item_id, {})[other_case] = {"distance": None}
+    for item_id, other_case, distance, at, other_at in db.session.execute(
+            select(ImageMatch.evidence_item_id, EvidenceItem.case_id, ImageMatch.distance,
+                   ImageMatch.at_ms, ImageMatch.other_at_ms)
             .join(EvidenceItem, EvidenceItem.id == ImageMatch.other_item_id)
             .where(ImageMatch.evidence_item_id.in_([item.id for item in items]))
-            .order_by(ImageMatch.distance)):
-        by_item.setdefault(item_id, {}).setdefault(other_case, distance)
+            .order_by(ImageMatch.distance, ImageMatch.other_item_id)):
+        by_item.setdefault(item_id, {}).setdefault(other_case, {
+            "distance": distance, "here": timecode(at), "there": timecode(other_at)})
     wanted = {other for found in by_item.values() for other in found}
     if not wanted:
         return {}
@@ -118,8 +138,8 @@ def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, 
         if user.can_see_region(case.region) and case.can_view(user)}
     shown: dict[int, list[dict[str, Any]]] = {}
     for item_id, found in by_item.items():
-        rows = [{"reference": visible[other], "distance": distance}
-                for other, distance in found.items() if other in visible]
+        rows = [{"reference": visible[other], "here": None, "there": None} | match
+                for other, match in found.items() if other in visible]
         if rows:
             shown[item_id] = sorted(rows, key=lambda row: (row["distance"] is not None,
                                                            row["distance"] or 0))[:10]

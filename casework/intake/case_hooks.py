@@ -36,6 +36,8 @@ def move_complaints(case: Case, target: Case) -> dict[str, int]:
 
 
 def _complainant(complaint: Complaint):
+    if complaint.channel is Channel.OWN_FINDING:
+        return _l("The committee itself")
     return _l("Anonymous") if complaint.anonymous or not complaint.name else complaint.name
 
 
@@ -85,9 +87,12 @@ def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
 
 
 def complainants(case_ids: Sequence[int]) -> list[Complainant]:
+    # The committee's own findings have no one to write to.
     rows = db.session.execute(select(Complaint.id, Complaint.case_id, Complaint.email,
                                      Complaint.language)
-                              .where(Complaint.case_id.in_(case_ids)).order_by(Complaint.id))
+                              .where(Complaint.case_id.in_(case_ids),
+                                     Complaint.channel != Channel.OWN_FINDING)
+                              .order_by(Complaint.id))
     return [Complainant(*row) for row in rows]
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from casework.cases.models import Case
 from casework.cases.search import index_case
 from casework.core import audit
-from casework.evidence.models import EvidenceItem, PhotoFacts
+from casework.evidence.models import EvidenceItem, ImageHash, ImageHashBand, PhotoFacts
 from casework.evidence.storage import get_storage
 from casework.extensions import db
 from casework.hotline.models import Call
@@ -98,8 +98,13 @@ def _outbox(case_ids: list[int]) -> tuple[int, int]:
 
 
 def _photo_facts(case: Case) -> int:
-    """The photos' metadata (where and with what device they were taken) is personal too."""
+    """The photos' metadata (where and with what device they were taken) is personal too;
+    their perceptual hashes (photos' and video key frames') go with it, so an erased case's
+    pictures no longer match new evidence."""
     items = select(EvidenceItem.id).where(EvidenceItem.case_id == case.id)
+    for model in (ImageHash, ImageHashBand):
+        db.session.execute(delete(model).where(model.evidence_item_id.in_(items))
+                           .execution_options(synchronize_session=False))
     result = db.session.execute(delete(PhotoFacts).where(PhotoFacts.evidence_item_id.in_(items))
                                 .execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -80,6 +80,7 @@ def test_the_case_page_names_the_group_and_the_secretary_merges_it(election, app
     assert group.status_code == 200
     html = group.get_data(as_text=True)
     assert all(c.reference in html for c in cases)
+    assert cases[0].region.name_en in html and cases[0].region.name_kk not in html
     from tests.plugin.data import csrf_from
 
     token = csrf_from(client, f"/cases/{cases[0].reference}/group")

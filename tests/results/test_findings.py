@@ -140,3 +140,20 @@ def test_a_cell_a_spreadsheet_would_run_is_quoted():
 
     item = Found(FindingKind.OVER_REGISTERED, "k", {}, [["=HYPERLINK(1)", "+1", 5]])
     assert report_csv(item).decode("utf-8-sig") == "'=HYPERLINK(1),'+1,5\r\n"
+
+
+def test_an_own_finding_names_the_committee_and_has_no_one_to_write_to(
+        world, app, client, login, make_user):
+    from casework.cases import notes
+    from casework.core.refusal import Refusal
+
+    run_import("results", RESULTS.encode(), election=world)
+    db.session.commit()
+    case = own_cases(world)[0].case
+    secretary = make_user("secretary")
+    login(client, secretary)
+    page = client.get(f"/cases/{case.reference}?lang=en").get_data(as_text=True)
+    assert "The committee itself" in page and "Anonymous" not in page
+    assert 'name="message-body"' not in page and "Message to complainants" not in page
+    with pytest.raises(Refusal):
+        notes.send_message(case, secretary, "Anyone there?")

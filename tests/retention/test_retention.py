@@ -13,7 +13,7 @@ from casework.core.audit import AuditEntry
 from casework.core.audit_checkpoints import verify_chain
 from casework.core.db import utcnow
 from casework.decisions.models import Finding
-from casework.evidence.models import EvidenceItem, FactsStatus, PhotoFacts
+from casework.evidence.models import EvidenceItem, FactsStatus, ImageHash, PhotoFacts
 from casework.evidence.storage import get_storage
 from casework.extensions import db
 from casework.hotline.models import Call
@@ -93,6 +93,7 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
     for data in held.values():  # where each photo was taken, as the worker read it
         db.session.merge(PhotoFacts(evidence_item_id=data.photo.id, status=FactsStatus.READY,
                                     latitude=46.84, longitude=74.98, make="Phone"))
+        db.session.merge(ImageHash(evidence_item_id=data.photo.id, frame=0, phash=-5))
     db.session.commit()
     runner = app.test_cli_runner()
 
@@ -134,6 +135,7 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
         # Evidence files are kept by default; where and with what a photo was taken goes.
         assert db.session.get(EvidenceItem, data.photo.id).erased_at is None
         assert db.session.get(PhotoFacts, data.photo.id) is None
+        assert db.session.get(ImageHash, (data.photo.id, 0)) is None  # matches nothing new
         assert get_storage().exists(data.photo.sha256)
 
     for name in ("open", "appealed", "reopened"):
@@ -143,6 +145,7 @@ def test_a_run_erases_final_cases_and_keeps_the_proof(app, client, world, electi
         assert MARKER in complaint.name and complaint.phone == "+77015550199"
         assert db.session.get(Call, data.call.id).caller_number == "+77015550199"
         assert db.session.get(PhotoFacts, data.photo.id) is not None
+        assert db.session.get(ImageHash, (data.photo.id, 0)) is not None
         assert db.session.get(InboundMail, data.mail.id).sender.startswith(MARKER.lower())
         assert db.session.get(OutboxMessage, data.waiting.id).status is OutboxStatus.PENDING
         assert get_storage().exists(data.raw_item.sha256)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,7 +85,9 @@ case_candidates = Table(
 )
 
 
-QUEUE_FILTERS = ["region_id", "state", "category", "assignee_id", "has_evidence"]
+# text_group_id: the folded queue (cases/queue_groups.py) tests it on every row it reads.
+QUEUE_FILTERS = ["region_id", "state", "category", "assignee_id", "has_evidence",
+                 "text_group_id"]
 
 
 class CaseSequence(db.Model):
@@ -117,7 +120,7 @@ class Case(db.Model):
                                                   server_default=false())
     # Mass complaints: the first case of a group of near-identical narratives (this case's
     # own id when it is that first one); None when no other case tells the same text.
-    text_group_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    text_group_id: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(30))
     public_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
@@ -136,9 +139,11 @@ class Case(db.Model):
     # other filters inside the index (index-only scans at a million cases, see bench/staff_queue.py).
     __table_args__ = (
         Index("ix_cases_election_state_created", "election_id", "state", "created_at", "id",
-              postgresql_include=["region_id", "category", "assignee_id", "has_evidence"]),
+              postgresql_include=["region_id", "category", "assignee_id", "has_evidence",
+                                  "text_group_id"]),
         Index("ix_cases_region_created", "region_id", "created_at", "id",
-              postgresql_include=["state", "category", "assignee_id", "has_evidence"]),
+              postgresql_include=["state", "category", "assignee_id", "has_evidence",
+                                  "text_group_id"]),
         Index("ix_cases_election_created", "election_id", "created_at", "id",
               postgresql_include=QUEUE_FILTERS),
         Index("ix_cases_election_changed", "election_id", "state_changed_at", "id",
@@ -150,6 +155,12 @@ class Case(db.Model):
         Index("ix_cases_assignee_election_state", "assignee_id", "election_id", "state"),
         # The case page lists the cases merged into it: without it, a scan of every case.
         Index("ix_cases_merged_into", "merged_into_id"),
+        # Mass complaints: a group's members in order (the folded queue's "an earlier member
+        # matches", its counts, the group page); only grouped cases are in it.
+        Index("ix_cases_text_group", "text_group_id", "id",
+              postgresql_include=["election_id", *QUEUE_FILTERS[:-1]],
+              postgresql_where=text("text_group_id IS NOT NULL"),
+              sqlite_where=text("text_group_id IS NOT NULL")),
     )
 
     @property
