@@ -11,7 +11,7 @@ its existence is never revealed. What the user may then do with it is the case's
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from casework.accounts.roles import is_active_staff
 from casework.cases.models import Case
@@ -29,9 +29,10 @@ def case_in_scope(user: Any, reference: str | None) -> Case | None:
     reference = (reference or "").strip().upper()
     if not reference or len(reference) > REFERENCE_MAX or not is_active_staff(user):
         return None
+    # The region and its parent joined in (two fewer statements than selectin loads).
     case = db.session.scalar(
         select(Case).where(Case.reference == reference)
-        .options(selectinload(Case.region).selectinload(Region.parent),
+        .options(joinedload(Case.region).joinedload(Region.parent),
                  selectinload(Case.accused), selectinload(Case.election)))
     if case is None or not user.can_see_region(case.region):
         return None

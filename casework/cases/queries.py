@@ -15,8 +15,10 @@ counts rather than count a large share of a million rows on every page.
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -229,14 +231,29 @@ class QueueRow:
     due_at: datetime | None
     overdue: bool
     paused: bool
-    group_size: int = 0  # folded mass complaints: the members this row stands for
     kind: DeadlineKind | None = None  # the legal period running
+    group_size: int = 0  # folded mass complaints: the members this row stands for
+
+    @property
+    def id(self) -> int:
+        return self.case.id
+
+    @property
+    def text_group_id(self) -> int | None:
+        return self.case.text_group_id
+
+    def sort_value(self, name: str) -> datetime | None:
+        return getattr(self.case, name)
 
 
 @dataclass
 class Page:
-    rows: list[QueueRow]
+    rows: list  # QueueRow, or what the page's `load` gives (cases/queue_lines.py)
     next_cursor: str | None
+
+
+# (an id subquery or a list of ids, the order, now) -> rows having `id` and `sort_value`
+RowLoader = Callable[[Any, list, datetime], list]
 
 
 # sort -> (key column, descending)
@@ -244,19 +261,32 @@ SORT_KEYS = {"newest": (Case.created_at, True), "oldest": (Case.created_at, Fals
          "updated": (Case.state_changed_at, True)}
 
 
-def queue_row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
-         now: datetime) -> QueueRow:
+def clock(state: CaseState, created_at: datetime, deadline: CaseDeadline | None,
+          now: datetime) -> tuple[datetime | None, bool, bool, DeadlineKind | None]:
+    """(due, overdue, paused, the legal period running) of a case and its deadline row (None:
+    it never moved); the row may be any object with the row's due_at, paused_at, state and
+    kind."""
     if deadline is None:
-        due = (case.created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
-               if case.state is CaseState.RECEIVED else None)
+        due = (created_at + hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+               if state is CaseState.RECEIVED else None)
         paused, current = False, True
     else:
         due, paused = deadline.due_at, deadline.paused_at is not None
-        current = deadline.state == case.state
+        current = deadline.state == state
     kind = (deadline.kind if deadline is not None and current else DeadlineKind.SCREENING
             if due is not None else None)
-    return QueueRow(case, assignee, due, bool(due and current and not paused and due <= now),
-                    paused, kind)
+    return due, bool(due and current and not paused and due <= now), paused, kind
+
+
+def queue_row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
+         now: datetime) -> QueueRow:
+    return QueueRow(case, assignee, *clock(case.state, case.created_at, deadline, now))
+
+
+def orm_rows(source, order_by: list, now: datetime) -> list[QueueRow]:
+    """The page's rows as mapped objects (the staff API's documents read more of them)."""
+    return [queue_row(case, deadline, assignee, now)
+            for case, deadline, assignee in db.session.execute(rows_query(source, order_by))]
 
 
 def rows_query(ids_or_page, order_by: list) -> Select:
@@ -278,8 +308,10 @@ def rows_query(ids_or_page, order_by: list) -> Select:
 
 def queue_page(user: User, election: Election, filters: QueueFilters, after: str | None = None,
                limit: int = PAGE_SIZE, *, scope: QueueScope | None = None,
-               now: datetime | None = None) -> Page:
-    """One page of the queue after the cursor `after` (None or unusable: the first page)."""
+               now: datetime | None = None, load: RowLoader | None = None) -> Page:
+    """One page of the queue after the cursor `after` (None or unusable: the first page).
+    `load` reads the rows of the page's ids (default: mapped objects, `orm_rows`)."""
+    load = load or orm_rows
     scope = scope or QueueScope.load(user, election)
     now = now or utcnow()
     limit = max(1, min(limit, PAGE_MAX))
@@ -288,19 +320,20 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     if filters.fold_groups:
         matching = list(conditions)
         conditions.append(queue_groups.fold_condition(matching))
-        page = _page(sort, conditions, after, limit, now)
-        counts = queue_groups.group_counts(matching, {row.case.text_group_id for row in page.rows
-                                                      if row.case.text_group_id is not None})
-        page.rows = [replace(row, group_size=counts.get(row.case.text_group_id, 0))
-                     if row.case.text_group_id is not None else row for row in page.rows]
+        page = _page(sort, conditions, after, limit, now, load)
+        counts = queue_groups.group_counts(matching, {row.text_group_id for row in page.rows
+                                                      if row.text_group_id is not None})
+        page.rows = [replace(row, group_size=counts.get(row.text_group_id, 0))
+                     if row.text_group_id is not None else row for row in page.rows]
         return page
-    return _page(sort, conditions, after, limit, now)
+    return _page(sort, conditions, after, limit, now, load)
 
 
-def _page(sort: str, conditions: list, after: str | None, limit: int, now: datetime) -> Page:
+def _page(sort: str, conditions: list, after: str | None, limit: int, now: datetime,
+          load: RowLoader) -> Page:
     cursor = decode_cursor(after, sort)
     if sort == "due":
-        return _due_page(conditions, cursor, limit, now)
+        return _due_page(conditions, cursor, limit, now, load)
     column, descending = SORT_KEYS[sort]
     if cursor is not None and cursor[1] is not None:
         position = tuple_(column, Case.id)
@@ -311,17 +344,16 @@ def _page(sort: str, conditions: list, after: str | None, limit: int, now: datet
             .order_by(*order).limit(limit + 1).subquery("page"))
     outer = ([page.c.k.desc(), page.c.id.desc()] if descending
              else [page.c.k.asc(), page.c.id.asc()])
-    rows = [queue_row(case, deadline, assignee, now)
-            for case, deadline, assignee in db.session.execute(rows_query(page, outer))]
+    rows = load(page, outer, now)
     more = len(rows) > limit
     rows = rows[:limit]
-    last = rows[-1].case if rows else None
-    next_cursor = (encode_cursor(sort, 0, getattr(last, column.key), last.id)
+    last = rows[-1] if rows else None
+    next_cursor = (encode_cursor(sort, 0, last.sort_value(column.key), last.id)
                    if more and last is not None else None)
     return Page(rows, next_cursor)
 
 
-def _due_page(conditions: list, cursor, limit: int, now: datetime) -> Page:
+def _due_page(conditions: list, cursor, limit: int, now: datetime, load: RowLoader) -> Page:
     """Soonest due first: cases with a clock (their deadline row's due time, or `received`
     with no row yet: created + the screening time), then the cases with none, newest first.
 
@@ -364,8 +396,7 @@ def _due_page(conditions: list, cursor, limit: int, now: datetime) -> Page:
               [(1, None, case_id) for case_id in sorted(untimed, reverse=True)]
     ordered = ordered[:limit + 1]
     ids = [case_id for _, _, case_id in ordered[:limit]]
-    loaded = {case.id: queue_row(case, d, assignee, now)
-              for case, d, assignee in db.session.execute(rows_query(ids, []))} if ids else {}
+    loaded = {row.id: row for row in load(ids, [], now)} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     next_cursor = None
     if len(ordered) > limit:
@@ -394,7 +425,7 @@ def state_counts(user: User, election: Election, filters: QueueFilters, *,
         statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
     if filters.category is not None:
         statement = statement.where(CaseStateCount.category == filters.category)
-    for state, n in db.session.execute(statement):
+    for state, n in db.session.connection().execute(statement):  # Core: no ORM path
         counts[state] = int(n or 0)
     return counts
 

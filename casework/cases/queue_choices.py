@@ -64,7 +64,9 @@ def _fingerprint_statement():
 def fingerprint(election_id: int) -> str:
     """A digest of every row the options are made of: regions and candidates of the
     election, the active committee members. One statement reading a few hundred short rows."""
-    summary = db.session.scalar(_fingerprint_statement(), {"election": election_id})
+    # A Core statement on the session's connection: the ORM's execution path cost a third.
+    summary = db.session.connection().scalar(_fingerprint_statement(),
+                                             {"election": election_id})
     return hashlib.blake2b((summary or "").encode(), digest_size=16).hexdigest()
 
 

@@ -75,9 +75,10 @@ def _make_choices(scope: QueueScope, locale: str) -> dict[str, list[SelectChoice
     }
 
 
-def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> None:
+def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> tuple:
     """The filters' options (a page renders about 150 of them): made and rendered once per
-    election data, language and region scope (casework.cases.queue_choices)."""
+    election data, language and region scope (casework.cases.queue_choices); returns that
+    key."""
     regions = None if scope.region_ids is None else tuple(sorted(scope.region_ids))
     key = (scope.election.id, queue_choices.fingerprint(scope.election.id), locale, regions)
     prepared = queue_choices.cached(key, lambda: {
@@ -87,6 +88,7 @@ def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> None:
         field = getattr(form, name)
         field.choices = prepared[name].choices
         field.prepared = prepared[name]
+    return key
 
 
 def known_choice(value: str | None, choices) -> str | None:

@@ -14,24 +14,22 @@ from flask import current_app, url_for
 from flask_babel import get_timezone
 from markupsafe import Markup
 
-from casework.cases.queries import QueueRow
+from casework.cases.queue_lines import QueueLine
 from casework.core.cache import app_cache
 
 ROW_TEMPLATE = "cases/_queue_row.html"
 CACHED_ROWS = 4096  # ~0.6 KB each: a few MB per worker
 
 
-def _key(row: QueueRow, unread: bool, locale: str, zone: str, case_path: str) -> tuple:
-    case = row.case
-    return (case.id, case.reference, case.state, case.category, case.has_evidence,
-            case.created_at, case.region.name(locale) if case.region else None,
-            tuple(c.name(locale) for c in case.accused),
-            row.assignee.full_name if row.assignee else None,
+def _key(row: QueueLine, unread: bool, locale: str, zone: str, case_path: str) -> tuple:
+    return (row.id, row.reference, row.state, row.category, row.has_evidence,
+            row.created_at, row.region.name(locale) if row.region else None,
+            tuple(c.name(locale) for c in row.accused), row.assignee_name,
             row.due_at, row.overdue, row.paused, unread, locale, zone, case_path,
             row.group_size, row.kind)
 
 
-def rows_html(rows: list[QueueRow], unread: set[int], locale: str) -> Markup:
+def rows_html(rows: list[QueueLine], unread: set[int], locale: str) -> Markup:
     """The <tr> of each row, in order (made on a miss, taken from the cache on a hit)."""
     cache = app_cache("queue_rows", size=CACHED_ROWS)
     zone = str(get_timezone())
@@ -40,7 +38,7 @@ def rows_html(rows: list[QueueRow], unread: set[int], locale: str) -> Markup:
     template = None
     parts = []
     for row in rows:
-        key = _key(row, row.case.id in unread, locale, zone, case_path)
+        key = _key(row, row.id in unread, locale, zone, case_path)
 
         def make(row=row, key=key) -> Markup:
             nonlocal template

@@ -9,6 +9,8 @@ from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
 from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
 from casework.cases.queue_filters import EACH, QueueFilterForm, fill_choices, filters_from_form
+from casework.cases.queue_head import queue_head, render_head
+from casework.cases.queue_lines import lines
 from casework.cases.queue_rows import rows_html
 from casework.core.web import require
 from casework.elections.queries import current_election
@@ -33,7 +35,7 @@ def queue():
         return render_template("cases/queue.html", form=None, election=None)
     scope = QueueScope.load(current_user, election)
     locale = str(get_locale())
-    fill_choices(form, scope, locale)
+    choices_key = fill_choices(form, scope, locale)
     form.validate()
     filters = filters_from_form(form)
     filters.fold_groups = form.groups.data != EACH
@@ -42,16 +44,18 @@ def queue():
     if target is not None:
         return redirect(url_for("cases.case_page", reference=target.reference))
     page = queue_page(current_user, election, filters, after=request.args.get("after"),
-                      scope=scope)
+                      scope=scope, load=lines)
     counts = state_counts(current_user, election, filters, scope=scope)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
+    head = queue_head(form, choices_key, args, counts, lambda: render_head(
+        form=form, filters=filters, counted=counts is not None,
+        state_links=_state_links(counts, args, filters),
+        all_url=url_for("queue.queue", **{k: v for k, v in args.items() if k != "state"})))
     return render_template(
-        "cases/queue.html", form=form, election=election, page=page, filters=filters,
-        counted=counts is not None, state_links=_state_links(counts, args, filters),
-        all_url=url_for("queue.queue", **{k: v for k, v in args.items() if k != "state"}),
+        "cases/queue.html", election=election, page=page, queue_head=head,
         next_url=url_for("queue.queue", **args, after=page.next_cursor)
         if page.next_cursor else None,
         first_url=url_for("queue.queue", **args) if request.args.get("after") else None,
         can_export=EXPORTS.can_open(current_user),
         rows_html=rows_html(page.rows, unread_case_ids(
-            current_user, [row.case.id for row in page.rows]), locale))
+            current_user, [row.id for row in page.rows]), locale))

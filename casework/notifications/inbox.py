@@ -72,8 +72,12 @@ def link_of(notice: StaffNotification) -> str:
 
 def unread_count(user: Any) -> int:
     """The header's figure: one COUNT on the unread index."""
-    return db.session.scalar(select(func.count()).select_from(StaffNotification).where(
-        StaffNotification.recipient_id == user.id, StaffNotification.read_at.is_(None))) or 0
+    # Core statements on the session's connection (the ORM's execution path costs a third),
+    # after the autoflush that path would do.
+    db.session.flush()
+    return db.session.connection().scalar(select(func.count()).select_from(StaffNotification)
+                                          .where(StaffNotification.recipient_id == user.id,
+                                                 StaffNotification.read_at.is_(None))) or 0
 
 
 def unread_case_ids(user: Any, case_ids: Iterable[int]) -> set[int]:
@@ -81,9 +85,11 @@ def unread_case_ids(user: Any, case_ids: Iterable[int]) -> set[int]:
     ids = list(case_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(select(StaffNotification.case_id).distinct().where(
-        StaffNotification.recipient_id == user.id, StaffNotification.read_at.is_(None),
-        StaffNotification.case_id.in_(ids))))
+    db.session.flush()
+    return set(db.session.connection().scalars(
+        select(StaffNotification.case_id).distinct().where(
+            StaffNotification.recipient_id == user.id, StaffNotification.read_at.is_(None),
+            StaffNotification.case_id.in_(ids))))
 
 
 def newest(user: Any, limit: int = INBOX_PAGE) -> list[StaffNotification]:

@@ -25,6 +25,7 @@ from casework.core.urls import safe_next
 from casework.core.web import require
 from casework.elections.queries import current_election, region_overview
 from casework.extensions import csrf, db
+from casework.site.frame import site_header
 from casework.site.menu import can_find_cases, staff_menu
 
 bp = Blueprint("site", __name__)
@@ -110,4 +111,5 @@ def audit_transparency_json():
 
 @bp.app_context_processor
 def _staff_menu():
-    return {"staff_menu": staff_menu, "can_find_cases": can_find_cases}
+    return {"staff_menu": staff_menu, "can_find_cases": can_find_cases,
+            "site_header": site_header}

@@ -1,0 +1,116 @@
+"""What the queue page keeps per process (issue 16) never shows a stale or another's value:
+the rows read as plain values equal the mapped ones, the kept header carries each user's own
+name, token, inbox count and return address, and the kept filter form and counts follow
+every change. Runs on SQLite and on PostgreSQL."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from casework.cases.models import CaseState, Category
+from casework.cases.queries import QueueFilters, orm_rows, queue_page
+from casework.cases.queue_lines import lines
+from casework.core.db import utcnow
+from casework.extensions import db
+from casework.notifications.inbox import notify
+from casework.notifications.inbox_models import NotificationKind
+from tests import factories
+from tests.cases.test_queue import make
+
+S = CaseState
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def secretary(make_user):
+    return make_user("secretary", name="Bolat Secretary")
+
+
+def _seen(row, locale: str) -> tuple:
+    """What a row shows, from a mapped row or a plain one."""
+    case = getattr(row, "case", row)
+    region = case.region
+    return (case.id, case.reference, case.state, case.category, case.has_evidence,
+            case.created_at, region.name(locale) if region else None,
+            tuple(c.name(locale) for c in case.accused),
+            row.assignee.full_name if getattr(row, "assignee", None) else
+            getattr(row, "assignee_name", None), row.due_at, row.overdue, row.paused)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "updated", "due"])
+def test_plain_rows_are_the_mapped_rows(election, secretary, sort):
+    first = factories.candidate(election, "C01", "Asan Usenov", name_kk="Асан Үсенов")
+    second = factories.candidate(election, "C02", "Bota Beisen", name_kk="Бота Бейсен")
+    now = utcnow()
+    for n in range(7):
+        make(election, state=[S.RECEIVED, S.SCREENING, S.INVESTIGATION][n % 3],
+             region_code=None if n == 3 else "KZ-KAR-BAL", category=Category.VOTE_BUYING,
+             created=now - timedelta(hours=80 - n), accused=[second, first][: n % 3],
+             assignee=secretary if n % 2 else None, evidence=bool(n % 2),
+             due=None if n % 3 == 0 else now + timedelta(hours=n - 3), paused=n == 4)
+    db.session.commit()
+    for locale in ("kk", "en"):
+        filters, cursor, pages = QueueFilters(sort=sort), None, 0
+        while True:
+            mapped = queue_page(secretary, election, filters, after=cursor, limit=3, now=now,
+                                load=orm_rows)
+            plain = queue_page(secretary, election, filters, after=cursor, limit=3, now=now,
+                               load=lines)
+            assert [_seen(r, locale) for r in plain.rows] == \
+                [_seen(r, locale) for r in mapped.rows]
+            assert plain.next_cursor == mapped.next_cursor
+            cursor, pages = plain.next_cursor, pages + 1
+            if cursor is None:
+                break
+        assert pages == 3
+
+
+def test_the_kept_header_is_each_users_own(app, client, login, election, secretary, make_user):
+    reviewer = make_user("reviewer", email="dana@test.kz", name="Dana Reviewer")
+    make(election)
+    db.session.commit()
+    other = app.test_client()
+    for who, browser in ((secretary, client), (reviewer, other)):
+        browser.set_cookie("casework_lang", "en")
+        login(browser, who)
+    mine = client.get("/cases?state=received").get_data(as_text=True)
+    theirs = other.get("/cases?state=received").get_data(as_text=True)
+    assert 'class="who">Bolat Secretary<' in mine and 'class="who">Dana' not in mine
+    assert 'class="who">Dana Reviewer<' in theirs and 'class="who">Bolat' not in theirs
+    # Each page's forms carry its own session's token, and the language switch comes back
+    # to the address of the page, query included.
+    assert set(TOKEN.findall(mine)).isdisjoint(TOKEN.findall(theirs))
+    assert len(set(TOKEN.findall(mine))) == 1
+    assert 'name="next" value="/cases?state=received"' in mine
+    assert 'name="next" value="/cases"' in client.get("/cases").get_data(as_text=True)
+    assert "inbox-count" not in client.get("/cases").get_data(as_text=True)
+    notify(secretary, NotificationKind.ASSIGNED, actor=reviewer)
+    db.session.commit()
+    assert 'class="badge inbox-count"' in client.get("/cases").get_data(as_text=True)
+
+
+def test_the_kept_filters_and_counts_follow_changes(client, login, election, secretary):
+    make(election, state=S.SCREENING)
+    db.session.commit()
+    client.set_cookie("casework_lang", "en")
+    login(client, secretary)
+
+    def screening_count() -> str:
+        html = client.get("/cases?region=KZ-KAR").get_data(as_text=True)
+        return re.search(r'data-state="screening"[^>]*>[^<]*<span class="queue-count">(\d+)',
+                         html).group(1)
+
+    assert screening_count() == "1"
+    make(election, state=S.SCREENING)
+    db.session.commit()
+    assert screening_count() == "2"
+    # Typed words are shown in the box of their own page only, never kept for the next.
+    searched = client.get("/cases?q=ballotstuffing").get_data(as_text=True)
+    assert 'value="ballotstuffing"' in searched
+    assert "ballotstuffing" not in client.get("/cases").get_data(as_text=True)
+    # A chosen filter is marked on its page only.
+    chosen = client.get("/cases?state=screening").get_data(as_text=True)
+    assert '<option selected value="screening">' in chosen
+    assert '<option selected value="screening">' not in client.get("/cases").get_data(
+        as_text=True)
