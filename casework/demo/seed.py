@@ -20,6 +20,8 @@ from casework.accounts.services import create_user
 from casework.core.db import utcnow
 from casework.demo import data as demo_data
 from casework.elections.importers import run_import
+from casework.elections.legal_clock import set_clock
+from casework.elections.legal_clock_models import LegalClock
 from casework.elections.models import Election
 from casework.extensions import db
 
@@ -72,6 +74,20 @@ def _election_csv() -> bytes:
            "Party primary (demo, modelled on 2020)", "Asia/Almaty", "kk",
            *[value.isoformat() + "+00:00" for value in at.values()]]
     return _csv(header, [row])
+
+
+# Kazakhstan's public holidays on fixed dates (month, day, name).
+HOLIDAYS = [(1, 1, "Жаңа жыл"), (1, 2, "Жаңа жыл"), (3, 8, "Халықаралық әйелдер күні"),
+            (3, 21, "Наурыз мейрамы"), (3, 22, "Наурыз мейрамы"), (3, 23, "Наурыз мейрамы"),
+            (5, 1, "Қазақстан халқының бірлігі мерекесі"), (5, 7, "Отан қорғаушы күні"),
+            (5, 9, "Жеңіс күні"), (7, 6, "Астана күні"), (8, 30, "Конституция күні"),
+            (10, 25, "Республика күні"), (12, 16, "Тәуелсіздік күні")]
+
+
+def _holidays_csv(election: Election) -> bytes:
+    years = range(election.filing_opens_at.year, election.results_certification_at.year + 2)
+    return _csv(["date", "name"], [[f"{year}-{month:02d}-{day:02d}", name]
+                                   for year in years for month, day, name in HOLIDAYS])
 
 
 def _regions_csv() -> bytes:
@@ -138,6 +154,12 @@ def seed() -> list[str]:
         ("candidates", _csv(["code", "region_code", "name_kk", "name_ru", "name_en"], candidates)),
         ("results", _csv(["station_code", "candidate_code", "votes"], results)),
     ]
+    if db.session.get(LegalClock, election.id) is None:
+        plan.append(("holidays", _holidays_csv(election)))
+        # Working days while complaints are filed and after certification, calendar days
+        # during the vote and the tally (as Indonesia's supervisory body counts them).
+        set_clock(election, before_voting="working", voting="calendar",
+                  after_certification="working")
     for kind, data in plan:
         reports.append(run_import(kind, data, election=election, source="demo"))
     lines = [str(report) for report in reports]
