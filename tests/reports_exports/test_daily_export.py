@@ -27,7 +27,7 @@ OPEN = ["Received", "Screening", "Investigation", "Information requested", "Find
         "Appealed"]
 PURPOSES = ["Complaint", "Follow-up on a case", "Question about voting",
             "E-voting technical problem", "Other"]
-MOVE_ROWS = 21  # 12 actions; reject by 6 reasons, decide and redecide by 3 outcomes
+MOVE_ROWS = 25  # a row per action, per reason of an inadmissibility, per outcome of a decision
 
 
 def table(header: list[str], names: list[str], counts: dict[str, int], total: bool = True):
