@@ -33,7 +33,7 @@ from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.cases.workflow import DeadlineKind
 from casework.core.db import utcnow
 from casework.core.timezones import local_today, to_local
-from casework.elections.legal_clock import add_legal_days, clock_of
+from casework.elections.legal_clock import add_legal_days, clock_of, period_due
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.notifications.services import enqueue_email, message_language
@@ -102,10 +102,9 @@ def on_transition(case: Case, transition: CaseTransition, now: datetime) -> Case
         db.session.add(row)
     target, action = transition.to_state, transition.action
     if action == "request_cure":
-        clock = clock_of(case.election)
         row.state, row.kind, row.started_at, row.paused_at, row.paused_seconds = (
             target, DeadlineKind.CURE, now, None, 0)
-        row.due_at = add_legal_days(case.election, now, clock.periods["cure_days"], clock)
+        row.due_at = period_due(case.election, "cure_days", now)
     elif target is CaseState.INFO_REQUESTED:
         row.state, row.paused_at = target, now  # due_at stays: it moves on resuming
     elif (target is CaseState.INVESTIGATION and transition.from_state is CaseState.INFO_REQUESTED
