@@ -25,7 +25,13 @@ import casework.core.db as core_db
 from casework.accounts.models import User
 from casework.cases.models import Case, Category
 from casework.cases.transitions import apply, save_checklist
-from casework.cases.workflow import CHECKLIST_NAMES, REASON_ITEMS, InadmissibleReason, Outcome
+from casework.cases.workflow import (
+    CHECKLIST_NAMES,
+    REASON_ITEMS,
+    SYSTEM_REASONS,
+    InadmissibleReason,
+    Outcome,
+)
 from casework.decisions.models import Finding
 from casework.decisions.services import add_finding, record_decision
 from casework.demo import cases_data as words
@@ -301,7 +307,8 @@ class _Demo:
             return steps + ([(rng.uniform(5, 60), checklist(CHECKLIST_NAMES[:3]))]
                             if rng.random() < .5 else [])
         if fate == "rejected":
-            reason = rng.choice(list(InadmissibleReason))
+            # A person's reasons only: the system's own (a cure that lapsed) is refused to them.
+            reason = rng.choice([r for r in InadmissibleReason if r not in SYSTEM_REASONS])
             if REASON_ITEMS[reason]:
                 steps.append((rng.uniform(5, 60), checklist(failing=REASON_ITEMS[reason][0])))
             return steps + [(rng.uniform(1, 20), move(

@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -351,3 +352,23 @@ def test_the_call_log_pages_with_a_keyset_link(client, console, operator, monkey
     assert "purpose=other" in older and "before=" in older
     html = console.get(older).get_data(as_text=True)
     assert html.count("<tr data-call=") == 1 and 'id="older-calls"' not in html
+
+
+def test_the_operator_records_when_the_caller_learned_of_it(console):
+    """The filing limit counts from it (issue 19 point 5); a date before the events comes
+    back on its field, in the folded part that holds it, opened."""
+    start(console)
+    call = the_call()
+    html = console.get(f"/hotline/calls/{call.id}/complaint").get_data(as_text=True)
+    assert 'name="learned_on"' in html and "When did the caller learn of it?" in html
+    data = complaint_data(console, call.id, confirm_no_evidence="y", occurred_on="2020-05-14",
+                          learned_on="2020-05-13")
+    response = console.post(f"/hotline/calls/{call.id}/complaint", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and count(Complaint) == 0
+    assert 'id="learned_on-error"' in html and '<details class="more" id="more-when" open>' in html
+    assert re.findall(r'<(?:input|select|textarea)[^>]*\bautofocus\b[^>]*>', html) == \
+        [re.search(r'<input[^>]*id="learned_on"[^>]*>', html).group(0)]
+    data["learned_on"] = "2020-05-16"
+    assert console.post(f"/hotline/calls/{call.id}/complaint", data=data).status_code == 302
+    assert db.session.scalar(select(Complaint)).learned_on == date(2020, 5, 16)
