@@ -42,6 +42,7 @@ from casework.intake.services import (
     ComplaintDraft,
     Submission,
     Upload,
+    check_complaint,
     find_by_tracking_code,
     find_submission,
     submit_complaint,
@@ -165,11 +166,7 @@ def record_complaint(call: Call, operator: User, draft: ComplaintDraft,
         raise Refusal("invalid", _l("A complaint has already been recorded during this call. "
                                     "For another complaint, start a new call record."),
                       field="call")
-    if not draft.anonymous:
-        draft.phone = normalize_number(draft.phone, field="phone") or call.caller_number
-    else:
-        draft.phone = None
-    draft.language = call.language
+    _as_the_caller(call, draft)
     submission = submit_complaint(draft, uploads, channel=Channel.HOTLINE, recorded_by=operator)
     call.case_id = submission.case.id
     call.complaint_id = submission.complaint.id
@@ -178,6 +175,23 @@ def record_complaint(call: Call, operator: User, draft: ComplaintDraft,
         call.caller_number = None
     db.session.flush()
     return submission
+
+
+def _as_the_caller(call: Call, draft: ComplaintDraft) -> None:
+    if not draft.anonymous:
+        draft.phone = normalize_number(draft.phone, field="phone") or call.caller_number
+    else:
+        draft.phone = None
+    draft.language = call.language
+
+
+def check_recorded(call: Call, operator: User, draft: ComplaintDraft,
+                   uploads: list[Upload]) -> None:
+    """Refuse, naming every field at fault, what `record_complaint` would refuse; nothing is
+    kept. Asked when the form's own checks failed, so that one send names every mistake."""
+    _check_open(call, operator)
+    _as_the_caller(call, draft)
+    check_complaint(draft, uploads)
 
 
 @dataclass(frozen=True)

@@ -180,22 +180,31 @@ def complaint(call_id: int):
     call = _open_call_or_back(call_id)
     election = load_or_404(current_election())
     form = _complaint_form(election, call)
-    if request.method == "GET" or not form.validate_on_submit():
-        return _render_complaint(call, form, 200 if request.method == "GET" else 422)
+    if request.method == "GET":
+        return _render_complaint(call, form)
+    # One round, as on the public form: the shape, the rules and the files are checked on
+    # every send, so the operator hears of every mistake while the caller is on the line.
+    shaped = form.validate_on_submit()
     uploads = uploads_from(form.evidence.data or [])
     if not uploads and not form.confirm_no_evidence.data:
         form.confirm_no_evidence.errors = [_("Attach the files the caller sent, or tick that "
                                              "there is no evidence.")]
-        return _render_complaint(call, form, 422)
+    ready = shaped and not form.confirm_no_evidence.errors
+    draft = draft_from(form, election)
     try:
-        services.record_complaint(call, current_user, draft_from(form, election), uploads)
-        db.session.commit()
+        if ready:
+            services.record_complaint(call, current_user, draft, uploads)
+            db.session.commit()
+        else:
+            services.check_recorded(call, current_user, draft, uploads)
     except Refusal as refusal:
         db.session.rollback()
         refusal_on_form(form, refusal)
         return _render_complaint(call, form, refusal.status)
     except IntegrityError:  # the same form sent twice at once: the first one won
         db.session.rollback()
+    if not ready:
+        return _render_complaint(call, form, 422)
     session[RECEIPT_KEY] = {"call": call.id, "key": form.submission_key.data}
     return redirect(url_for("hotline.complaint_done", call_id=call.id))
 

@@ -361,8 +361,13 @@ def test_the_operator_records_when_the_caller_learned_of_it(console):
     call = the_call()
     html = console.get(f"/hotline/calls/{call.id}/complaint").get_data(as_text=True)
     assert 'name="learned_on"' in html and "When did the caller learn of it?" in html
-    data = complaint_data(console, call.id, confirm_no_evidence="y", occurred_on="2020-05-14",
-                          learned_on="2020-05-13")
+    data = complaint_data(console, call.id, occurred_on="2020-05-14", learned_on="2020-05-13",
+                          region="")
+    # One send names every mistake: the date, the region and the missing evidence.
+    html = console.post(f"/hotline/calls/{call.id}/complaint", data=data).get_data(as_text=True)
+    assert {'id="learned_on-error"', 'id="region-error"', 'id="confirm_no_evidence-error"'} <= {
+        m for m in re.findall(r'id="[a-z_]+-error"', html)}
+    data.update(confirm_no_evidence="y", region="KZ-KAR-BAL")
     response = console.post(f"/hotline/calls/{call.id}/complaint", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and count(Complaint) == 0
