@@ -88,3 +88,17 @@ def test_the_web_form_takes_learned_on(client, election):
     html = client.post("/complaints/new", data=data, content_type="multipart/form-data",
                        headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Нельзя узнать о событии раньше, чем оно произошло." in html
+
+
+def test_a_complaint_filed_the_day_it_was_learned_of_reads_so(app, client, election, login):
+    complaint = filed(client, occurred_at="2020-05-14T10:00", learned_on="2020-05-14")
+    case = db.session.get(Case, complaint.case_id)
+    case.created_at = datetime(2020, 5, 14, 12)  # 18:00 local, the same day
+    chair = factories.user("chair", election=election)
+    apply(case, "start_screening", actor=chair)
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, chair)
+    staff.set_cookie("casework_lang", "ru")
+    html = staff.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "Подана в тот же день; срок — 7 дней" in html and "день 0" not in html
