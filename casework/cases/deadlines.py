@@ -9,8 +9,9 @@
   certified while that is still ahead;
 - decided, closed, inadmissible, merged: no deadline.
 
-A case that has never moved has no CaseDeadline row: it is `received`, due `created_at` +
-the screening time, and the queries below count it so. Times are naive UTC.
+A case that has never moved has no CaseDeadline row: it is `received`, due its screening
+period after `created_at` (received_clock), and the queries below count it so. Times are
+naive UTC.
 
 With a legal clock set for the election (casework/elections/legal_clock.py) the periods are
 days counted in the kind of days of each phase, ending at local midnight: screening from
@@ -20,6 +21,7 @@ Without one the hour settings above still apply (the cure period is then calenda
 elections already running keep the clocks they started with.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,8 +34,14 @@ from casework.accounts.models import Role, User
 from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.cases.workflow import DeadlineKind
 from casework.core.db import utcnow
-from casework.core.timezones import local_today, to_local
-from casework.elections.legal_clock import add_legal_days, clock_of, period_due
+from casework.core.timezones import day_start_utc, local_today, to_local
+from casework.elections.legal_clock import (
+    MAX_DAYS,
+    add_legal_days,
+    clock_of,
+    local_day,
+    period_due,
+)
 from casework.elections.models import Election, Region
 from casework.extensions import db
 from casework.notifications.services import enqueue_email, message_language
@@ -70,6 +78,41 @@ def _period(election: Election, start: datetime, days: str, setting: str) -> dat
 
 def screening_due(case: Case, start: datetime) -> datetime:
     return _period(case.election, start, "screening_days", "CASEWORK_DEADLINE_SCREENING_HOURS")
+
+
+def received_clock(election: Election) -> tuple[timedelta, Callable[[datetime], datetime]]:
+    """For cases that never moved (no deadline row): (a span every such case's due time is
+    more than `created_at` + it, for a SQL bound; `created_at` -> the due time), the same as
+    `screening_due`, with the clock read once and one count per local day of receipt."""
+    clock = clock_of(election)
+    if not clock.configured:
+        span = hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+        return span, lambda created_at: created_at + span
+    days, by_day = clock.periods["screening_days"], {}
+
+    def due(created_at: datetime) -> datetime:
+        day = local_day(election, created_at)
+        if day not in by_day:
+            by_day[day] = add_legal_days(election, created_at, days, clock)
+        return by_day[day]
+    # The period ends at the local end of its last day: more than `days` whole days later.
+    return timedelta(days=days), due
+
+
+def received_due_by(election: Election, moment: datetime) -> datetime:
+    """The instant T such that a case that never moved is due by `moment` exactly when its
+    `created_at` < T (the due time grows with the receipt), for SQL conditions."""
+    clock = clock_of(election)
+    if not clock.configured:
+        return moment - hours("CASEWORK_DEADLINE_SCREENING_HOURS") + timedelta(microseconds=1)
+    days = clock.periods["screening_days"]
+    day = local_day(election, moment)
+    # Each step back is one local day of receipt; a period is at most MAX_DAYS legal days.
+    for _ in range(2 * MAX_DAYS + 2):
+        if add_legal_days(election, day_start_utc(day, election.timezone), days, clock) <= moment:
+            return day_start_utc(day + timedelta(days=1), election.timezone)
+        day -= timedelta(days=1)
+    return day_start_utc(day, election.timezone)
 
 
 def deadline_for(case: Case, state: CaseState, now: datetime) -> datetime | None:
@@ -161,7 +204,7 @@ def overdue_and_due_soon(election: Election, now: datetime) -> tuple[list[Due], 
     """(overdue, due soon) cases of the election, each sorted by due time; paused clocks
     count as neither. One query, with the regions loaded for scope checks."""
     horizon = now + hours("CASEWORK_DUE_SOON_HOURS")
-    screening = hours("CASEWORK_DEADLINE_SCREENING_HOURS")
+    span, received_due = received_clock(election)
     rows = db.session.execute(
         select(Case, CaseDeadline.due_at)
         .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
@@ -169,13 +212,16 @@ def overdue_and_due_soon(election: Election, now: datetime) -> tuple[list[Due], 
             and_(CaseDeadline.state == Case.state, CaseDeadline.paused_at.is_(None),
                  CaseDeadline.due_at <= horizon),
             and_(CaseDeadline.case_id.is_(None), Case.state == CaseState.RECEIVED,
-                 Case.created_at <= horizon - screening)))
+                 Case.created_at <= horizon - span)))
         .options(selectinload(Case.region).selectinload(Region.parent))
         .order_by(Case.id)).all()
     overdue, soon = [], []
     for case, due in rows:
-        due = due if due is not None else case.created_at + screening
-        (overdue if due <= now else soon).append(Due(case, due))
+        due = due if due is not None else received_due(case.created_at)
+        if due <= now:
+            overdue.append(Due(case, due))
+        elif due <= horizon:
+            soon.append(Due(case, due))
     overdue.sort(key=lambda d: (d.due_at, d.case.id))
     soon.sort(key=lambda d: (d.due_at, d.case.id))
     return overdue, soon

@@ -50,7 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import Integer as IntegerType
 
-from casework.cases.deadlines import hours
+from casework.cases.deadlines import hours, received_due_by
 from casework.cases.models import Case, CaseDeadline, CaseState, CaseTransition
 from casework.core.db import utcnow
 from casework.core.timezones import to_local
@@ -214,10 +214,10 @@ def _calls(election: Election, now: datetime) -> list[tuple]:
 
 def _deadlines(election: Election, now: datetime) -> list[tuple]:
     """Overdue: a running clock of the case's current state due by `now`; due soon: due
-    within CASEWORK_DUE_SOON_HOURS. A `received` case with no clock row yet is due at
-    created_at + the screening time. Paused clocks (information requested) are neither."""
+    within CASEWORK_DUE_SOON_HOURS. A `received` case with no clock row yet is due its
+    screening period after created_at (cases/deadlines.py received_due_by). Paused clocks
+    (information requested) are neither."""
     horizon = now + hours("CASEWORK_DUE_SOON_HOURS")
-    screening = hours("CASEWORK_DEADLINE_SCREENING_HOURS")
     clocked = _grouped(
         select(_region_key().label("r"),
                case((CaseDeadline.due_at <= now, OVERDUE), else_=DUE_SOON).label("k"))
@@ -226,9 +226,10 @@ def _deadlines(election: Election, now: datetime) -> list[tuple]:
                CaseDeadline.state == Case.state, Case.election_id == election.id), "r", "k")
     waiting = _grouped(
         select(_region_key().label("r"),
-               case((Case.created_at <= now - screening, OVERDUE), else_=DUE_SOON).label("k"))
+               case((Case.created_at < received_due_by(election, now), OVERDUE),
+                    else_=DUE_SOON).label("k"))
         .where(Case.election_id == election.id, Case.state == CaseState.RECEIVED,
-               Case.created_at <= horizon - screening,
+               Case.created_at < received_due_by(election, horizon),
                ~exists().where(CaseDeadline.case_id == Case.id)), "r", "k")
     return clocked + waiting
 

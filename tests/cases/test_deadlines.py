@@ -15,6 +15,7 @@ from casework.cases.deadlines import (
     is_overdue,
     is_paused,
     overdue_and_due_soon,
+    received_due_by,
     send_daily_digest,
 )
 from casework.cases.models import CaseDeadline, CaseState, ScreeningChecklist
@@ -282,3 +283,26 @@ def test_without_a_clock_the_hour_settings_still_apply(election, chair):
     case = make_case(election)
     apply(case, "start_screening", actor=chair, now=T0)
     assert deadline(case).due_at == T0 + 24 * H
+
+
+def test_with_a_clock_a_case_that_never_moved_is_due_alike_everywhere(election, chair):
+    """No deadline row yet: the digest, the rollups' threshold and the case page agree on the
+    legal-day due time (they counted the screening hours before)."""
+    legal(election, screening_days=2)
+    # Received Friday 5 June 23:30 local and Saturday 6 June 00:30 local (calendar days
+    # during the vote): due at the end of Sunday 7 and of Monday 8 June, local.
+    late_friday = make_case(election, created_at=datetime(2020, 6, 5, 17, 30))
+    saturday = make_case(election, created_at=datetime(2020, 6, 5, 18, 30))
+    db.session.flush()
+    assert due_at(late_friday, None) == datetime(2020, 6, 7, 18)
+    assert due_at(saturday, None) == datetime(2020, 6, 8, 18)
+    now = datetime(2020, 6, 7, 18)  # the end of Sunday: Friday's case is just due
+    overdue, soon = overdue_and_due_soon(election, now)
+    assert [(d.case.id, d.due_at) for d in overdue] == [(late_friday.id, datetime(2020, 6, 7, 18))]
+    assert saturday.id not in {d.case.id for d in soon}  # due in 24 h: beyond the due-soon hours
+    # The threshold for SQL: exactly the cases received before Saturday began, local.
+    assert received_due_by(election, now) == datetime(2020, 6, 5, 18)
+    assert received_due_by(election, now - timedelta(microseconds=1)) == datetime(2020, 6, 4, 18)
+    for created in (datetime(2020, 6, 5, 17, 59), datetime(2020, 6, 5, 18), T0):
+        case = make_case(election, created_at=created)
+        assert (due_at(case, None) <= now) == (created < received_due_by(election, now))
