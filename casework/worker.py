@@ -22,7 +22,7 @@ from casework.evidence.photo_facts import read_due_photo_facts
 from casework.evidence.previews import render_due_previews
 from casework.evidence.scanning import scan_pending_evidence
 from casework.extensions import db
-from casework.notifications import delivery, heartbeat, rq_worker
+from casework.notifications import delivery, heartbeat
 from casework.reports.jobs import refresh_reports_if_due
 from casework.retention.jobs import erase_personal_data_if_due
 from casework.site.audit_jobs import checkpoint_audit_if_due
@@ -86,6 +86,10 @@ def _stop_on_signals(stop: threading.Event):
 def worker_command(burst: bool, interval: float) -> None:
     """Deliver the outbox with retries: through RQ when CASEWORK_REDIS_URL is set,
     otherwise by an embedded loop."""
+    # Imported here: rq (~8 MB) is the worker's, never a web process's (the CLI's commands
+    # are registered in every process).
+    from casework.notifications import rq_worker
+
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url and burst:
         run_periodic()

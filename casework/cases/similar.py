@@ -2,6 +2,7 @@
 in the user's scope, ranked by the similarity of their narratives."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, literal, select, union_all
@@ -9,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
 from casework.cases import search
-from casework.cases.models import Case, case_candidates
+from casework.cases.models import Case, CaseSearchDocument, case_candidates
 from casework.cases.queries import scope_condition
 from casework.cases.workflow import OPEN_STATES
 from casework.elections.models import StationKind
@@ -74,7 +75,7 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
             found[case_id].append(name)
     if not found:
         return []
-    scores = search.similarities(search.narratives_of(case), list(found))
+    scores = _similarities(search.narratives_of(case), list(found))
     for case_id, score in scores.items():
         if score >= SIMILAR_TEXT:
             found[case_id].append("text")
@@ -84,3 +85,33 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
         .options(selectinload(Case.region), selectinload(Case.accused)))}
     return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
             for i in ranked if i in cases]
+
+
+@lru_cache(maxsize=512)
+def _trigram_set(value: str) -> frozenset[str]:
+    """The trigrams of a text's beginning (a pure function: screened cases of one region and
+    category compare themselves with the same recent cases, so their texts come back)."""
+    return frozenset(search.trigrams(value[:search.SIMILARITY_CHARS]))
+
+
+def _similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
+    """search.similarities, with the same measure on SQLite computed from the trigrams of
+    `text_value` taken once and each other text's kept (PostgreSQL's pg_trgm, and the cases
+    whose document is not built yet, through search.similarities itself)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return search.similarities(text_value, case_ids)
+    first = _trigram_set(text_value)
+    scores: dict[int, float] = {}
+    rows = db.session.execute(select(CaseSearchDocument.case_id, CaseSearchDocument.narratives)
+                              .where(CaseSearchDocument.case_id.in_(case_ids)))
+    for case_id, value in rows:
+        second = _trigram_set(value or "")
+        if not first or not second:
+            scores[case_id] = 0.0
+            continue
+        shared = len(first & second)
+        scores[case_id] = shared / (len(first) + len(second) - shared)
+    missing = [case_id for case_id in case_ids if case_id not in scores]
+    if missing:  # just filed: the worker builds its document
+        scores.update(search.similarities(text_value, missing))
+    return scores

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from casework.core.timezones import day_start_utc, to_local
 from casework.elections.legal_clock_models import PERIODS, DayKind, Holiday, LegalClock, Phase
@@ -32,7 +33,36 @@ class Clock:
     voting: tuple[date, date]  # the local days of the voting-and-tally phase, inclusive
 
 
+MEMO = "casework.legal_clock"  # in session.info: (transaction, election id, clock)
+
+
 def clock_of(election: Election) -> Clock:
+    """The election's clock, read once per transaction (a case page asks for it for the
+    deadline and for the filing check): any write through the session forgets it."""
+    session = db.session()
+    transaction = session.get_transaction()
+    memo = session.info.get(MEMO)
+    if memo is not None and transaction is not None and memo[0] is transaction \
+            and memo[1] == election.id:
+        return memo[2]
+    clock = _read_clock(election)
+    if transaction is not None:
+        session.info[MEMO] = (transaction, election.id, clock)
+    return clock
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, _context) -> None:
+    session.info.pop(MEMO, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_after_write(state) -> None:
+    if not state.is_select:
+        state.session.info.pop(MEMO, None)
+
+
+def _read_clock(election: Election) -> Clock:
     row = db.session.get(LegalClock, election.id)
     holidays = frozenset(db.session.scalars(
         select(Holiday.day).where(Holiday.election_id == election.id)))

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from casework.core.timezones import to_local
 
 FORMATS = ("csv", "xlsx")
@@ -98,6 +96,10 @@ def _sheet_name(title: str, used: set[str]) -> str:
 def xlsx_file(tables: list[Table]) -> IO[bytes]:
     """An XLSX workbook, one sheet per table, written row by row (openpyxl write-only mode)
     into a temporary file, returned rewound. The caller sends and closes it."""
+    # Imported here: openpyxl (and numpy, which it loads) is ~20 MB in every web worker
+    # that never writes a workbook.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for table in tables:

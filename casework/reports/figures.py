@@ -25,6 +25,7 @@ from sqlalchemy import func, literal, select
 from casework.cases.models import Case, CaseState, Category
 from casework.cases.models.search import NO_REGION, CaseStateCount
 from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
+from casework.core.cache import app_cache
 from casework.core.i18n import LANGUAGES
 from casework.elections.models import Election, Region
 from casework.extensions import db
@@ -240,21 +241,35 @@ def _rollup(election: Election, keys: list[int] | None) -> dict[str, dict[str, i
 
 
 def _in_time_by_region(election: Election, keys: list[int] | None, codes: dict[int, str],
-                       root_of: dict[int, int], by_region: list[RegionFigure]) -> None:
-    """Fill each region's decided and in-time counts from the rollup, per top region."""
+                       root_of: dict[int, int]) -> dict[str | None, tuple[int, int]]:
+    """Each top region's (decided, in time) counts from the rollup, by code (None: no region,
+    and a key outside the regions read, as before)."""
     query = (select(ReportFigure.region_key, ReportFigure.key, ReportFigure.value)
              .where(ReportFigure.election_id == election.id,
                     ReportFigure.metric == rollups.IN_TIME))
     if keys is not None:
         query = query.where(ReportFigure.region_key.in_(keys))
-    regions = {r.code: r for r in by_region}
+    counts: dict[str | None, tuple[int, int]] = {}
     for region_key, key, value in db.session.execute(query):
-        figure = regions.get(None if region_key == NO_REGION else codes.get(
-            root_of.get(region_key)))
-        if figure is None:
-            continue
-        figure.decided += int(value)
-        figure.in_time += int(value) if key == "yes" else 0
+        code = None if region_key == NO_REGION else codes.get(root_of.get(region_key))
+        decided, in_time = counts.get(code, (0, 0))
+        counts[code] = (decided + int(value), in_time + (int(value) if key == "yes" else 0))
+    return counts
+
+
+ROLLUPS_KEPT = 32  # (election, region scope, refresh) of the dashboards open now
+
+
+def _rollup_part(election: Election, keys: list[int] | None, as_of: datetime,
+                 codes: dict[int, str], root_of: dict[int, int]) -> tuple[dict, dict]:
+    """The rollup's figures and the in-time counts per top region, read once per refresh,
+    region scope and process: the key holds the refresh's time (the worker replaces every
+    rollup row and that time in one transaction), the scope and the election's reference
+    stamp (its regions, which `codes` and `root_of` come from), so it is never stale."""
+    key = (election.id, election.reference_stamp, None if keys is None else tuple(keys), as_of)
+    return app_cache("reports.rollup_part", size=ROLLUPS_KEPT).get_or_make(
+        key, lambda: (dict(_rollup(election, keys)),
+                      _in_time_by_region(election, keys, codes, root_of)))
 
 
 def _region_filter(keys: list[int] | None):
@@ -322,7 +337,8 @@ def dashboard(election: Election, region_ids: set[int] | None, now: datetime) ->
         ReportRefresh.election_id == election.id))
     if as_of is None:
         return data
-    figures = _rollup(election, keys)
+    figures, in_time = _rollup_part(election, keys, as_of, {r.id: r.code for r in roots}, root_of)
+    figures = defaultdict(dict, figures)  # a copy: the kept one is never changed
     data.as_of = as_of
     data.overdue = figures[rollups.DEADLINE].get(rollups.OVERDUE, 0)
     data.due_soon = figures[rollups.DEADLINE].get(rollups.DUE_SOON, 0)
@@ -339,7 +355,8 @@ def dashboard(election: Election, region_ids: set[int] | None, now: datetime) ->
     data.decision_minutes = {int(k): n for k, n in figures[rollups.DECISION_MINUTES].items()}
     data.in_time = figures[rollups.IN_TIME].get("yes", 0)
     data.decided_with_deadline = data.in_time + figures[rollups.IN_TIME].get("no", 0)
-    _in_time_by_region(election, keys, {r.id: r.code for r in roots}, root_of, by_region)
+    for figure in by_region:
+        figure.decided, figure.in_time = in_time.get(figure.code, (0, 0))
     data.screening_median = median_of(data.screening_minutes)
     data.decision_median = median_of(data.decision_minutes)
     return data
