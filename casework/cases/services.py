@@ -21,7 +21,9 @@ def next_case_number(election: Election) -> int:
     bump = (update(sequences).where(sequences.c.election_id == election.id)
             .values(last_value=sequences.c.last_value + 1)
             .returning(sequences.c.last_value))
-    value = db.session.execute(bump).scalar()
+    # On the session's connection: a Core statement needs none of the session's execute
+    # machinery (no entities, nothing to autoflush).
+    value = db.session.connection().execute(bump).scalar()
     if value is None:  # the election's first case: create the counter, then bump it
         insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(CaseSequence).values(election_id=election.id, last_value=0)
