@@ -15,6 +15,7 @@ from casework.core.cache import app_cache
 from casework.core.db import utcnow
 from casework.core.phones import to_e164
 from casework.core.timezones import local_today, to_local
+from casework.elections import current
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.extensions import db
 from casework.intake.models import ComplainantRole
@@ -58,9 +59,12 @@ def find_region(election: Election, code: str | None) -> Region | None:
     top one). From the process's copy of the election's regions, kept under its reference
     stamp (a new one with any change of the regions, elections/stamp.py) and merged into the
     request's session without a query, as the current election is (elections/current.py),
-    and as long: read on the request's session when CASEWORK_ELECTION_CACHE_SECONDS is 0."""
+    and as long. Read on the request's session when CASEWORK_ELECTION_CACHE_SECONDS is 0, or
+    when this transaction may have changed the reference data (written, not yet committed:
+    an import or the demo seed filing in the same transaction)."""
     code = (code or "").upper()
-    if not current_app.config["CASEWORK_ELECTION_CACHE_SECONDS"]:
+    if not current_app.config["CASEWORK_ELECTION_CACHE_SECONDS"] \
+            or db.session.info.get(current.TOUCHED):
         return db.session.scalar(select(Region).options(joinedload(Region.parent)).where(
             Region.election_id == election.id, Region.code == code))
     regions = app_cache("intake.regions", size=4).get_or_make(
