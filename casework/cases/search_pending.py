@@ -27,8 +27,8 @@ BATCH = 200  # documents the worker builds per transaction
 
 def mark_pending(case: Case) -> None:
     """Leave the case's document to the worker: one INSERT, once the case is flushed (on the
-    table, so the session's unit of work has one kind of row less to sort)."""
-    db.session.execute(_MARK, {"case_id": case.id, "queued_at": utcnow()})
+    table, on the session's connection: no unit of work, no ORM execute machinery)."""
+    db.session.connection().execute(_MARK, {"case_id": case.id, "queued_at": utcnow()})
 
 
 _MARK = insert(CaseSearchPending.__table__)

@@ -1,6 +1,6 @@
 """Opening cases: the per-election reference sequence and the new case itself."""
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -10,23 +10,27 @@ from casework.core.rows import insert_new
 from casework.elections.models import Candidate, Election, PollingStation, Region
 from casework.extensions import db
 
+# On the table, not the entity: no ORM bulk-update bookkeeping for one counter. Built once
+# (the election a parameter), so that its cache key is not made again for every case.
+_SEQUENCES = CaseSequence.__table__
+_BUMP = (update(_SEQUENCES).where(_SEQUENCES.c.election_id == bindparam("sequence_of"))
+         .values(last_value=_SEQUENCES.c.last_value + 1).returning(_SEQUENCES.c.last_value))
+
 
 def next_case_number(election: Election) -> int:
     """Bump the election's counter with one UPDATE ... RETURNING.
 
     On PostgreSQL the row lock serialises concurrent submissions until commit, so a
     number is never handed out twice; on SQLite writers are serialised anyway."""
-    # On the table, not the entity: no ORM bulk-update bookkeeping for one counter.
-    sequences = CaseSequence.__table__
-    bump = (update(sequences).where(sequences.c.election_id == election.id)
-            .values(last_value=sequences.c.last_value + 1)
-            .returning(sequences.c.last_value))
-    value = db.session.execute(bump).scalar()
+    # On the session's connection: a Core statement needs none of the session's execute
+    # machinery (no entities, nothing to autoflush).
+    connection = db.session.connection()
+    value = connection.execute(_BUMP, {"sequence_of": election.id}).scalar()
     if value is None:  # the election's first case: create the counter, then bump it
-        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(insert(CaseSequence).values(election_id=election.id, last_value=0)
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(insert(_SEQUENCES).values(election_id=election.id, last_value=0)
                            .on_conflict_do_nothing())
-        value = db.session.execute(bump).scalar()
+        value = connection.execute(_BUMP, {"sequence_of": election.id}).scalar()
     return value
 
 

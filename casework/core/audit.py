@@ -105,7 +105,7 @@ def record(
     entry = _next_entry(_HEAD if insert else _HEAD_ORM, action, actor, object_type, object_id,
                         details)
     if insert:
-        db.session.execute(_INSERT, {key: getattr(entry, key) for key in _COLUMNS})
+        db.session.connection().execute(_INSERT, {key: getattr(entry, key) for key in _COLUMNS})
         return entry
     db.session.add(entry)
     if flush:
@@ -117,7 +117,10 @@ def _next_entry(head, action: str, actor: Any, object_type: str | None, object_i
                 details: dict[str, Any] | None) -> AuditEntry:
     """The chain's next entry, sealed, not in the session (the chain is locked meanwhile)."""
     lock_chain()
-    last = db.session.execute(head).first()
+    # The table's head on the session's connection (Core: nothing to autoflush); the
+    # entity's through the session, which flushes first.
+    last = (db.session.connection().execute(head) if head is _HEAD
+            else db.session.execute(head)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         at=utcnow(),

@@ -14,6 +14,7 @@ For objects nothing in the session points at while they are transient, written p
 first, with no mapper events (none of the application's models has any).
 """
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, inspect
@@ -24,39 +25,63 @@ from casework.extensions import db
 MANYTOONE, ONETOMANY = RelationshipDirection.MANYTOONE, RelationshipDirection.ONETOMANY
 
 
+@cache
+def _key(mapper: Any, column: Any) -> str:
+    """The attribute of `mapper` that holds `column`."""
+    return mapper.get_property_by_column(column).key
+
+
+@cache
+def _plan(mapper: Any) -> tuple:
+    """What insert_new needs of a mapper, worked out once per process (mappers do not change
+    once configured): the INSERT, built once so that its cache key is not made again for
+    every row, the columns by attribute, the primary key's columns, the many-to-one
+    relationships with the attributes their foreign keys fill, and the relationships whose
+    rows follow."""
+    table = mapper.local_table
+    columns = tuple((prop.key, prop.columns[0].key) for prop in mapper.column_attrs)
+    parents = tuple((rel.key, tuple((source, _key(mapper, dest))
+                                    for source, dest in rel.synchronize_pairs))
+                    for rel in mapper.relationships
+                    if rel.direction is MANYTOONE and not rel.viewonly)
+    children = tuple(rel for rel in mapper.relationships if not rel.viewonly
+                     and (rel.secondary is not None or rel.direction is ONETOMANY))
+    return (insert(table).return_defaults(), columns,
+            tuple(column.key for column in table.primary_key), parents, children)
+
+
 def _value(source: Any, column: Any) -> Any:
-    return getattr(source, inspect(source).mapper.get_property_by_column(column).key)
+    return getattr(source, _key(inspect(source).mapper, column))
 
 
 def _set(target: Any, column: Any, value: Any) -> None:
-    inspect(target).dict[inspect(target).mapper.get_property_by_column(column).key] = value
+    state = inspect(target)
+    state.dict[_key(state.mapper, column)] = value
 
 
 def insert_new(row: Any) -> Any:
     """INSERT `row` (transient, its parents written) and its association rows; its columns
     then hold what was written, the primary key included. Returns `row`; `keep` it after."""
     state = inspect(row)
-    mapper = state.mapper
-    for rel in mapper.relationships:
-        if rel.direction is MANYTOONE and rel.key in state.dict and not rel.viewonly:
-            parent = state.dict[rel.key]
-            for source, dest in rel.synchronize_pairs:
-                _set(row, dest, None if parent is None else _value(parent, source))
-    columns = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs]
-    params = {column.key: state.dict[key] for key, column in columns if key in state.dict}
-    table = mapper.local_table
+    values = state.dict
+    statement, columns, primary_key, parents, children = _plan(state.mapper)
+    for name, pairs in parents:
+        if name in values:
+            parent = values[name]
+            for source, dest in pairs:
+                values[dest] = None if parent is None else _value(parent, source)
+    params = {column: values[key] for key, column in columns if key in values}
     connection = db.session.connection()
-    result = connection.execute(insert(table).return_defaults(), params)
+    result = connection.execute(statement, params)
     written = dict(result.last_inserted_params())
-    written.update(zip((c.key for c in table.primary_key), result.inserted_primary_key,
-                       strict=True))
+    written.update(zip(primary_key, result.inserted_primary_key, strict=True))
     if result.returned_defaults is not None:
         written.update(result.returned_defaults._mapping)
     for key, column in columns:
-        state.dict[key] = written.get(column.key)
-    for rel in mapper.relationships:
-        related = state.dict.get(rel.key)
-        if not related or rel.viewonly:
+        values[key] = written.get(column)
+    for rel in children:
+        related = values.get(rel.key)
+        if not related:
             continue
         if rel.secondary is not None:  # the association rows
             connection.execute(insert(rel.secondary), [
@@ -64,7 +89,7 @@ def insert_new(row: Any) -> Any:
                  **{dest.key: _value(other, source)
                     for source, dest in rel.secondary_synchronize_pairs}}
                 for other in related])
-        elif rel.direction is ONETOMANY:  # the children's foreign keys, for their INSERT
+        else:  # one-to-many: the children's foreign keys, for their INSERT
             for child in related if rel.uselist else [related]:
                 for source, dest in rel.synchronize_pairs:
                     _set(child, dest, _value(row, source))

@@ -18,21 +18,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Tracking codes may appear in URLs: never leak them to other sites (Referrer-Policy).
+HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+           ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+           ("Referrer-Policy", "no-referrer"), ("Cross-Origin-Opener-Policy", "same-origin"),
+           ("Cross-Origin-Resource-Policy", "same-origin"),
+           ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+# Personal data (staff pages, tracking pages and JSON, API case documents, exports,
+# account pages) must stay out of every cache: no-store unless the view chose its own
+# caching (the public register, statistics, the current election) or it is a static file.
+NO_STORE = ("Cache-Control", "no-store")
+
+
 def _add_headers(response: Response) -> Response:
+    """Each header the view did not set itself (as Headers.setdefault would, in one pass over
+    the response's headers rather than one per header)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # Tracking codes may appear in URLs: never leak them to other sites.
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    # Personal data (staff pages, tracking pages and JSON, API case documents, exports,
-    # account pages) must stay out of every cache: no-store unless the view chose its own
-    # caching (the public register, statistics, the current election) or it is a static file.
-    if request.endpoint != "static":
-        headers.setdefault("Cache-Control", "no-store")
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = HEADERS if request.endpoint == "static" else (*HEADERS, NO_STORE)
+    headers.extend([pair for pair in wanted if pair[0].lower() not in present])
     return response
 
 

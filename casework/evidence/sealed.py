@@ -51,15 +51,18 @@ def plain_size(stored_size: int, head: bytes) -> int:
 class Incoming:
     """A new object on its way into the store: the plaintext is hashed and encrypted as it
     is written, in one pass; only ciphertext reaches `file` (a temporary file the backend
-    made). With `plain_copy`, the plaintext is also kept in memory for inspection."""
+    made). With `plain_copy`, the plaintext is also kept in memory for inspection. The
+    ciphertext's own SHA-256 (`sealed_digest`) only for a backend that checks the upload
+    against it (S3): a local disk has nothing to check it against, and it is a second hash
+    of every byte."""
 
     def __init__(self, file: BinaryIO, *, ring: Keyring | None = None,
-                 plain_copy: bool = False) -> None:
+                 plain_copy: bool = False, sealed_digest: bool = True) -> None:
         self.file = file
         self.name = file.name
         self.size = 0
         self._plain_digest = hashlib.sha256()
-        self.sealed_digest = hashlib.sha256()  # what S3 checks the upload against
+        self.sealed_digest = hashlib.sha256() if sealed_digest else None
         self._sealer = FileSealer((ring or keyring()).current)
         self._emit(self._sealer.header)
         self._finished = False
@@ -67,7 +70,8 @@ class Incoming:
 
     def _emit(self, sealed: bytes) -> None:
         if sealed:
-            self.sealed_digest.update(sealed)
+            if self.sealed_digest is not None:
+                self.sealed_digest.update(sealed)
             self.file.write(sealed)
 
     def write(self, data: bytes) -> int:

@@ -258,7 +258,7 @@ class LocalStorage(Storage):
         fd, path = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         os.close(fd)
         file = open(path, "r+b")  # noqa: SIM115 - the caller hands it to put_new or discards it
-        return Incoming(file, ring=ring, plain_copy=plain_copy)
+        return Incoming(file, ring=ring, plain_copy=plain_copy, sealed_digest=False)
 
     def put_new(self, sha256: str, incoming: Incoming) -> bool:
         """One fsync of the file and one of its folder (plus one per new folder)."""

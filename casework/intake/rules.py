@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from casework.cases.models import Category
+from casework.core.cache import app_cache
 from casework.core.db import utcnow
 from casework.core.phones import to_e164
 from casework.core.timezones import local_today, to_local
+from casework.elections import current
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.extensions import db
 from casework.intake.models import ComplainantRole
@@ -52,6 +54,35 @@ class ComplaintDraft:
     published_at: datetime | None = None
 
 
+def find_region(election: Election, code: str | None) -> Region | None:
+    """The election's region of that code, with its parents (the case's reference names the
+    top one). From the process's copy of the election's regions, kept under its reference
+    stamp (a new one with any change of the regions, elections/stamp.py) and merged into the
+    request's session without a query, as the current election is (elections/current.py),
+    and as long. Read on the request's session when CASEWORK_ELECTION_CACHE_SECONDS is 0, or
+    when this transaction may have changed the reference data (written, not yet committed:
+    an import or the demo seed filing in the same transaction)."""
+    code = (code or "").upper()
+    if not current_app.config["CASEWORK_ELECTION_CACHE_SECONDS"] \
+            or db.session.info.get(current.TOUCHED):
+        return db.session.scalar(select(Region).options(joinedload(Region.parent)).where(
+            Region.election_id == election.id, Region.code == code))
+    regions = app_cache("intake.regions", size=4).get_or_make(
+        (election.id, election.reference_stamp), lambda: _detached_regions(election.id))
+    region = regions.get(code)
+    return None if region is None else db.session.merge(region, load=False)
+
+
+def _detached_regions(election_id: int) -> dict[str, Region]:
+    # Its own short session: the request's session never holds the shared copies.
+    with Session(db.engine, expire_on_commit=False) as session:
+        regions = list(session.scalars(select(Region).where(Region.election_id == election_id)))
+        for region in regions:
+            region.parent  # noqa: B018 - loaded now (from the identity map), kept detached
+        session.expunge_all()
+    return {region.code: region for region in regions}
+
+
 def resolve(draft: ComplaintDraft) -> tuple[dict, dict[str, object]]:
     """Check the business rules; collect every problem, field by field."""
     errors: dict[str, object] = {}
@@ -64,9 +95,7 @@ def resolve(draft: ComplaintDraft) -> tuple[dict, dict[str, object]]:
         errors["category"] = _l("Choose what happened.")
     region = None
     if draft.region_code or not draft.relaxed:
-        # With its parent: the case's reference names the top region (no second query).
-        region = db.session.scalar(select(Region).options(joinedload(Region.parent)).where(
-            Region.election_id == election.id, Region.code == (draft.region_code or "").upper()))
+        region = find_region(election, draft.region_code)
         if region is None:
             errors["region"] = _l("Choose the region where it happened.")
     values["region"] = region

@@ -69,7 +69,8 @@ _SUBMITTED = select(Complaint.__table__.c.id).where(
 
 
 def find_submission(key: str) -> Complaint | None:
-    found = db.session.scalar(_SUBMITTED, {"key": submission_key_hash(key)})
+    found = db.session.connection().execute(
+        _SUBMITTED, {"key": submission_key_hash(key)}).scalar()
     return None if found is None else db.session.get(Complaint, found)
 
 

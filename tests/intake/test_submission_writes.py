@@ -16,6 +16,7 @@ from casework.core import audit
 from casework.core.audit import AuditEntry
 from casework.core.cache import app_cache
 from casework.elections import current
+from casework.elections.models import Region, RegionKind
 from casework.extensions import db
 from tests import factories
 from tests.api.test_public_api import complaint_json, post_complaint
@@ -121,3 +122,30 @@ def test_a_submission_keeps_the_process_copy_of_the_election(client, election, e
         assert [s for s in statements if "FROM elections" in s]
     finally:
         copies.clock = time.monotonic
+
+
+def test_the_region_comes_from_the_process_copy_until_the_regions_change(client, election,
+                                                                           evidence_dir):
+    """A warm copy of the election's regions: the submission reads no region, and its case
+    is numbered under the top region's code; a region added (a new reference stamp) is found
+    by the very next submission."""
+    file_one(client)
+    copies = [app_cache(current.CACHE), app_cache("intake.regions")]
+    for copy in copies:
+        copy.clock = lambda: 0.0
+    try:
+        with counted_queries() as statements:
+            receipt = file_one(client)
+        assert not [s for s in statements if "FROM regions" in s]
+        assert "-KAR-" in receipt["reference"]
+        kar = factories.region(election, "KZ-KAR")
+        db.session.add(Region(election_id=election.id, code="KZ-KAR-TEM", kind=RegionKind.CITY,
+                              parent=kar, name_kk="Теміртау", name_ru="Темиртау",
+                              name_en="Temirtau"))
+        db.session.commit()
+        receipt = file_one(client, region="kz-kar-tem")
+        assert "-KAR-" in receipt["reference"]
+        assert post_complaint(client, complaint_json(region="KZ-NOPE")).status_code == 422
+    finally:
+        for copy in copies:
+            copy.clock = time.monotonic
