@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -92,18 +92,24 @@ class QueueFilters:
 @dataclass
 class QueueScope:
     """The user's regions in one election (None: all regions, and the cases with none) and the
-    election's regions, loaded once per page (two queries at most)."""
+    election's regions, loaded once per page (two queries at most; the election's regions
+    only when asked for: a page without a region filter needs none of them)."""
 
     user: User
     election: Election
     region_ids: set[int] | None
-    regions: list[Region] = field(default_factory=list)
+    loaded_regions: list[Region] | None = None
 
     @classmethod
     def load(cls, user: User, election: Election) -> "QueueScope":
-        regions = list(db.session.scalars(select(Region).where(
-            Region.election_id == election.id).order_by(Region.code)))
-        return cls(user, election, scope_region_ids(user, election.id), regions)
+        return cls(user, election, scope_region_ids(user, election.id))
+
+    @property
+    def regions(self) -> list[Region]:
+        if self.loaded_regions is None:
+            self.loaded_regions = list(db.session.scalars(select(Region).where(
+                Region.election_id == self.election.id).order_by(Region.code)))
+        return self.loaded_regions
 
     def visible_regions(self) -> list[Region]:
         return [r for r in self.regions if self.region_ids is None or r.id in self.region_ids]
