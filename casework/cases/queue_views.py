@@ -7,7 +7,8 @@ from flask_login import current_user
 from casework.accounts.roles import EXPORTS, QUEUE
 from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
-from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
+from casework.cases.queries import QueueFilters, QueueScope, queue_page
+from casework.cases.queue_counts import kept_state_counts, register
 from casework.cases.queue_filters import EACH, QueueFilterForm, fill_choices, filters_from_form
 from casework.cases.queue_head import queue_head, render_head
 from casework.cases.queue_lines import lines
@@ -17,6 +18,7 @@ from casework.elections.queries import current_election
 from casework.notifications.inbox import unread_case_ids
 
 bp = Blueprint("queue", __name__)
+register(bp)
 
 
 def _state_links(counts: dict | None, args: dict, filters: QueueFilters) -> list[dict]:
@@ -45,7 +47,7 @@ def queue():
         return redirect(url_for("cases.case_page", reference=target.reference))
     page = queue_page(current_user, election, filters, after=request.args.get("after"),
                       scope=scope, load=lines)
-    counts = state_counts(current_user, election, filters, scope=scope)
+    counts = kept_state_counts(current_user, election, filters, scope)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     head = queue_head(form, choices_key, args, counts, lambda: render_head(
         form=form, filters=filters, counted=counts is not None,
