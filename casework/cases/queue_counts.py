@@ -7,18 +7,17 @@ an (election, region selection, category) for CASEWORK_QUEUE_COUNTS_SECONDS (0: 
 every page). The counts hold no user's data: the key is the scope's regions, which decide
 them, so staff of the same regions share them.
 
-Never stale after the user's own action: a POST, PUT, PATCH or DELETE by a signed-in user
-notes the time in their session (after the view committed), and while that time is younger
-than the expiry it is part of their key, so their next page reads the counts again, in
-whichever process it lands. A commit in this process that may have changed cases (rows of
-`cases` flushed, DML on it through the session, textual SQL other than a SELECT) drops this
-process's counts at once. Another member's change shows within the expiry.
+Never stale after the user's own action: a POST, PUT, PATCH or DELETE by a user signed in by
+their session notes the time in it (after the view committed), and while that time is
+younger than the expiry it is part of their key, so their next page reads the counts again,
+in whichever process it lands. A commit in this process that may have changed cases (rows of
+`cases` written, or textual SQL other than a SELECT) drops this process's counts at once.
+Another member's change shows within the expiry.
 """
 
 import time
 
 from flask import Blueprint, current_app, has_app_context, request, session
-from flask_login import current_user
 from sqlalchemy import TextClause, event
 from sqlalchemy.engine import Connection, Engine
 
@@ -51,8 +50,9 @@ def kept_state_counts(user, election: Election, filters: QueueFilters,
 
 
 def note_action(response):
-    """After a changing request of a signed-in user: when it was, in their session."""
-    if request.method not in SAFE_METHODS and current_user.is_authenticated:
+    """After a changing request of a user signed in by their session (Flask-Login's key in
+    it; never a bearer token's request, which has no session): when it was, in it."""
+    if request.method not in SAFE_METHODS and "_user_id" in session:
         session[ACTED] = time.time()
     return response
 
