@@ -9,7 +9,17 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import CompoundSelect, bindparam, func, null, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from casework.core.db import utcnow
 from casework.core.urls import public_url
@@ -99,8 +109,8 @@ def _unread_statement() -> CompoundSelect:
     unread = (StaffNotification.recipient_id == bindparam("user"),
               StaffNotification.read_at.is_(None))
     return union_all(
-        select(null().label("case_id"), func.count().label("n")).where(*unread),
-        select(StaffNotification.case_id, null()).distinct().where(
+        select(cast(null(), Integer).label("case_id"), func.count().label("n")).where(*unread),
+        select(StaffNotification.case_id, cast(null(), Integer)).distinct().where(
             *unread, StaffNotification.case_id.in_(bindparam("ids", expanding=True))))
 
 
