@@ -132,6 +132,10 @@ def load(instance_path: str) -> dict[str, Any]:
         # How long each process keeps its copy of the current election (elections/current.py):
         # another process's change to it shows within this time; 0 reads it on every request.
         "CASEWORK_ELECTION_CACHE_SECONDS": _int("ELECTION_CACHE_SECONDS", 2),
+        # How long each process keeps the queue's counts per state (cases/queue_counts.py):
+        # another member's change shows within this time, the user's own at once; 0: read on
+        # every page.
+        "CASEWORK_QUEUE_COUNTS_SECONDS": _int("QUEUE_COUNTS_SECONDS", 2),
         "CASEWORK_HOTLINE_PHONE": _env("HOTLINE_PHONE", "8 800 080 2020"),
         # The complaints mailbox shown on the home page; unset: the page shows none.
         "CASEWORK_PUBLIC_EMAIL": _env("PUBLIC_EMAIL"),

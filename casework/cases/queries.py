@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,7 @@ from casework.cases.models import (
 )
 from casework.cases.models.search import NO_REGION as NO_REGION_KEY
 from casework.cases.workflow import DeadlineKind
+from casework.core.cache import app_cache
 from casework.core.db import utcnow
 from casework.core.i18n import sorted_by_name
 from casework.elections.models import Candidate, CandidateStatus, Election, Region
@@ -92,18 +93,24 @@ class QueueFilters:
 @dataclass
 class QueueScope:
     """The user's regions in one election (None: all regions, and the cases with none) and the
-    election's regions, loaded once per page (two queries at most)."""
+    election's regions, loaded once per page (two queries at most; the election's regions
+    only when asked for: a page without a region filter needs none of them)."""
 
     user: User
     election: Election
     region_ids: set[int] | None
-    regions: list[Region] = field(default_factory=list)
+    loaded_regions: list[Region] | None = None
 
     @classmethod
     def load(cls, user: User, election: Election) -> "QueueScope":
-        regions = list(db.session.scalars(select(Region).where(
-            Region.election_id == election.id).order_by(Region.code)))
-        return cls(user, election, scope_region_ids(user, election.id), regions)
+        return cls(user, election, scope_region_ids(user, election.id))
+
+    @property
+    def regions(self) -> list[Region]:
+        if self.loaded_regions is None:
+            self.loaded_regions = list(db.session.scalars(select(Region).where(
+                Region.election_id == self.election.id).order_by(Region.code)))
+        return self.loaded_regions
 
     def visible_regions(self) -> list[Region]:
         return [r for r in self.regions if self.region_ids is None or r.id in self.region_ids]
@@ -316,17 +323,45 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     now = now or utcnow()
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
-    conditions = filter_conditions(scope, filters, now)
+    shape = _shape(scope, filters, sort, after, limit)
+    if shape is not None:  # the first pages staff open most: their statement built once
+        matching, statement = app_cache("cases.queue_pages", size=KEPT_PAGES).get_or_make(
+            shape, lambda: _first_page(scope, filters, sort, limit, now))
+        page = _run(statement, limit, now, load)
+    elif filters.fold_groups:
+        matching = filter_conditions(scope, filters, now)
+        page = _page(sort, [*matching, queue_groups.fold_condition(matching)], after, limit,
+                     now, load)
+    else:
+        return _page(sort, filter_conditions(scope, filters, now), after, limit, now, load)
     if filters.fold_groups:
-        matching = list(conditions)
-        conditions.append(queue_groups.fold_condition(matching))
-        page = _page(sort, conditions, after, limit, now, load)
         counts = queue_groups.group_counts(matching, {row.text_group_id for row in page.rows
                                                       if row.text_group_id is not None})
         page.rows = [replace(row, group_size=counts.get(row.text_group_id, 0))
                      if row.text_group_id is not None else row for row in page.rows]
-        return page
-    return _page(sort, conditions, after, limit, now, load)
+    return page
+
+
+KEPT_PAGES = 64  # elections × scopes × the counted filters × sorts: a statement each
+
+
+def _shape(scope: QueueScope, filters: QueueFilters, sort: str, after: str | None,
+           limit: int) -> tuple | None:
+    """All a first page's statement depends on when its filters are those the counters
+    answer (no words, no time, no user's own value); None: built for this page only."""
+    if after or sort not in SORT_KEYS or filters.q or not filters.counted():
+        return None
+    selection = scope.selection(filters.region_code)
+    return (scope.election.id, None if selection is None else tuple(sorted(selection)),
+            filters.state, filters.category, bool(filters.fold_groups), sort, limit)
+
+
+def _first_page(scope: QueueScope, filters: QueueFilters, sort: str, limit: int,
+                now: datetime) -> tuple[list, tuple]:
+    matching = filter_conditions(scope, filters, now)
+    conditions = [*matching, queue_groups.fold_condition(matching)] if filters.fold_groups \
+        else list(matching)
+    return matching, _statement(sort, conditions, None, limit)
 
 
 def _page(sort: str, conditions: list, after: str | None, limit: int, now: datetime,
@@ -334,6 +369,11 @@ def _page(sort: str, conditions: list, after: str | None, limit: int, now: datet
     cursor = decode_cursor(after, sort)
     if sort == "due":
         return _due_page(conditions, cursor, limit, now, load)
+    return _run(_statement(sort, conditions, cursor, limit), limit, now, load)
+
+
+def _statement(sort: str, conditions: list, cursor, limit: int) -> tuple:
+    """The page's id subquery (keyset-limited, LIMIT n+1), its order outside, its sort."""
     column, descending = SORT_KEYS[sort]
     if cursor is not None and cursor[1] is not None:
         position = tuple_(column, Case.id)
@@ -344,6 +384,11 @@ def _page(sort: str, conditions: list, after: str | None, limit: int, now: datet
             .order_by(*order).limit(limit + 1).subquery("page"))
     outer = ([page.c.k.desc(), page.c.id.desc()] if descending
              else [page.c.k.asc(), page.c.id.asc()])
+    return page, outer, sort, column
+
+
+def _run(statement: tuple, limit: int, now: datetime, load: RowLoader) -> Page:
+    page, outer, sort, column = statement
     rows = load(page, outer, now)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -9,18 +9,27 @@ every case the unfolded list would show stands behind exactly one row of the fol
 keyset pages over the folded list stay exact, whatever the sort.
 """
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+import functools
+
+from sqlalchemy import Alias, ColumnElement, exists, func, or_, select
 from sqlalchemy.sql.util import ClauseAdapter
 
 from casework.cases.models import Case
 from casework.extensions import db
 
 
+@functools.cache
+def _member() -> tuple[Alias, ClauseAdapter]:
+    """The other member's alias, made once: an alias builds a proxy of each of the table's
+    columns when first used, which cost more than the rest of the page's statement."""
+    other = Case.__table__.alias("group_member")
+    return other, ClauseAdapter(other)
+
+
 def fold_condition(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """A case not in a group, or the first of its group's members matching `conditions`
     (conditions on Case, rewritten here onto the other member)."""
-    other = Case.__table__.alias("group_member")
-    adapter = ClauseAdapter(other)
+    other, adapter = _member()
     earlier = exists().where(other.c.text_group_id == Case.text_group_id,
                              other.c.id < Case.id,
                              *(adapter.traverse(condition) for condition in conditions))

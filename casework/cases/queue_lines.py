@@ -8,10 +8,12 @@ its key needs. The staff API and the exports still read mapped objects (`queries
 """
 
 import functools
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from casework.accounts.models import User
 from casework.cases.models import Case, CaseDeadline, CaseState, Category, case_candidates
@@ -82,22 +84,33 @@ def _accused_statement() -> Select:
     return (select(case_candidates.c.case_id, Candidate.name_kk, Candidate.name_ru,
                    Candidate.name_en)
             .join(Candidate, Candidate.id == case_candidates.c.candidate_id)
+            .where(case_candidates.c.case_id.in_(bindparam("ids", expanding=True)))
             .order_by(case_candidates.c.case_id, Candidate.code))
+
+
+# A page's id subquery kept by queries.queue_page (its first pages) -> the statement joined
+# to it, made once too: the same statement object again is neither composed, nor keyed,
+# nor its result columns matched again by SQLAlchemy. Weak: others go with their page.
+_joined: "weakref.WeakKeyDictionary[Any, Select]" = weakref.WeakKeyDictionary()
 
 
 def lines(source, order_by: list, now: datetime) -> list[QueueLine]:
     """The rows of an id subquery (joined, in `order_by`) or of a list of ids (any order)."""
-    statement = _statement()
-    statement = (statement.where(Case.id.in_(source)) if isinstance(source, list)
-                 else statement.join(source, source.c.id == Case.id).order_by(*order_by))
+    if isinstance(source, list):
+        statement = _statement().where(Case.id.in_(source))
+    else:
+        statement = _joined.get(source)
+        if statement is None:
+            statement = _joined[source] = (_statement().join(source, source.c.id == Case.id)
+                                           .order_by(*order_by))
     # Core statements on the session's connection: the ORM's execution path adds a third.
     connection = db.session.connection()
     found = connection.execute(statement).all()
     if not found:
         return []
     accused: dict[int, list[Names]] = {}
-    for case_id, kk, ru, en in connection.execute(_accused_statement().where(
-            case_candidates.c.case_id.in_([row[0] for row in found]))):
+    for case_id, kk, ru, en in connection.execute(
+            _accused_statement(), {"ids": [row[0] for row in found]}):
         accused.setdefault(case_id, []).append(Names(kk, ru, en))
     result = []
     for (case_id, reference, state, category, has_evidence, created_at, changed_at,

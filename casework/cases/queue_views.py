@@ -7,16 +7,18 @@ from flask_login import current_user
 from casework.accounts.roles import EXPORTS, QUEUE
 from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
-from casework.cases.queries import QueueFilters, QueueScope, queue_page, state_counts
+from casework.cases.queries import QueueFilters, QueueScope, queue_page
+from casework.cases.queue_counts import kept_state_counts, register
 from casework.cases.queue_filters import EACH, QueueFilterForm, fill_choices, filters_from_form
 from casework.cases.queue_head import queue_head, render_head
 from casework.cases.queue_lines import lines
 from casework.cases.queue_rows import rows_html
 from casework.core.web import require
 from casework.elections.queries import current_election
-from casework.notifications.inbox import unread_case_ids
+from casework.notifications.inbox import unread_with_cases
 
 bp = Blueprint("queue", __name__)
+register(bp)
 
 
 def _state_links(counts: dict | None, args: dict, filters: QueueFilters) -> list[dict]:
@@ -45,8 +47,10 @@ def queue():
         return redirect(url_for("cases.case_page", reference=target.reference))
     page = queue_page(current_user, election, filters, after=request.args.get("after"),
                       scope=scope, load=lines)
-    counts = state_counts(current_user, election, filters, scope=scope)
+    counts = kept_state_counts(current_user, election, filters, scope)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
+    # The header's inbox count and the rows' unread marks: one statement.
+    inbox_unread, unread = unread_with_cases(current_user, [row.id for row in page.rows])
     head = queue_head(form, choices_key, args, counts, lambda: render_head(
         form=form, filters=filters, counted=counts is not None,
         state_links=_state_links(counts, args, filters),
@@ -57,5 +61,5 @@ def queue():
         if page.next_cursor else None,
         first_url=url_for("queue.queue", **args) if request.args.get("after") else None,
         can_export=EXPORTS.can_open(current_user),
-        rows_html=rows_html(page.rows, unread_case_ids(
-            current_user, [row.id for row in page.rows]), locale))
+        unread_notifications=lambda _user: inbox_unread,
+        rows_html=rows_html(page.rows, unread, locale))

@@ -4,11 +4,22 @@ The notice goes to the member's inbox always, and by email through the outbox un
 turned that kind off on /account. Recipients are passed in (duck-typed users), so this area
 imports no other: areas call notifications, never the reverse. No commits."""
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from casework.core.db import utcnow
 from casework.core.urls import public_url
@@ -90,6 +101,31 @@ def unread_case_ids(user: Any, case_ids: Iterable[int]) -> set[int]:
         select(StaffNotification.case_id).distinct().where(
             StaffNotification.recipient_id == user.id, StaffNotification.read_at.is_(None),
             StaffNotification.case_id.in_(ids))))
+
+
+@functools.cache
+def _unread_statement() -> CompoundSelect:
+    """Built once: the header's count, then which of a page's cases have an unread notice."""
+    unread = (StaffNotification.recipient_id == bindparam("user"),
+              StaffNotification.read_at.is_(None))
+    return union_all(
+        select(cast(null(), Integer).label("case_id"), func.count().label("n")).where(*unread),
+        select(StaffNotification.case_id, cast(null(), Integer)).distinct().where(
+            *unread, StaffNotification.case_id.in_(bindparam("ids", expanding=True))))
+
+
+def unread_with_cases(user: Any, case_ids: Iterable[int]) -> tuple[int, set[int]]:
+    """`unread_count(user)` and `unread_case_ids(user, case_ids)` in one statement (the
+    queue: its header's figure and its rows' markers)."""
+    db.session.flush()
+    count, cases = 0, set()
+    for case_id, n in db.session.connection().execute(
+            _unread_statement(), {"user": user.id, "ids": list(case_ids)}):
+        if case_id is None:
+            count = n or 0
+        else:
+            cases.add(case_id)
+    return count, cases
 
 
 def newest(user: Any, limit: int = INBOX_PAGE) -> list[StaffNotification]:

@@ -114,3 +114,44 @@ def test_the_kept_filters_and_counts_follow_changes(client, login, election, sec
     assert '<option selected value="screening">' in chosen
     assert '<option selected value="screening">' not in client.get("/cases").get_data(
         as_text=True)
+
+
+
+def test_kept_counts_expire_and_follow_the_users_own_action(client, login, election,
+                                                            secretary):
+    """The counts per state are kept per process for a short time (cases/queue_counts.py):
+    another process's change shows after it, the user's own changing request at once (in any
+    process: it is noted in their session), a commit here that changes cases at once."""
+    from casework.cases.queue_counts import CACHE
+    from casework.core.cache import app_cache
+
+    make(election, state=S.SCREENING)
+    db.session.commit()
+    client.set_cookie("casework_lang", "en")
+    login(client, secretary)
+
+    def screening_count() -> str:
+        html = client.get("/cases").get_data(as_text=True)
+        return re.search(r'data-state="screening"[^>]*>[^<]*<span class="queue-count">(\d+)',
+                         html).group(1)
+
+    def older_reading() -> None:  # as another process's change would leave this one's copy
+        for _expires, counts in app_cache(CACHE)._entries.values():
+            counts[S.SCREENING] = 7
+
+    assert screening_count() == "1"
+    now = [1000.0]
+    app_cache(CACHE).clock = lambda: now[0]
+    app_cache(CACHE).clear()
+    assert screening_count() == "1"
+    older_reading()
+    assert screening_count() == "7"  # kept while fresh
+    now[0] += 2.5
+    assert screening_count() == "1"  # expired: read again
+    older_reading()
+    client.post("/language", data={"lang": "en", "next": "/cases"})  # the user's own request
+    assert screening_count() == "1"
+    older_reading()
+    make(election, state=S.SCREENING)
+    db.session.commit()  # a commit in this process that changes cases
+    assert screening_count() == "2"

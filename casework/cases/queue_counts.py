@@ -1,0 +1,92 @@
+"""The queue's counts per state, kept by each process for a second or two.
+
+`queries.state_counts` sums the counters of the page's scope (case_state_counts: a row per
+region, category and state, a few thousand for an election) on every queue page: on SQLite
+the GROUP BY over them was a sixth of a page (issue 16). Here each process keeps the counts of
+an (election, region selection, category) for CASEWORK_QUEUE_COUNTS_SECONDS (0: read on
+every page). The counts hold no user's data: the key is the scope's regions, which decide
+them, so staff of the same regions share them.
+
+Never stale after the user's own action: a POST, PUT, PATCH or DELETE by a user signed in by
+their session notes the time in it (after the view committed), and while that time is
+younger than the expiry it is part of their key, so their next page reads the counts again,
+in whichever process it lands. A commit in this process that may have changed cases (rows of
+`cases` written, or textual SQL other than a SELECT) drops this process's counts at once.
+Another member's change shows within the expiry.
+"""
+
+import time
+
+from flask import Blueprint, current_app, has_app_context, request, session
+from sqlalchemy import TextClause, event
+from sqlalchemy.engine import Connection, Engine
+
+from casework.cases.queries import QueueFilters, QueueScope, state_counts
+from casework.core.cache import app_cache
+from casework.elections.models import Election
+
+CACHE = "cases.queue_counts"
+KEPT_COUNTS = 256  # scopes × categories × recent actors; ten integers each
+ACTED = "acted_at"  # in the session: when the signed-in user last sent a changing request
+TOUCHED = "casework.cases_touched"  # in connection.info: this transaction may change cases
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+
+
+def kept_state_counts(user, election: Election, filters: QueueFilters,
+                      scope: QueueScope) -> dict | None:
+    """`queries.state_counts` for this page, from the process's copy while it is fresh."""
+    seconds = current_app.config["CASEWORK_QUEUE_COUNTS_SECONDS"]
+    if not seconds or not filters.counted():
+        return state_counts(user, election, filters, scope=scope)
+    selection = scope.selection(filters.region_code)
+    acted = session.get(ACTED)
+    # An action older than the expiry: every copy kept now was read after it.
+    recent = acted if isinstance(acted, float) and time.time() - acted < seconds else None
+    key = (election.id, None if selection is None else tuple(sorted(selection)),
+           filters.category, recent)
+    counts = app_cache(CACHE, size=KEPT_COUNTS, ttl=seconds).get_or_make(
+        key, lambda: state_counts(user, election, filters, scope=scope))
+    return None if counts is None else dict(counts)
+
+
+def note_action(response):
+    """After a changing request of a user signed in by their session (Flask-Login's key in
+    it; never a bearer token's request, which has no session): when it was, in it."""
+    if request.method not in SAFE_METHODS and "_user_id" in session:
+        session[ACTED] = time.time()
+    return response
+
+
+def register(bp: Blueprint) -> None:
+    bp.after_app_request(note_action)
+
+
+def forget() -> None:
+    caches = current_app.extensions.get("casework_caches", {})
+    if CACHE in caches:
+        caches[CACHE].clear()
+
+
+@event.listens_for(Engine, "before_execute")
+def _before_execute(connection: Connection, statement, *_args) -> None:
+    """Note a statement that may change cases: DML on `cases` (the ORM's flushes and
+    core/rows.py's INSERTs alike) or textual SQL other than a SELECT."""
+    if isinstance(statement, TextClause | str):
+        sql = statement.text if isinstance(statement, TextClause) else statement
+        touched = sql.lstrip()[:7].upper() != "SELECT "
+    else:
+        touched = getattr(statement, "is_dml", False) \
+            and getattr(getattr(statement, "table", None), "name", None) == "cases"
+    if touched:
+        connection.info[TOUCHED] = True
+
+
+@event.listens_for(Engine, "commit")
+def _commit(connection: Connection) -> None:
+    if connection.info.pop(TOUCHED, False) and has_app_context():
+        forget()
+
+
+@event.listens_for(Engine, "rollback")
+def _rollback(connection: Connection) -> None:
+    connection.info.pop(TOUCHED, None)
