@@ -365,8 +365,8 @@ def test_the_operator_records_when_the_caller_learned_of_it(console):
                           region="")
     # One send names every mistake: the date, the region and the missing evidence.
     html = console.post(f"/hotline/calls/{call.id}/complaint", data=data).get_data(as_text=True)
-    assert {'id="learned_on-error"', 'id="region-error"', 'id="confirm_no_evidence-error"'} <= {
-        m for m in re.findall(r'id="[a-z_]+-error"', html)}
+    assert {'id="learned_on-error"', 'id="region-error"', 'id="confirm_no_evidence-error"'} <= set(
+        re.findall(r'id="[a-z_]+-error"', html))
     data.update(confirm_no_evidence="y", region="KZ-KAR-BAL")
     response = console.post(f"/hotline/calls/{call.id}/complaint", data=data)
     html = response.get_data(as_text=True)
