@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
+from sqlalchemy.sql.elements import False_
 
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
@@ -182,7 +183,11 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
     if filters.evidence_reused is not None:
         conditions.append(Case.evidence_reused.is_(filters.evidence_reused))
     everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
-    matching = search.matching_condition(filters.q, contacts=everyones_contacts)
+    # SQLite: with no condition but the election, the page walks its ordering index
+    # (search.matching_condition).
+    matching = search.matching_condition(
+        filters.q, contacts=everyones_contacts,
+        walk=len(conditions) == 1 and filters.sort in SORT_KEYS)
     if matching is not None:
         # Just filed: found by their texts until the worker builds their documents.
         pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
@@ -317,6 +322,8 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
     conditions = filter_conditions(scope, filters, now)
+    if any(isinstance(condition, False_) for condition in conditions):
+        return Page([], None)  # nothing can match (a search's miss): no case is read
     if filters.fold_groups:
         matching = list(conditions)
         conditions.append(queue_groups.fold_condition(matching))
