@@ -32,6 +32,8 @@ def mark_pending(case: Case) -> None:
 
 
 _MARK = insert(CaseSearchPending.__table__)
+_MARKS = (select(CaseSearchPending.case_id).order_by(CaseSearchPending.case_id.desc())
+          .limit(PENDING_SCAN))
 
 
 def _has_words(words: list[str], tokens: set[str], people: set[str]) -> bool:
@@ -48,11 +50,12 @@ def pending_matches(query: str | None, *, contacts: bool = False) -> list[int]:
     if not words:
         return []
     # The marks first, then their cases: joined, SQLite walked every case to find a few marks.
-    ids = list(db.session.scalars(select(CaseSearchPending.case_id)
-                                  .order_by(CaseSearchPending.case_id.desc()).limit(PENDING_SCAN)))
+    # Core on the session's connection: a search runs this on every request.
+    connection = db.session.connection()
+    ids = connection.execute(_MARKS).scalars().all()
     if not ids:
         return []
-    pending = db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))
+    pending = connection.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))
                                  .order_by(Case.id.desc())).all()
     # Their texts in a handful of queries (one case at a time: five queries each, 1.2 s
     # for the 500 a stopped worker leaves behind).
