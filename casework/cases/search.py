@@ -144,8 +144,8 @@ def matching_condition(query: str | None, *, contacts: bool = False,
     asked first for up to FEW_MATCHES + 1 ids (one cheap lexeme); fewer, and the cases are
     those ids. (Words are left to the planner: a probe costs more than it saves for them.)
 
-    SQLite asks its FTS5 index first, whatever the query (up to SQLITE_COMMON + 1 ids, a
-    fraction of a millisecond for a rare word): no match is `false()`, so the queue answers
+    SQLite asks its FTS5 index first, whatever the query (up to SQLITE_BY_ID + 1 ids, then
+    at most a count up to SQLITE_COMMON + 1, in its C code): no match is `false()`, so the queue answers
     a miss without reading a case (queries.queue_page); up to SQLITE_BY_ID matches are read
     by id. Left to itself SQLite reads every match by id and sorts them (3.5 ms CPU for a
     word in 1 % of 100,000 cases, 0.08-0.13 s for one in 59 %); `cases.id + 0` is no index
@@ -153,7 +153,7 @@ def matching_condition(query: str | None, *, contacts: bool = False,
     for that 1 %, 0.02 s for the 59 %, most of it reading the matches' ids). That walk is
     short when matches are common among the cases it walks: `walk` (the caller's other
     conditions select no narrower set than the election) or more than SQLITE_COMMON
-    matches. (The probe asks the index for the first few ids, then at most counts.)"""
+    matches."""
     matching = matching_case_ids(query, contacts=contacts)
     if matching is None:
         return None
