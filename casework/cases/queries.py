@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
+from sqlalchemy.sql.elements import False_
 
 from casework.accounts.models import User
 from casework.accounts.queries import scope_region_ids
@@ -189,7 +190,11 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
     if filters.evidence_reused is not None:
         conditions.append(Case.evidence_reused.is_(filters.evidence_reused))
     everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
-    matching = search.matching_condition(filters.q, contacts=everyones_contacts)
+    # SQLite: with no condition but the election, the page walks its ordering index
+    # (search.matching_condition).
+    matching = search.matching_condition(
+        filters.q, contacts=everyones_contacts,
+        walk=len(conditions) == 1 and filters.sort in SORT_KEYS)
     if matching is not None:
         # Just filed: found by their texts until the worker builds their documents.
         pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
@@ -328,12 +333,14 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
         matching, statement = app_cache("cases.queue_pages", size=KEPT_PAGES).get_or_make(
             shape, lambda: _first_page(scope, filters, sort, limit, now))
         page = _run(statement, limit, now, load)
-    elif filters.fold_groups:
+    else:
         matching = filter_conditions(scope, filters, now)
+        if any(isinstance(condition, False_) for condition in matching):
+            return Page([], None)  # nothing can match (a search's miss): no case is read
+        if not filters.fold_groups:
+            return _page(sort, matching, after, limit, now, load)
         page = _page(sort, [*matching, queue_groups.fold_condition(matching)], after, limit,
                      now, load)
-    else:
-        return _page(sort, filter_conditions(scope, filters, now), after, limit, now, load)
     if filters.fold_groups:
         counts = queue_groups.group_counts(matching, {row.text_group_id for row in page.rows
                                                       if row.text_group_id is not None})

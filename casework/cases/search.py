@@ -31,6 +31,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     column,
+    false,
     func,
     inspect,
     literal_column,
@@ -60,6 +61,8 @@ PREFIX_MIN = 3  # shorter words match whole words only
 SIMILARITY_CHARS = 2000  # texts are compared on their beginning: enough for a duplicate
 PHONE = re.compile(r"\+?[\d\s().-]{7,25}")  # how people write a number: digits and punctuation
 FEW_MATCHES = 1000  # PostgreSQL: a phone number's matches taken as ids (matching_condition)
+SQLITE_BY_ID = 300  # SQLite: up to this many matches read by id (matching_condition)
+SQLITE_COMMON = 5000  # SQLite: more matches than this: the ordering index is walked
 
 
 def phone_digits(query: str | None) -> str | None:
@@ -131,18 +134,41 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
     return found if among is None else found.where(literal_column("rowid").in_(among))
 
 
-def matching_condition(query: str | None, *, contacts: bool = False) -> ColumnElement | None:
+def matching_condition(query: str | None, *, contacts: bool = False,
+                       walk: bool = False) -> ColumnElement | None:
     """The condition on Case for "matches `query`" (None: no words).
 
     PostgreSQL's planner cannot tell that a phone number matches a handful of documents:
     thinking them many, it walked the cases newest first testing each document, reading all
     of them (1.5 s at a million) when nothing matched. So for a phone number the index is
     asked first for up to FEW_MATCHES + 1 ids (one cheap lexeme); fewer, and the cases are
-    those ids. (Words are left to the planner: a probe costs more than it saves for them.)"""
+    those ids. (Words are left to the planner: a probe costs more than it saves for them.)
+
+    SQLite asks its FTS5 index first, whatever the query (up to SQLITE_BY_ID + 1 ids, then
+    at most a count up to SQLITE_COMMON + 1, in its C code): no match is `false()`, so the queue answers
+    a miss without reading a case (queries.queue_page); up to SQLITE_BY_ID matches are read
+    by id. Left to itself SQLite reads every match by id and sorts them (3.5 ms CPU for a
+    word in 1 % of 100,000 cases, 0.08-0.13 s for one in 59 %); `cases.id + 0` is no index
+    term, so it walks the page's ordering index instead and stops at the page's end (1.2 ms
+    for that 1 %, 0.02 s for the 59 %, most of it reading the matches' ids). That walk is
+    short when matches are common among the cases it walks: `walk` (the caller's other
+    conditions select no narrower set than the election) or more than SQLITE_COMMON
+    matches."""
     matching = matching_case_ids(query, contacts=contacts)
     if matching is None:
         return None
-    if _dialect() == "postgresql" and phone_digits(query):
+    if _dialect() == "sqlite":
+        connection = db.session.connection()  # Core: no ORM path for the probes
+        ids = connection.execute(matching.limit(SQLITE_BY_ID + 1)).scalars().all()
+        if not ids:
+            return false()
+        if len(ids) <= SQLITE_BY_ID:
+            return Case.id.in_(ids)
+        if walk or connection.execute(select(func.count()).select_from(
+                matching.limit(SQLITE_COMMON + 1).subquery())).scalar() > SQLITE_COMMON:
+            return (Case.id + 0).in_(matching)
+        return Case.id.in_(matching)
+    if phone_digits(query):
         ids = list(db.session.scalars(matching.limit(FEW_MATCHES + 1)))
         if len(ids) <= FEW_MATCHES:
             return Case.id.in_(ids)
@@ -201,6 +227,46 @@ def document_texts(case_id: int, reference: str) -> tuple[str, str, str]:
     narratives, texts = _texts(case_id)
     return (narratives, fold(_labels(case_id, reference) + "\n" + texts),
             fold(search_contacts.plain_contacts(case_id)))
+
+
+def _texts_by_case(model, case_ids: list[int]) -> dict[int, list[str]]:
+    """The bodies of `model` (messages or notes) per case, in the order `_texts` reads them."""
+    found: dict[int, list[str]] = {}
+    for case_id, body in db.session.execute(
+            select(model.case_id, model.body).where(model.case_id.in_(case_ids))
+            .order_by(model.case_id, model.created_at, model.id)):
+        found.setdefault(case_id, []).append(body)
+    return found
+
+
+def documents_texts(cases: list[tuple[int, str]], *,
+                    contacts: bool = True) -> dict[int, tuple[str, str]]:
+    """(body, contacts) of each (id, reference) in `cases` as `document_texts` builds them,
+    in five queries whatever their number (the queue's search reads the pending cases so);
+    contacts are "" unless asked for."""
+    case_ids = [case_id for case_id, _reference in cases]
+    if not case_ids:
+        return {}
+    narratives = narratives_by_case(case_ids)
+    messages = _texts_by_case(CaseMessage, case_ids)
+    notes = _texts_by_case(CaseNote, case_ids)
+    names: dict[int, list[str]] = {}
+    for case_id, *row in db.session.execute(
+            select(accused_table.c.case_id, Candidate.name_kk, Candidate.name_ru,
+                   Candidate.name_en)
+            .join(Candidate, accused_table.c.candidate_id == Candidate.id)
+            .where(accused_table.c.case_id.in_(case_ids))
+            .order_by(accused_table.c.case_id, Candidate.code)):
+        names.setdefault(case_id, []).append(" ".join(n for n in row if n))
+    people = search_contacts.plain_contacts_by_case(case_ids) if contacts else {}
+    found = {}
+    for case_id, reference in cases:
+        parts = (narratives.get(case_id, []) + messages.get(case_id, [])
+                 + notes.get(case_id, []))
+        labels = "\n".join([reference] + names.get(case_id, []))
+        texts = "\n".join(p for p in parts if p)
+        found[case_id] = (fold(labels + "\n" + texts), fold(people.get(case_id, "")))
+    return found
 
 
 def index_case(case: Case | int) -> None:
