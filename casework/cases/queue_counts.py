@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from casework.cases.queries import QueueFilters, QueueScope, state_counts
 from casework.core.cache import app_cache
+from casework.elections.current import reads_only
 from casework.elections.models import Election
 
 CACHE = "cases.queue_counts"
@@ -73,7 +74,7 @@ def _before_execute(connection: Connection, statement, *_args) -> None:
     core/rows.py's INSERTs alike) or textual SQL other than a SELECT."""
     if isinstance(statement, TextClause | str):
         sql = statement.text if isinstance(statement, TextClause) else statement
-        touched = sql.lstrip()[:7].upper() != "SELECT "
+        touched = not reads_only(sql)
     else:
         touched = getattr(statement, "is_dml", False) \
             and getattr(getattr(statement, "table", None), "name", None) == "cases"

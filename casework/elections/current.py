@@ -72,7 +72,7 @@ def _after_flush(session: Session, _context) -> None:
 def _after_execute(state) -> None:
     if state.is_select or state.session.info.get(TOUCHED):
         return
-    if isinstance(state.statement, TextClause) and _reads(state.statement.text):
+    if isinstance(state.statement, TextClause) and reads_only(state.statement.text):
         return  # a textual SELECT (PostgreSQL's advisory lock of the audit chain)
     table = getattr(state.statement, "table", None)
     if not (state.is_insert or state.is_update or state.is_delete) \
@@ -80,7 +80,8 @@ def _after_execute(state) -> None:
         state.session.info[TOUCHED] = True
 
 
-def _reads(sql: str) -> bool:
+def reads_only(sql: str) -> bool:
+    """Whether a textual statement only reads (the caches that follow writes skip it)."""
     return sql.lstrip()[:7].upper() == "SELECT "
 
 

@@ -23,6 +23,21 @@ def filed(client, **fields) -> Complaint:
     return db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
 
 
+def screening_page_in_russian(app, client, election, login, received_at, **fields):
+    """A complaint filed with `fields`, received at `received_at`, in screening: the case and
+    its page as the chair reads it in Russian."""
+    complaint = filed(client, **fields)
+    case = db.session.get(Case, complaint.case_id)
+    case.created_at = received_at
+    chair = factories.user("chair", election=election)
+    apply(case, "start_screening", actor=chair)
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, chair)
+    staff.set_cookie("casework_lang", "ru")
+    return case, staff.get(f"/cases/{case.reference}").get_data(as_text=True)
+
+
 def test_the_api_stores_learned_on_or_the_day_of_the_events(client, election):
     assert filed(client, occurred_at="2020-05-14T23:30", learned_on="2020-05-18").learned_on \
         == date(2020, 5, 18)
@@ -57,16 +72,9 @@ def test_filing_limit_counted_from_learned_on_in_working_days(client, election):
 
 
 def test_the_case_page_shows_the_filing_check_at_screening(app, client, election, login):
-    complaint = filed(client, occurred_at="2020-05-10T10:00", learned_on="2020-05-14")
-    case = db.session.get(Case, complaint.case_id)
-    case.created_at = datetime(2020, 5, 20, 4)
-    chair = factories.user("chair", election=election)
-    apply(case, "start_screening", actor=chair)
-    db.session.commit()
-    staff = app.test_client()
-    login(staff, chair)
-    staff.set_cookie("casework_lang", "ru")
-    html = staff.get(f"/cases/{case.reference}").get_data(as_text=True)
+    case, html = screening_page_in_russian(app, client, election, login,
+                                           datetime(2020, 5, 20, 4), occurred_at="2020-05-10T10:00",
+                                           learned_on="2020-05-14")
     assert 'data-in-time="yes"' in html and "Подана на 6-й день из 7" in html
     assert "Когда заявитель узнал об этом" in html
     # Screening may send the case back for cure, with the question to the complainant.
@@ -91,14 +99,8 @@ def test_the_web_form_takes_learned_on(client, election):
 
 
 def test_a_complaint_filed_the_day_it_was_learned_of_reads_so(app, client, election, login):
-    complaint = filed(client, occurred_at="2020-05-14T10:00", learned_on="2020-05-14")
-    case = db.session.get(Case, complaint.case_id)
-    case.created_at = datetime(2020, 5, 14, 12)  # 18:00 local, the same day
-    chair = factories.user("chair", election=election)
-    apply(case, "start_screening", actor=chair)
-    db.session.commit()
-    staff = app.test_client()
-    login(staff, chair)
-    staff.set_cookie("casework_lang", "ru")
-    html = staff.get(f"/cases/{case.reference}").get_data(as_text=True)
+    # Received at 18:00 local, the same day.
+    _case, html = screening_page_in_russian(app, client, election, login,
+                                            datetime(2020, 5, 14, 12),
+                                            occurred_at="2020-05-14T10:00", learned_on="2020-05-14")
     assert "Подана в тот же день; срок — 7 дней" in html and "день 0" not in html
