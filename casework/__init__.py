@@ -41,8 +41,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # A file has no connection to lose: the ping before each checkout only costs time.
         options["pool_pre_ping"] = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        arguments = dict(options.get("connect_args") or {"prepare_threshold": None})
         # Custom plans per query: generic prepared plans were 4x slower on scoped queue pages.
-        options.setdefault("connect_args", {"prepare_threshold": None})
+        # No parallel workers by default: a page's plan that walks an index and stops at 51
+        # rows ran 3-6x slower split over workers (each walks ahead, and they start per
+        # query), and on a small machine they take the cores other requests need.
+        workers = app.config["CASEWORK_PG_PARALLEL_WORKERS"]
+        arguments.setdefault("options", f"-c max_parallel_workers_per_gather={workers}")
+        options["connect_args"] = arguments
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri(app.config, app.instance_path)

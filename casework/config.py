@@ -204,6 +204,9 @@ def load(instance_path: str) -> dict[str, Any]:
         "CASEWORK_SMS_LIMIT_DAY": _int("SMS_LIMIT_DAY", 40),
         # The endpoint's own rate limit per source address (Kannel is one address).
         "CASEWORK_SMS_RATE_LIMIT": _env("SMS_RATE_LIMIT", "600/minute"),
+        # PostgreSQL's parallel workers per query (max_parallel_workers_per_gather) for this
+        # app's connections; 0: none (casework/__init__.py says why).
+        "CASEWORK_PG_PARALLEL_WORKERS": _int("PG_PARALLEL_WORKERS", 0),
         # Review deadlines; the decision is due by the election's decision deadline.
         "CASEWORK_DEADLINE_SCREENING_HOURS": _int("DEADLINE_SCREENING_HOURS", 24),
         "CASEWORK_DEADLINE_INVESTIGATION_HOURS": _int("DEADLINE_INVESTIGATION_HOURS", 72),

@@ -80,7 +80,11 @@ def screening_due(case: Case, start: datetime) -> datetime:
     return _period(case.election, start, "screening_days", "CASEWORK_DEADLINE_SCREENING_HOURS")
 
 
-def received_clock(election: Election) -> tuple[timedelta, Callable[[datetime], datetime]]:
+# created_at of a case that never moved -> its due time (received_clock)
+ReceivedDue = Callable[[datetime], datetime]
+
+
+def received_clock(election: Election) -> tuple[timedelta, ReceivedDue]:
     """For cases that never moved (no deadline row): (a span every such case's due time is
     more than `created_at` + it, for a SQL bound; `created_at` -> the due time), the same as
     `screening_due`, with the clock read once and one count per local day of receipt."""

@@ -11,7 +11,7 @@ keyset pages over the folded list stay exact, whatever the sort.
 
 import functools
 
-from sqlalchemy import Alias, ColumnElement, exists, func, or_, select
+from sqlalchemy import Alias, ColumnElement, Subquery, exists, func, or_, select
 from sqlalchemy.sql.util import ClauseAdapter
 
 from casework.cases.models import Case
@@ -34,6 +34,15 @@ def fold_condition(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]
                              other.c.id < Case.id,
                              *(adapter.traverse(condition) for condition in conditions))
     return or_(Case.text_group_id.is_(None), ~earlier)
+
+
+def fold_over(rows: Subquery, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """fold_condition for the rows of a subquery of cases (its `id` and `text_group_id`)."""
+    other, adapter = _member()
+    earlier = exists().where(other.c.text_group_id == rows.c.text_group_id,
+                             other.c.id < rows.c.id,
+                             *(adapter.traverse(condition) for condition in conditions))
+    return or_(rows.c.text_group_id.is_(None), ~earlier)
 
 
 def group_counts(conditions: list[ColumnElement[bool]], groups: set[int]) -> dict[int, int]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from casework.accounts.models import User
+from casework.cases.deadlines import ReceivedDue
 from casework.cases.models import Case, CaseDeadline, CaseState, Category, case_candidates
 from casework.cases.queries import clock
 from casework.cases.workflow import DeadlineKind
@@ -94,7 +95,7 @@ def _accused_statement() -> Select:
 _joined: "weakref.WeakKeyDictionary[Any, Select]" = weakref.WeakKeyDictionary()
 
 
-def lines(source, order_by: list, now: datetime) -> list[QueueLine]:
+def lines(source, order_by: list, now: datetime, received_due: ReceivedDue) -> list[QueueLine]:
     """The rows of an id subquery (joined, in `order_by`) or of a list of ids (any order)."""
     if isinstance(source, list):
         statement = _statement().where(Case.id.in_(source))
@@ -121,5 +122,5 @@ def lines(source, order_by: list, now: datetime) -> list[QueueLine]:
             case_id, reference, state, category, has_evidence, created_at, changed_at,
             Names(region_kk, region_ru, region_en) if region_id is not None else None,
             tuple(accused.get(case_id, ())), assignee_name,
-            *clock(state, created_at, deadline, now), text_group_id))
+            *clock(state, created_at, deadline, now, received_due), text_group_id))
     return result

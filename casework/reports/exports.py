@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
 from casework.accounts.roles import EXPORT_CONTACTS
+from casework.cases.deadlines import ReceivedDue, received_clock
 from casework.cases.identity_mask import PROTECTED
 from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, PublicStatus
 from casework.cases.queries import (
@@ -116,8 +117,8 @@ def _order(sort: str):
     return column, descending
 
 
-def _case_batches(conditions: list, sort: str, now: datetime, contacts: bool,
-                  limit: int | None = None) -> Iterator[tuple[list, dict[int, list]]]:
+def _case_batches(conditions: list, sort: str, now: datetime, received_due: ReceivedDue,
+                  contacts: bool, limit: int | None = None) -> Iterator[tuple[list, dict[int, list]]]:
     """(rows, complaints by case id) per keyset batch, in the queue's order; 4 queries each."""
     column, descending = _order(sort)
     order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
@@ -135,7 +136,7 @@ def _case_batches(conditions: list, sort: str, now: datetime, contacts: bool,
                  else [page.c.k.asc(), page.c.id.asc()])
         statement = rows_query(page, outer).options(
             selectinload(Case.station).load_only(PollingStation.code))
-        rows = [queue_row(case, deadline, assignee, now)
+        rows = [queue_row(case, deadline, assignee, now, received_due)
                 for case, deadline, assignee in db.session.execute(statement)]
         if not rows:
             return
@@ -194,8 +195,9 @@ def case_rows(scope: QueueScope, filters: QueueFilters, *, contacts: bool, local
     conditions and the zone are read now, while the request's session is open: a streamed
     body runs after it has closed."""
     now = now or utcnow()
+    # The legal clock is read now too (received_due keeps it).
     batches = _case_batches(filter_conditions(scope, filters, now), filters.sort, now,
-                            contacts, limit)
+                            received_clock(scope.election)[1], contacts, limit)
     return _case_stream(batches, zone_of(scope.election), contacts=contacts, locale=locale)
 
 

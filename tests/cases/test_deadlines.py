@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from casework.cases import queue_lines
 from casework.cases.deadlines import (
     deadline_for,
     due_at,
@@ -19,6 +20,7 @@ from casework.cases.deadlines import (
     send_daily_digest,
 )
 from casework.cases.models import CaseDeadline, CaseState, ScreeningChecklist
+from casework.cases.queries import QueueFilters, queue_page
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.db import utcnow
@@ -306,3 +308,45 @@ def test_with_a_clock_a_case_that_never_moved_is_due_alike_everywhere(election, 
     for created in (datetime(2020, 6, 5, 17, 59), datetime(2020, 6, 5, 18), T0):
         case = make_case(election, created_at=created)
         assert (due_at(case, None) <= now) == (created < received_due_by(election, now))
+
+
+def test_with_a_clock_the_queue_shows_sorts_and_filters_a_case_that_never_moved_so(
+        election, chair):
+    """The queue's due time, overdue mark, overdue filter and "due soonest" sort count a case
+    that never moved in legal days too (they counted the screening hours before), and the due
+    sort's pages interleave it with clocked cases at any page size."""
+    legal(election, screening_days=2)
+    secretary = factories.user("secretary", election=election)
+    late_friday = make_case(election, created_at=datetime(2020, 6, 5, 17, 30))  # due 7th 18:00
+    saturday = make_case(election, created_at=datetime(2020, 6, 5, 18, 30))  # due 8th 18:00
+    # A clock row due between the two, and one due at the same instant as Friday's case.
+    between = make_case(election, S.INVESTIGATION, created_at=T0)
+    factories.deadline(between, due_at=datetime(2020, 6, 7, 20))
+    tied = make_case(election, S.INVESTIGATION, created_at=T0)
+    factories.deadline(tied, due_at=datetime(2020, 6, 7, 18))
+    decided = make_case(election, S.DECIDED, created_at=T0)
+    db.session.commit()
+    now = datetime(2020, 6, 7, 19)  # Sunday 01:00 local on the 8th: Friday's case is overdue
+
+    for load in (None, queue_lines.lines):
+        page = queue_page(secretary, election, QueueFilters(), now=now, load=load)
+        shown = {row.id: (row.due_at, row.overdue) for row in page.rows}
+        assert shown[late_friday.id] == (datetime(2020, 6, 7, 18), True)
+        assert shown[saturday.id] == (datetime(2020, 6, 8, 18), False)
+    overdue = queue_page(secretary, election, QueueFilters(overdue=True), now=now)
+    assert {row.id for row in overdue.rows} == {late_friday.id, tied.id}
+    on_time = queue_page(secretary, election, QueueFilters(overdue=False), now=now)
+    assert saturday.id in {row.id for row in on_time.rows}
+    assert late_friday.id not in {row.id for row in on_time.rows}
+
+    expected = [tied.id, late_friday.id, between.id, saturday.id, decided.id]
+    for limit in (1, 2, 3, 5):
+        seen, cursor = [], None
+        for _ in range(10):
+            page = queue_page(secretary, election, QueueFilters(sort="due"), after=cursor,
+                              limit=limit, now=now, load=queue_lines.lines)
+            seen += [row.id for row in page.rows]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected, limit
