@@ -51,10 +51,10 @@ def queue():
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     # The header's inbox count and the rows' unread marks: one statement.
     inbox_unread, unread = unread_with_cases(current_user, [row.id for row in page.rows])
-    head = queue_head(form, choices_key, args, counts, lambda: render_head(
+    head = queue_head(form, choices_key, args, counts, lambda shown: render_head(
         form=form, filters=filters, counted=counts is not None,
-        state_links=_state_links(counts, args, filters),
-        all_url=url_for("queue.queue", **{k: v for k, v in args.items() if k != "state"})))
+        state_links=_state_links(counts, shown, filters),
+        all_url=url_for("queue.queue", **{k: v for k, v in shown.items() if k != "state"})))
     return render_template(
         "cases/queue.html", election=election, page=page, queue_head=head,
         next_url=url_for("queue.queue", **args, after=page.next_cursor)

@@ -5,6 +5,7 @@ every change. Runs on SQLite and on PostgreSQL."""
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -115,6 +116,32 @@ def test_the_kept_filters_and_counts_follow_changes(client, login, election, sec
     assert '<option selected value="screening">' not in client.get("/cases").get_data(
         as_text=True)
 
+
+
+HEAD = re.compile(r'<form method="get" class="card queue-filters".*?</nav>', re.S)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_kept_head_of_a_search_is_the_head_rendered_for_its_words(
+        client, login, election, secretary, monkeypatch, language):
+    """The filter form kept with a mark for the words shows each search's own words, in the
+    box and in every link, byte for byte as the form rendered for those words."""
+    from casework.cases import queue_head
+    make(election, state=S.SCREENING)
+    db.session.commit()
+    client.set_cookie("casework_lang", language)
+    login(client, secretary)
+    searches = ["ballot", 'a "quoted" <b>&amp; \'x\'', "8 (701) 000-12-34", "фальсификация+урна",
+                "a%20b #frag ?x=1&y=2", "  spaced  words ", queue_head.WORDS_MARK, "Ā ǅ 𝔘"]
+    for extra in ("", "&state=screening", "&region=KZ-KAR&groups=each"):
+        for words in searches:
+            address = "/cases?q=" + quote(words) + extra
+            kept = HEAD.search(client.get(address).get_data(as_text=True)).group(0)
+            with monkeypatch.context() as patched:
+                patched.setattr(queue_head, "_keepable", lambda form, args: False)
+                fresh = HEAD.search(client.get(address).get_data(as_text=True)).group(0)
+            assert kept == fresh, (words, extra)
+            assert queue_head.WORDS_MARK not in kept or words == queue_head.WORDS_MARK
 
 
 def test_kept_counts_expire_and_follow_the_users_own_action(client, login, election,
