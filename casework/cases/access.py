@@ -8,6 +8,7 @@ its existence is never revealed. What the user may then do with it is the case's
     require(case.can_view(current_user))           # core.web: 403
 """
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,9 @@ from casework.elections.models import Region
 from casework.extensions import db
 
 REFERENCE_MAX = 40
+# What services.reference_for makes (<ELECTION>-<REGION>-<NNNNN>): words typed in the
+# queue's search box that cannot be one are not looked up.
+REFERENCE_SHAPE = re.compile(r"\S+-\d+")
 
 
 def case_in_scope(user: Any, reference: str | None) -> Case | None:
@@ -27,7 +31,8 @@ def case_in_scope(user: Any, reference: str | None) -> Case | None:
     `user`'s scope; None for an unknown or malformed reference and for a case outside the
     scope alike. Says nothing of what the user may do with it."""
     reference = (reference or "").strip().upper()
-    if not reference or len(reference) > REFERENCE_MAX or not is_active_staff(user):
+    if len(reference) > REFERENCE_MAX or not REFERENCE_SHAPE.fullmatch(reference) \
+            or not is_active_staff(user):
         return None
     # The region and its parent joined in (two fewer statements than selectin loads).
     case = db.session.scalar(

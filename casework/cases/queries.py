@@ -329,7 +329,12 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
     load = load or orm_rows
     scope = scope or QueueScope.load(user, election)
     now = now or utcnow()
-    received_due = received_clock(scope.election)[1]
+    clocks: list[ReceivedDue] = []
+
+    def received_due(created_at: datetime) -> datetime:
+        if not clocks:  # read on the first row that needs it: an empty page reads none
+            clocks.append(received_clock(scope.election)[1])
+        return clocks[0](created_at)
 
     def read(source, order: list) -> list:
         return load(source, order, now, received_due)
