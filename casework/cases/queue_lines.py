@@ -8,10 +8,8 @@ its key needs. The staff API and the exports still read mapped objects (`queries
 """
 
 import functools
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
@@ -20,6 +18,7 @@ from casework.cases.deadlines import ReceivedDue
 from casework.cases.models import Case, CaseDeadline, CaseState, Category, case_candidates
 from casework.cases.queries import clock
 from casework.cases.workflow import DeadlineKind
+from casework.core.cache import app_cache
 from casework.elections.models import Candidate, Localized, Region
 from casework.extensions import db
 
@@ -89,10 +88,12 @@ def _accused_statement() -> Select:
             .order_by(case_candidates.c.case_id, Candidate.code))
 
 
-# A page's id subquery kept by queries.queue_page (its first pages) -> the statement joined
-# to it, made once too: the same statement object again is neither composed, nor keyed,
-# nor its result columns matched again by SQLAlchemy. Weak: others go with their page.
-_joined: "weakref.WeakKeyDictionary[Any, Select]" = weakref.WeakKeyDictionary()
+# A page's id subquery -> the statement joined to it, made once too for the first pages that
+# queries.queue_page keeps: the same statement object again is neither composed, nor keyed,
+# nor its result columns matched again by SQLAlchemy. Bounded and holding its keys: a weak
+# map leaked every other page (its value refers to its key, so no key ever went; ~100 KB a
+# search request, found by bench-peer's RSS).
+KEPT_JOINED = 64
 
 
 def lines(source, order_by: list, now: datetime, received_due: ReceivedDue) -> list[QueueLine]:
@@ -100,10 +101,9 @@ def lines(source, order_by: list, now: datetime, received_due: ReceivedDue) -> l
     if isinstance(source, list):
         statement = _statement().where(Case.id.in_(source))
     else:
-        statement = _joined.get(source)
-        if statement is None:
-            statement = _joined[source] = (_statement().join(source, source.c.id == Case.id)
-                                           .order_by(*order_by))
+        statement = app_cache("cases.queue_joined", size=KEPT_JOINED).get_or_make(
+            source, lambda: _statement().join(source, source.c.id == Case.id)
+            .order_by(*order_by))
     # Core statements on the session's connection: the ORM's execution path adds a third.
     connection = db.session.connection()
     found = connection.execute(statement).all()

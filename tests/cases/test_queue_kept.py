@@ -182,3 +182,17 @@ def test_kept_counts_expire_and_follow_the_users_own_action(client, login, elect
     make(election, state=S.SCREENING)
     db.session.commit()  # a commit in this process that changes cases
     assert screening_count() == "2"
+
+
+def test_pages_not_kept_leave_nothing_behind(app, election, secretary):
+    """Each search and cursor page has a subquery of its own: the statements joined to them
+    are held in a bounded cache (a weak map kept every one: ~100 KB a search request)."""
+    from casework.cases.queue_lines import KEPT_JOINED
+    from casework.core.cache import app_cache
+    for n in range(3):
+        make(election, narrative=f"Нарушение {n}")
+    db.session.commit()
+    for n in range(KEPT_JOINED + 20):
+        queue_page(secretary, election, QueueFilters(q=f"нарушение{n}"), load=lines)
+        queue_page(secretary, election, QueueFilters(q="нарушение"), load=lines)
+    assert len(app_cache("cases.queue_joined")) == KEPT_JOINED  # used, and bounded
