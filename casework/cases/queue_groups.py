@@ -26,23 +26,23 @@ def _member() -> tuple[Alias, ClauseAdapter]:
     return other, ClauseAdapter(other)
 
 
+def _fold(group_id: ColumnElement, case_id: ColumnElement,
+          conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    other, adapter = _member()
+    earlier = exists().where(other.c.text_group_id == group_id, other.c.id < case_id,
+                             *(adapter.traverse(condition) for condition in conditions))
+    return or_(group_id.is_(None), ~earlier)
+
+
 def fold_condition(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """A case not in a group, or the first of its group's members matching `conditions`
     (conditions on Case, rewritten here onto the other member)."""
-    other, adapter = _member()
-    earlier = exists().where(other.c.text_group_id == Case.text_group_id,
-                             other.c.id < Case.id,
-                             *(adapter.traverse(condition) for condition in conditions))
-    return or_(Case.text_group_id.is_(None), ~earlier)
+    return _fold(Case.text_group_id, Case.id, conditions)
 
 
 def fold_over(rows: Subquery, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """fold_condition for the rows of a subquery of cases (its `id` and `text_group_id`)."""
-    other, adapter = _member()
-    earlier = exists().where(other.c.text_group_id == rows.c.text_group_id,
-                             other.c.id < rows.c.id,
-                             *(adapter.traverse(condition) for condition in conditions))
-    return or_(rows.c.text_group_id.is_(None), ~earlier)
+    return _fold(rows.c.text_group_id, rows.c.id, conditions)
 
 
 def group_counts(conditions: list[ColumnElement[bool]], groups: set[int]) -> dict[int, int]:
