@@ -13,7 +13,9 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from casework.core.cache import app_cache
 from casework.core.timezones import day_start_utc, to_local
+from casework.elections.current import TOUCHED
 from casework.elections.legal_clock_models import PERIODS, DayKind, Holiday, LegalClock, Phase
 from casework.elections.models import Election
 from casework.extensions import db
@@ -34,12 +36,19 @@ class Clock:
 
 
 MEMO = "casework.legal_clock"  # in session.info: (transaction, election id, clock)
+KEPT = "elections.legal_clock"  # each process's clocks, keyed by the election's stamp
 
 
 def clock_of(election: Election) -> Clock:
-    """The election's clock, read once per transaction (a case page asks for it for the
-    deadline and for the filing check): any write through the session forgets it."""
+    """The election's clock. Each process keeps it under the election's reference stamp,
+    which the database replaces when the clock or a holiday changes (elections/stamp.py):
+    two queries fewer on every queue page, case page and digest. A transaction that may
+    have changed it (elections/current.py's mark) reads its own: once per transaction, as
+    any write through the session forgets that copy."""
     session = db.session()
+    if not _may_have_changed(session):
+        return app_cache(KEPT, size=16).get_or_make(
+            (election.id, election.reference_stamp), lambda: _read_clock(election))
     transaction = session.get_transaction()
     memo = session.info.get(MEMO)
     if memo is not None and transaction is not None and memo[0] is transaction \
@@ -49,6 +58,12 @@ def clock_of(election: Election) -> Clock:
     if transaction is not None:
         session.info[MEMO] = (transaction, election.id, clock)
     return clock
+
+
+def _may_have_changed(session: Session) -> bool:
+    return bool(session.info.get(TOUCHED)) or any(
+        isinstance(row, (LegalClock, Holiday, Election))
+        for row in (*session.new, *session.dirty, *session.deleted))
 
 
 @event.listens_for(Session, "after_flush")

@@ -2,8 +2,9 @@
 reference data change, so every process can key its caches of them on it.
 
 `elections.reference_stamp` changes on any INSERT, UPDATE or DELETE of regions, polling
-stations, candidates or results (every election is restamped: there are few, and a change
-to one costs the others one cache miss) and on any change to the election row itself.
+stations, candidates, results, the legal clocks and the holidays (every election is
+restamped: there are few, and a change to one costs the others one cache miss) and on any
+change to the election row itself.
 Database triggers do it, so imports, edits, a sanction disqualifying a candidate and bulk
 SQL all count, in whichever process or transaction they run: a gunicorn worker reads the
 stamp with the election it loads anyway, and a new stamp is a new cache key. A random token
@@ -22,7 +23,9 @@ from sqlalchemy.engine import Connection
 
 from casework.extensions import db
 
-STAMPED_BY = ("regions", "polling_stations", "candidates", "results")
+# The legal clock and the holidays too: each process keeps the clock it counts deadlines by.
+STAMPED_BY = ("regions", "polling_stations", "candidates", "results", "legal_clocks",
+              "election_holidays")
 PG_CHILD_FUNCTION = "casework_restamp_elections"
 PG_SELF_FUNCTION = "casework_restamp_election"
 

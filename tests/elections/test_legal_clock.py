@@ -7,6 +7,7 @@ certified Monday 8 June. 14 May 2020 is a Thursday."""
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import event, text
 
 from casework.elections.importers import run_import
 from casework.elections.legal_clock import (
@@ -108,3 +109,49 @@ def test_cli_sets_and_shows_the_clock(app, election):
     shown = runner.invoke(args=["elections", "clock", "show", "--election", "T2020"])
     assert "before_voting: working" in shown.output and "cure_days: 4" in shown.output
     assert "T2020: set" in shown.output
+
+
+def _statements_during(call) -> tuple[object, int]:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        return call(), len(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_each_process_keeps_the_clock_until_another_changes_it(working):
+    """Kept under the election's reference stamp: read once, then no statement; a holiday
+    or a clock written by another connection (another worker, the CLI) gives a new stamp,
+    and the next read sees it."""
+    first = clock_of(working)
+    db.session.commit()
+    assert working.reference_stamp  # the election as a request has it: loaded
+    again, statements = _statements_during(lambda: clock_of(working))
+    assert again is first
+    assert statements == 0
+    with db.engine.begin() as other:  # another process's write
+        other.execute(text("INSERT INTO election_holidays (election_id, day, name) "
+                           "VALUES (:e, '2020-05-18', 'Test day')"), {"e": working.id})
+    db.session.commit()  # this process's next transaction reads the election's new stamp
+    assert clock_of(working).holidays == {date(2020, 5, 18)}
+    assert last_day(working, THURSDAY, 3) == date(2020, 5, 20)
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE legal_clocks SET filing_days = 5 WHERE election_id = :e"),
+                      {"e": working.id})
+    db.session.commit()
+    assert clock_of(working).periods["filing_days"] == 5
+
+
+def test_a_transaction_that_changed_the_clock_counts_by_its_own(working):
+    clock_of(working)
+    db.session.commit()
+    set_clock(working, before_voting="calendar")
+    assert last_day(working, THURSDAY, 3) == date(2020, 5, 17)  # pending, not yet flushed
+    db.session.flush()
+    assert clock_of(working).kinds[Phase.BEFORE_VOTING] is DayKind.CALENDAR
+    db.session.rollback()
+    assert clock_of(working).kinds[Phase.BEFORE_VOTING] is DayKind.WORKING
