@@ -4,12 +4,13 @@ refuses it; an approval shows the identity to that requester on that case for
 CASEWORK_IDENTITY_REVEAL_DAYS. Requests, decisions and designations are audited here; views
 of an identity by casework.cases.identity_mask. Services: no commits, no request."""
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from casework.accounts.models import User
 from casework.accounts.roles import COMMITTEE, CUSTODIAN_CANDIDATES, CUSTODIANS, has_role
@@ -131,9 +132,16 @@ def revealed_case_ids(user: Any, now: datetime | None = None) -> list[int]:
     search looks in those complainants' names and phones, and nobody else's."""
     if not has_role(user, COMMITTEE):
         return []
-    return list(db.session.scalars(select(IdentityRequest.case_id).where(
-        IdentityRequest.requester_id == user.id, IdentityRequest.status == S.APPROVED,
-        IdentityRequest.expires_at > (now or utcnow())).distinct()))
+    # Core on the session's connection, built once: every search by a member asks this.
+    return list(db.session.connection().execute(
+        _revealed_statement(), {"user": user.id, "now": now or utcnow()}).scalars())
+
+
+@functools.cache
+def _revealed_statement():
+    return (select(IdentityRequest.case_id).where(
+        IdentityRequest.requester_id == bindparam("user"), IdentityRequest.status == S.APPROVED,
+        IdentityRequest.expires_at > bindparam("now")).distinct())
 
 
 def requests_on(case: Case, user: User) -> list[IdentityRequest]:

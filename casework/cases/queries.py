@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -82,11 +83,12 @@ class QueueFilters:
     # exports and the API list every case (None: not asked, left out of the export's audit).
     fold_groups: bool | None = None
 
-    def counted(self) -> bool:
-        """No filter but state, region, category and sort: the counters can answer."""
+    def counted(self, *, words: bool = False) -> bool:
+        """No filter but state, region, category and sort (and words, if `words`): the
+        counters can answer (a kept first page, queries.queue_page)."""
         return all(getattr(self, f.name) in (None, "") for f in fields(self)
                    if f.name not in ("state", "region_code", "category", "sort", "q", "fold_groups")) \
-            and not search.terms(self.q)
+            and (words or not search.terms(self.q))
 
 
 # -- scope --------------------------------------------------------------------------------------
@@ -160,7 +162,14 @@ def overdue_condition(election: Election, now: datetime) -> ColumnElement[bool]:
 
 
 def filter_conditions(scope: QueueScope, filters: QueueFilters,
-                now: datetime) -> list[ColumnElement[bool]]:
+                      now: datetime) -> list[ColumnElement[bool]]:
+    return conditions_searched(scope, filters, now)[0]
+
+
+def conditions_searched(scope: QueueScope, filters: QueueFilters, now: datetime
+                        ) -> tuple[list[ColumnElement[bool]], search.Matching | None]:
+    """The filters' conditions and, for words, what the search found: its form and values
+    (a form of None: this search's statement is not one to keep)."""
     conditions: list[ColumnElement[bool]] = [Case.election_id == scope.election.id]
     regions = region_condition(scope.selection(filters.region_code))
     if regions is not None:
@@ -189,27 +198,36 @@ def filter_conditions(scope: QueueScope, filters: QueueFilters,
         conditions.append(Case.has_evidence.is_(filters.has_evidence))
     if filters.evidence_reused is not None:
         conditions.append(Case.evidence_reused.is_(filters.evidence_reused))
+    matching = _searched(scope, filters, now, walk=len(conditions) == 1)
+    if matching is not None:
+        conditions.append(matching.condition)
+    return conditions, matching
+
+
+def _searched(scope: QueueScope, filters: QueueFilters, now: datetime,
+              walk: bool) -> search.Matching | None:
     everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
     # SQLite: with no condition but the election, the page walks its ordering index
     # (search.matching_condition).
-    matching = search.matching_condition(
-        filters.q, contacts=everyones_contacts,
-        walk=len(conditions) == 1 and filters.sort in SORT_KEYS)
-    if matching is not None:
-        # Just filed: found by their texts until the worker builds their documents.
-        pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
-        if pending:
-            matching = or_(matching, Case.id.in_(pending))
-    if matching is not None and not everyones_contacts:
+    matching = search.matching_condition(filters.q, contacts=everyones_contacts,
+                                         walk=walk and filters.sort in SORT_KEYS)
+    if matching is None:
+        return None
+    condition, form, params = matching.condition, matching.form, dict(matching.params)
+    # Just filed: found by their texts until the worker builds their documents.
+    pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
+    if pending:
+        condition = or_(condition, Case.id.in_(bindparam("q_pending", pending, expanding=True)))
+        form, params["q_pending"] = f"{form}+pending", pending
+    if not everyones_contacts:
         # A member holding a custodian's approval finds that case by its complainant's
         # name or phone too (cases.identity); no other complainant is searched.
         revealed = identity.revealed_case_ids(scope.user, now)
         if revealed:
-            by_contact = search.matching_case_ids(filters.q, contacts=True, among=revealed)
-            matching = or_(matching, Case.id.in_(by_contact))
-    if matching is not None:
-        conditions.append(matching)
-    return conditions
+            by_contact = search.matching_case_ids(filters.q, contacts=True, among=revealed,
+                                                  param="q_revealed")
+            condition, form = or_(condition, Case.id.in_(by_contact)), None
+    return search.Matching(condition, form, params)
 
 
 # -- cursors ------------------------------------------------------------------------------------
@@ -264,9 +282,9 @@ class Page:
     next_cursor: str | None
 
 
-# (an id subquery or a list of ids, the order, now, how a case that never moved is due) -> rows
-# having `id` and `sort_value`
-RowLoader = Callable[[Any, list, datetime, ReceivedDue], list]
+# (an id subquery or a list of ids, the order, now, how a case that never moved is due, the
+# values a kept statement takes) -> rows having `id` and `sort_value`
+RowLoader = Callable[[Any, list, datetime, ReceivedDue, dict], list]
 
 
 # sort -> (key column, descending)
@@ -297,11 +315,11 @@ def queue_row(case: Case, deadline: CaseDeadline | None, assignee: User | None,
                     *clock(case.state, case.created_at, deadline, now, received_due))
 
 
-def orm_rows(source, order_by: list, now: datetime,
-             received_due: ReceivedDue) -> list[QueueRow]:
+def orm_rows(source, order_by: list, now: datetime, received_due: ReceivedDue,
+             params: dict) -> list[QueueRow]:
     """The page's rows as mapped objects (the staff API's documents read more of them)."""
-    return [queue_row(case, deadline, assignee, now, received_due)
-            for case, deadline, assignee in db.session.execute(rows_query(source, order_by))]
+    return [queue_row(case, deadline, assignee, now, received_due) for case, deadline, assignee
+            in db.session.execute(rows_query(source, order_by), params)]
 
 
 def rows_query(ids_or_page, order_by: list) -> Select:
@@ -336,25 +354,38 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
             clocks.append(received_clock(scope.election)[1])
         return clocks[0](created_at)
 
-    def read(source, order: list) -> list:
-        return load(source, order, now, received_due)
+    def read(source, order: list, params: dict) -> list:
+        return load(source, order, now, received_due, params)
     limit = max(1, min(limit, PAGE_MAX))
     sort = filters.sort if filters.sort in SORTS else "newest"
+    kept = app_cache("cases.queue_pages", size=KEPT_PAGES)
     shape = _shape(scope, filters, sort, after, limit)
+    params: dict = {}
     if shape is not None:  # the first pages staff open most: their statement built once
-        matching, statement = app_cache("cases.queue_pages", size=KEPT_PAGES).get_or_make(
+        matching, statement = kept.get_or_make(
             shape, lambda: _first_page(scope, filters, sort, limit, now))
-        page = _run(statement, limit, read)
+        page = _run(statement, limit, read, params)
     else:
-        matching = filter_conditions(scope, filters, now)
+        matching, searched = conditions_searched(scope, filters, now)
         if any(isinstance(condition, False_) for condition in matching):
             return Page([], None)  # nothing can match (a search's miss): no case is read
-        if not filters.fold_groups:
+        params = searched.params if searched is not None else {}
+        shape = _shape(scope, filters, sort, after, limit, searched)
+        if shape is not None:
+            # A first page of words: its statement kept for the next search of this form,
+            # which gives its own words as `params` (search.Matching).
+            fresh = matching
+            matching, statement = kept.get_or_make(shape, lambda: (fresh, _statement(
+                sort, list(fresh), None, limit, fresh if filters.fold_groups else None)))
+            page = _run(statement, limit, read, params)
+        elif not filters.fold_groups:
             return _page(scope.election, sort, list(matching), after, limit, read)
-        page = _page(scope.election, sort, list(matching), after, limit, read, fold=matching)
+        else:
+            page = _page(scope.election, sort, list(matching), after, limit, read,
+                         fold=matching)
     if filters.fold_groups:
         counts = queue_groups.group_counts(matching, {row.text_group_id for row in page.rows
-                                                      if row.text_group_id is not None})
+                                                      if row.text_group_id is not None}, params)
         page.rows = [replace(row, group_size=counts.get(row.text_group_id, 0))
                      if row.text_group_id is not None else row for row in page.rows]
     return page
@@ -364,14 +395,18 @@ KEPT_PAGES = 64  # elections × scopes × the counted filters × sorts: a statem
 
 
 def _shape(scope: QueueScope, filters: QueueFilters, sort: str, after: str | None,
-           limit: int) -> tuple | None:
+           limit: int, searched: search.Matching | None = None) -> tuple | None:
     """All a first page's statement depends on when its filters are those the counters
-    answer (no words, no time, no user's own value); None: built for this page only."""
-    if after or sort not in SORT_KEYS or filters.q or not filters.counted():
+    answer (no time, no user's own value) and no words, or words whose search took a form
+    (`searched`) that a kept statement can take (their values are its parameters); None:
+    built for this page only."""
+    form = searched.form if searched is not None else None
+    if after or sort not in SORT_KEYS or (filters.q and form is None) \
+            or not filters.counted(words=form is not None):
         return None
     selection = scope.selection(filters.region_code)
     return (scope.election.id, None if selection is None else tuple(sorted(selection)),
-            filters.state, filters.category, bool(filters.fold_groups), sort, limit)
+            filters.state, filters.category, bool(filters.fold_groups), sort, limit, form)
 
 
 def _first_page(scope: QueueScope, filters: QueueFilters, sort: str, limit: int,
@@ -382,14 +417,14 @@ def _first_page(scope: QueueScope, filters: QueueFilters, sort: str, limit: int,
 
 
 def _page(election: Election, sort: str, conditions: list, after: str | None, limit: int,
-          read: Callable[[Any, list], list], fold: list | None = None) -> Page:
+          read: Callable[[Any, list, dict], list], fold: list | None = None) -> Page:
     """A page of the cases matching `conditions`; `fold`: the groups folded under them."""
     cursor = decode_cursor(after, sort)
     if sort == "due":
         if fold is not None:
             conditions.append(queue_groups.fold_condition(fold))
         return _due_page(election, conditions, cursor, limit, read)
-    return _run(_statement(sort, conditions, cursor, limit, fold), limit, read)
+    return _run(_statement(sort, conditions, cursor, limit, fold), limit, read, {})
 
 
 def _statement(sort: str, conditions: list, cursor, limit: int,
@@ -424,9 +459,10 @@ def _statement(sort: str, conditions: list, cursor, limit: int,
     return page, outer, sort, column
 
 
-def _run(statement: tuple, limit: int, read: Callable[[Any, list], list]) -> Page:
+def _run(statement: tuple, limit: int, read: Callable[[Any, list, dict], list],
+         params: dict) -> Page:
     page, outer, sort, column = statement
-    rows = read(page, outer)
+    rows = read(page, outer, params)
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
@@ -498,7 +534,7 @@ def _due_page(election: Election, conditions: list, cursor, limit: int,
               [(UNTIMED, None, case_id) for case_id in sorted(untimed, reverse=True)]
     ordered = ordered[:limit + 1]
     ids = [case_id for _, _, case_id in ordered[:limit]]
-    loaded = {row.id: row for row in read(ids, [])} if ids else {}
+    loaded = {row.id: row for row in read(ids, [], {})} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     next_cursor = None
     if len(ordered) > limit:

@@ -45,11 +45,13 @@ def fold_over(rows: Subquery, conditions: list[ColumnElement[bool]]) -> ColumnEl
     return _fold(rows.c.text_group_id, rows.c.id, conditions)
 
 
-def group_counts(conditions: list[ColumnElement[bool]], groups: set[int]) -> dict[int, int]:
-    """Members matching `conditions` per group, for the groups shown on a page."""
+def group_counts(conditions: list[ColumnElement[bool]], groups: set[int],
+                 params: dict | None = None) -> dict[int, int]:
+    """Members matching `conditions` (taking `params`: a kept page's) per group, for the
+    groups shown on a page."""
     if not groups:
         return {}
     return dict(db.session.execute(
         select(Case.text_group_id, func.count()).where(
             *conditions, Case.text_group_id.in_(sorted(groups)))
-        .group_by(Case.text_group_id)).all())
+        .group_by(Case.text_group_id), params or {}).all())

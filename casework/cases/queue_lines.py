@@ -96,8 +96,10 @@ def _accused_statement() -> Select:
 KEPT_JOINED = 64
 
 
-def lines(source, order_by: list, now: datetime, received_due: ReceivedDue) -> list[QueueLine]:
-    """The rows of an id subquery (joined, in `order_by`) or of a list of ids (any order)."""
+def lines(source, order_by: list, now: datetime, received_due: ReceivedDue,
+          params: dict) -> list[QueueLine]:
+    """The rows of an id subquery (joined, in `order_by`; `params`: the values it takes) or
+    of a list of ids (any order)."""
     if isinstance(source, list):
         statement = _statement().where(Case.id.in_(source))
     else:
@@ -106,7 +108,7 @@ def lines(source, order_by: list, now: datetime, received_due: ReceivedDue) -> l
             .order_by(*order_by))
     # Core statements on the session's connection: the ORM's execution path adds a third.
     connection = db.session.connection()
-    found = connection.execute(statement).all()
+    found = connection.execute(statement, params).all()
     if not found:
         return []
     accused: dict[int, list[Names]] = {}

@@ -24,12 +24,14 @@ A query that reads as a phone number looks for that number, however it was writt
 """
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Select,
+    bindparam,
     column,
     false,
     func,
@@ -93,12 +95,13 @@ def _config() -> ColumnElement:
     return literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 
 
-def matching_case_ids(query: str | None, *, contacts: bool = False,
-                      among: list[int] | None = None) -> Select | None:
-    """SELECT of the ids of the cases whose document has every word of `query` (in the
-    complainants' names and phones too when `contacts`), of the cases `among` when given;
-    None when the query has no words. Use it as `Case.id.in_(...)`, inside a query limited
-    to a scope."""
+Q_MATCH = "q_match"  # the words' parameter: a kept statement takes the next search's words
+
+
+def match_values(query: str | None, *, contacts: bool = False,
+                 param: str = Q_MATCH) -> dict[str, str] | None:
+    """The values of `matching_case_ids`' parameters for `query` (None: no words): a kept
+    statement built for other words takes these at execution."""
     words = terms(query)
     if not words:
         return None
@@ -109,9 +112,33 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
         alternatives = [[f"'{w}':*" if len(w) >= PREFIX_MIN else f"'{w}'"]
                         + ([f"'{t}'" for t in search_contacts.query_tokens(w)] if contacts
                            else []) for w in words]
-        prefixes = " & ".join(f"({' | '.join(a)})" for a in alternatives)
-        either = func.to_tsquery(_config(), prefixes).op("||")(
-            func.plainto_tsquery(_config(), fold(query[:MAX_QUERY])))
+        return {param: " & ".join(f"({' | '.join(a)})" for a in alternatives),
+                f"{param}_plain": fold(query[:MAX_QUERY])}
+    # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes;
+    # with contacts, each word in the texts or among the complainants' hashed words.
+    quoted = [f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words]
+    if contacts:
+        hashed = [" OR ".join(f'"{t}"' for t in search_contacts.query_tokens(w)) for w in words]
+        return {param: " AND ".join(f"(body : {q} OR contacts : ({h}))"
+                                    for q, h in zip(quoted, hashed, strict=True))}
+    return {param: f"body : ({' '.join(quoted)})"}
+
+
+def matching_case_ids(query: str | None, *, contacts: bool = False,
+                      among: list[int] | None = None, param: str = Q_MATCH,
+                      values: dict[str, str] | None = None) -> Select | None:
+    """SELECT of the ids of the cases whose document has every word of `query` (in the
+    complainants' names and phones too when `contacts`), of the cases `among` when given;
+    None when the query has no words. Use it as `Case.id.in_(...)`, inside a query limited
+    to a scope. The words are the parameters named after `param` (two searches in one
+    statement take two names), their values bound (`values`, when the caller has them):
+    see `match_values`."""
+    values = values or match_values(query, contacts=contacts, param=param)
+    if values is None:
+        return None
+    if _dialect() == "postgresql":
+        either = func.to_tsquery(_config(), bindparam(param, values[param])).op("||")(
+            func.plainto_tsquery(_config(), bindparam(f"{param}_plain", values[f"{param}_plain"])))
         document = CaseSearchDocument
         words = document.tsv
         if contacts:  # not indexed: matched row by row (see the module's docstring)
@@ -119,23 +146,26 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
         matched = words.op("@@", return_type=Boolean)(either)
         found = select(document.case_id).where(matched)
         return found if among is None else found.where(document.case_id.in_(among))
-    # FTS5: each word quoted (no operator can slip in), all required, long ones as prefixes;
-    # with contacts, each word in the texts or among the complainants' hashed words.
-    quoted = [f'"{w}"*' if len(w) >= PREFIX_MIN else f'"{w}"' for w in words]
-    if contacts:
-        hashed = [" OR ".join(f'"{t}"' for t in search_contacts.query_tokens(w)) for w in words]
-        match = " AND ".join(f"(body : {q} OR contacts : ({h}))"
-                             for q, h in zip(quoted, hashed, strict=True))
-    else:
-        match = f"body : ({' '.join(quoted)})"
     found = (select(literal_column("rowid")).select_from(text(FTS_TABLE))
-             # An anonymous parameter: two searches may sit in one statement.
-             .where(literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(match)))
+             .where(literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
+                 bindparam(param, values[param]))))
     return found if among is None else found.where(literal_column("rowid").in_(among))
 
 
+@dataclass(frozen=True)
+class Matching:
+    """What `matching_condition` found: the condition on Case, the form it took (a statement
+    built for one search serves the next of the same form, given `params`), its values."""
+
+    condition: ColumnElement[bool]
+    # "miss", "ids" (read by id), "walk" (the ordering index walked), "in", with "+pending"
+    # (cases waiting for their documents matched too); None: not one to keep
+    form: str | None
+    params: dict
+
+
 def matching_condition(query: str | None, *, contacts: bool = False,
-                       walk: bool = False) -> ColumnElement | None:
+                       walk: bool = False) -> Matching | None:
     """The condition on Case for "matches `query`" (None: no words).
 
     PostgreSQL's planner cannot tell that a phone number matches a handful of documents:
@@ -154,25 +184,30 @@ def matching_condition(query: str | None, *, contacts: bool = False,
     short when matches are common among the cases it walks: `walk` (the caller's other
     conditions select no narrower set than the election) or more than SQLITE_COMMON
     matches."""
-    matching = matching_case_ids(query, contacts=contacts)
-    if matching is None:
+    params = match_values(query, contacts=contacts)
+    if params is None:
         return None
+    matching = matching_case_ids(query, contacts=contacts, values=params)
     if _dialect() == "sqlite":
         connection = db.session.connection()  # Core: no ORM path for the probes
         ids = connection.execute(matching.limit(SQLITE_BY_ID + 1)).scalars().all()
         if not ids:
-            return false()
+            return Matching(false(), "miss", {})
         if len(ids) <= SQLITE_BY_ID:
-            return Case.id.in_(ids)
+            return _by_id(ids)
         if walk or connection.execute(select(func.count()).select_from(
                 matching.limit(SQLITE_COMMON + 1).subquery())).scalar() > SQLITE_COMMON:
-            return (Case.id + 0).in_(matching)
-        return Case.id.in_(matching)
+            return Matching((Case.id + 0).in_(matching), "walk", params)
+        return Matching(Case.id.in_(matching), "in", params)
     if phone_digits(query):
         ids = list(db.session.scalars(matching.limit(FEW_MATCHES + 1)))
         if len(ids) <= FEW_MATCHES:
-            return Case.id.in_(ids)
-    return Case.id.in_(matching)
+            return _by_id(ids)
+    return Matching(Case.id.in_(matching), "in", params)
+
+
+def _by_id(ids: list[int]) -> Matching:
+    return Matching(Case.id.in_(bindparam("q_ids", ids, expanding=True)), "ids", {"q_ids": ids})
 
 
 # -- keeping documents up to date -------------------------------------------------------------

@@ -192,7 +192,55 @@ def test_pages_not_kept_leave_nothing_behind(app, election, secretary):
     for n in range(3):
         make(election, narrative=f"Нарушение {n}")
     db.session.commit()
-    for n in range(KEPT_JOINED + 20):
-        queue_page(secretary, election, QueueFilters(q=f"нарушение{n}"), load=lines)
-        queue_page(secretary, election, QueueFilters(q="нарушение"), load=lines)
+    for n in range(KEPT_JOINED + 20):  # searches with a filter the counters don't answer
+        queue_page(secretary, election, QueueFilters(q=f"нарушение{n}", has_evidence=False),
+                   load=lines)
+        queue_page(secretary, election, QueueFilters(q="нарушение", has_evidence=False),
+                   load=lines)
     assert len(app_cache("cases.queue_joined")) == KEPT_JOINED  # used, and bounded
+
+
+@pytest.mark.parametrize("by_id", [300, 1])  # matches read by id; the index walked (SQLite)
+@pytest.mark.parametrize("load", [lines, orm_rows])
+def test_a_kept_search_statement_takes_each_searchs_own_words(app, election, secretary,
+                                                              monkeypatch, by_id, load):
+    """A first page of words keeps its statement for the next search of the same form,
+    which passes its own words: each search's rows, groups and counts are those a fresh
+    statement finds, whatever was searched before, with a case still waiting for its
+    document among them."""
+    from casework.cases import search, search_pending
+    from casework.cases.models import CaseSearchDocument
+    from casework.core.cache import app_cache
+    monkeypatch.setattr(search, "SQLITE_BY_ID", by_id)
+    carousel = [make(election, narrative=f"Карусель {n}", created=utcnow() - timedelta(hours=n))
+                for n in range(3)]
+    bribes = [make(election, narrative=f"Взятка {n}", created=utcnow() - timedelta(hours=9 + n))
+              for n in range(3)]
+    for case in bribes[1:]:
+        case.text_group_id = bribes[1].id
+    waiting = make(election, narrative="Подкуп снова", state=S.SCREENING)
+    db.session.execute(db.delete(CaseSearchDocument).where(CaseSearchDocument.case_id == waiting.id))
+    search_pending.mark_pending(waiting)
+    db.session.commit()
+    kept = app_cache("cases.queue_pages")
+
+    def seen(**filters) -> list[tuple]:
+        page = queue_page(secretary, election, QueueFilters(fold_groups=True, **filters),
+                          load=load)
+        return [(row.id, row.group_size) for row in page.rows]
+
+    searches = [{"q": "карусель"}, {"q": "взятка"}, {"q": "карусель"}, {"q": "zzyzx"},
+                {"q": "подкуп"}, {"q": "снова"}, {"q": "карусель 1"}, {"q": "взятка 2"},
+                {"q": "взятка", "state": S.RECEIVED}, {"q": "подкуп", "state": S.SCREENING},
+                {"q": "карусель", "state": S.RECEIVED}, {"q": "взятка"}]
+    for filters in searches:
+        warm = seen(**filters)
+        kept.clear()
+        assert warm == seen(**filters), filters
+    assert seen(q="карусель") == [(c.id, 0) for c in carousel]
+    assert seen(q="взятка") == [(bribes[0].id, 0), (bribes[1].id, 2)]
+    assert seen(q="подкуп") == [(waiting.id, 0)]  # found by its text until its document
+    before = len(kept)
+    seen(q="карусель")
+    seen(q="взятка")
+    assert len(kept) == before  # the same forms: no statement built again

@@ -25,7 +25,7 @@ QUERIES = ["наблюдателей", "Караганде гречкой", "у�
 def plain_condition(query, *, contacts=False, walk=False):
     """What the queue asked before the paths: every match as a subquery."""
     matching = search.matching_case_ids(query, contacts=contacts)
-    return None if matching is None else Case.id.in_(matching)
+    return None if matching is None else search.Matching(Case.id.in_(matching), None, {})
 
 
 def listing(user, election, q, sort, fold=True, limit=3):
