@@ -1,4 +1,5 @@
-"""The queue's counts per state, kept by each process for a second or two.
+"""The queue's counts per state (and the members' open cases, cases/assignment.py), kept by
+each process for a second or two.
 
 `queries.state_counts` sums the counters of the page's scope (case_state_counts: a row per
 region, category and state, a few thousand for an election) on every queue page: on SQLite
@@ -16,8 +17,10 @@ Another member's change shows within the expiry.
 """
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, current_app, has_app_context, request, session
+from flask import Blueprint, current_app, has_app_context, has_request_context, request, session
 from sqlalchemy import TextClause, event
 from sqlalchemy.engine import Connection, Engine
 
@@ -36,18 +39,25 @@ SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 def kept_state_counts(user, election: Election, filters: QueueFilters,
                       scope: QueueScope) -> dict | None:
     """`queries.state_counts` for this page, from the process's copy while it is fresh."""
-    seconds = current_app.config["CASEWORK_QUEUE_COUNTS_SECONDS"]
-    if not seconds or not filters.counted():
+    if not filters.counted():
         return state_counts(user, election, filters, scope=scope)
     selection = scope.selection(filters.region_code)
-    acted = session.get(ACTED)
+    counts = kept(("states", election.id, None if selection is None else tuple(sorted(selection)),
+                   filters.category), lambda: state_counts(user, election, filters, scope=scope))
+    return None if counts is None else dict(counts)
+
+
+def kept(key: tuple, make: Callable[[], Any]) -> Any:
+    """`make()` (counts of cases, nothing of a user's own) from the process's copy while it
+    is fresh, by the rules above: `key` names all it depends on. The caller copies what it
+    will change."""
+    seconds = current_app.config["CASEWORK_QUEUE_COUNTS_SECONDS"]
+    if not seconds:
+        return make()
+    acted = session.get(ACTED) if has_request_context() else None
     # An action older than the expiry: every copy kept now was read after it.
     recent = acted if isinstance(acted, float) and time.time() - acted < seconds else None
-    key = (election.id, None if selection is None else tuple(sorted(selection)),
-           filters.category, recent)
-    counts = app_cache(CACHE, size=KEPT_COUNTS, ttl=seconds).get_or_make(
-        key, lambda: state_counts(user, election, filters, scope=scope))
-    return None if counts is None else dict(counts)
+    return app_cache(CACHE, size=KEPT_COUNTS, ttl=seconds).get_or_make((*key, recent), make)
 
 
 def note_action(response):
