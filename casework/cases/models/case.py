@@ -151,6 +151,9 @@ class Case(db.Model):
         Index("ix_cases_assignee_created", "assignee_id", "created_at", "id",
               postgresql_include=["region_id", "state"]),
         Index("ix_cases_station_created", "station_id", "created_at", "id"),
+        # Possible duplicates (cases/similar.py): the newest open cases of a region (or of
+        # none) and category; walking region_created for them read 3,000 rows at 100,000.
+        Index("ix_cases_region_category_created", "region_id", "category", "created_at", "id"),
         # The members' loads on the case page (open cases per assignee): counted in the index.
         Index("ix_cases_assignee_election_state", "assignee_id", "election_id", "state"),
         # The case page lists the cases merged into it: without it, a scan of every case.
