@@ -39,7 +39,7 @@ def dashboard():
     if election is None:
         return render_template("reports/dashboard.html", data=None, health=health)
     regions = scope_region_ids(current_user, election.id)
-    data = figures.dashboard(election, regions, utcnow())
+    data = figures.kept_dashboard(election, regions)
     return render_template("reports/dashboard.html", data=data, election=election,
                            figures=dashboard_figures(data), health=health,
                            sms_flooded=sms_queries.over_limit_cases(election.id, regions,

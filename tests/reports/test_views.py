@@ -240,3 +240,32 @@ def test_statistics_render_in_three_languages(client, world, lang):
 
 def test_home_page_links_to_the_statistics(client, world):
     assert 'href="/statistics"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_dashboard_figures_are_kept_a_moment_and_follow_changes(client, world, login):
+    """Read once per moment by each process (reports.figures.kept_dashboard): the next page
+    reads no counter; a case written here, or a new rollup, shows on the next page."""
+    from sqlalchemy import event
+
+    from tests.reports.world import _case
+    english(client)
+    login(client, staff(world.election, "secretary", "Secretary"))
+    assert "<title>Received: 3</title>" in client.get("/staff/dashboard").get_data(as_text=True)
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/staff/dashboard").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert "<title>Received: 3</title>" in html
+    assert not any("case_state_counts" in s for s in seen)
+    from casework.cases.models import CaseState, Category
+    _case(world.election, 900, next(iter(world.regions.values())), Category.VOTE_BUYING,
+          CaseState.RECEIVED, NOW)
+    db.session.commit()
+    assert "<title>Received: 4</title>" in client.get("/staff/dashboard").get_data(as_text=True)
+    refresh(world)
+    assert "The other figures as of" in client.get("/staff/dashboard").get_data(as_text=True)
