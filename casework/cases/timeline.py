@@ -3,11 +3,12 @@ transitions, the accused's notices and replies) and each channel's entries (comp
 calls, emails, evidence: casework.cases.channels), one query per kind.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from casework.accounts.models import User
@@ -67,24 +68,33 @@ class CaseRecords:
 
 def load_records(case: Case, locale: str | None = None) -> CaseRecords:
     """A fixed number of queries (four here, one per channel), whatever the number of rows."""
-    cid = case.id
+    notes, messages, transitions, notices = _statements()
+    execute, params = db.session.execute, {"case_id": case.id}
     return CaseRecords(
-        notes=list(db.session.scalars(select(CaseNote).options(joinedload(CaseNote.author))
-                                      .where(CaseNote.case_id == cid)
-                                      .order_by(CaseNote.created_at, CaseNote.id))),
-        messages=[tuple(row) for row in db.session.execute(
-            select(CaseMessage, User.full_name)
-            .outerjoin(User, User.id == CaseMessage.author_user_id)
-            .where(CaseMessage.case_id == cid).order_by(CaseMessage.created_at, CaseMessage.id))],
-        transitions=[tuple(row) for row in db.session.execute(
-            select(CaseTransition, User.full_name)
-            .outerjoin(User, User.id == CaseTransition.actor_id)
-            .where(CaseTransition.case_id == cid).order_by(CaseTransition.at, CaseTransition.id))],
-        notices=list(db.session.scalars(
-            select(AccusedNotice).where(AccusedNotice.case_id == cid)
-            .options(joinedload(AccusedNotice.candidate), joinedload(AccusedNotice.notified_by))
-            .order_by(AccusedNotice.notified_at, AccusedNotice.id))),
+        notes=list(execute(notes, params).scalars()),
+        messages=[tuple(row) for row in execute(messages, params)],
+        transitions=[tuple(row) for row in execute(transitions, params)],
+        notices=list(execute(notices, params).scalars()),
         channel_entries=timeline_entries(case, locale),
+    )
+
+
+@functools.cache
+def _statements() -> tuple:
+    """Built once (composing them cost as much as running them); the case is a parameter."""
+    case_id = bindparam("case_id")
+    return (
+        select(CaseNote).options(joinedload(CaseNote.author))
+        .where(CaseNote.case_id == case_id).order_by(CaseNote.created_at, CaseNote.id),
+        select(CaseMessage, User.full_name)
+        .outerjoin(User, User.id == CaseMessage.author_user_id)
+        .where(CaseMessage.case_id == case_id).order_by(CaseMessage.created_at, CaseMessage.id),
+        select(CaseTransition, User.full_name)
+        .outerjoin(User, User.id == CaseTransition.actor_id)
+        .where(CaseTransition.case_id == case_id).order_by(CaseTransition.at, CaseTransition.id),
+        select(AccusedNotice).where(AccusedNotice.case_id == case_id)
+        .options(joinedload(AccusedNotice.candidate), joinedload(AccusedNotice.notified_by))
+        .order_by(AccusedNotice.notified_at, AccusedNotice.id),
     )
 
 
