@@ -214,6 +214,8 @@ def _searched(scope: QueueScope, filters: QueueFilters, now: datetime,
     if matching is None:
         return None
     condition, form, params = matching.condition, matching.form, dict(matching.params)
+    if everyones_contacts:  # PostgreSQL reads the contacts too: another statement
+        form = f"{form}+contacts"
     # Just filed: found by their texts until the worker builds their documents.
     pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
     if pending:

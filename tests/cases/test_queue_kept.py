@@ -244,3 +244,33 @@ def test_a_kept_search_statement_takes_each_searchs_own_words(app, election, sec
     seen(q="карусель")
     seen(q="взятка")
     assert len(kept) == before  # the same forms: no statement built again
+
+
+def test_a_kept_search_statement_is_never_another_readers(election, secretary, make_user,
+                                                           monkeypatch):
+    """Who may search the complainants' names gets a statement of their own (on PostgreSQL
+    it reads the contacts too): a member without that right, of the same scope, never
+    finds a case by a complainant's name through a statement kept for another."""
+    from casework.cases import queries
+    from casework.cases.search import index_case
+    from casework.intake.models import Channel
+    member = make_user("reviewer", email="member@test.kz")
+    case = factories.case(election, S.SCREENING, "KZ-KAR-BAL")
+    factories.complaint(case, Channel.WEB, anonymous=False, name="Aruzhan Witnessova",
+                        phone="+77015550123")
+    db.session.flush()
+    index_case(case)
+    db.session.commit()
+
+    class ContactReaders:  # the secretary may search contacts here (the house's default: nobody)
+        @staticmethod
+        def can_open(user):
+            return user.id == secretary.id
+    monkeypatch.setattr(queries, "COMPLAINANT_SEARCH", ContactReaders)
+
+    def found(user) -> list[int]:
+        return [row.id for row in queue_page(user, election, QueueFilters(q="Witnessova"),
+                                             load=lines).rows]
+    for _ in range(2):  # either may come first
+        assert found(member) == []
+        assert found(secretary) == [case.id]
