@@ -46,7 +46,7 @@ def clock_of(election: Election) -> Clock:
     have changed it (elections/current.py's mark) reads its own: once per transaction, as
     any write through the session forgets that copy."""
     session = db.session()
-    if not _may_have_changed(session):
+    if not _changed_in(session):
         return app_cache(KEPT, size=16).get_or_make(
             (election.id, election.reference_stamp), lambda: _read_clock(election))
     transaction = session.get_transaction()
@@ -60,7 +60,7 @@ def clock_of(election: Election) -> Clock:
     return clock
 
 
-def _may_have_changed(session: Session) -> bool:
+def _changed_in(session: Session) -> bool:
     return bool(session.info.get(TOUCHED)) or any(
         isinstance(row, (LegalClock, Holiday, Election))
         for row in (*session.new, *session.dirty, *session.deleted))
