@@ -377,8 +377,8 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
             # A first page of words: its statement kept for the next search of this form,
             # which gives its own words as `params` (search.Matching).
             fresh = matching
-            matching, statement = kept.get_or_make(shape, lambda: (fresh, _statement(
-                sort, list(fresh), None, limit, fresh if filters.fold_groups else None)))
+            matching, statement = kept.get_or_make(
+                shape, lambda: _first_statement(fresh, filters, sort, limit))
             page = _run(statement, limit, read, params)
         elif not filters.fold_groups:
             return _page(scope.election, sort, list(matching), after, limit, read)
@@ -413,7 +413,12 @@ def _shape(scope: QueueScope, filters: QueueFilters, sort: str, after: str | Non
 
 def _first_page(scope: QueueScope, filters: QueueFilters, sort: str, limit: int,
                 now: datetime) -> tuple[list, tuple]:
-    matching = filter_conditions(scope, filters, now)
+    return _first_statement(filter_conditions(scope, filters, now), filters, sort, limit)
+
+
+def _first_statement(matching: list, filters: QueueFilters, sort: str,
+                     limit: int) -> tuple[list, tuple]:
+    """(the conditions, the first page's statement under them), as queue_page keeps them."""
     return matching, _statement(sort, list(matching), None, limit,
                                 matching if filters.fold_groups else None)
 
