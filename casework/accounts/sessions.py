@@ -38,7 +38,7 @@ from flask import Flask, Request, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from flask.wrappers import Response
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
@@ -64,6 +64,8 @@ NOT_ACTIVITY = "session_not_activity"
 SWEEP_CHANCE = 0.01
 TABLE = StaffSession.__table__
 COLUMNS = TABLE.c
+# Built once: every staff request reads its session by it.
+_BY_ID_HASH = select(TABLE).where(COLUMNS.id_hash == bindparam("id_hash"))
 serializer = TaggedJSONSerializer()
 # Flask-Login writes a hash of the client's address and user agent ("_id") for the "strong"
 # protection we do not use: not kept (an unsalted hash of an address is the address).
@@ -223,7 +225,7 @@ class DatabaseSessionInterface(SessionInterface):
     def _open(self, app: Flask, session_id: str) -> ServerSession:
         id_hash = hash_id(session_id)
         with db.engine.connect() as conn:
-            row = conn.execute(select(TABLE).where(COLUMNS.id_hash == id_hash)).first()
+            row = conn.execute(_BY_ID_HASH, {"id_hash": id_hash}).first()
         if row is None:
             return ServerSession(stale=True)
         if _expired(app, row, utcnow()):

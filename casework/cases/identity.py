@@ -120,11 +120,18 @@ def live_request(case: Case, user: Any, now: datetime | None = None) -> Identity
     if getattr(user, "id", None) is None:
         return None
     now = now or utcnow()
-    found = db.session.scalars(select(IdentityRequest).where(
-        IdentityRequest.case_id == case.id, IdentityRequest.requester_id == user.id,
-        IdentityRequest.status == S.APPROVED, IdentityRequest.expires_at > now)
-        .order_by(IdentityRequest.expires_at.desc())).first()
+    found = db.session.scalars(_live_statement(), {
+        "case_id": case.id, "user": user.id, "now": now}).first()
     return found if found is not None and found.can_reveal(user, now) else None
+
+
+@functools.cache
+def _live_statement():
+    return (select(IdentityRequest).where(
+        IdentityRequest.case_id == bindparam("case_id"),
+        IdentityRequest.requester_id == bindparam("user"),
+        IdentityRequest.status == S.APPROVED, IdentityRequest.expires_at > bindparam("now"))
+        .order_by(IdentityRequest.expires_at.desc()))
 
 
 def revealed_case_ids(user: Any, now: datetime | None = None) -> list[int]:
@@ -146,9 +153,16 @@ def _revealed_statement():
 
 def requests_on(case: Case, user: User) -> list[IdentityRequest]:
     """The user's own requests on the case, newest first (the case page's box)."""
-    return list(db.session.scalars(select(IdentityRequest).where(
-        IdentityRequest.case_id == case.id, IdentityRequest.requester_id == user.id)
-        .order_by(IdentityRequest.created_at.desc(), IdentityRequest.id.desc()).limit(5)))
+    return list(db.session.scalars(_requests_statement(),
+                                   {"case_id": case.id, "user": user.id}))
+
+
+@functools.cache
+def _requests_statement():
+    return (select(IdentityRequest).where(
+        IdentityRequest.case_id == bindparam("case_id"),
+        IdentityRequest.requester_id == bindparam("user"))
+        .order_by(IdentityRequest.created_at.desc(), IdentityRequest.id.desc()).limit(5))
 
 
 def waiting_for(user: User, election: Election) -> list[IdentityRequest]:

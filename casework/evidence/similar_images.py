@@ -11,10 +11,11 @@ in cases the reader may open; the queue filters cases whose evidence is reused
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from casework.cases.models import Case
@@ -117,25 +118,21 @@ def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, 
     by_hash: dict[str, list[int]] = {}
     for item in items:
         by_hash.setdefault(item.sha256, []).append(item.id)
+    same_file, near, cases = _reuse_statements()
     for sha256, other_case in db.session.execute(
-            select(EvidenceItem.sha256, EvidenceItem.case_id).where(
-                EvidenceItem.sha256.in_(by_hash), EvidenceItem.case_id != case_id)):
+            same_file, {"hashes": list(by_hash), "case_id": case_id}):
         for item_id in by_hash[sha256]:
             by_item.setdefault(item_id, {})[other_case] = {"distance": None}
     for item_id, other_case, distance, at, other_at in db.session.execute(
-            select(ImageMatch.evidence_item_id, EvidenceItem.case_id, ImageMatch.distance,
-                   ImageMatch.at_ms, ImageMatch.other_at_ms)
-            .join(EvidenceItem, EvidenceItem.id == ImageMatch.other_item_id)
-            .where(ImageMatch.evidence_item_id.in_([item.id for item in items]))
-            .order_by(ImageMatch.distance, ImageMatch.other_item_id)):
+            near, {"items": [item.id for item in items]}):
         by_item.setdefault(item_id, {}).setdefault(other_case, {
             "distance": distance, "here": timecode(at), "there": timecode(other_at)})
     wanted = {other for found in by_item.values() for other in found}
     if not wanted:
         return {}
-    visible = {case.id: case.reference for case in db.session.scalars(
-        select(Case).where(Case.id.in_(wanted)).options(selectinload(Case.region)))
-        if user.can_see_region(case.region) and case.can_view(user)}
+    visible = {case.id: case.reference
+               for case in db.session.scalars(cases, {"cases": list(wanted)})
+               if user.can_see_region(case.region) and case.can_view(user)}
     shown: dict[int, list[dict[str, Any]]] = {}
     for item_id, found in by_item.items():
         rows = [{"reference": visible[other], "here": None, "there": None} | match
@@ -144,3 +141,20 @@ def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, 
             shown[item_id] = sorted(rows, key=lambda row: (row["distance"] is not None,
                                                            row["distance"] or 0))[:10]
     return shown
+
+
+@functools.cache
+def _reuse_statements() -> tuple:
+    """Built once (the case page asks them each time; composing costs as much as running)."""
+    return (
+        select(EvidenceItem.sha256, EvidenceItem.case_id).where(
+            EvidenceItem.sha256.in_(bindparam("hashes", expanding=True)),
+            EvidenceItem.case_id != bindparam("case_id")),
+        select(ImageMatch.evidence_item_id, EvidenceItem.case_id, ImageMatch.distance,
+               ImageMatch.at_ms, ImageMatch.other_at_ms)
+        .join(EvidenceItem, EvidenceItem.id == ImageMatch.other_item_id)
+        .where(ImageMatch.evidence_item_id.in_(bindparam("items", expanding=True)))
+        .order_by(ImageMatch.distance, ImageMatch.other_item_id),
+        select(Case).where(Case.id.in_(bindparam("cases", expanding=True)))
+        .options(selectinload(Case.region)),
+    )

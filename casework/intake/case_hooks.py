@@ -2,12 +2,13 @@
 appear on the timeline; the complaints are who cases write to, what cases are searched and
 compared by, and the queue's channel filter; files sent for a case are stored here too."""
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists, false, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, false, select, update
 from sqlalchemy.orm import joinedload
 
 from casework.cases import channels
@@ -61,12 +62,17 @@ def _station(complaint: Complaint, with_results: set[int]) -> dict[str, Any] | N
             "results_region": top.code if top and station.id in with_results else None}
 
 
+@functools.cache
+def _complaints_of_case():
+    """Built once: composing it costs as much as running it (the case page asks each time)."""
+    return (select(Complaint).where(Complaint.case_id == bindparam("case_id"))
+            .options(joinedload(Complaint.station).joinedload(PollingStation.region)
+                     .joinedload(Region.parent))
+            .order_by(Complaint.received_at, Complaint.id))
+
+
 def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
-    complaints = list(db.session.scalars(
-        select(Complaint).where(Complaint.case_id == case.id)
-        .options(joinedload(Complaint.station).joinedload(PollingStation.region)
-                 .joinedload(Region.parent))
-        .order_by(Complaint.received_at, Complaint.id)))
+    complaints = list(db.session.scalars(_complaints_of_case(), {"case_id": case.id}))
     with_results = _stations_with_results(complaints)
     return [TimelineEntry(c.received_at, "complaint",
                           _l("Complaint received by %(channel)s",
@@ -90,12 +96,16 @@ def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
 
 def complainants(case_ids: Sequence[int]) -> list[Complainant]:
     # The committee's own findings have no one to write to.
-    rows = db.session.execute(select(Complaint.id, Complaint.case_id, Complaint.email,
-                                     Complaint.language)
-                              .where(Complaint.case_id.in_(case_ids),
-                                     Complaint.channel != Channel.OWN_FINDING)
-                              .order_by(Complaint.id))
+    rows = db.session.execute(_complainants_of_cases(), {"case_ids": list(case_ids)})
     return [Complainant(*row) for row in rows]
+
+
+@functools.cache
+def _complainants_of_cases():
+    return (select(Complaint.id, Complaint.case_id, Complaint.email, Complaint.language)
+            .where(Complaint.case_id.in_(bindparam("case_ids", expanding=True)),
+                   Complaint.channel != Channel.OWN_FINDING)
+            .order_by(Complaint.id))
 
 
 def facts_dates(case: Case) -> tuple[date | None, datetime | None] | None:

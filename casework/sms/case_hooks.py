@@ -1,8 +1,10 @@
 """What SMS adds to cases (casework.cases.channels): the thread on the timeline (the number
 masked like a caller's, by cases/identity_mask.py) and its rows moving on a merge."""
 
+import functools
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from casework.cases import channels
 from casework.cases.channels import CaseHooks, TimelineEntry
@@ -19,8 +21,7 @@ def move_sms(case: Case, target: Case) -> dict[str, int]:
 
 
 def sms_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
-    rows = db.session.scalars(select(SmsMessage).where(SmsMessage.case_id == case.id)
-                              .order_by(SmsMessage.at, SmsMessage.id))
+    rows = db.session.scalars(_sms_of_case(), {"case_id": case.id})
     return [TimelineEntry(row.at, "sms",
                           _l("SMS received") if row.direction is Direction.IN else _l("SMS sent"),
                           row.body, {"id": row.id, "number": row.number,
@@ -28,6 +29,13 @@ def sms_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                                      "over_limit": row.over_limit,
                                      "entered_by": row.sent_by_id, "entered_at": row.at})
             for row in rows]
+
+
+@functools.cache
+def _sms_of_case():
+    """Built once: composing it costs as much as running it (the case page asks each time)."""
+    return (select(SmsMessage).where(SmsMessage.case_id == bindparam("case_id"))
+            .order_by(SmsMessage.at, SmsMessage.id))
 
 
 def connect() -> None:
