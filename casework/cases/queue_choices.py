@@ -5,10 +5,11 @@ them one by one through WTForms and rebuilding them from the database on every p
 fifth of the queue page. Here they are built once per key and process, each option rendered
 in both forms (chosen or not), and a select only strings its options together.
 
-The key names everything the options depend on: the election, a fingerprint of its regions
-and candidates and of the assignable staff (one small aggregate query per page: an import,
-a renamed candidate or a new member changes it), the language and the user's region scope.
-No value holds anything of one user's (the "me" option is the same text for everyone).
+The key names everything the options depend on: the election and its reference stamp
+(a new one for any change of its regions and candidates: elections/stamp.py), a digest of
+the assignable staff (one small aggregate query per page: a new member changes it), the
+language and the user's region scope. No value holds anything of one user's (the "me"
+option is the same text for everyone).
 """
 
 import functools
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
+from sqlalchemy import String, cast, func, literal, select
 from wtforms import SelectChoice
 from wtforms.fields.choices import Choice
 from wtforms.widgets import Select, html_params
@@ -25,7 +26,6 @@ from wtforms.widgets import Select, html_params
 from casework.accounts.models import User
 from casework.accounts.roles import COMMITTEE
 from casework.core.cache import app_cache
-from casework.elections.models import Candidate, Region
 from casework.extensions import db
 
 Options = tuple[tuple[str, Markup, Markup], ...]  # (value, option, option chosen)
@@ -46,28 +46,21 @@ def _text(*columns) -> object:
 
 
 @functools.cache
-def _fingerprint_statement():
+def _members_statement():
     """Built once: composing it cost more than running it."""
-    election = bindparam("election")
-    rows = union_all(
-        select(_text(literal("r"), Region.id, Region.code, Region.parent_id, Region.name_kk,
-                     Region.name_ru, Region.name_en).label("t"))
-        .where(Region.election_id == election),
-        select(_text(literal("c"), Candidate.id, Candidate.code, Candidate.name_kk,
-                     Candidate.name_ru, Candidate.name_en).label("t"))
-        .where(Candidate.election_id == election),
-        select(_text(literal("u"), User.id, User.full_name).label("t"))
-        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))).subquery()
+    rows = (select(_text(User.id, User.full_name).label("t"))
+            .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None)).subquery())
     return select(func.aggregate_strings(rows.c.t, "\x1e"))
 
 
-def fingerprint(election_id: int) -> str:
-    """A digest of every row the options are made of: regions and candidates of the
-    election, the active committee members. One statement reading a few hundred short rows."""
+def fingerprint(election) -> str:
+    """What the options are made of: the election's regions and candidates, named by its
+    reference stamp (read with the election, which every page loads anyway), and a digest
+    of the active committee members (a few dozen short rows; users have no stamp)."""
     # A Core statement on the session's connection: the ORM's execution path cost a third.
-    summary = db.session.connection().scalar(_fingerprint_statement(),
-                                             {"election": election_id})
-    return hashlib.blake2b((summary or "").encode(), digest_size=16).hexdigest()
+    summary = db.session.connection().scalar(_members_statement())
+    members = hashlib.blake2b((summary or "").encode(), digest_size=16).hexdigest()
+    return f"{election.reference_stamp}:{members}"
 
 
 def rendered(choices: list[SelectChoice]) -> FieldChoices:

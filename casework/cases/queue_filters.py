@@ -80,7 +80,7 @@ def fill_choices(form: QueueFilterForm, scope: QueueScope, locale: str) -> tuple
     election data, language and region scope (casework.cases.queue_choices); returns that
     key."""
     regions = None if scope.region_ids is None else tuple(sorted(scope.region_ids))
-    key = (scope.election.id, queue_choices.fingerprint(scope.election.id), locale, regions)
+    key = (scope.election.id, queue_choices.fingerprint(scope.election), locale, regions)
     prepared = queue_choices.cached(key, lambda: {
         name: queue_choices.rendered(choices)
         for name, choices in _make_choices(scope, locale).items()})
