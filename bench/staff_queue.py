@@ -412,7 +412,9 @@ def seed_all(app, args) -> None:
 def measure(app, args) -> None:
     from casework.accounts.models import User
     from casework.cases.models import Case
-    from casework.cases.queries import QueueFilters, queue_page, state_counts
+    from casework.cases.queries import queue_page
+    from casework.cases.queue_conditions import QueueFilters
+    from casework.cases.queue_counts import state_counts
     from casework.cases.search import index_case
     from casework.cases.similar import similar_cases
     from casework.demo.seed import ELECTION_CODE

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from casework.cases.models import CaseState, Category
-from casework.cases.queries import NO_REGION, SORTS, QueueFilters, QueueScope, decode_cursor
+from casework.cases.queue_conditions import NO_REGION, SORTS, QueueFilters, QueueScope
+from casework.cases.queue_paging import decode_cursor
 from casework.cases.workflow import CHECKLIST_NAMES, TRANSITIONS, find
 from casework.elections.models import Candidate
 from casework.extensions import db

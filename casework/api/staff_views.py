@@ -25,7 +25,8 @@ from casework.api.staff_documents import case_doc, iso, plain, station_codes, su
 from casework.api.staff_params import move_request, queue_request, usable
 from casework.api.tokens import require_token
 from casework.cases.models import Case
-from casework.cases.queries import QueueScope, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueScope
 from casework.cases.transitions import take_action
 from casework.core import jsontext
 from casework.core.db import utcnow

@@ -17,6 +17,7 @@ Where things are:
 - channels.py    the registry the channels (intake, hotline, mailin, evidence) fill from their
                  own case_hooks.py: cases imports no channel
 - search.py      search documents; similar.py possible duplicates
-- queries.py, queue_filters.py, queue_views.py   the staff queue
+- queries.py, queue_conditions.py, queue_paging.py, queue_filters.py, queue_views.py
+                 the staff queue
 - forms.py, views.py   the case page and the conflicts page
 """

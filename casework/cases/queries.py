@@ -1,9 +1,6 @@
-"""Read-side queries of the staff queue: filters, keyset pages, counts per state, the filters'
-choices (and the candidates of the conflicts page). Possible duplicates: casework.cases.similar.
-
-Every query is limited to the user's region scope (`QueueScope`): a reviewer of one region
-never gets a case of another through a list, a count, a search or a suggestion, and cases
-whose region is not set yet are seen only by staff of all regions.
+"""The staff queue's pages (and the candidates of the conflicts page). What a page asks for and
+the reader's scope: casework.cases.queue_conditions; the cursors and the "due soonest" page:
+queue_paging; the counts per state: queue_counts; possible duplicates: casework.cases.similar.
 
 A page is one statement: the keyset-limited ids in an inner query (index-ordered, LIMIT n+1),
 joined back to the region, deadline and assignee the rows show; the accused come in one
@@ -12,247 +9,44 @@ the filters they can answer (region and category); under other filters the page 
 counts rather than count a large share of a million rows on every page.
 """
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
-    and_,
-    bindparam,
-    exists,
-    false,
-    func,
-    literal,
-    not_,
-    or_,
     select,
     tuple_,
-    union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
+from sqlalchemy.orm import contains_eager, load_only, selectinload
 from sqlalchemy.sql.elements import False_
 
 from casework.accounts.models import User
-from casework.accounts.queries import scope_region_ids
-from casework.accounts.roles import COMMITTEE, COMPLAINANT_SEARCH
-from casework.cases import channels, identity, queue_groups, search, search_pending
-from casework.cases.deadlines import ReceivedDue, received_clock, received_due_by
+from casework.cases import queue_groups, search
+from casework.cases.deadlines import ReceivedDue, received_clock
 from casework.cases.models import (
     Case,
     CaseDeadline,
     CaseState,
-    CaseStateCount,
-    Category,
-    case_candidates,
 )
-from casework.cases.models.search import NO_REGION as NO_REGION_KEY
+from casework.cases.queue_conditions import (
+    PAGE_MAX,
+    PAGE_SIZE,
+    SORT_KEYS,
+    SORTS,
+    QueueFilters,
+    QueueScope,
+    conditions_searched,
+    filter_conditions,
+)
+from casework.cases.queue_paging import Page, decode_cursor, due_page, encode_cursor
 from casework.cases.workflow import DeadlineKind
 from casework.core.cache import app_cache
 from casework.core.db import utcnow
 from casework.core.i18n import sorted_by_name
 from casework.elections.models import Candidate, CandidateStatus, Election, Region
-from casework.elections.queries import descendants
 from casework.extensions import db
-
-SORTS = ("newest", "oldest", "due", "updated")
-NO_REGION = "none"  # the region filter's value for "region not set yet"
-PAGE_SIZE = 50
-PAGE_MAX = 200
-
-
-@dataclass
-class QueueFilters:
-    state: CaseState | None = None
-    region_code: str | None = None  # a region and everything below it; NO_REGION: not set
-    category: Category | None = None
-    channel: str | None = None  # a complaint of the case came by this channel (its value)
-    candidate_code: str | None = None  # accused
-    assignee_id: int | str | None = None  # a user id, "me" or "none"
-    overdue: bool | None = None
-    has_evidence: bool | None = None
-    evidence_reused: bool | None = None  # a picture or file also evidence in another case
-    q: str = ""
-    sort: str = "newest"
-    # The queue page folds each group of mass complaints into one row (queue_groups); the
-    # exports and the API list every case (None: not asked, left out of the export's audit).
-    fold_groups: bool | None = None
-
-    def counted(self, *, words: bool = False) -> bool:
-        """No filter but state, region, category and sort (and words, if `words`): the
-        counters can answer (a kept first page, queries.queue_page)."""
-        return all(getattr(self, f.name) in (None, "") for f in fields(self)
-                   if f.name not in ("state", "region_code", "category", "sort", "q", "fold_groups")) \
-            and (words or not search.terms(self.q))
-
-
-# -- scope --------------------------------------------------------------------------------------
-
-@dataclass
-class QueueScope:
-    """The user's regions in one election (None: all regions, and the cases with none) and the
-    election's regions, loaded once per page (two queries at most; the election's regions
-    only when asked for: a page without a region filter needs none of them)."""
-
-    user: User
-    election: Election
-    region_ids: set[int] | None
-    loaded_regions: list[Region] | None = None
-
-    @classmethod
-    def load(cls, user: User, election: Election) -> "QueueScope":
-        return cls(user, election, scope_region_ids(user, election.id))
-
-    @property
-    def regions(self) -> list[Region]:
-        if self.loaded_regions is None:
-            self.loaded_regions = list(db.session.scalars(select(Region).where(
-                Region.election_id == self.election.id).order_by(Region.code)))
-        return self.loaded_regions
-
-    def visible_regions(self) -> list[Region]:
-        return [r for r in self.regions if self.region_ids is None or r.id in self.region_ids]
-
-    def selection(self, region_code: str | None) -> set[int] | None:
-        """Region keys a query may return (NO_REGION_KEY: the cases with no region);
-        None: every case of the election."""
-        if region_code == NO_REGION:
-            return {NO_REGION_KEY} if self.region_ids is None else set()
-        if not region_code:
-            return None if self.region_ids is None else set(self.region_ids)
-        chosen = descendants(((r.id, r.parent_id) for r in self.regions),
-                             [r.id for r in self.regions if r.code == region_code])
-        return chosen if self.region_ids is None else chosen & self.region_ids
-
-
-def region_condition(selection: set[int] | None) -> ColumnElement[bool] | None:
-    if selection is None:
-        return None
-    ids = sorted(selection - {NO_REGION_KEY})
-    parts = ([Case.region_id.in_(ids)] if ids else []) + (
-        [Case.region_id.is_(None)] if NO_REGION_KEY in selection else [])
-    return or_(*parts) if parts else false()
-
-
-def scope_condition(user: User, election_id: int) -> ColumnElement[bool] | None:
-    """The scope as a WHERE condition on Case (None: no limit), for other lists and the API."""
-    ids = scope_region_ids(user, election_id)
-    return region_condition(None if ids is None else set(ids))
-
-
-# -- filters ------------------------------------------------------------------------------------
-
-def overdue_condition(election: Election, now: datetime) -> ColumnElement[bool]:
-    """Overdue as casework.cases.deadlines counts it: a running clock of the current state past
-    its due time, or a case still `received` (no clock row) past its legal screening period
-    (received_due_by). An alias: the "soonest due" sort joins case_deadlines itself, and its
-    subquery must not be correlated away."""
-    deadline = aliased(CaseDeadline)
-    return or_(
-        exists().where(deadline.case_id == Case.id, deadline.state == Case.state,
-                       deadline.paused_at.is_(None), deadline.due_at <= now),
-        and_(Case.state == CaseState.RECEIVED,
-             Case.created_at < received_due_by(election, now),
-             ~exists().where(deadline.case_id == Case.id)))
-
-
-def filter_conditions(scope: QueueScope, filters: QueueFilters,
-                      now: datetime) -> list[ColumnElement[bool]]:
-    return conditions_searched(scope, filters, now)[0]
-
-
-def conditions_searched(scope: QueueScope, filters: QueueFilters, now: datetime
-                        ) -> tuple[list[ColumnElement[bool]], search.Matching | None]:
-    """The filters' conditions and, for words, what the search found: its form and values
-    (a form of None: this search's statement is not one to keep)."""
-    conditions: list[ColumnElement[bool]] = [Case.election_id == scope.election.id]
-    regions = region_condition(scope.selection(filters.region_code))
-    if regions is not None:
-        conditions.append(regions)
-    if filters.state is not None:
-        conditions.append(Case.state == filters.state)
-    if filters.category is not None:
-        conditions.append(Case.category == filters.category)
-    if filters.channel is not None:
-        came_by = channels.came_by(filters.channel)
-        conditions.append(came_by if came_by is not None else false())
-    if filters.candidate_code:
-        conditions.append(exists().where(
-            case_candidates.c.case_id == Case.id, case_candidates.c.candidate_id == Candidate.id,
-            Candidate.election_id == scope.election.id, Candidate.code == filters.candidate_code))
-    if filters.assignee_id == "none":
-        conditions.append(Case.assignee_id.is_(None))
-    elif filters.assignee_id == "me":
-        conditions.append(Case.assignee_id == scope.user.id)
-    elif filters.assignee_id not in (None, ""):
-        conditions.append(Case.assignee_id == int(filters.assignee_id))
-    if filters.overdue is not None:
-        overdue = overdue_condition(scope.election, now)
-        conditions.append(overdue if filters.overdue else not_(overdue))
-    if filters.has_evidence is not None:
-        conditions.append(Case.has_evidence.is_(filters.has_evidence))
-    if filters.evidence_reused is not None:
-        conditions.append(Case.evidence_reused.is_(filters.evidence_reused))
-    matching = _searched(scope, filters, now, walk=len(conditions) == 1)
-    if matching is not None:
-        conditions.append(matching.condition)
-    return conditions, matching
-
-
-def _searched(scope: QueueScope, filters: QueueFilters, now: datetime,
-              walk: bool) -> search.Matching | None:
-    everyones_contacts = COMPLAINANT_SEARCH.can_open(scope.user)
-    # SQLite: with no condition but the election, the page walks its ordering index
-    # (search.matching_condition).
-    matching = search.matching_condition(filters.q, contacts=everyones_contacts,
-                                         walk=walk and filters.sort in SORT_KEYS)
-    if matching is None:
-        return None
-    condition, form, params = matching.condition, matching.form, dict(matching.params)
-    if everyones_contacts:  # PostgreSQL reads the contacts too: another statement
-        form = f"{form}+contacts"
-    # Just filed: found by their texts until the worker builds their documents.
-    pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
-    if pending:
-        condition = or_(condition, Case.id.in_(bindparam("q_pending", pending, expanding=True)))
-        form, params["q_pending"] = f"{form}+pending", pending
-    if not everyones_contacts:
-        # A member holding a custodian's approval finds that case by its complainant's
-        # name or phone too (cases.identity); no other complainant is searched.
-        revealed = identity.revealed_case_ids(scope.user, now)
-        if revealed:
-            by_contact = search.matching_case_ids(filters.q, contacts=True, among=revealed,
-                                                  param="q_revealed")
-            condition, form = or_(condition, Case.id.in_(by_contact)), None
-    return search.Matching(condition, form, params)
-
-
-# -- cursors ------------------------------------------------------------------------------------
-
-def encode_cursor(sort: str, phase: int, key: datetime | None, case_id: int) -> str:
-    raw = json.dumps([sort, phase, key.isoformat() if key else None, case_id],
-                     separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, sort: str) -> tuple[int, datetime | None, int] | None:
-    """(phase, key, id) of a cursor made for `sort`; None for no cursor or a foreign one."""
-    if not cursor or len(cursor) > 200:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        made_for, phase, key, case_id = json.loads(raw)
-        if made_for != sort or phase not in (0, 1, 2) or not isinstance(case_id, int):
-            return None
-        return phase, datetime.fromisoformat(key) if key else None, case_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        return None
-
 
 # -- the page -----------------------------------------------------------------------------------
 
@@ -278,10 +72,6 @@ class QueueRow:
         return getattr(self.case, name)
 
 
-@dataclass
-class Page:
-    rows: list  # QueueRow, or what the page's `load` gives (cases/queue_lines.py)
-    next_cursor: str | None
 
 
 # (an id subquery or a list of ids, the order, now, how a case that never moved is due, the
@@ -289,9 +79,6 @@ class Page:
 RowLoader = Callable[[Any, list, datetime, ReceivedDue, dict], list]
 
 
-# sort -> (key column, descending)
-SORT_KEYS = {"newest": (Case.created_at, True), "oldest": (Case.created_at, False),
-         "updated": (Case.state_changed_at, True)}
 
 
 def clock(state: CaseState, created_at: datetime, deadline: CaseDeadline | None,
@@ -430,7 +217,7 @@ def _page(election: Election, sort: str, conditions: list, after: str | None, li
     if sort == "due":
         if fold is not None:
             conditions.append(queue_groups.fold_condition(fold))
-        return _due_page(election, conditions, cursor, limit, read)
+        return due_page(election, conditions, cursor, limit, read)
     return _run(_statement(sort, conditions, cursor, limit, fold), limit, read, {})
 
 
@@ -476,123 +263,6 @@ def _run(statement: tuple, limit: int, read: Callable[[Any, list, dict], list],
     next_cursor = (encode_cursor(sort, 0, last.sort_value(column.key), last.id)
                    if more and last is not None else None)
     return Page(rows, next_cursor)
-
-
-# The "due" sort's cursor phases: after a case with a clock row (key: its due time), after a
-# case with no clock yet (key: its receipt), after the cases with no due time (key: none).
-CLOCKED, UNTIMED, WAITING = 0, 1, 2
-
-
-def _due_page(election: Election, conditions: list, cursor, limit: int,
-              read: Callable[[Any, list], list]) -> Page:
-    """Soonest due first: cases with a clock (their deadline row's due time, or `received`
-    with no row yet: their legal screening period, received_clock), then the cases with none,
-    newest first. At equal due times clock rows come first, then waiting cases by receipt.
-
-    Three index-ordered branches, each LIMIT n+1, in one statement; merged here. A waiting
-    case's due time grows with its receipt, so its branch walks `created_at`."""
-    deadline = CaseDeadline
-    received_due = received_clock(election)[1]
-    no_row = ~exists().where(deadline.case_id == Case.id)
-    fresh = and_(Case.state == CaseState.RECEIVED, no_row)
-    usable = cursor is not None and (cursor[0] == UNTIMED or cursor[1] is not None)
-    phase, key, after_id = cursor if usable else (CLOCKED, None, None)
-    branches = []
-    if phase in (CLOCKED, WAITING):
-        clocked = (select(literal(CLOCKED).label("p"), deadline.due_at.label("k"),
-                          Case.id.label("id"))
-                   .join(deadline, deadline.case_id == Case.id)
-                   .where(*conditions, deadline.due_at.is_not(None)))
-        waiting = (select(literal(WAITING).label("p"), Case.created_at.label("k"),
-                          Case.id.label("id"))
-                   .where(*conditions, fresh))
-        if phase == CLOCKED and key is not None:
-            clocked = clocked.where(tuple_(deadline.due_at, Case.id) > tuple_(key, after_id))
-            # due >= key: not due by the instant before it
-            waiting = waiting.where(Case.created_at >= received_due_by(
-                election, key - timedelta(microseconds=1)))
-        elif phase == WAITING:
-            clocked = clocked.where(deadline.due_at > received_due(key))
-            waiting = waiting.where(tuple_(Case.created_at, Case.id) > tuple_(key, after_id))
-        branches += [clocked.order_by(deadline.due_at, Case.id).limit(limit + 1),
-                     waiting.order_by(Case.created_at, Case.id).limit(limit + 1)]
-    # No due time: no clock row, or one without a due time (a case has one row at most),
-    # and not waiting. As an outer join: PostgreSQL hashed the whole clock table for a
-    # NOT EXISTS under OR (75 ms at 200,000 cases) where this branch reads ~50 rows.
-    rest = (select(literal(UNTIMED).label("p"), Case.created_at.label("k"), Case.id.label("id"))
-            .outerjoin(deadline, deadline.case_id == Case.id)
-            .where(*conditions, deadline.due_at.is_(None),
-                   or_(deadline.case_id.is_not(None), Case.state != CaseState.RECEIVED)))
-    if phase == UNTIMED:
-        rest = rest.where(Case.id < after_id)
-    branches.append(rest.order_by(Case.id.desc()).limit(limit + 1))
-    subqueries = [b.subquery() for b in branches]
-    found = db.session.execute(union_all(*[select(s.c.p, s.c.k, s.c.id) for s in subqueries]))
-    timed, untimed = [], []
-    for branch, value, case_id in found:
-        if branch == UNTIMED:
-            untimed.append(case_id)
-        elif branch == CLOCKED:
-            timed.append((value, CLOCKED, value, case_id))
-        else:
-            timed.append((received_due(value), WAITING, value, case_id))
-    # (phase, cursor key, id) in page order
-    ordered = [(branch, value, case_id) for _, branch, value, case_id in sorted(timed)] + \
-              [(UNTIMED, None, case_id) for case_id in sorted(untimed, reverse=True)]
-    ordered = ordered[:limit + 1]
-    ids = [case_id for _, _, case_id in ordered[:limit]]
-    loaded = {row.id: row for row in read(ids, [], {})} if ids else {}
-    rows = [loaded[i] for i in ids if i in loaded]
-    next_cursor = None
-    if len(ordered) > limit:
-        next_cursor = encode_cursor("due", *ordered[limit - 1])
-    return Page(rows, next_cursor)
-
-
-# -- counts per state ---------------------------------------------------------------------------
-
-def state_counts(user: User, election: Election, filters: QueueFilters, *,
-                 scope: QueueScope | None = None) -> dict[CaseState, int] | None:
-    """Cases per state (every state) in the user's scope under the region and category
-    filters, from the counters: one query summing a few hundred rows at most. None when
-    other filters are set: counting those would read every matching case, and a filter
-    matching a large share of a million cases would cost more than the page itself."""
-    if not filters.counted():
-        return None
-    scope = scope or QueueScope.load(user, election)
-    counts = dict.fromkeys(CaseState, 0)
-    selection = scope.selection(filters.region_code)
-    statement = (select(CaseStateCount.state, func.sum(CaseStateCount.n))
-                 .where(CaseStateCount.election_id == election.id)
-                 .group_by(CaseStateCount.state))
-    if selection is not None:
-        statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
-    if filters.category is not None:
-        statement = statement.where(CaseStateCount.category == filters.category)
-    for state, n in db.session.connection().execute(statement):  # Core: no ORM path
-        counts[state] = int(n or 0)
-    return counts
-
-
-# -- choices for the filter form ----------------------------------------------------------------
-
-def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, str]]:
-    """(code, name in `locale`) of the election's candidates, in `locale`'s alphabet."""
-    rows = db.session.execute(select(Candidate.code, Candidate.name_kk, Candidate.name_ru,
-                                     Candidate.name_en)
-                              .where(Candidate.election_id == election.id)
-                              .order_by(Candidate.code))
-    index = {"kk": 1, "ru": 2, "en": 3}.get(locale, 1)
-    return sorted_by_name([(row[0], row[index] or row[1]) for row in rows], locale,
-                          lambda pair: pair[1])
-
-
-def assignees_for_filter() -> list[tuple[int, str]]:
-    """(id, name) of the active committee members a case can be assigned to."""
-    return [tuple(row) for row in db.session.execute(
-        select(User.id, User.full_name).where(User.role.in_(COMMITTEE),
-                                              User.disabled_at.is_(None))
-        .order_by(User.full_name, User.id))]
 
 
 # -- the conflicts page -------------------------------------------------------------------------

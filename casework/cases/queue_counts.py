@@ -1,7 +1,7 @@
 """The queue's counts per state (and the members' open cases, cases/assignment.py), kept by
 each process for a second or two.
 
-`queries.state_counts` sums the counters of the page's scope (case_state_counts: a row per
+`state_counts` sums the counters of the page's scope (case_state_counts: a row per
 region, category and state, a few thousand for an election) on every queue page: on SQLite
 the GROUP BY over them was a sixth of a page (issue 16). Here each process keeps the counts of
 an (election, region selection, category) for CASEWORK_QUEUE_COUNTS_SECONDS (0: read on
@@ -21,13 +21,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, has_app_context, has_request_context, request, session
-from sqlalchemy import TextClause, event
+from sqlalchemy import TextClause, event, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from casework.cases.queries import QueueFilters, QueueScope, state_counts
+from casework.accounts.models import User
+from casework.cases.models import CaseState, CaseStateCount
+from casework.cases.queue_conditions import QueueFilters, QueueScope
 from casework.core.cache import app_cache
 from casework.elections.current import reads_only
 from casework.elections.models import Election
+from casework.extensions import db
 
 CACHE = "cases.queue_counts"
 KEPT_COUNTS = 256  # scopes × categories × recent actors; ten integers each
@@ -38,7 +41,7 @@ SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 
 def kept_state_counts(user, election: Election, filters: QueueFilters,
                       scope: QueueScope) -> dict | None:
-    """`queries.state_counts` for this page, from the process's copy while it is fresh."""
+    """`state_counts` for this page, from the process's copy while it is fresh."""
     if not filters.counted():
         return state_counts(user, election, filters, scope=scope)
     selection = scope.selection(filters.region_code)
@@ -101,3 +104,26 @@ def _commit(connection: Connection) -> None:
 @event.listens_for(Engine, "rollback")
 def _rollback(connection: Connection) -> None:
     connection.info.pop(TOUCHED, None)
+
+
+def state_counts(user: User, election: Election, filters: QueueFilters, *,
+                 scope: QueueScope | None = None) -> dict[CaseState, int] | None:
+    """Cases per state (every state) in the user's scope under the region and category
+    filters, from the counters: one query summing a few hundred rows at most. None when
+    other filters are set: counting those would read every matching case, and a filter
+    matching a large share of a million cases would cost more than the page itself."""
+    if not filters.counted():
+        return None
+    scope = scope or QueueScope.load(user, election)
+    counts = dict.fromkeys(CaseState, 0)
+    selection = scope.selection(filters.region_code)
+    statement = (select(CaseStateCount.state, func.sum(CaseStateCount.n))
+                 .where(CaseStateCount.election_id == election.id)
+                 .group_by(CaseStateCount.state))
+    if selection is not None:
+        statement = statement.where(CaseStateCount.region_key.in_(sorted(selection)))
+    if filters.category is not None:
+        statement = statement.where(CaseStateCount.category == filters.category)
+    for state, n in db.session.connection().execute(statement):  # Core: no ORM path
+        counts[state] = int(n or 0)
+    return counts

@@ -3,21 +3,20 @@ API: the same choices, the same validation (unknown values ignored), the same Qu
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import Form, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
+from casework.accounts.models import User
+from casework.accounts.roles import COMMITTEE
 from casework.cases import queue_choices
 from casework.cases.channels import channel_choices
 from casework.cases.models import CaseState, Category
-from casework.cases.queries import (
-    NO_REGION,
-    SORTS,
-    QueueFilters,
-    QueueScope,
-    assignees_for_filter,
-    candidates_for_filter,
-)
+from casework.cases.queue_conditions import NO_REGION, SORTS, QueueFilters, QueueScope
+from casework.core.i18n import sorted_by_name
+from casework.elections.models import Candidate, Election
 from casework.elections.queries import in_tree_order
+from casework.extensions import db
 
 SORT_LABELS = {"newest": _l("Newest first"), "oldest": _l("Oldest first"),
                "due": _l("Due soonest"), "updated": _l("Recently changed")}
@@ -109,3 +108,22 @@ def filters_from_form(form: QueueFilterForm) -> QueueFilters:
         evidence_reused=True if value["evidence"] == "reused" else None,
         q=(form.q.data or "").strip() if not form.q.errors else "",
         sort=value["sort"] or "newest")
+
+
+def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, str]]:
+    """(code, name in `locale`) of the election's candidates, in `locale`'s alphabet."""
+    rows = db.session.execute(select(Candidate.code, Candidate.name_kk, Candidate.name_ru,
+                                     Candidate.name_en)
+                              .where(Candidate.election_id == election.id)
+                              .order_by(Candidate.code))
+    index = {"kk": 1, "ru": 2, "en": 3}.get(locale, 1)
+    return sorted_by_name([(row[0], row[index] or row[1]) for row in rows], locale,
+                          lambda pair: pair[1])
+
+
+def assignees_for_filter() -> list[tuple[int, str]]:
+    """(id, name) of the active committee members a case can be assigned to."""
+    return [tuple(row) for row in db.session.execute(
+        select(User.id, User.full_name).where(User.role.in_(COMMITTEE),
+                                              User.disabled_at.is_(None))
+        .order_by(User.full_name, User.id))]

@@ -7,7 +7,8 @@ from flask_login import current_user
 from casework.accounts.roles import EXPORTS, QUEUE
 from casework.cases.access import load_case_for
 from casework.cases.models import CaseState
-from casework.cases.queries import QueueFilters, QueueScope, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters, QueueScope
 from casework.cases.queue_counts import kept_state_counts, register
 from casework.cases.queue_filters import EACH, QueueFilterForm, fill_choices, filters_from_form
 from casework.cases.queue_head import queue_head, render_head

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, literal, select, union_all
 from casework.accounts.models import User
 from casework.cases import search
 from casework.cases.models import Case, CaseSearchDocument, case_candidates
-from casework.cases.queries import scope_condition
+from casework.cases.queue_conditions import scope_condition
 from casework.cases.workflow import OPEN_STATES
 from casework.elections.models import StationKind
 from casework.extensions import db

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from casework.accounts.models import User
 from casework.cases.models import Case, CaseState, CaseStateCount, CaseTransition, Category
-from casework.cases.queries import QueueScope, region_condition
+from casework.cases.queue_conditions import QueueScope, region_condition
 from casework.cases.workflow import OPEN_STATES, InadmissibleReason, Outcome
 from casework.core.db import utcnow
 from casework.core.timezones import day_bounds, local_today

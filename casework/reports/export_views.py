@@ -25,7 +25,7 @@ from wtforms import DateField, Form, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from casework.accounts.roles import EXPORT_CONTACTS, EXPORTS
-from casework.cases.queries import QueueScope
+from casework.cases.queue_conditions import QueueScope
 from casework.cases.queue_filters import (
     QueueFilterForm,
     fill_choices,

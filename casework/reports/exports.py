@@ -24,14 +24,8 @@ from casework.accounts.roles import EXPORT_CONTACTS
 from casework.cases.deadlines import ReceivedDue, received_clock
 from casework.cases.identity_mask import PROTECTED
 from casework.cases.models import PUBLIC_STATUS, Case, CaseState, Category, PublicStatus
-from casework.cases.queries import (
-    SORT_KEYS,
-    QueueFilters,
-    QueueScope,
-    filter_conditions,
-    queue_row,
-    rows_query,
-)
+from casework.cases.queries import queue_row, rows_query
+from casework.cases.queue_conditions import SORT_KEYS, QueueFilters, QueueScope, filter_conditions
 from casework.cases.workflow import Outcome
 from casework.core import audit
 from casework.core.db import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from casework.accounts.models import User
 from casework.cases.models import Case
-from casework.cases.queries import scope_condition
+from casework.cases.queue_conditions import scope_condition
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal
 from casework.core.timezones import day_bounds, day_start_utc, zone_of

@@ -6,7 +6,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from casework.accounts.models import User
 from casework.cases.models import Case
-from casework.cases.queries import scope_condition
+from casework.cases.queue_conditions import scope_condition
 from casework.elections.models import Candidate, Election, PollingStation, Region, StationKind
 from casework.elections.queries import subtree_ids
 from casework.extensions import db

@@ -20,7 +20,8 @@ from casework.cases.deadlines import (
     send_daily_digest,
 )
 from casework.cases.models import CaseDeadline, CaseState, ScreeningChecklist
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.transitions import apply
 from casework.cases.workflow import CHECKLIST_NAMES
 from casework.core.db import utcnow

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from casework.cases.mass_complaints import group_new_cases
 from casework.cases.models import Case, CaseState, CaseTransition, InadmissibleReason
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.core.audit import AuditEntry
 from casework.extensions import db
 from casework.notifications.models import OutboxMessage

@@ -9,16 +9,10 @@ from sqlalchemy import func, select, text, update
 
 from casework.accounts.models import Role
 from casework.cases.models import Case, CaseState, CaseStateCount, Category
-from casework.cases.queries import (
-    NO_REGION,
-    QueueFilters,
-    QueueScope,
-    decode_cursor,
-    encode_cursor,
-    queue_page,
-    scope_condition,
-    state_counts,
-)
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import NO_REGION, QueueFilters, QueueScope, scope_condition
+from casework.cases.queue_counts import state_counts
+from casework.cases.queue_paging import decode_cursor, encode_cursor
 from casework.cases.search import index_case
 from casework.cases.transitions import apply
 from casework.core.db import utcnow

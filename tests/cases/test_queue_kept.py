@@ -10,7 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from casework.cases.models import CaseState, Category
-from casework.cases.queries import QueueFilters, orm_rows, queue_page
+from casework.cases.queries import orm_rows, queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.queue_lines import lines
 from casework.core.db import utcnow
 from casework.extensions import db
@@ -251,7 +252,7 @@ def test_a_kept_search_statement_is_never_another_readers(election, secretary, m
     """Who may search the complainants' names gets a statement of their own (on PostgreSQL
     it reads the contacts too): a member without that right, of the same scope, never
     finds a case by a complainant's name through a statement kept for another."""
-    from casework.cases import queries
+    from casework.cases import queue_conditions
     from casework.cases.search import index_case
     from casework.intake.models import Channel
     member = make_user("reviewer", email="member@test.kz")
@@ -266,7 +267,7 @@ def test_a_kept_search_statement_is_never_another_readers(election, secretary, m
         @staticmethod
         def can_open(user):
             return user.id == secretary.id
-    monkeypatch.setattr(queries, "COMPLAINANT_SEARCH", ContactReaders)
+    monkeypatch.setattr(queue_conditions, "COMPLAINANT_SEARCH", ContactReaders)
 
     def found(user) -> list[int]:
         return [row.id for row in queue_page(user, election, QueueFilters(q="Witnessova"),

@@ -13,7 +13,8 @@ from casework.cases.models import (
     Category,
     MessageAuthor,
 )
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.search import (
     index_case,
     matching_case_ids,

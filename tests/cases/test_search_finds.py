@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from casework.accounts.roles import COMPLAINANT_SEARCH
 from casework.cases.models import Case, CaseSearchDocument
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.search import (
     index_case,
     matching_case_ids,

@@ -11,7 +11,8 @@ from sqlalchemy import event
 
 from casework.cases import search, search_pending
 from casework.cases.models import Case, CaseSearchDocument, CaseSearchPending
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.search import document_texts, documents_texts
 from casework.extensions import db
 from tests.cases.test_mass_queue import campaign, every_page, filed, other_text  # noqa: F401

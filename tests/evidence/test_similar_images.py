@@ -9,7 +9,8 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from casework.cases.models import Case, CaseState
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.evidence.models import ImageHash, ImageMatch
 from casework.evidence.photo_facts import read_due_photo_facts
 from casework.evidence.similar_images import bands_of, perceptual_hash

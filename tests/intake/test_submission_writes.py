@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from casework import worker
 from casework.cases.models import CaseSearchDocument, CaseSearchPending
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.cases.search_pending import index_all_pending, index_pending
 from casework.core import audit
 from casework.core.audit import AuditEntry

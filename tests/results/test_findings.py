@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from casework.cases.queries import QueueFilters, queue_page
+from casework.cases.queries import queue_page
+from casework.cases.queue_conditions import QueueFilters
 from casework.core.audit import AuditEntry
 from casework.elections.importers import run_import
 from casework.evidence.models import EvidenceItem
