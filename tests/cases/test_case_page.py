@@ -502,6 +502,40 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
     assert "Caller adds detail 0" in html and "I deny it 0" in html and "note 0" in html
 
 
+
+def test_statements_built_once_read_each_cases_own_rows(app, login, people, election,
+                                                        file_complaint):
+    """The case page's statements are kept per process with the case as a parameter: pages
+    of two cases read in turn each show their own calls, mails, files and notes, and the
+    file both hold names the other case."""
+    shared = secrets.token_hex(32)
+    cases = [file_complaint(accused=[candidate(election, code)])[0] for code in ("C01", "C02")]
+    for case in cases:
+        mark = case.reference
+        db.session.add(Call(operator_id=people["operator"].id, caller_number="+77011234567",
+                            started_at=utcnow(), purpose=CallPurpose.FOLLOW_UP,
+                            note=f"call on {mark}", case_id=case.id))
+        db.session.add(InboundMail(message_key=secrets.token_hex(8), raw_sha256="0" * 64,
+                                   size=10, sender="voter@example.kz", subject=f"mail on {mark}",
+                                   source="imap", status=InboundStatus.FOLLOW_UP,
+                                   case_id=case.id))
+        db.session.add(EvidenceItem(case_id=case.id, sha256=shared, size=10,
+                                    content_type="image/png", label=f"file-{mark}.png",
+                                    source="tracking"))
+        notes.add_note(case, people["reviewer"], f"note on {mark}")
+    db.session.commit()
+    secretary = as_user(app, login, people["secretary"])
+    for _ in range(2):
+        for case, other in (cases, cases[::-1]):
+            html = secretary.get(page_url(case)).get_data(as_text=True)
+            for kind in ("call", "mail", "note"):
+                assert f"{kind} on {case.reference}" in html
+                assert f"{kind} on {other.reference}" not in html
+            assert f"file-{case.reference}.png" in html
+            assert f"file-{other.reference}.png" not in html
+            assert f'href="/cases/{other.reference}">{other.reference}</a> (the same file)' in html
+
+
 # -- merging ---------------------------------------------------------------------------------------
 
 def test_merge_moves_complaints_evidence_messages_and_tells_every_complainant_once(
