@@ -1,17 +1,17 @@
 """Possible duplicates: open cases that may be about the same facts as a case being screened,
 in the user's scope, ranked by the similarity of their narratives."""
 
+import functools
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, false, literal, select, union_all
 
 from casework.accounts.models import User
+from casework.accounts.queries import scope_region_ids
 from casework.cases import search
 from casework.cases.models import Case, CaseSearchDocument, case_candidates
-from casework.cases.queue_conditions import scope_condition
 from casework.cases.workflow import OPEN_STATES
 from casework.elections.models import StationKind
 from casework.extensions import db
@@ -44,33 +44,16 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
     category (or the same category while one of the two has no region) — ranked by the
     similarity of their narratives (pg_trgm on PostgreSQL, the same measure on SQLite).
     Three queries: the candidates, their similarity, the cases shown."""
-    base = [Case.election_id == case.election_id, Case.state.in_(OPEN_STATES), Case.id != case.id]
-    scope = scope_condition(user, case.election_id)
-    if scope is not None:
-        base.append(scope)
-    reasons: list[tuple[str, ColumnElement[bool]]] = []
-    branches = []
+    scope = scope_region_ids(user, case.election_id)
     accused = [c.id for c in case.accused]
-    if accused:  # driven by case_candidates (candidate_id, case_id): ids grow with time
-        branches.append(select(literal("candidate").label("reason"), Case.id.label("id"))
-                        .join(case_candidates, case_candidates.c.case_id == Case.id)
-                        .where(*base, case_candidates.c.candidate_id.in_(accused))
-                        .order_by(Case.id.desc()).limit(PER_REASON).subquery())
-    if case.station_id is not None and case.station.kind is StationKind.PAPER:
-        reasons.append(("station", Case.station_id == case.station_id))
-    if case.region_id is not None:
-        reasons.append(("region_category", and_(Case.region_id == case.region_id,
-                                                Case.category == case.category)))
-        reasons.append(("no_region", and_(Case.region_id.is_(None),
-                                          Case.category == case.category)))
-    else:
-        reasons.append(("no_region", Case.category == case.category))
-    branches += [select(literal(name).label("reason"), Case.id.label("id"))
-                 .where(*base, condition).order_by(Case.created_at.desc(), Case.id.desc())
-                 .limit(PER_REASON).subquery() for name, condition in reasons]
+    paper = case.station_id is not None and case.station.kind is StationKind.PAPER
+    shape = (bool(accused), paper, case.region_id is not None,
+             None if scope is None else bool(scope))
+    params = {"election": case.election_id, "case_id": case.id, "accused": accused,
+              "station": case.station_id, "region": case.region_id,
+              "category": case.category, "scope": sorted(scope or ())}
     found: dict[int, list[str]] = {}
-    for name, case_id in db.session.execute(union_all(*[select(b.c.reason, b.c.id)
-                                                        for b in branches])):
+    for name, case_id in db.session.execute(_candidates(*shape), params):
         if name not in found.setdefault(case_id, []):
             found[case_id].append(name)
     if not found:
@@ -83,12 +66,55 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
     # What the list shows of each, one Core select (mapped cases with their regions and
     # accused were three statements and a sixth of the function).
     cases = {row.id: row for row in db.session.connection().execute(
-        select(Case.id, Case.reference, Case.state).where(Case.id.in_(ranked)))}
+        _shown(), {"ids": ranked})}
     return [Similar(cases[i], round(scores.get(i, 0.0), 3), tuple(found[i]))
             for i in ranked if i in cases]
 
 
-@lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=32)
+def _candidates(accused: bool, paper_station: bool, region: bool, scope: bool | None):
+    """The candidates' statement for a shape of case (accused or not, on a paper station or
+    not, of a region or not) and of reader's scope (None: every region; False: none), built
+    once per shape: composing it cost a fifth of the function. The values are parameters."""
+    base = [Case.election_id == bindparam("election"), Case.state.in_(OPEN_STATES),
+            Case.id != bindparam("case_id")]
+    if scope is not None:
+        base.append(Case.region_id.in_(bindparam("scope", expanding=True)) if scope else false())
+    branches = []
+    if accused:  # driven by case_candidates (candidate_id, case_id): ids grow with time
+        branches.append(select(literal("candidate").label("reason"), Case.id.label("id"))
+                        .join(case_candidates, case_candidates.c.case_id == Case.id)
+                        .where(*base, case_candidates.c.candidate_id.in_(
+                            bindparam("accused", expanding=True)))
+                        .order_by(Case.id.desc()).limit(PER_REASON).subquery())
+    category = Case.category == bindparam("category")
+    reasons: list[tuple[str, ColumnElement[bool]]] = []
+    if paper_station:
+        reasons.append(("station", Case.station_id == bindparam("station")))
+    if region:
+        reasons.append(("region_category", and_(Case.region_id == bindparam("region"), category)))
+        reasons.append(("no_region", and_(Case.region_id.is_(None), category)))
+    else:
+        reasons.append(("no_region", category))
+    branches += [select(literal(name).label("reason"), Case.id.label("id"))
+                 .where(*base, condition).order_by(Case.created_at.desc(), Case.id.desc())
+                 .limit(PER_REASON).subquery() for name, condition in reasons]
+    return union_all(*[select(b.c.reason, b.c.id) for b in branches])
+
+
+@functools.cache
+def _shown():
+    return select(Case.id, Case.reference, Case.state).where(
+        Case.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _narratives():
+    return select(CaseSearchDocument.case_id, CaseSearchDocument.narratives).where(
+        CaseSearchDocument.case_id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.lru_cache(maxsize=512)
 def _trigram_set(value: str) -> frozenset[str]:
     """The trigrams of a text's beginning (a pure function: screened cases of one region and
     category compare themselves with the same recent cases, so their texts come back)."""
@@ -103,8 +129,7 @@ def _similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
         return search.similarities(text_value, case_ids)
     first = _trigram_set(text_value)
     scores: dict[int, float] = {}
-    rows = db.session.execute(select(CaseSearchDocument.case_id, CaseSearchDocument.narratives)
-                              .where(CaseSearchDocument.case_id.in_(case_ids)))
+    rows = db.session.execute(_narratives(), {"ids": case_ids})
     for case_id, value in rows:
         second = _trigram_set(value or "")
         if not first or not second:
