@@ -47,7 +47,7 @@ def _case_by_reference():
     (two fewer statements than selectin loads)."""
     return (select(Case).where(Case.reference == bindparam("reference"))
             .options(joinedload(Case.region).joinedload(Region.parent),
-                     selectinload(Case.accused), selectinload(Case.election)))
+                     joinedload(Case.election), selectinload(Case.accused)))
 
 
 def load_case_for(user: Any, reference: str | None) -> Case | None:
