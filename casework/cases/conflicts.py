@@ -15,8 +15,9 @@ from casework.cases.models import Case, ConflictDeclaration, case_candidates
 from casework.extensions import db
 
 
-def _accused_of(case: Case):
-    return select(case_candidates.c.candidate_id).where(case_candidates.c.case_id == case.id)
+def _accused_of(case_id):
+    """The accused candidates' ids of a case (its id, or a parameter standing for it)."""
+    return select(case_candidates.c.candidate_id).where(case_candidates.c.case_id == case_id)
 
 
 def has_conflict(user: Any, case: Case) -> bool:
@@ -26,7 +27,7 @@ def has_conflict(user: Any, case: Case) -> bool:
         return False
     return bool(db.session.scalar(select(exists().where(
         ConflictDeclaration.user_id == user.id,
-        ConflictDeclaration.candidate_id.in_(_accused_of(case))))))
+        ConflictDeclaration.candidate_id.in_(_accused_of(case.id))))))
 
 
 def conflicted_user_ids(case: Case) -> set[int]:
@@ -38,9 +39,8 @@ def conflicted_user_ids(case: Case) -> set[int]:
 @functools.cache
 def _conflicted_statement():
     """Built once: the case page asks it each time."""
-    accused = select(case_candidates.c.candidate_id).where(
-        case_candidates.c.case_id == bindparam("case_id"))
-    return select(ConflictDeclaration.user_id).where(ConflictDeclaration.candidate_id.in_(accused))
+    return select(ConflictDeclaration.user_id).where(
+        ConflictDeclaration.candidate_id.in_(_accused_of(bindparam("case_id"))))
 
 
 def conflicts_of(user: Any) -> list[ConflictDeclaration]:
