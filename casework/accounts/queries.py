@@ -1,9 +1,10 @@
 """Read-side queries for staff accounts and their region scopes."""
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
+from casework.accounts.roles import COMMITTEE
 from casework.elections.queries import descendant_ids
 from casework.extensions import db
 
@@ -14,6 +15,12 @@ def scope_region_ids(user: User, election_id: int) -> set[int] | None:
         return None
     return descendant_ids(election_id, [r.id for r in user.regions
                                         if r.election_id == election_id])
+
+
+def active_committee_member() -> ColumnElement[bool]:
+    """The condition on User of a member who can be given cases and sits on decisions: a
+    reviewer, secretary or chair whose account is not disabled."""
+    return and_(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
 
 
 def staff_list() -> list[User]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.accounts.models import User
-from casework.accounts.queries import scope_region_ids
+from casework.accounts.queries import active_committee_member, scope_region_ids
 from casework.accounts.roles import ASSIGNMENT, COMMITTEE, CONFLICTS, has_role
 from casework.cases import notices
 from casework.cases.conflicts import conflicted_user_ids, has_conflict
@@ -99,7 +99,7 @@ def reviewer_loads(election: Election, actor: User) -> list[tuple[User, int]]:
 @functools.cache
 def _active_members():
     """Built once: the case page asks it each time."""
-    return (select(User).where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
+    return (select(User).where(active_committee_member())
             .order_by(User.full_name, User.id).options(selectinload(User.regions)))
 
 
@@ -109,7 +109,7 @@ def open_loads(election: Election) -> dict[int, int]:
         select(User.id, func.count(Case.id))
         .join(Case, and_(Case.assignee_id == User.id, Case.election_id == election.id,
                          Case.state.in_(OPEN_STATES)))
-        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
+        .where(active_committee_member())
         .group_by(User.id)).all())
 
 

@@ -24,7 +24,7 @@ from wtforms.fields.choices import Choice
 from wtforms.widgets import Select, html_params
 
 from casework.accounts.models import User
-from casework.accounts.roles import COMMITTEE
+from casework.accounts.queries import active_committee_member
 from casework.core.cache import app_cache
 from casework.extensions import db
 
@@ -49,7 +49,7 @@ def _text(*columns) -> object:
 def _members_statement():
     """Built once: composing it cost more than running it."""
     rows = (select(_text(User.id, User.full_name).label("t"))
-            .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None)).subquery())
+            .where(active_committee_member()).subquery())
     return select(func.aggregate_strings(rows.c.t, "\x1e"))
 
 

@@ -8,7 +8,7 @@ from wtforms import Form, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
 from casework.accounts.models import User
-from casework.accounts.roles import COMMITTEE
+from casework.accounts.queries import active_committee_member
 from casework.cases import queue_choices
 from casework.cases.channels import channel_choices
 from casework.cases.models import CaseState, Category
@@ -124,6 +124,5 @@ def candidates_for_filter(election: Election, locale: str) -> list[tuple[str, st
 def assignees_for_filter() -> list[tuple[int, str]]:
     """(id, name) of the active committee members a case can be assigned to."""
     return [tuple(row) for row in db.session.execute(
-        select(User.id, User.full_name).where(User.role.in_(COMMITTEE),
-                                              User.disabled_at.is_(None))
+        select(User.id, User.full_name).where(active_committee_member())
         .order_by(User.full_name, User.id))]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casework.accounts.models import User
-from casework.accounts.roles import COMMITTEE
+from casework.accounts.queries import active_committee_member
 from casework.cases.conflicts import conflicted_user_ids
 from casework.cases.models import Case
 from casework.decisions.models import Decision, DecisionMember, Finding
@@ -20,7 +20,7 @@ def committee_members(case: Case) -> list[User]:
     whose scope covers the case's region, by name."""
     users = db.session.scalars(
         select(User).options(selectinload(User.regions))
-        .where(User.role.in_(COMMITTEE), User.disabled_at.is_(None))
+        .where(active_committee_member())
         .order_by(User.full_name, User.id))
     return [user for user in users if user.can_see_region(case.region)]
 
