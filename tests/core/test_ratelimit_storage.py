@@ -78,3 +78,25 @@ def test_fixed_window_methods(two_workers):
     assert first.get("k") == 3 and second.get_expiry("k") > 0
     assert first.check()
     assert first.reset() == 3 and second.get("k") == 0
+
+
+def test_a_window_sweeps_its_own_expired_hits_and_counts_the_live_ones(tmp_path, monkeypatch):
+    from casework.core import ratelimit_local
+
+    monkeypatch.setattr(ratelimit_local.random, "random", lambda: 0.5)  # never the full sweep
+    storage = storage_from_string(f"casework+local://{tmp_path / 'casework.db'}.limits")
+    conn = storage._conn()
+    now = ratelimit_local.time.time()
+    conn.executemany(ratelimit_local.INSERT, [
+        ("k", now - 120, now - 60), ("k", now - 61, now - 1),  # expired
+        ("k", now - 30, now + 30), ("other", now - 120, now - 60)])
+    assert storage.get_moving_window("k", 10, 60) == (now - 30, 1)
+    assert storage.acquire_entry("k", 10, 60)
+    left = conn.execute("SELECT key, at FROM hits ORDER BY key, at").fetchall()
+    # The key's two expired hits are gone; another key's wait for their own sweep.
+    assert len(left) == 3 and left[0] == ("k", now - 30) and left[1][0] == "k"
+    assert left[2] == ("other", now - 120)
+    assert storage.get_moving_window("k", 10, 60)[1] == 2
+    assert storage.get_moving_window("nobody", 10, 60)[1] == 0
+    assert not storage.acquire_entry("k", 2, 60)  # the window is full: nothing counted
+    assert storage.get_moving_window("k", 2, 60)[1] == 2
