@@ -81,9 +81,12 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
                          {"key": key})
 
-    def _sweep(self, conn, key: str, now: float) -> None:
+    def _sweep(self, conn, key: str, now: float, expiry: float | None = None) -> None:
         if random.random() < SWEEP_CHANCE:  # noqa: S311 - housekeeping, not security
             conn.execute(delete(rate_limit_hits).where(HITS.expires_at <= now))
+        elif expiry is not None:  # a moving window's key: the index's range of its expired hits
+            conn.execute(delete(rate_limit_hits).where(
+                HITS.key == key, HITS.at <= now - expiry, HITS.expires_at <= now))
         else:
             conn.execute(delete(rate_limit_hits).where(HITS.key == key, HITS.expires_at <= now))
 
@@ -99,7 +102,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             # Insert first: on SQLite this takes the write lock before counting.
             conn.execute(insert(rate_limit_hits),
                          [{"key": key, "at": now, "expires_at": now + expiry}] * amount)
-            self._sweep(conn, key, now)
+            self._sweep(conn, key, now, expiry)
             count = conn.scalar(select(func.count()).select_from(rate_limit_hits)
                                 .where(HITS.key == key, HITS.at > now - expiry))
             if count > limit:

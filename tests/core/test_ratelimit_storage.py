@@ -100,3 +100,24 @@ def test_a_window_sweeps_its_own_expired_hits_and_counts_the_live_ones(tmp_path,
     assert storage.get_moving_window("nobody", 10, 60)[1] == 0
     assert not storage.acquire_entry("k", 2, 60)  # the window is full: nothing counted
     assert storage.get_moving_window("k", 2, 60)[1] == 2
+
+
+def test_the_database_storage_sweeps_a_windows_expired_hits(two_workers, monkeypatch):
+    from sqlalchemy import insert, select
+
+    from casework.core import ratelimit_storage
+    from casework.core.ratelimit_storage import HITS, rate_limit_hits
+
+    monkeypatch.setattr(ratelimit_storage.random, "random", lambda: 0.5)
+    storage = two_workers[0]
+    now = ratelimit_storage.time.time()
+    with storage.engine.begin() as conn:
+        conn.execute(insert(rate_limit_hits), [
+            {"key": "k", "at": now - 120, "expires_at": now - 60},
+            {"key": "k", "at": now - 30, "expires_at": now + 30},
+            {"key": "other", "at": now - 120, "expires_at": now - 60}])
+    assert storage.acquire_entry("k", 10, 60)
+    with storage.engine.connect() as conn:
+        left = conn.execute(select(HITS.key, HITS.at).order_by(HITS.key, HITS.at)).all()
+    assert len(left) == 3 and tuple(left[0]) == ("k", now - 30) and left[1][0] == "k"
+    assert tuple(left[2]) == ("other", now - 120)
