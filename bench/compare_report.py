@@ -5,6 +5,19 @@ COLUMNS = (f"{'scenario':<11} {'app':<9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7
            f"{'CPU ms/req':>10} {'bad':>4} {'KB':>5} {'load1':>5}")
 
 
+# Issue 16's "Done means": the least throughput ratio, Casework / baseline, per scenario.
+TARGETS = {"form": 0.5, "queue": 0.3, "search": 1.0, "miss": 5.0,
+           "intake1": 0.5, "intake4": 0.5, "intake16": 0.5}
+
+
+def verdict(scenario: str, ratio: float) -> str:
+    """"met" or "MISSED" against the scenario's target (unrounded: 0.496 misses 0.5)."""
+    target = TARGETS.get(scenario)
+    if target is None:
+        return ""
+    return f"  target >= {target:g}x: {'met' if ratio >= target else 'MISSED'}"
+
+
 def _n(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
@@ -42,8 +55,10 @@ def print_report(results: list[dict], header: bool = False, summary: bool = Fals
             print(f"  {scenario:<11} {mine['what']:<45} no answer within the run")
         if mine is None or other is None or not other["rps"] or not mine["cpu_ms"]:
             continue
-        print(f"  {scenario:<11} {mine['what']:<45} {mine['rps'] / other['rps']:5.2f}x   "
-              f"CPU {_n(mine['cpu_ms'], 2)} vs {_n(other['cpu_ms'], 2)} ms{note}")
+        ratio = mine["rps"] / other["rps"]
+        print(f"  {scenario:<11} {mine['what']:<45} {ratio:6.3f}x   "
+              f"CPU {_n(mine['cpu_ms'], 2)} vs {_n(other['cpu_ms'], 2)} ms{note}"
+              f"{verdict(scenario, ratio)}")
     for name, sizes in (rss or {}).items():
         print(f"RSS after the runs, {name} workers: "
               + ", ".join(f"{mb:.0f} MB" for mb in sizes if mb is not None))

@@ -48,3 +48,17 @@ def test_form_list_search_and_intake(baseline, tmp_path):
     sha = hashlib.sha256(photo).hexdigest()
     assert answer.json["evidence"] == [{"sha256": sha, "size": len(photo)}]
     assert (tmp_path / "evidence" / sha[:2] / sha[2:4] / sha).read_bytes() == photo
+
+
+def test_the_summary_names_each_ratio_against_its_target_unrounded(capsys):
+    from compare_report import print_report
+
+    def run(scenario, app, rps):
+        return {"scenario": scenario, "app": app, "rps": rps, "cpu_ms": 10.0, "requests": 100,
+                "what": scenario}
+    print_report([run("intake16", "casework", 102.5), run("intake16", "baseline", 206.7),
+                  run("queue", "casework", 359.2), run("queue", "baseline", 692.1)],
+                 summary=True)
+    out = capsys.readouterr().out
+    assert "0.496x" in out and "target >= 0.5x: MISSED" in out  # not "0.50x", as it rounded
+    assert "0.519x" in out and "target >= 0.3x: met" in out
