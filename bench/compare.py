@@ -8,12 +8,14 @@ Seeds once (cached in instance/bench-compare/: Casework's SQLite instance with 1
 and the baseline's database; made again with --reseed or when a migration was added), copies
 both to a scratch folder per run, runs `flask db upgrade` on Casework's copy, and starts each
 under gunicorn (2 sync workers, 127.0.0.1 only), stopped by PID at the end, Ctrl-C included.
-wrk drives every scenario for a fixed time after a short warm-up; printed per run: requests/s,
-latency p50/p95/p99, the server's CPU per request (its workers' utime + stime from /proc,
-divided by the requests answered) and the 1-minute load average; per scenario the ratio
-Casework / baseline of throughput and of CPU. The complaints with a 200 KB photo are checked
-afterwards: each 201 has its row and its file with the SHA-256 that was sent. Last, each
-Casework worker's RSS. Asserts nothing; exits 1 if a complaint was lost.
+wrk drives every scenario for a fixed time after a short warm-up, in two halves per server in
+the order Casework, baseline, baseline, Casework (a drift of the machine's speed falls on both
+alike); printed per scenario and server, the halves together: requests/s, latency p50/p95/p99
+(the halves' mean weighted by requests), the server's CPU per request (its workers' utime +
+stime from /proc, divided by the requests answered) and the 1-minute load average; per
+scenario the ratio Casework / baseline of throughput and of CPU. The complaints with a
+200 KB photo are checked afterwards: each 201 has its row and its file with the SHA-256 that
+was sent. Last, each Casework worker's RSS. Asserts nothing; exits 1 if a complaint was lost.
 """
 
 import argparse
@@ -205,19 +207,32 @@ def main() -> int:
                 continue
             path = urllib.parse.quote(path.replace("{case}", newest), safe="/?=&")
             base_path = base_path and urllib.parse.quote(base_path, safe="/?=&")
-            for app, server, target in (("casework", casework, path),
-                                        ("baseline", baseline, base_path)):
+            targets = {"casework": path, "baseline": base_path}
+            for app, server in (("casework", casework), ("baseline", baseline)):
+                target = targets[app]
                 if target is None:
                     continue
-                cookie_arg = cookie if signed_in and app == "casework" else "-"
-                status, _, body = drive.get(server.port, target, "" if cookie_arg == "-" else cookie_arg)
+                status, _, body = drive.get(server.port, target, _cookie(app, signed_in, cookie))
                 if status != 200:
                     raise RuntimeError(f"{app} {target} answered {status}")
-                url = f"http://{drive.HOST}:{server.port}{target}"
-                drive.wrk(url, args.warmup, args.connections, ["get", "200", cookie_arg])
-                result = drive.measure(server, url, args.duration, args.connections,
-                                       ["get", "200", cookie_arg])
-                results.append(dict(result, scenario=name, what=what, app=app, page=len(body)))
+                targets[app] = (server, f"http://{drive.HOST}:{server.port}{target}", len(body))
+                drive.wrk(targets[app][1], args.warmup, args.connections,
+                          ["get", "200", _cookie(app, signed_in, cookie) or "-"])
+
+            def one(app: str, seconds: float, name=name, targets=targets, signed_in=signed_in):
+                server, url, _ = targets[app]
+                return drive.measure(server, url, seconds, args.connections,
+                                     ["get", "200", _cookie(app, signed_in, cookie) or "-"])
+
+            if targets["baseline"] is None:
+                pair = {"casework": one("casework", args.duration)}
+            else:
+                mine, theirs = drive.abba(lambda app, _half, seconds: one(
+                    ("casework", "baseline")[app], seconds), args.duration)
+                pair = {"casework": mine, "baseline": theirs}
+            for app, result in pair.items():
+                results.append(dict(result, scenario=name, what=what, app=app,
+                                    page=targets[app][2]))
                 print_report(results[-1:], header=len(results) == 1)
         ok = True
         if not only or "intake" in only:
@@ -233,20 +248,33 @@ def main() -> int:
             server.stop()
 
 
+def _cookie(app: str, signed_in: bool, cookie: str) -> str:
+    return cookie if signed_in and app == "casework" else ""
+
+
 def intake(args, run: Path, folder: Path, casework, baseline, results: list) -> bool:
     base = png_base()
     (run / "picture.png").write_bytes(base)
     logs = run / "intake"
     logs.mkdir(exist_ok=True)
     tags: dict[str, list[str]] = {"casework": [], "baseline": []}
+    servers = {"casework": casework, "baseline": baseline}
     for level in [int(x) for x in args.intake_levels.split(",")]:
-        for app, server in (("casework", casework), ("baseline", baseline)):
+        for app, server in servers.items():
             url = f"http://{drive.HOST}:{server.port}/api/v1/complaints"
-            warm, tag = f"{app}w{level}", f"{app}c{level}"
+            warm = f"{app}w{level}"
             drive.wrk(url, args.warmup, level, ["intake", warm, str(run / "picture.png"), str(logs)])
-            result = drive.measure(server, url, args.duration, level,
-                                   ["intake", tag, str(run / "picture.png"), str(logs)])
-            tags[app] += [warm, tag]
+            tags[app].append(warm)
+
+        def one(index: int, half: int, seconds: float, level=level) -> dict:
+            app = ("casework", "baseline")[index]
+            server, tag = servers[app], f"{app}c{level}h{half}"
+            tags[app].append(tag)
+            return drive.measure(server, f"http://{drive.HOST}:{server.port}/api/v1/complaints",
+                                 seconds, level,
+                                 ["intake", tag, str(run / "picture.png"), str(logs)])
+
+        for app, result in zip(servers, drive.abba(one, args.duration), strict=True):
             results.append(dict(result, scenario=f"intake{level}", app=app, page=0,
                                 what=f"complaint + 200 KB photo, API, {level} client(s)"))
             print_report(results[-1:], header=False)

@@ -155,3 +155,31 @@ def measure(server: Server, url: str, seconds: float, connections: int,
                   cpu_ms=ticks * 1000 / HZ / n if n else None,
                   restarted=len(set(pids) - set(server.workers)))
     return result
+
+
+def merged(parts: list[dict]) -> dict:
+    """Runs of one server in one scenario as one: totals of requests, time and CPU; each
+    latency percentile as the mean of the runs' weighted by their requests (an estimate)."""
+    total = sum(p["requests"] for p in parts)
+    duration = sum(p["duration_s"] for p in parts)
+    result = dict(parts[0], requests=total, duration_s=duration,
+                  rps=total / duration if duration else 0,
+                  cpu_ms=sum((p["cpu_ms"] or 0) * p["requests"] for p in parts) / total
+                  if total else None)
+    for key in ("bytes", "unexpected", "socket_errors", "restarted"):
+        result[key] = sum(p.get(key, 0) for p in parts)
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        result[key] = sum(p[key] * p["requests"] for p in parts) / total if total else 0
+    return result
+
+
+def abba(run, seconds: float) -> tuple[dict, dict]:
+    """Casework (a) and the baseline (b) in the order a, b, b, a, each for half the time:
+    what the machine's speed does meanwhile (a neighbour, the page cache, the disk) falls on
+    both alike, so their ratio moves much less from one run to the next than after one run
+    of each. `run(app, half, seconds)` measures one; app 0 is Casework, 1 the baseline."""
+    parts: dict[int, list[dict]] = {0: [], 1: []}
+    half_time = max(1, round(seconds / 2))  # wrk takes whole seconds
+    for app, half in ((0, 0), (1, 0), (1, 1), (0, 1)):
+        parts[app].append(run(app, half, half_time))
+    return merged(parts[0]), merged(parts[1])

@@ -62,3 +62,25 @@ def test_the_summary_names_each_ratio_against_its_target_unrounded(capsys):
     out = capsys.readouterr().out
     assert "0.496x" in out and "target >= 0.5x: MISSED" in out  # not "0.50x", as it rounded
     assert "0.519x" in out and "target >= 0.3x: met" in out
+
+
+def test_both_servers_are_measured_in_halves_a_b_b_a_and_each_pair_of_halves_merged():
+    from compare_driver import abba
+
+    calls = []
+
+    def run(app, half, seconds):
+        calls.append((app, half, seconds))
+        n = (100, 300)[app] + 10 * half  # requests in this half
+        return {"requests": n, "duration_s": seconds, "bytes": n, "p50_ms": 1.0 + half,
+                "p95_ms": 2.0, "p99_ms": 3.0, "unexpected": half, "socket_errors": 0,
+                "cpu_ms": 10.0 if half else 20.0, "load": 0.5, "restarted": 0}
+
+    casework, baseline = abba(run, 10)
+    assert calls == [(0, 0, 5), (1, 0, 5), (1, 1, 5), (0, 1, 5)]
+    assert (casework["requests"], casework["duration_s"]) == (210, 10)
+    assert casework["rps"] == 21
+    assert casework["cpu_ms"] == (100 * 20 + 110 * 10) / 210  # the CPU of both halves
+    assert casework["p50_ms"] == (100 * 1 + 110 * 2) / 210
+    assert casework["unexpected"] == 1
+    assert baseline["requests"] == 610 and baseline["rps"] == 61
