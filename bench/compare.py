@@ -1,7 +1,7 @@
 """Casework side by side with a bare-Flask baseline (bench/baseline_app.py), one load driver.
 
-    make bench-compare                              # 10 s per run, about 6 minutes
-    make bench-compare BENCH_ARGS="--quick"         # 3 s per run
+    make bench-compare                              # 10 s per scenario and app (two halves), 8 min
+    make bench-compare BENCH_ARGS="--quick"         # halves of 2 s
     make bench-compare BENCH_ARGS="--threads 8"     # gthread workers, as `make run` serves
 
 Seeds once (cached in instance/bench-compare/: Casework's SQLite instance with 100,000 cases
