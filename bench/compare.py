@@ -199,7 +199,8 @@ def main() -> int:
             "SELECT reference FROM cases ORDER BY id DESC LIMIT 1").fetchone()[0]
         only = set(args.only.split(",")) if args.only else None
         results: list[dict] = []
-        print(f"load average at the start: {drive.loadavg()}; {args.duration:g} s per run, "
+        print(f"load average at the start: {drive.loadavg()}; {args.duration:g} s per scenario and app "
+              f"(halves: Casework, baseline, baseline, Casework), "
               f"{args.connections} clients; gunicorn {' '.join(gunicorn(args, 0, '')[3:-1])}",
               flush=True)
         for name, what, path, base_path, signed_in in SCENARIOS:
