@@ -209,23 +209,22 @@ def main() -> int:
             path = urllib.parse.quote(path.replace("{case}", newest), safe="/?=&")
             base_path = base_path and urllib.parse.quote(base_path, safe="/?=&")
             targets = {"casework": path, "baseline": base_path}
+            served: dict[str, tuple] = {}  # app: its server, the URL, its wrk arguments, page size
             for app, server in (("casework", casework), ("baseline", baseline)):
-                target = targets[app]
-                if target is None:
+                if targets[app] is None:
                     continue
-                status, _, body = drive.get(server.port, target, _cookie(app, signed_in, cookie))
+                status, _, body = drive.get(server.port, targets[app], _cookie(app, signed_in, cookie))
                 if status != 200:
-                    raise RuntimeError(f"{app} {target} answered {status}")
-                targets[app] = (server, f"http://{drive.HOST}:{server.port}{target}", len(body))
-                drive.wrk(targets[app][1], args.warmup, args.connections,
-                          ["get", "200", _cookie(app, signed_in, cookie) or "-"])
+                    raise RuntimeError(f"{app} {targets[app]} answered {status}")
+                served[app] = (server, f"http://{drive.HOST}:{server.port}{targets[app]}",
+                               ["get", "200", _cookie(app, signed_in, cookie) or "-"], len(body))
+                drive.wrk(served[app][1], args.warmup, args.connections, served[app][2])
 
-            def one(app: str, seconds: float, name=name, targets=targets, signed_in=signed_in):
-                server, url, _ = targets[app]
-                return drive.measure(server, url, seconds, args.connections,
-                                     ["get", "200", _cookie(app, signed_in, cookie) or "-"])
+            def one(app: str, seconds: float, served=served) -> dict:
+                server, url, script_args, _ = served[app]
+                return drive.measure(server, url, seconds, args.connections, script_args)
 
-            if targets["baseline"] is None:
+            if "baseline" not in served:
                 pair = {"casework": one("casework", args.duration)}
             else:
                 mine, theirs = drive.abba(lambda app, _half, seconds: one(
@@ -233,7 +232,7 @@ def main() -> int:
                 pair = {"casework": mine, "baseline": theirs}
             for app, result in pair.items():
                 results.append(dict(result, scenario=name, what=what, app=app,
-                                    page=targets[app][2]))
+                                    page=served[app][3]))
                 print_report(results[-1:], header=len(results) == 1)
         ok = True
         if not only or "intake" in only:
