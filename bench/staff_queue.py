@@ -423,7 +423,8 @@ def measure(app, args) -> None:
     election = db.session.scalar(select(Election).where(Election.code == ELECTION_CODE))
     settings = db.session.execute(text(
         "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', "
-        "'work_mem', 'max_parallel_workers_per_gather', 'random_page_cost') ORDER BY name"))
+        "'work_mem', 'max_parallel_workers_per_gather', 'random_page_cost', 'jit') "
+        "ORDER BY name"))
     print("PostgreSQL: " + ", ".join(f"{n}={v}{'×' + u if u else ''}" for n, v, u in settings))
     db.session.rollback()
 

@@ -46,8 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # No parallel workers by default: a page's plan that walks an index and stops at 51
         # rows ran 3-6x slower split over workers (each walks ahead, and they start per
         # query), and on a small machine they take the cores other requests need.
+        # No JIT: a walk of a few thousand cases that stops at its page (a search of common
+        # words) is costed high enough to be compiled, 90 ms of compiling for 15 ms of work.
         workers = app.config["CASEWORK_PG_PARALLEL_WORKERS"]
-        arguments.setdefault("options", f"-c max_parallel_workers_per_gather={workers}")
+        arguments.setdefault("options",
+                             f"-c max_parallel_workers_per_gather={workers} -c jit=off")
         options["connect_args"] = arguments
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["TESTING"] = app.config["CASEWORK_ENV"] == "testing" or app.config.get("TESTING")

@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 from sqlalchemy.sql.elements import False_
+from sqlalchemy.sql.util import ClauseAdapter
 
 from casework.accounts.models import User
-from casework.cases import queue_groups, search
+from casework.cases import queue_groups, search, search_window
 from casework.cases.deadlines import ReceivedDue, received_clock
 from casework.cases.models import (
     Case,
@@ -159,8 +160,14 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
         if any(isinstance(condition, False_) for condition in matching):
             return Page([], None)  # nothing can match (a search's miss): no case is read
         params = searched.params if searched is not None else {}
+        walked = _walked_page(filters.q, matching, searched, sort, after, limit, read,
+                              bool(filters.fold_groups))
         shape = _shape(scope, filters, sort, after, limit, searched)
-        if shape is not None:
+        if walked is not None:
+            page, matching = walked  # the groups are counted case by case too
+            if not filters.fold_groups:
+                return page
+        elif shape is not None:
             # A first page of words: its statement kept for the next search of this form,
             # which gives its own words as `params` (search.Matching).
             fresh = matching
@@ -221,16 +228,64 @@ def _page(election: Election, sort: str, conditions: list, after: str | None, li
     return _run(_statement(sort, conditions, cursor, limit, fold), limit, read, {})
 
 
+def _walked_page(query: str | None, conditions: list, searched: search.Matching | None,
+                 sort: str, after: str | None, limit: int,
+                 read: Callable[[Any, list, dict], list], fold: bool
+                 ) -> tuple[Page, list] | None:
+    """(the page, its conditions with the search tested case by case) of a search of common
+    words (PostgreSQL), found among the first cases of its order, each tested against its
+    own document; None when the search is not one to walk for, or the walk did not fill the
+    page (search_window). `fold`: a group shows as its first member matching."""
+    if searched is None or searched.walking is None or sort not in SORT_KEYS:
+        return None
+    window = search_window.window(query, limit)
+    if window is None:
+        return None
+    column, descending = SORT_KEYS[sort]
+    case_by_case = [searched.walking if c is searched.condition else c for c in conditions]
+    before = [c for c in conditions if c is not searched.condition]
+    _after_cursor(before, column, descending, decode_cursor(after, sort))
+    walked = (select(Case.id.label("id"), Case.text_group_id.label("text_group_id"),
+                     column.label("k"))
+              .where(*before).order_by(*_order(column, descending)).limit(window)
+              .subquery("walked"))
+    # The LIMIT keeps the walk a subquery of its own: the test is not moved inside it.
+    tested = [ClauseAdapter(walked).traverse(searched.walking)]
+    if fold:
+        tested.append(queue_groups.fold_over(walked, case_by_case))
+    # The ids first: joined to the rows, the planner (expecting almost no match of a test
+    # it cannot estimate) read every case for each of them.
+    found = db.session.execute(
+        select(walked.c.id, walked.c.k).where(*tested)
+        .order_by(*_order(walked.c.k, descending, walked.c.id)).limit(limit + 1),
+        searched.params).all()
+    if len(found) <= limit:
+        return None
+    ids = [case_id for case_id, _key in found[:limit]]
+    loaded = {row.id: row for row in read(ids, [], searched.params)}
+    last_id, last_key = found[limit - 1]
+    return (Page([loaded[i] for i in ids if i in loaded], encode_cursor(sort, 0, last_key, last_id)),
+            case_by_case)
+
+
+def _order(key, descending: bool, case_id=Case.id) -> list:
+    return [key.desc(), case_id.desc()] if descending else [key.asc(), case_id.asc()]
+
+
+def _after_cursor(conditions: list, column, descending: bool, cursor) -> None:
+    if cursor is not None and cursor[1] is not None:
+        position = tuple_(column, Case.id)
+        conditions.append(position < tuple_(cursor[1], cursor[2]) if descending
+                          else position > tuple_(cursor[1], cursor[2]))
+
+
 def _statement(sort: str, conditions: list, cursor, limit: int,
                fold: list | None = None) -> tuple:
     """The page's id subquery (keyset-limited, LIMIT n+1), its order outside, its sort;
     `fold`: the groups folded under those conditions."""
     column, descending = SORT_KEYS[sort]
-    if cursor is not None and cursor[1] is not None:
-        position = tuple_(column, Case.id)
-        conditions.append(position < tuple_(cursor[1], cursor[2]) if descending
-                          else position > tuple_(cursor[1], cursor[2]))
-    order = [column.desc(), Case.id.desc()] if descending else [column.asc(), Case.id.asc()]
+    _after_cursor(conditions, column, descending, cursor)
+    order = _order(column, descending)
     if fold is not None and db.session.get_bind().dialect.name == "postgresql":
         # The fold asks after each earlier member of a case's group; PostgreSQL tested it
         # on every grouped case its walk passed, before the costlier conditions (a search,
@@ -248,9 +303,7 @@ def _statement(sort: str, conditions: list, cursor, limit: int,
             conditions.append(queue_groups.fold_condition(fold))
         page = (select(Case.id.label("id"), column.label("k")).where(*conditions)
                 .order_by(*order).limit(limit + 1).subquery("page"))
-    outer = ([page.c.k.desc(), page.c.id.desc()] if descending
-             else [page.c.k.asc(), page.c.id.asc()])
-    return page, outer, sort, column
+    return page, _order(page.c.k, descending, page.c.id), sort, column
 
 
 def _run(statement: tuple, limit: int, read: Callable[[Any, list, dict], list],

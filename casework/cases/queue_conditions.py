@@ -181,19 +181,24 @@ def _searched(scope: QueueScope, filters: QueueFilters, now: datetime,
     if matching is None:
         return None
     condition, form, params = matching.condition, matching.form, dict(matching.params)
+    walking = matching.walking  # the same, case by case (PostgreSQL: search_window)
     if everyones_contacts:  # PostgreSQL reads the contacts too: another statement
         form = f"{form}+contacts"
+    also: list[ColumnElement[bool]] = []
     # Just filed: found by their texts until the worker builds their documents.
     pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
     if pending:
-        condition = or_(condition, Case.id.in_(bindparam("q_pending", pending, expanding=True)))
+        also.append(Case.id.in_(bindparam("q_pending", pending, expanding=True)))
         form, params["q_pending"] = f"{form}+pending", pending
     if not everyones_contacts:
         # A member holding a custodian's approval finds that case by its complainant's
         # name or phone too (cases.identity); no other complainant is searched.
         revealed = identity.revealed_case_ids(scope.user, now)
         if revealed:
-            by_contact = search.matching_case_ids(filters.q, contacts=True, among=revealed,
-                                                  param="q_revealed")
-            condition, form = or_(condition, Case.id.in_(by_contact)), None
-    return search.Matching(condition, form, params)
+            also.append(Case.id.in_(search.matching_case_ids(
+                filters.q, contacts=True, among=revealed, param="q_revealed")))
+            form = None
+    if also:
+        condition = or_(condition, *also)
+        walking = or_(walking, *also) if walking is not None else None
+    return search.Matching(condition, form, params, walking)

@@ -137,19 +137,34 @@ def matching_case_ids(query: str | None, *, contacts: bool = False,
     if values is None:
         return None
     if _dialect() == "postgresql":
-        either = func.to_tsquery(_config(), bindparam(param, values[param])).op("||")(
-            func.plainto_tsquery(_config(), bindparam(f"{param}_plain", values[f"{param}_plain"])))
         document = CaseSearchDocument
-        words = document.tsv
-        if contacts:  # not indexed: matched row by row (see the module's docstring)
-            words = words.op("||")(func.to_tsvector(_config(), document.contacts))
-        matched = words.op("@@", return_type=Boolean)(either)
-        found = select(document.case_id).where(matched)
+        found = select(document.case_id).where(
+            _pg_words(contacts).op("@@", return_type=Boolean)(_pg_query(values, param)))
         return found if among is None else found.where(document.case_id.in_(among))
     found = (select(literal_column("rowid")).select_from(text(FTS_TABLE))
              .where(literal_column(FTS_TABLE).op("MATCH", return_type=Boolean)(
                  bindparam(param, values[param]))))
     return found if among is None else found.where(literal_column("rowid").in_(among))
+
+
+def _pg_query(values: dict[str, str], param: str) -> ColumnElement:
+    return func.to_tsquery(_config(), bindparam(param, values[param])).op("||")(
+        func.plainto_tsquery(_config(), bindparam(f"{param}_plain", values[f"{param}_plain"])))
+
+
+def _pg_words(contacts: bool) -> ColumnElement:
+    words = CaseSearchDocument.tsv
+    if contacts:  # not indexed: matched row by row (see the module's docstring)
+        words = words.op("||")(func.to_tsvector(_config(), CaseSearchDocument.contacts))
+    return words
+
+
+def _pg_case_by_case(values: dict[str, str], contacts: bool) -> ColumnElement[bool]:
+    """"Matches" tested on each case's own document, which no index can answer: a page's
+    order walked (casework.cases.search_window)."""
+    document = select(_pg_words(contacts)).where(
+        CaseSearchDocument.case_id == Case.id).scalar_subquery()
+    return document.op("@@", return_type=Boolean)(_pg_query(values, Q_MATCH))
 
 
 @dataclass(frozen=True)
@@ -162,6 +177,8 @@ class Matching:
     # (cases waiting for their documents matched too); None: not one to keep
     form: str | None
     params: dict
+    # PostgreSQL: the same condition tested case by case, for a bounded walk (search_window)
+    walking: ColumnElement[bool] | None = None
 
 
 def matching_condition(query: str | None, *, contacts: bool = False,
@@ -203,7 +220,8 @@ def matching_condition(query: str | None, *, contacts: bool = False,
         ids = list(db.session.scalars(matching.limit(FEW_MATCHES + 1)))
         if len(ids) <= FEW_MATCHES:
             return _by_id(ids)
-    return Matching(Case.id.in_(matching), "in", params)
+    return Matching(Case.id.in_(matching), "in", params,
+                    walking=_pg_case_by_case(params, contacts))
 
 
 def _by_id(ids: list[int]) -> Matching:
