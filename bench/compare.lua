@@ -1,14 +1,16 @@
 -- wrk script of `make bench-compare` (bench/compare.py passes its arguments after `--`).
 --   GET runs:    -- get <expected status> <cookie or "-">
---   intake runs: -- intake <run tag> <picture without IEND> <log folder>
--- Intake: each request carries a picture made unique by a tEXt chunk "bench <tag>-<thread>-<n>";
+--   intake runs: -- intake <run tag> <picture without IEND> <log folder> <network 0-255>
+-- Intake: each request carries a picture made unique by a tEXt chunk "bench <tag>-<thread>-<n>",
+-- and comes from an address of its own, 10.<network>.x.y in X-Forwarded-For (a crowd of
+-- citizens, each under the production rate limits, as behind the reverse proxy);
 -- each thread logs what it sent and what each 201 answered, for compare.py to verify.
 -- done() prints one line "WRKJSON {...}" with requests, the duration, latency percentiles
 -- and the responses that were not the expected status.
 local bit = require("bit")
 
 local threads = {}
-local mode, expected, tag, picture, out
+local mode, expected, tag, picture, out, network
 unexpected, counter = 0, 0  -- globals: done() reads each thread's with thread:get
 local boundary = "compareboundary7d41b2c9"
 
@@ -52,6 +54,7 @@ function init(args)
     f:close()
     out = assert(io.open(args[4] .. "/" .. tag .. "-" .. id .. ".log", "w"))
     out:setvbuf("line")
+    network = tonumber(args[5])
     expected = 201
   end
 end
@@ -70,8 +73,11 @@ function request()
     '\r\nContent-Disposition: form-data; name="evidence"; filename="photo.png"\r\n' ..
     "Content-Type: image/png\r\n\r\n" .. png .. "\r\n--" .. boundary .. "--\r\n"
   out:write("sent ", token, "\n")
+  local n = (id - 1) * 8192 + counter % 8192  -- up to 8 threads: 65,536 addresses per run
+  local address = "10." .. network .. "." .. math.floor(n / 256) .. "." .. n % 256
   return wrk.format("POST", "/api/v1/complaints", {
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+    ["X-Forwarded-For"] = address,
     ["Idempotency-Key"] = "bench-" .. token, ["Accept"] = "application/json"}, body)
 end
 
