@@ -182,14 +182,16 @@ def _searched(scope: QueueScope, filters: QueueFilters, now: datetime,
         return None
     condition, form, params = matching.condition, matching.form, dict(matching.params)
     walking = matching.walking  # the same, case by case (PostgreSQL: search_window)
-    if everyones_contacts:  # PostgreSQL reads the contacts too: another statement
+    if everyones_contacts and form is not None:  # PostgreSQL reads the contacts too
         form = f"{form}+contacts"
     also: list[ColumnElement[bool]] = []
     # Just filed: found by their texts until the worker builds their documents.
     pending = search_pending.pending_matches(filters.q, contacts=everyones_contacts)
     if pending:
         also.append(Case.id.in_(bindparam("q_pending", pending, expanding=True)))
-        form, params["q_pending"] = f"{form}+pending", pending
+        params["q_pending"] = pending
+        if form is not None:  # (None: a statement not to keep stays one)
+            form = f"{form}+pending"
     if not everyones_contacts:
         # A member holding a custodian's approval finds that case by its complainant's
         # name or phone too (cases.identity); no other complainant is searched.
