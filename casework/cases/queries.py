@@ -41,7 +41,13 @@ from casework.cases.queue_conditions import (
     conditions_searched,
     filter_conditions,
 )
-from casework.cases.queue_paging import Page, decode_cursor, due_page, encode_cursor
+from casework.cases.queue_paging import (
+    Page,
+    decode_cursor,
+    due_page,
+    encode_cursor,
+    read_in_order,
+)
 from casework.cases.workflow import DeadlineKind
 from casework.core.cache import app_cache
 from casework.core.db import utcnow
@@ -162,12 +168,11 @@ def queue_page(user: User, election: Election, filters: QueueFilters, after: str
         params = searched.params if searched is not None else {}
         walked = _walked_page(filters.q, matching, searched, sort, after, limit, read,
                               bool(filters.fold_groups))
-        shape = _shape(scope, filters, sort, after, limit, searched)
         if walked is not None:
             page, matching = walked  # the groups are counted case by case too
             if not filters.fold_groups:
                 return page
-        elif shape is not None:
+        elif (shape := _shape(scope, filters, sort, after, limit, searched)) is not None:
             # A first page of words: its statement kept for the next search of this form,
             # which gives its own words as `params` (search.Matching).
             fresh = matching
@@ -261,11 +266,9 @@ def _walked_page(query: str | None, conditions: list, searched: search.Matching 
         searched.params).all()
     if len(found) <= limit:
         return None
-    ids = [case_id for case_id, _key in found[:limit]]
-    loaded = {row.id: row for row in read(ids, [], searched.params)}
+    rows = read_in_order(read, [case_id for case_id, _key in found[:limit]], searched.params)
     last_id, last_key = found[limit - 1]
-    return (Page([loaded[i] for i in ids if i in loaded], encode_cursor(sort, 0, last_key, last_id)),
-            case_by_case)
+    return Page(rows, encode_cursor(sort, 0, last_key, last_id)), case_by_case
 
 
 def _order(key, descending: bool, case_id=Case.id) -> list:

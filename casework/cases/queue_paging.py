@@ -50,6 +50,13 @@ def decode_cursor(cursor: str | None, sort: str) -> tuple[int, datetime | None, 
 CLOCKED, UNTIMED, WAITING = 0, 1, 2
 
 
+def read_in_order(read: Callable[[Any, list, dict], list], ids: list[int],
+                  params: dict | None = None) -> list:
+    """The rows of `ids` read by `read` (a page's row loader), in the order of `ids`."""
+    loaded = {row.id: row for row in read(ids, [], params or {})} if ids else {}
+    return [loaded[i] for i in ids if i in loaded]
+
+
 def due_page(election: Election, conditions: list, cursor, limit: int,
               read: Callable[[Any, list], list]) -> Page:
     """Soonest due first: cases with a clock (their deadline row's due time, or `received`
@@ -108,8 +115,7 @@ def due_page(election: Election, conditions: list, cursor, limit: int,
               [(UNTIMED, None, case_id) for case_id in sorted(untimed, reverse=True)]
     ordered = ordered[:limit + 1]
     ids = [case_id for _, _, case_id in ordered[:limit]]
-    loaded = {row.id: row for row in read(ids, [], {})} if ids else {}
-    rows = [loaded[i] for i in ids if i in loaded]
+    rows = read_in_order(read, ids)
     next_cursor = None
     if len(ordered) > limit:
         next_cursor = encode_cursor("due", *ordered[limit - 1])
