@@ -60,8 +60,22 @@ def enqueue_round(connection: Redis) -> int:
     return count
 
 
-class OutboxWorker(SimpleWorker):
-    """rq's SimpleWorker (jobs in this process, see the module's docstring) whose wait for
+class ChannelFreeWorker(SimpleWorker):
+    """rq's SimpleWorker without its pubsub channel, which only carries `rq`'s shutdown
+    and kill-horse commands (SIGTERM stops this worker, and it has no horse). The
+    channel's thread made teardown wait: redis-py 8.2's PubSubWorkerThread.stop() joins a
+    thread that may be waiting 60 s for a subscription unsubscribe() has just cleared, so
+    a stopped worker (or a burst) lingered for up to a minute under load."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
+class OutboxWorker(ChannelFreeWorker):
+    """A ChannelFreeWorker (jobs in this process, see the module's docstring) whose wait for
     a job is our own: every `interval` seconds a round (heartbeat, periodic tasks, enqueue
     what is due) in this same thread, a blocking dequeue of at most `interval` seconds
     between rounds, and on a Redis failure a quiet return instead of rq's endless retry
@@ -202,7 +216,7 @@ def run_burst(redis_url: str) -> None:
     """Enqueue what is due and run the jobs here until the queue is empty; then return."""
     connection = Redis.from_url(redis_url)
     try:
-        worker = SimpleWorker([delivery.QUEUE], connection=connection)
+        worker = ChannelFreeWorker([delivery.QUEUE], connection=connection)
         total = 0
         while True:
             count = delivery.enqueue_due_with_rq(connection)

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from redis.client import PubSubWorkerThread
 from sqlalchemy import select
 
 from casework.core.db import utcnow
@@ -140,7 +141,9 @@ def test_redis_outage_falls_back_to_the_embedded_loop_and_back(smtp_server, own_
 # -- 3. a failed job gives its message back at once --------------------------------------
 
 def test_a_job_timeout_gives_the_message_back_at_once(app, smtp_server, own_redis):
-    from rq import Queue, SimpleWorker
+    from rq import Queue
+
+    from casework.notifications.rq_worker import ChannelFreeWorker
 
     handler = blocking(smtp_server)
     [message_id] = queued(1)
@@ -151,11 +154,15 @@ def test_a_job_timeout_gives_the_message_back_at_once(app, smtp_server, own_redi
             delivery.rq_deliver, message_id, claimed, job_timeout=1, result_ttl=0)
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            SimpleWorker([delivery.QUEUE], connection=connection).work(burst=True)
+            worker = ChannelFreeWorker([delivery.QUEUE], connection=connection)
+            worker.work(burst=True)
         finally:
             handler.release.set()
             for sig, previous in handlers.items():  # rq's worker installs its own
                 signal.signal(sig, previous)
+    # No command channel, so no thread for teardown to wait on (it waited up to 60 s).
+    assert worker.pubsub is None
+    assert not [t for t in threading.enumerate() if isinstance(t, PubSubWorkerThread)]
     row = db.session.get(OutboxMessage, message_id)
     assert row.status == OutboxStatus.PENDING and row.claimed_at is None
     assert row.attempts == 1 and "JobTimeoutException" in row.last_error

@@ -5,6 +5,7 @@ of the test's choosing (`gunicorn_app`), for the fault tests (tests/faults)."""
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -90,7 +91,7 @@ class WorkerProcess:
                "CASEWORK_DATABASE_URL": database_url, "CASEWORK_MAIL_SERVER": "127.0.0.1",
                "CASEWORK_MAIL_PORT": str(smtp_port), "CASEWORK_REDIS_URL": redis_url or "",
                # The run's data keys: the outbox's recipients and bodies are sealed.
-               "CASEWORK_DATA_KEYS": str(DATA_KEYS_FILE), "PYTHONUNBUFFERED": "1"}
+               "CASEWORK_DATA_KEYS": str(DATA_KEYS_FILE), "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
         env.update({f"CASEWORK_{key.upper()}": str(value) for key, value in settings.items()})
         root = Path(__file__).resolve().parents[2]
         with open(self.log, "wb") as out:
@@ -109,7 +110,15 @@ class WorkerProcess:
         """SIGTERM: the worker finishes what it sends and exits; its exit code."""
         if self.alive():
             self.process.terminate()
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # Still running: SIGABRT makes faulthandler (PYTHONFAULTHANDLER) write every
+            # thread's stack to the log, so the failure says where it hung.
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(10)
+            raise AssertionError(f"the worker did not stop within {timeout:.0f} s after "
+                                 f"SIGTERM; its output and stacks:\n{self.output}") from None
 
     def kill(self) -> None:
         self.process.kill()
