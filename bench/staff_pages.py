@@ -10,7 +10,8 @@ KZ-KAR reviewer, it times, after warm-up requests: the queue's first page, a fil
 a search with hits (a word in 1 % of the complaints), a search without hits, a case page (a
 KZ-KAR case with 1-3 complaints and evidence files) and the dashboard. Prints CPU ms per
 request (time.process_time: the median, and the minimum, the least disturbed by other load);
---profile prints the top of a cProfile of one page. GET requests only; asserts nothing.
+--profile prints the top of a cProfile of one page. GET requests only; a page the reviewer's
+region scope hides (404) shows nan.
 """
 
 import argparse
@@ -87,6 +88,11 @@ def measure(client, path: str, n: int) -> tuple[float, float]:
     return statistics.median(cpu) * 1000, min(cpu) * 1000
 
 
+def visible(client, path: str) -> bool:
+    """False when the user's region scope hides the page (a case elsewhere answers 404)."""
+    return client.get(path).status_code != 404
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instance", default=str(ROOT / "instance" / "bench"),
@@ -132,6 +138,9 @@ def main() -> None:
     for label, path in pages:
         figures = []
         for who in ("secretary", "reviewer"):
+            if not visible(clients[who], path):
+                figures += [float("nan")] * 2
+                continue
             measure(clients[who], path, args.warmup)
             figures += measure(clients[who], path, args.requests)
         calls = ""
