@@ -88,9 +88,10 @@ def measure(client, path: str, n: int) -> tuple[float, float]:
     return statistics.median(cpu) * 1000, min(cpu) * 1000
 
 
-def visible(client, path: str) -> bool:
-    """False when the user's region scope hides the page (a case elsewhere answers 404)."""
-    return client.get(path).status_code != 404
+def hidden_by_scope(client, path: str) -> bool:
+    """True when the reviewer's region scope hides the page (a case elsewhere answers 404);
+    the secretary sees every region, so a 404 there stays an error (a mistyped --case)."""
+    return client.get(path).status_code == 404
 
 
 def main() -> None:
@@ -138,7 +139,7 @@ def main() -> None:
     for label, path in pages:
         figures = []
         for who in ("secretary", "reviewer"):
-            if not visible(clients[who], path):
+            if who == "reviewer" and hidden_by_scope(clients[who], path):
                 figures += [float("nan")] * 2
                 continue
             measure(clients[who], path, args.warmup)
