@@ -213,6 +213,45 @@ def test_trigram_similarity_is_pg_trgm_s():
     assert trigram_similarity("Ақша БЕРДІ", "ақша берді!") == 1.0
 
 
+def test_similar_cases_score_as_pg_trgm_across_a_vocabulary_that_starts_again(
+        election, secretary, monkeypatch):
+    """On SQLite the scores come from trigram bit masks (cases/similar.py): the same numbers
+    as the sets' measure, also when a full vocabulary is replaced between comparisons."""
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL scores with pg_trgm")
+    from casework.cases import similar
+
+    texts = [KK, RU, EN, KK.replace("куәлар бар", "видео бар"), KK.upper() + " " + RU, ""]
+    cases = [make(election, narrative=text) for text in texts]
+    db.session.commit()
+    ids = [case.id for case in cases]
+    monkeypatch.setattr(similar, "_MASKS", similar._TrigramMasks())
+    monkeypatch.setattr(similar._TrigramMasks, "TRIGRAMS", 40)  # starts again every few texts
+    for text in texts + ["word", "two words"]:
+        assert similar._similarities(text, ids) == {
+            case.id: trigram_similarity(text, case_text)
+            for case, case_text in zip(cases, texts, strict=True)}
+
+
+def test_trigram_masks_built_by_threads_at_once_give_each_trigram_its_own_bit(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casework.cases import similar
+
+    monkeypatch.setattr(similar, "_MASKS", similar._TrigramMasks())
+    words = (KK + " " + RU + " " + EN).split()
+    variants = [" ".join(words[i:i + 4]) + f" сөз{i}" for i in range(len(words))]  # new trigrams
+    with ThreadPoolExecutor(4) as pool:
+        masks = list(pool.map(similar._MASKS.of, variants * 4))
+    for value, (mask, count) in zip(variants * 4, masks, strict=True):
+        assert mask.bit_count() == count == len(similar.search.trigrams(value))
+    first = similar._MASKS.of(variants[0])
+    for value in variants:  # every text's mask over the one vocabulary: the sets' measure
+        second = similar._MASKS.of(value)
+        shared = (first[0] & second[0]).bit_count()
+        assert shared / (first[1] + second[1] - shared) == trigram_similarity(variants[0], value)
+
+
 def test_python_and_postgresql_similarity_agree(election):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("compares with pg_trgm")
