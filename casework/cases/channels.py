@@ -6,7 +6,8 @@ mail, evidence items) and import `cases`; so `cases` never imports them. Each re
 
 - `move_rows(case, target)` on a merge: every channel moves its own rows;
 - `timeline_entries(case, locale)` for the case page and the API: every channel adds its
-  own entries, one query each;
+  own entries, one query each (only for the channels whose `timeline_table` has rows of the
+  case, when the caller has asked them all at once: cases/timeline.py);
 - `complainants_of(case_ids)` for the mail to the complainants (intake: the complaints);
 - `narrative_source()` and `contact_source()` for the search documents (intake: the
   complaints' narratives, and the complainants' names and phones);
@@ -19,14 +20,14 @@ mail, evidence items) and import `cases`; so `cases` never imports them. Each re
 Registering is idempotent (by name): create_app may run more than once in a process.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from flask.typing import ResponseReturnValue
 from flask_babel.speaklater import LazyString
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 
 from casework.cases.models import Case
 
@@ -81,6 +82,9 @@ class CaseHooks:
     move_rows: Callable[[Case, Case], dict[str, int]] | None = None
     # The channel's entries on a case's timeline: one query.
     timeline: Callable[[Case, str | None], list[TimelineEntry]] | None = None
+    # The table (with a case_id column) those entries come from: a case with no row there
+    # has none, and one probe asks every table at once (most cases have few kinds of rows).
+    timeline_table: Table | None = None
     # The complainants of these cases, by complaint id.
     complainants: Callable[[Sequence[int]], list[Complainant]] | None = None
     narratives: NarrativeSource | None = None
@@ -124,12 +128,22 @@ def move_rows(case: Case, target: Case) -> dict[str, int]:
     return counts
 
 
-def timeline_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
+def timeline_entries(case: Case, locale: str | None,
+                     present: Container[str] | None = None) -> list[TimelineEntry]:
+    """Every channel's entries; with `present` (the names of the tables that have rows of the
+    case), only the channels whose table is among them are asked."""
     entries: list[TimelineEntry] = []
     for hooks in _hooks.values():
-        if hooks.timeline is not None:
+        if hooks.timeline is None:
+            continue
+        if present is None or hooks.timeline_table is None or hooks.timeline_table.name in present:
             entries += hooks.timeline(case, locale)
     return entries
+
+
+def timeline_tables() -> tuple[Table, ...]:
+    return tuple(h.timeline_table for h in _hooks.values()
+                 if h.timeline is not None and h.timeline_table is not None)
 
 
 def complainants_of(case_ids: Sequence[int], *, with_email: bool = False) -> list[Complainant]:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from casework.accounts.models import User
 from casework.cases.accused import ACCUSED_REPLY_SOURCE
-from casework.cases.channels import TimelineEntry, timeline_entries
+from casework.cases.channels import TimelineEntry, timeline_entries, timeline_tables
 from casework.cases.models import (
     AccusedNotice,
     Case,
@@ -67,16 +67,39 @@ class CaseRecords:
 
 
 def load_records(case: Case, locale: str | None = None) -> CaseRecords:
-    """A fixed number of queries (four here, one per channel), whatever the number of rows."""
+    """A fixed number of queries, whatever the number of rows: one probe for the kinds of rows
+    the case has, then one query per kind it has (four here, one per channel)."""
     notes, messages, transitions, notices = _statements()
-    execute, params = db.session.execute, {"case_id": case.id}
+    params = {"case_id": case.id}
+    present = _present(case.id)
+
+    def rows(statement, table: Table) -> list:
+        return list(db.session.execute(statement, params)) if table.name in present else []
+
     return CaseRecords(
-        notes=list(execute(notes, params).scalars()),
-        messages=[tuple(row) for row in execute(messages, params)],
-        transitions=[tuple(row) for row in execute(transitions, params)],
-        notices=list(execute(notices, params).scalars()),
-        channel_entries=timeline_entries(case, locale),
+        notes=[row[0] for row in rows(notes, CaseNote.__table__)],
+        messages=[tuple(row) for row in rows(messages, CaseMessage.__table__)],
+        transitions=[tuple(row) for row in rows(transitions, CaseTransition.__table__)],
+        notices=[row[0] for row in rows(notices, AccusedNotice.__table__)],
+        channel_entries=timeline_entries(case, locale, present),
     )
+
+
+def _present(case_id: int) -> set[str]:
+    """The names of the tables that have rows of the case: one Core statement, where an ORM
+    query that finds nothing costs as much as one that finds a row (a new case has one or two
+    kinds of the nine)."""
+    statement = _probe((CaseNote.__table__, CaseMessage.__table__, CaseTransition.__table__,
+                        AccusedNotice.__table__) + timeline_tables())
+    row = db.session.connection().execute(statement, {"case_id": case_id}).one()
+    return {name for name, found in row._mapping.items() if found}
+
+
+@functools.lru_cache(maxsize=4)
+def _probe(tables: tuple[Table, ...]):
+    case_id = bindparam("case_id")
+    return select(*[exists().where(table.c.case_id == case_id).label(table.name)
+                    for table in tables])
 
 
 @functools.cache

@@ -68,4 +68,5 @@ def download(case: Case, item_id: int, user: Any) -> ResponseReturnValue | None:
 
 def connect() -> None:
     channels.register(CaseHooks(name="evidence", move_rows=move_evidence,
-                                timeline=evidence_entries, download=download))
+                                timeline=evidence_entries, timeline_table=EvidenceItem.__table__,
+                                download=download))

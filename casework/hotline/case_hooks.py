@@ -40,4 +40,5 @@ def _calls_of_case():
 
 
 def connect() -> None:
-    channels.register(CaseHooks(name="hotline", move_rows=move_calls, timeline=call_entries))
+    channels.register(CaseHooks(name="hotline", move_rows=move_calls, timeline=call_entries,
+                                timeline_table=Call.__table__))

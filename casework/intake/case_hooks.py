@@ -144,6 +144,7 @@ def attach_files(case: Case, uploads: Sequence[Any], source: str, actor: Any) ->
 def connect() -> None:
     channels.register(CaseHooks(
         name="intake", move_rows=move_complaints, timeline=complaint_entries,
+        timeline_table=Complaint.__table__,
         complainants=complainants, facts_dates=facts_dates,
         narratives=NarrativeSource(Complaint.__tablename__, "narrative", "id"),
         contacts=ContactSource(Complaint.__tablename__, "name", "phone"),

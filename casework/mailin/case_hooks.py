@@ -37,4 +37,5 @@ def _mails_of_case():
 
 
 def connect() -> None:
-    channels.register(CaseHooks(name="mailin", move_rows=move_mail, timeline=mail_entries))
+    channels.register(CaseHooks(name="mailin", move_rows=move_mail, timeline=mail_entries,
+                                timeline_table=InboundMail.__table__))

@@ -39,4 +39,5 @@ def _sms_of_case():
 
 
 def connect() -> None:
-    channels.register(CaseHooks(name="sms", move_rows=move_sms, timeline=sms_entries))
+    channels.register(CaseHooks(name="sms", move_rows=move_sms, timeline=sms_entries,
+                                timeline_table=SmsMessage.__table__))

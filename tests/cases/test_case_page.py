@@ -503,6 +503,27 @@ def test_the_timeline_has_every_kind_in_time_order_with_a_fixed_number_of_querie
 
 
 
+
+def test_a_new_case_reads_only_the_kinds_of_rows_it_has(people, election, file_complaint,
+                                                       monkeypatch):
+    """One probe asks every kind at once; a case with a complaint and a file reads those two,
+    and shows what reading every kind would show."""
+    from casework.cases import timeline as timelines
+
+    case, _code = file_complaint(files=[("photo.png", png_bytes())])
+    db.session.commit()
+    db.session.refresh(case)
+    with counted_queries() as statements:
+        entries = timeline(case)
+    assert {e.kind for e in entries} == {"complaint", "evidence"}
+    assert len(statements) == 3  # the probe, the complaints, the files
+    names = {t.name for t in timelines.timeline_tables()} | {
+        "case_notes", "case_messages", "case_transitions", "accused_notices"}
+    monkeypatch.setattr(timelines, "_present", lambda case_id: names)
+    with counted_queries() as every_kind:
+        assert timeline(case) == entries
+    assert len(every_kind) > len(statements) + 5
+
 def test_statements_built_once_read_each_cases_own_rows(app, login, people, election,
                                                         file_complaint):
     """The case page's statements are kept per process with the case as a parameter: pages
