@@ -3,7 +3,7 @@ clock) counted from the day the complainant learned of the facts, or else the da
 happened, or else the day it was received; the limit ends at the local end of its last day."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from casework.cases.channels import facts_dates
 from casework.cases.models import Case
@@ -24,10 +24,12 @@ class FilingCheck:
         return self.late_by == 0
 
 
-def filing_check(case: Case) -> FilingCheck:
-    """The check for the case's first complaint (a merged case keeps its own first one)."""
+def filing_check(case: Case, facts: tuple[date | None, datetime | None] | None = None
+                 ) -> FilingCheck:
+    """The check for the case's first complaint (a merged case keeps its own first one).
+    `facts`: that complaint's (learned_on, occurred_at) when the caller has them already."""
     election = case.election
-    learned_on, occurred_at = facts_dates(case) or (None, None)
+    learned_on, occurred_at = facts or facts_dates(case) or (None, None)
     if learned_on is not None:
         since, source = learned_on, "learned"
     elif occurred_at is not None:

@@ -14,7 +14,7 @@ from casework.accounts.roles import QUEUE, RESULTS, SANCTIONS
 from casework.cases import deadlines, identity, identity_mask
 from casework.cases.accused import REPLY_STATES
 from casework.cases.assignment import eligible_assignees
-from casework.cases.channels import TimelineEntry, complainants_of
+from casework.cases.channels import TimelineEntry
 from casework.cases.filing import FilingCheck, filing_check
 from casework.cases.mass_complaints import group_size
 from casework.cases.models import (
@@ -73,7 +73,12 @@ def case_page(case: Case, user: User, locale: str | None = None,
     records = load_records(case, locale)
     shown = identity_mask.protect(records, case, user, now)
     identity_mask.record_view(case, user, shown, "case_page")
-    named = any(e.meta.get("named") for e in records.of_kind("complaint"))
+    complaints = records.of_kind("complaint")
+    named = any(e.meta.get("named") for e in complaints)
+    # The first complaint's dates and whether anyone can be written to, from the entries the
+    # page has (channels' facts_dates and complainants_of would read them again).
+    first = min(complaints, key=lambda e: e.meta["id"], default=None)
+    facts = (first.meta["learned_on"], first.meta["occurred_at"]) if first else (None, None)
     deadline = db.session.get(CaseDeadline, case.id)
     due = deadlines.due_at(case, deadline)
     paused = deadlines.is_paused(deadline)
@@ -87,7 +92,7 @@ def case_page(case: Case, user: User, locale: str | None = None,
         actions=[t for t in case.moves_for(user) if t.action != hidden],
         can_work=working, can_assign=assigning, can_screen=case.can_screen(user),
         can_message=working and case.state is not CaseState.MERGED
-        and bool(complainants_of([case.id])),  # an own finding has no one to write to
+        and any(e.meta.get("writable") for e in complaints),  # not the committee's own finding
         can_notify_accused=working and bool(case.accused) and case.state in REPLY_STATES,
         can_open_queue=QUEUE.can_open(user), can_open_sanctions=SANCTIONS.can_open(user),
         can_open_results=RESULTS.can_open(user),
@@ -102,8 +107,8 @@ def case_page(case: Case, user: User, locale: str | None = None,
         identity_requests=identity.requests_on(case, user) if named else [],
         mass_group_size=group_size(case),
         deadline_kind=deadline.kind if deadline is not None and due is not None else None,
-        filing=filing_check(case) if case.state in (CaseState.RECEIVED, CaseState.SCREENING)
-        else None,
+        filing=filing_check(case, facts)
+        if case.state in (CaseState.RECEIVED, CaseState.SCREENING) else None,
     )
 
 

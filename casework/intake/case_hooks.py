@@ -80,6 +80,8 @@ def complaint_entries(case: Case, locale: str | None) -> list[TimelineEntry]:
                           c.narrative, {"id": c.id, "complainant": _complainant(c),
                                         "email": c.email, "phone": c.phone,
                                         "named": not c.anonymous and bool(c.name),
+                                        # One of complainants(): someone to write to.
+                                        "writable": c.channel is not Channel.OWN_FINDING,
                                         "consent": c.consent_to_contact,
                                         "entered_by": c.recorded_by_id,
                                         "channel": c.channel, "role": c.complainant_role,

@@ -524,6 +524,33 @@ def test_a_new_case_reads_only_the_kinds_of_rows_it_has(people, election, file_c
         assert timeline(case) == entries
     assert len(every_kind) > len(statements) + 5
 
+
+def test_the_page_takes_the_filing_facts_and_the_complainants_from_its_own_entries(
+        people, election):
+    """The first complaint by number (a merged case keeps its own first one), not the first
+    in time, gives the filing check; an own finding alone has no one to write to."""
+    from datetime import date, datetime
+
+    from casework.cases import page as pages
+    from casework.cases.filing import filing_check
+
+    case = factories.case(election, state=CaseState.SCREENING,
+                          created_at=datetime(2020, 5, 20, 4))
+    first = factories.complaint(case, received_at=datetime(2020, 5, 20, 4))
+    first.learned_on = date(2020, 5, 14)
+    later = factories.complaint(case, received_at=datetime(2020, 5, 19, 4))  # earlier in time
+    later.learned_on = date(2020, 5, 18)
+    db.session.flush()
+    page = pages.case_page(case, people["secretary"])
+    assert page.filing == filing_check(case) and page.filing.since == date(2020, 5, 14)
+    assert page.can_message
+
+    own = factories.case(election, state=CaseState.SCREENING)
+    factories.complaint(own, Channel.OWN_FINDING)
+    assert not pages.case_page(own, people["secretary"]).can_message
+    factories.complaint(own, Channel.HOTLINE)
+    assert pages.case_page(own, people["secretary"]).can_message
+
 def test_statements_built_once_read_each_cases_own_rows(app, login, people, election,
                                                         file_complaint):
     """The case page's statements are kept per process with the case as a parameter: pages
