@@ -468,6 +468,12 @@ def similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
 
 def narratives_of(case: Case) -> str:
     """The text a case is compared on: its document's narratives (built if missing)."""
-    value = db.session.scalar(select(CaseSearchDocument.narratives).where(
-        CaseSearchDocument.case_id == case.id))
+    value = db.session.connection().execute(_narratives_of_case(), {"case_id": case.id}).scalar()
     return value if value is not None else _texts(case.id)[0]
+
+
+@lru_cache(maxsize=1)
+def _narratives_of_case():
+    """Built once and run as Core: every screened case's page asks it."""
+    return select(CaseSearchDocument.narratives).where(
+        CaseSearchDocument.case_id == bindparam("case_id"))

@@ -54,7 +54,7 @@ def similar_cases(case: Case, *, user: User, limit: int = 5) -> list[Similar]:
               "station": case.station_id, "region": case.region_id,
               "category": case.category, "scope": sorted(scope or ())}
     found: dict[int, list[str]] = {}
-    for name, case_id in db.session.execute(_candidates(*shape), params):
+    for name, case_id in db.session.connection().execute(_candidates(*shape), params):
         if name not in found.setdefault(case_id, []):
             found[case_id].append(name)
     if not found:
