@@ -1,6 +1,7 @@
 """Staff users with a role and a scope of regions."""
 
 import secrets
+from collections.abc import Container
 from datetime import datetime
 from typing import Any
 
@@ -84,15 +85,18 @@ class User(UserMixin, db.Model):
         return "*" if self.all_regions else ", ".join(r.code for r in self.regions)
 
     def can_see_region(self, region: Region | None) -> bool:
-        """A scope covers the listed regions and everything below them."""
-        if self.all_regions:
+        return scope_covers(self.all_regions, {r.id for r in self.regions}, region)
+
+
+def scope_covers(all_regions: bool, region_ids: Container[int], region: Region | None) -> bool:
+    """A scope covers the listed regions and everything below them."""
+    if all_regions:
+        return True
+    while region is not None:
+        if region.id in region_ids:
             return True
-        scope = {r.id for r in self.regions}
-        while region is not None:
-            if region.id in scope:
-                return True
-            region = region.parent
-        return False
+        region = region.parent
+    return False
 
 
 class LoginFailure(db.Model):

@@ -8,17 +8,17 @@ audits in the caller's transaction. Never commits, never reads `request`; a refu
 """
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casework.accounts.models import User
+from casework.accounts.models import User, scope_covers, user_regions
 from casework.accounts.queries import active_committee_member, scope_region_ids
-from casework.accounts.roles import ASSIGNMENT, COMMITTEE, CONFLICTS, has_role
+from casework.accounts.roles import ASSIGNMENT, COMMITTEE, CONFLICTS, Role, has_role
 from casework.cases import notices
 from casework.cases.conflicts import conflicted_user_ids, has_conflict
 from casework.cases.models import REASON_MAX, Case, ConflictDeclaration, case_candidates
@@ -27,7 +27,7 @@ from casework.cases.workflow import FINAL_STATES, OPEN_STATES
 from casework.core import audit
 from casework.core.db import utcnow
 from casework.core.refusal import Refusal, required_text
-from casework.elections.models import Candidate, Election
+from casework.elections.models import Candidate, Election, Region
 from casework.extensions import db
 
 FORBIDDEN = _l("You may not do this on this case.")
@@ -81,26 +81,49 @@ def assign(case: Case, assignee: User | None, actor: User) -> None:
         notices.assigned(case, assignee, actor)
 
 
-def reviewer_loads(election: Election, actor: User) -> list[tuple[User, int]]:
+@dataclass(frozen=True)
+class Member:
+    """An active committee member as the list of possible assignees shows them."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    all_regions: bool
+    region_ids: frozenset[int]
+
+    def can_see_region(self, region: Region | None) -> bool:
+        return scope_covers(self.all_regions, self.region_ids, region)
+
+
+def reviewer_loads(election: Election, actor: User) -> list[tuple[Member, int]]:
     """Active members the actor (secretary or chair) can see, each with the number of open
     cases of the election assigned to them: one GROUP BY (and the members' regions)."""
     if not ASSIGNMENT.can_open(actor):
         raise Refusal("forbidden", FORBIDDEN)
-    members = db.session.scalars(_active_members()).all()
+    # Read as plain rows, users and regions in one statement: as mapped users with their
+    # regions they were two statements and nine tenths of the cost (the case page asks).
+    found: dict[int, tuple[Any, set[int]]] = {}
+    for row in db.session.connection().execute(_active_members()):
+        found.setdefault(row.id, (row, set()))[1].add(row.region_id)
+    members = [Member(row.id, row.email, row.full_name, row.role, row.all_regions,
+                      frozenset(ids - {None})) for row, ids in found.values()]
     # Counting every member's open cases is most of the case page's SQL (3.8 ms at 100,000
     # cases): kept a second or two, as the queue's counts are (never stale after one's own
     # action, cases/queue_counts.py).
     loads = kept(("loads", election.id), lambda: open_loads(election))
     scope = scope_region_ids(actor, election.id)
-    return [(user, loads.get(user.id, 0)) for user in members
-            if scope is None or user.all_regions or any(r.id in scope for r in user.regions)]
+    return [(member, loads.get(member.id, 0)) for member in members
+            if scope is None or member.all_regions or member.region_ids & scope]
 
 
 @functools.cache
 def _active_members():
     """Built once: the case page asks it each time."""
-    return (select(User).where(active_committee_member())
-            .order_by(User.full_name, User.id).options(selectinload(User.regions)))
+    return (select(User.id, User.email, User.full_name, User.role, User.all_regions,
+                   user_regions.c.region_id)
+            .outerjoin(user_regions, user_regions.c.user_id == User.id)
+            .where(active_committee_member()).order_by(User.full_name, User.id))
 
 
 def open_loads(election: Election) -> dict[int, int]:
@@ -113,7 +136,7 @@ def open_loads(election: Election) -> dict[int, int]:
         .group_by(User.id)).all())
 
 
-def eligible_assignees(case: Case, actor: User) -> list[tuple[User, int]]:
+def eligible_assignees(case: Case, actor: User) -> list[tuple[Member, int]]:
     """The members who may be given this case, with their loads."""
     conflicted = conflicted_user_ids(case)
     return [(user, load) for user, load in reviewer_loads(case.election, actor)
