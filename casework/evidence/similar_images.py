@@ -16,9 +16,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from casework.cases.models import Case
+from casework.elections.models import Region
 from casework.evidence.models import EvidenceItem, ImageHash, ImageHashBand, ImageMatch
 from casework.extensions import db
 
@@ -119,11 +120,11 @@ def reused_in(items: list[EvidenceItem], user: Any) -> dict[int, list[dict[str, 
     for item in items:
         by_hash.setdefault(item.sha256, []).append(item.id)
     same_file, near, cases = _reuse_statements()
-    for sha256, other_case in db.session.execute(
-            same_file, {"hashes": list(by_hash), "case_id": case_id}):
+    execute = db.session.connection().execute  # plain rows: the ORM's handling cost more
+    for sha256, other_case in execute(same_file, {"hashes": list(by_hash), "case_id": case_id}):
         for item_id in by_hash[sha256]:
             by_item.setdefault(item_id, {})[other_case] = {"distance": None}
-    for item_id, other_case, distance, at, other_at in db.session.execute(
+    for item_id, other_case, distance, at, other_at in execute(
             near, {"items": [item.id for item in items]}):
         by_item.setdefault(item_id, {}).setdefault(other_case, {
             "distance": distance, "here": timecode(at), "there": timecode(other_at)})
@@ -155,6 +156,7 @@ def _reuse_statements() -> tuple:
         .join(EvidenceItem, EvidenceItem.id == ImageMatch.other_item_id)
         .where(ImageMatch.evidence_item_id.in_(bindparam("items", expanding=True)))
         .order_by(ImageMatch.distance, ImageMatch.other_item_id),
+        # The regions and their parents joined in: the scope test walks up to the parents.
         select(Case).where(Case.id.in_(bindparam("cases", expanding=True)))
-        .options(selectinload(Case.region)),
+        .options(joinedload(Case.region).joinedload(Region.parent)),
     )
