@@ -57,22 +57,19 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
         if not transition.by_decision:  # those are a link to the decisions page
             forms[transition.action] = (given.get(transition.action)
                                         or action_form(transition.action))
-    checklist = given.get("checklist")
-    if checklist is None:
-        checklist = ChecklistForm(prefix="checklist")
-        if page.checklist is not None:
-            for name, _label in CHECKLIST_ITEMS:
-                value = getattr(page.checklist, name)
-                getattr(checklist, name).data = None if value is None else ("yes" if value else "no")
-            checklist.notes.data = page.checklist.notes
-    forms["checklist"] = checklist
+    # Only the forms the page will show (each costs about as much as a statement).
+    if page.can_screen:
+        forms["checklist"] = given.get("checklist") or _checklist_form(page)
     forms["note"] = given.get("note") or NoteForm(prefix="note")
-    forms["message"] = given.get("message") or MessageForm(prefix="message")
+    if page.can_message:
+        forms["message"] = given.get("message") or MessageForm(prefix="message")
     if page.can_request_identity:
         forms["identity"] = given.get("identity") or IdentityRequestForm(prefix="identity")
-    notify = given.get("notify") or NotifyAccusedForm(prefix="notify")
-    notify.candidate.choices = [SelectChoice(str(c.id), c.name(page_locale())) for c in case.accused]
-    forms["notify"] = notify
+    if page.can_notify_accused:
+        notify = given.get("notify") or NotifyAccusedForm(prefix="notify")
+        notify.candidate.choices = [SelectChoice(str(c.id), c.name(page_locale()))
+                                    for c in case.accused]
+        forms["notify"] = notify
     for notice in page.records.notices:
         if notice.replied_at is None:
             key = f"reply{notice.id}"
@@ -88,6 +85,17 @@ def _forms(page: pages.CasePage, given: dict) -> dict:
             assign.assignee.data = str(page.case.assignee_id or "")
         forms["assign"] = assign
     return forms
+
+
+def _checklist_form(page: pages.CasePage) -> ChecklistForm:
+    """The admissibility checklist as it was last saved."""
+    form = ChecklistForm(prefix="checklist")
+    if page.checklist is not None:
+        for name, _label in CHECKLIST_ITEMS:
+            value = getattr(page.checklist, name)
+            getattr(form, name).data = None if value is None else ("yes" if value else "no")
+        form.notes.data = page.checklist.notes
+    return form
 
 
 def _render(case: Case, status: int = 200, **given):
