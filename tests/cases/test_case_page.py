@@ -519,10 +519,14 @@ def test_a_new_case_reads_only_the_kinds_of_rows_it_has(people, election, file_c
     assert len(statements) == 3  # the probe, the complaints, the files
     names = {t.name for t in timelines.timeline_tables()} | {
         "case_notes", "case_messages", "case_transitions", "accused_notices"}
-    monkeypatch.setattr(timelines, "_present", lambda case_id: names)
-    with counted_queries() as every_kind:
-        assert timeline(case) == entries
+    with monkeypatch.context() as patched:
+        patched.setattr(timelines, "_present", lambda case_id: names)
+        with counted_queries() as every_kind:
+            assert timeline(case) == entries
     assert len(every_kind) > len(statements) + 5
+    # A row just added, not flushed yet, is on the timeline (the probe flushes first).
+    db.session.add(CaseNote(case_id=case.id, author_id=people["reviewer"].id, body="fresh"))
+    assert "note" in {e.kind for e in timeline(case)}
 
 
 def test_the_page_takes_the_filing_facts_and_the_complainants_from_its_own_entries(
