@@ -3,6 +3,7 @@ in the user's scope, ranked by the similarity of their narratives."""
 
 import functools
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,23 +160,30 @@ def _masks() -> _TrigramMasks:
     return _MASKS
 
 
-def _similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
-    """search.similarities, with the same measure on SQLite computed from the trigram masks
-    (PostgreSQL's pg_trgm, and the cases whose document is not built yet, through
-    search.similarities itself)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return search.similarities(text_value, case_ids)
+def mask_scores(text_value: str, rows: Iterable[tuple[int, str | None]]) -> dict[int, float]:
+    """pg_trgm's similarity of `text_value` to each (case id, text), from the trigram masks."""
     masks = _masks()
     first, first_count = masks.of(text_value)
     scores: dict[int, float] = {}
-    # Core rows: the ORM's row handling cost as much as the query.
-    for case_id, value in db.session.connection().execute(_narratives(), {"ids": case_ids}):
+    for case_id, value in rows:
         second, second_count = masks.of(value or "")
         if not first_count or not second_count:
             scores[case_id] = 0.0
             continue
         shared = (first & second).bit_count()
         scores[case_id] = shared / (first_count + second_count - shared)
+    return scores
+
+
+def _similarities(text_value: str, case_ids: list[int]) -> dict[int, float]:
+    """search.similarities, with the same measure on SQLite computed from the trigram masks
+    (PostgreSQL's pg_trgm, and the cases whose document is not built yet, through
+    search.similarities itself)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return search.similarities(text_value, case_ids)
+    # Core rows: the ORM's row handling cost as much as the query.
+    scores = mask_scores(text_value, db.session.connection().execute(
+        _narratives(), {"ids": case_ids}))
     missing = [case_id for case_id in case_ids if case_id not in scores]
     if missing:  # just filed: the worker builds its document
         scores.update(search.similarities(text_value, missing))
