@@ -123,7 +123,9 @@ class _TrigramMasks:
     compares itself with up to 300 texts). The counts, and so the scores, are the same."""
 
     TEXTS = 512  # screened cases of one region and category compare the same recent texts
-    TRIGRAMS = 1 << 18  # a vocabulary past this starts again (see _masks)
+    # A vocabulary past this starts again (see _masks): a mask stays about 16 KB at most, the
+    # process's masks about 8 MB.
+    TRIGRAMS = 1 << 17
 
     def __init__(self) -> None:
         self.bits: dict[str, int] = {}
